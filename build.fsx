@@ -1,0 +1,69 @@
+// AkkaRaft build script: `dotnet fsi build.fsx <target> [args]`.
+// A plain F# script (no FAKE package is reachable here). Every target prints
+// the commands it runs, so what it does can be repeated by hand.
+
+open System
+open System.Diagnostics
+open System.IO
+
+let root = __SOURCE_DIRECTORY__
+
+/// Runs a command in the repository root, echoing it first; fails the script on a non-zero exit.
+let run (env: (string * string) list) (file: string) (args: string list) =
+    let shown = String.Join(" ", file :: args)
+    let envShown = env |> List.map (fun (k, v) -> sprintf "%s=%s " k v) |> String.concat ""
+    printfn "> %s%s" envShown shown
+    let psi = ProcessStartInfo(file, args)
+    psi.WorkingDirectory <- root
+    for (k, v) in env do psi.Environment.[k] <- v
+    use p = Process.Start psi
+    p.WaitForExit()
+    if p.ExitCode <> 0 then
+        eprintfn "build.fsx: '%s' exited with %d" shown p.ExitCode
+        exit p.ExitCode
+
+let dotnet args = run [] "dotnet" args
+
+/// Starts (or creates) the local PostgreSQL the persistence tests use, when this machine can.
+let ensurePostgres () =
+    let script = Path.Combine(root, ".ci", "postgres.sh")
+    if File.Exists script then run [] "bash" [ script ]
+
+let targets : (string * string * (string list -> unit)) list =
+    [ "build", "compile everything, warnings as errors",
+      (fun _ -> dotnet [ "build"; "AkkaRaft.sln"; "-c"; "Release" ])
+
+      "test", "run every test (starts the local PostgreSQL first)",
+      (fun extra ->
+          ensurePostgres ()
+          dotnet ([ "test"; "AkkaRaft.sln"; "-c"; "Release"; "--blame-hang-timeout"; "15m"; "--blame-hang-dump-type"; "none" ] @ extra))
+
+      "bench", "run BenchmarkDotNet benchmarks: bench [filter], e.g. bench '*Gorilla*'",
+      (fun extra ->
+          let filter = match extra with f :: _ -> f | [] -> "*"
+          dotnet [ "run"; "-c"; "Release"; "--project"; "bench/AkkaRaft.Benchmarks"; "--"; "--filter"; filter ])
+
+      "soak", "long randomized simulations (20,000 seeds per cluster size); soak [seeds]",
+      (fun extra ->
+          let seeds = match extra with s :: _ -> s | [] -> "20000"
+          run [ "AKKARAFT_SIM_SEEDS", seeds ] "dotnet"
+              [ "test"; "tests/AkkaRaft.Raft.Tests"; "-c"; "Release"; "--filter"; "Category=Simulation";
+                "--logger"; "console;verbosity=normal" ])
+
+      "pack", "produce NuGet packages of the libraries under ./artifacts",
+      (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ]) ]
+
+let usage () =
+    printfn "usage: dotnet fsi build.fsx <target> [args]"
+    printfn ""
+    for (name, help, _) in targets do printfn "  %-8s %s" name help
+
+match fsi.CommandLineArgs |> Array.toList |> List.tail with
+| [] -> usage ()
+| name :: extra ->
+    match targets |> List.tryFind (fun (n, _, _) -> n = name) with
+    | Some (_, _, action) -> action extra
+    | None ->
+        eprintfn "build.fsx: unknown target '%s'" name
+        usage ()
+        exit 2
