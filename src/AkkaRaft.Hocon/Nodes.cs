@@ -50,12 +50,15 @@ internal sealed class ScalarNode(ConfigOrigin origin, ScalarKind kind, string te
 internal sealed class ObjectNode : Node
 {
     private readonly OrderedDictionary<string, Node> _fields;
+    private readonly IReadOnlyDictionary<string, ConfigOrigin>? _keyOrigins;
     private readonly bool _resolved;
 
-    public ObjectNode(ConfigOrigin origin, OrderedDictionary<string, Node> fields)
+    /// <param name="keyOrigins">Where each key was written, when known (for messages about keys).</param>
+    public ObjectNode(ConfigOrigin origin, OrderedDictionary<string, Node> fields, IReadOnlyDictionary<string, ConfigOrigin>? keyOrigins = null)
         : base(origin)
     {
         _fields = fields;
+        _keyOrigins = keyOrigins;
         _resolved = true;
         foreach (var (_, value) in fields)
         {
@@ -78,6 +81,12 @@ internal sealed class ObjectNode : Node
     public override bool IsResolved => _resolved;
 
     public Node? Get(string key) => _fields.TryGetValue(key, out var value) ? value : null;
+
+    public IReadOnlyDictionary<string, ConfigOrigin>? KeyOrigins => _keyOrigins;
+
+    /// <summary>Where the key was written, or else where its value was.</summary>
+    public ConfigOrigin KeyOrigin(string key) =>
+        _keyOrigins is not null && _keyOrigins.TryGetValue(key, out var origin) ? origin : _fields[key].Origin;
 
     public override string Describe() => "an object";
 }
@@ -193,7 +202,22 @@ internal static class Merge
             fields.TryAdd(key, highValue);
         }
 
-        return new ObjectNode(high.Origin, fields);
+        Dictionary<string, ConfigOrigin>? keyOrigins = null;
+        if (high.KeyOrigins is not null || low.KeyOrigins is not null)
+        {
+            keyOrigins = new Dictionary<string, ConfigOrigin>(StringComparer.Ordinal);
+            foreach (var (key, origin) in low.KeyOrigins ?? new Dictionary<string, ConfigOrigin>())
+            {
+                keyOrigins[key] = origin;
+            }
+
+            foreach (var (key, origin) in high.KeyOrigins ?? new Dictionary<string, ConfigOrigin>())
+            {
+                keyOrigins[key] = origin;
+            }
+        }
+
+        return new ObjectNode(high.Origin, fields, keyOrigins);
     }
 
     private static void Flatten(Node node, List<Node> into)

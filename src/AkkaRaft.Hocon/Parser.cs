@@ -49,7 +49,8 @@ internal sealed class Parser
                 return null;
             }
 
-            return value;
+            // A lone scalar is named by the source only: "environment variable X", not "X:1:1".
+            return value is ScalarNode scalar ? new ScalarNode(new ConfigOrigin(source), scalar.Kind, scalar.Text) : value;
         }
         catch (ConfigException)
         {
@@ -114,6 +115,7 @@ internal sealed class Parser
     private ObjectNode ObjectBody(bool braced, Token open, IReadOnlyList<string>? path)
     {
         var fields = new OrderedDictionary<string, Node>(StringComparer.Ordinal);
+        var keyOrigins = new Dictionary<string, ConfigOrigin>(StringComparer.Ordinal);
         while (true)
         {
             SkipWhitespaceAndNewlines();
@@ -144,7 +146,7 @@ internal sealed class Parser
                 throw Error(token, "unexpected ','; expected a key (a comma may only follow a field, and only once)");
             }
 
-            var key = Field(fields, path);
+            var key = Field(fields, keyOrigins, path);
             SkipWhitespace();
             var separator = Peek();
             switch (separator.Kind)
@@ -161,11 +163,11 @@ internal sealed class Parser
             }
         }
 
-        return new ObjectNode(open.Origin, fields);
+        return new ObjectNode(open.Origin, fields, keyOrigins);
     }
 
     /// <summary>Parses one field (or include) and merges it into <paramref name="fields"/>; returns the key for messages.</summary>
-    private string Field(OrderedDictionary<string, Node> fields, IReadOnlyList<string>? path)
+    private string Field(OrderedDictionary<string, Node> fields, Dictionary<string, ConfigOrigin> keyOrigins, IReadOnlyList<string>? path)
     {
         var first = Peek();
         if (first.Kind == TokenKind.UnquotedText && first.Text == "include")
@@ -176,6 +178,7 @@ internal sealed class Parser
             foreach (var (name, includedValue) in included.Fields)
             {
                 fields[name] = fields.TryGetValue(name, out var earlier) ? Merge.Values(includedValue, earlier) : includedValue;
+                keyOrigins[name] = included.KeyOrigin(name);
             }
 
             return "include";
@@ -224,10 +227,11 @@ internal sealed class Parser
         for (var i = key.Count - 1; i >= 1; i--)
         {
             var wrapper = new OrderedDictionary<string, Node>(StringComparer.Ordinal) { [key[i]] = value };
-            value = new ObjectNode(first.Origin, wrapper);
+            value = new ObjectNode(first.Origin, wrapper, new Dictionary<string, ConfigOrigin> { [key[i]] = first.Origin });
         }
 
         fields[key[0]] = fields.TryGetValue(key[0], out var previous) ? Merge.Values(value, previous) : value;
+        keyOrigins[key[0]] = first.Origin;
         return keyText;
     }
 

@@ -139,7 +139,7 @@ internal sealed class Resolver
             }
         }
 
-        return new ObjectNode(node.Origin, fields);
+        return new ObjectNode(node.Origin, fields, node.KeyOrigins);
     }
 
     /// <summary>
@@ -298,7 +298,7 @@ internal sealed class Resolver
                     }
                 }
 
-                return new ObjectNode(o.Origin, fields);
+                return new ObjectNode(o.Origin, fields, o.KeyOrigins);
             case ArrayNode a when !a.IsResolved:
                 var items = new List<Node>(a.Items.Count);
                 foreach (var item in a.Items)
