@@ -336,6 +336,11 @@ internal sealed class Parser
                 throw Error(token, "unexpected ','; expected an array element (a comma may only follow an element, and only once)");
             }
 
+            if (token.Kind is TokenKind.CloseBrace or TokenKind.Colon or TokenKind.Equals or TokenKind.PlusEquals)
+            {
+                throw Error(token, $"expected an array element or ']' to close the array opened at {open.Origin}, found {token.Describe()}");
+            }
+
             items.Add(Value(null));
             SkipWhitespace();
             var separator = Peek();

@@ -47,11 +47,14 @@ internal sealed class Resolver
     }
 
     /// <summary>Raised when a lookup meets the field being resolved: a cycle, or a self-reference with nothing below.</summary>
-    private sealed class CycleSignal(string path, IReadOnlyList<string> chain) : Exception
+    private sealed class CycleSignal(string path, IReadOnlyList<string> chain, bool metReplacedField) : Exception
     {
         public string PathText { get; } = path;
 
         public IReadOnlyList<string> Chain { get; } = chain;
+
+        /// <summary>True when the lookup met the field being resolved (rather than re-entering a resolution).</summary>
+        public bool MetReplacedField { get; } = metReplacedField;
     }
 
     /// <summary>The replacements of fields in the lookup tree; immutable.</summary>
@@ -103,12 +106,12 @@ internal sealed class Resolver
             return known;
         }
 
-        _trail.Add(Display(path));
         if (!_inProgress.Add(memo))
         {
-            throw Cycle(Display(path));
+            throw Cycle(Display(path), metReplacedField: false);
         }
 
+        _trail.Add(Display(path));
         try
         {
             var shallow = Shallow(path, context);
@@ -139,7 +142,7 @@ internal sealed class Resolver
             }
         }
 
-        return new ObjectNode(node.Origin, fields, node.KeyOrigins);
+        return node.With(fields);
     }
 
     /// <summary>
@@ -156,7 +159,7 @@ internal sealed class Resolver
 
         if (!_inProgress.Add(memo))
         {
-            throw Cycle(Display(path));
+            throw Cycle(Display(path), metReplacedField: false);
         }
 
         try
@@ -177,7 +180,7 @@ internal sealed class Resolver
     {
         if (context.Overrides.TryGetValue(Key(path), out var replaced))
         {
-            return replaced.Remainder ?? throw Cycle(Display(path));
+            return replaced.Remainder ?? throw Cycle(Display(path), metReplacedField: true);
         }
 
         if (path.Count == 0)
@@ -188,11 +191,16 @@ internal sealed class Resolver
         return Shallow(path.Take(path.Count - 1).ToList(), context) is ObjectNode parent ? parent.Get(path[^1]) : null;
     }
 
-    private CycleSignal Cycle(string path)
+    private CycleSignal Cycle(string path, bool metReplacedField)
     {
         var start = _trail.IndexOf(path);
-        var chain = start < 0 ? [path, path] : _trail.Skip(start).Append(path).ToList();
-        return new CycleSignal(path, chain);
+        var chain = start < 0 ? [path] : _trail.Skip(start).ToList();
+        if (chain.Count == 1 || chain[^1] != path)
+        {
+            chain.Add(path);
+        }
+
+        return new CycleSignal(path, chain, metReplacedField);
     }
 
     private static bool MayReferToItself(Node node) =>
@@ -238,7 +246,7 @@ internal sealed class Resolver
                 continue;
             }
 
-            return merged ?? resolved; // a non-object hides what is below it; an object above it wins
+            return merged?.IgnoringFallbacks() ?? resolved; // a non-object hides what is below it; an object above it wins
         }
 
         return merged;
@@ -298,7 +306,7 @@ internal sealed class Resolver
                     }
                 }
 
-                return new ObjectNode(o.Origin, fields, o.KeyOrigins);
+                return o.With(fields);
             case ArrayNode a when !a.IsResolved:
                 var items = new List<Node>(a.Items.Count);
                 foreach (var item in a.Items)
@@ -375,15 +383,16 @@ internal sealed class Resolver
         var path = ConfigPath.Render(substitution.Path);
         if (cycle is not null)
         {
-            if (cycle.Chain.Count == 2 && cycle.Chain[0] == cycle.Chain[1])
+            if (cycle.MetReplacedField && cycle.Chain.Count == 2 && cycle.Chain[0] == cycle.Chain[1])
             {
                 throw ConfigException.At(substitution.Origin,
                     $"cannot resolve {substitution}: it refers to {cycle.PathText} itself and {cycle.PathText} has no earlier value to refer to " +
                     $"(a self-reference sees only the values set before it); use ${{?{path}}} if it is optional");
             }
 
+            var hint = cycle.MetReplacedField ? "" : " (a substitution inside an array or object cannot refer to the field holding it)";
             throw ConfigException.At(substitution.Origin,
-                $"cannot resolve {substitution}: substitution cycle {string.Join(" -> ", cycle.Chain)}");
+                $"cannot resolve {substitution}: substitution cycle {string.Join(" -> ", cycle.Chain)}{hint}");
         }
 
         var environmentName = substitution.EnvironmentList ? name + "_0" : name;
