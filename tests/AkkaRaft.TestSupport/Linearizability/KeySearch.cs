@@ -5,8 +5,10 @@ namespace AkkaRaft.TestSupport.Linearizability;
 /// <summary>
 /// The Wing–Gong search over the operations on one key, with Porcupine's memoization: the events (invocations and
 /// returns) form a doubly linked list in time order; the search walks it, linearizes an invocation when the model
-/// accepts it and the (linearized set, value) pair is new, removes it and its return from the list, and starts
-/// again from the head; reaching a return means that operation had to take effect already, so it backtracks.
+/// accepts it and the resulting state is new, removes it and its return from the list, and starts again from the
+/// head; reaching a return means that operation had to take effect already, so it backtracks. Operations of
+/// unknown outcome have no return: they are tried last at each step, and the memo subsumes states that merely
+/// used more of them (<see cref="VisitedStates"/>).
 /// </summary>
 internal sealed class KeySearch
 {
@@ -27,12 +29,14 @@ internal sealed class KeySearch
     private readonly KvOpKind[] _kind;
     private readonly bool[] _known;
     private readonly bool[] _ok;
-    private readonly int[] _value;              // Put/Cas: the value id written
+    private readonly int[] _value;              // Put/Cas: the value id written, values nobody observes merged into _unobserved
+    private readonly int[] _exactValue;         // Put/Cas: the value id written, exactly (for explanations)
     private readonly int[] _expected;           // Cas: the value id compared with
     private readonly int[] _read;               // Get: the value id read
     private readonly int[] _invokeRank;         // position of the invocation in event order
     private readonly int[] _returnRank;         // position of the return in event order; NoReturn when unknown
     private readonly List<string?> _values = [null];
+    private readonly int _unobserved;           // stands for every value that no read returns and no Cas expects
 
     public KeySearch(Operation[] operations)
     {
@@ -43,6 +47,7 @@ internal sealed class KeySearch
         _known = new bool[n];
         _ok = new bool[n];
         _value = new int[n];
+        _exactValue = new int[n];
         _expected = new int[n];
         _read = new int[n];
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -52,168 +57,415 @@ internal sealed class KeySearch
             _kind[i] = operation.Input.Kind;
             _known[i] = operation.Output is not null;
             _ok[i] = operation.Output?.Ok ?? false;
-            _value[i] = Intern(ids, operation.Input.Value);
+            _exactValue[i] = Intern(ids, operation.Input.Value);
             _expected[i] = Intern(ids, operation.Input.Expected);
             _read[i] = Intern(ids, operation.Output?.Value);
         }
 
         (_invokeRank, _returnRank) = RankEvents(operations);
+
+        // The register's value matters only through reads and compares. Values that no read returns and no Cas
+        // expects are indistinguishable, so they are one value for the search: this merges states that differ
+        // only in which such value the register holds.
+        var observed = new bool[_values.Count];
+        observed[Absent] = true;
+        for (var i = 0; i < n; i++)
+        {
+            if (_kind[i] == KvOpKind.Get && _known[i]) observed[_read[i]] = true;
+            if (_kind[i] == KvOpKind.Cas) observed[_expected[i]] = true;
+        }
+
+        _unobserved = _values.Count;
+        _values.Add(null);
+        for (var i = 0; i < n; i++) _value[i] = observed[_exactValue[i]] ? _exactValue[i] : _unobserved;
     }
 
     /// <summary>Runs the search, exploring at most <paramref name="maxStates"/> states.</summary>
     public Outcome Run(long maxStates)
     {
-        var n = _operations.Length;
         var searched = SelectSearched();
-
-        // Compact the searched operations to bit positions 0..m-1, in invocation order.
-        var m = 0;
-        var bitOf = new int[n];
-        for (var i = 0; i < n; i++) bitOf[i] = searched[i] ? m++ : -1;
-        var opOfBit = new int[m];
-        for (var i = 0; i < n; i++) if (searched[i]) opOfBit[bitOf[i]] = i;
-
-        // The event list: entry 0 is the head sentinel; then invocations and known returns in event order.
-        var events = new List<(int Rank, int Bit, bool IsCall)>(2 * m);
-        var knownCount = 0;
-        for (var b = 0; b < m; b++)
+        var walk = new Walk(this, searched, LinkAlike(searched));
+        var verdict = walk.Run(maxStates);
+        if (verdict == Verdict.Linearizable)
         {
-            var op = opOfBit[b];
-            events.Add((_invokeRank[op], b, true));
-            if (_known[op])
-            {
-                events.Add((_returnRank[op], b, false));
-                knownCount++;
-            }
+            return new Outcome(verdict, _key, [], [], null, walk.ExploredStates);
         }
 
-        events.Sort((x, y) => x.Rank.CompareTo(y.Rank));
-        var entries = events.Count + 1;
-        var entryBit = new int[entries];
-        var isCall = new bool[entries];
-        var returnEntry = new int[entries];
-        var next = new int[entries];
-        var prev = new int[entries];
-        var callEntryOfBit = new int[m];
-        for (var e = 0; e < entries; e++)
+        var prefixOperations = Array.ConvertAll(walk.LongestPrefix, i => _operations[i]);
+        var explanation = verdict == Verdict.NotLinearizable
+            ? Explain(walk.LongestPrefix, searched)
+            : $"The search stopped after exploring {maxStates} states on this key (the budget per key) without a proof either way.{Environment.NewLine}";
+        return new Outcome(verdict, _key, _operations, prefixOperations, explanation, Math.Min(walk.ExploredStates, maxStates));
+    }
+
+    /// <summary>
+    /// One depth-first search over the searched operations of a key. Known operations live in the event list
+    /// (entry 0 is its head): invocations and returns in event order. Operations of unknown outcome have no
+    /// return; their invocations live in the pending list (entry 0 is its head), by invocation.
+    /// </summary>
+    private sealed class Walk
+    {
+        private readonly KeySearch _model;
+        private readonly int[] _nextAlike;
+        private readonly int[] _slotOf;        // per operation: its bit in the known or the unknown bitset
+
+        private readonly int[] _entryOp;
+        private readonly int[] _entryRank;
+        private readonly bool[] _isCall;
+        private readonly int[] _returnEntry;   // per invocation entry: its return entry
+        private readonly int[] _next;
+        private readonly int[] _prev;
+
+        private readonly int[] _pendingOp;
+        private readonly int[] _pendingNext;
+        private readonly int[] _pendingPrev;
+
+        private readonly ulong[] _zobrist;     // per known bit: its share of the hash of K
+        private readonly ulong[] _knownBits;
+        private readonly ulong[] _unknownBits;
+        private readonly VisitedStates _visited;
+
+        // The path: each choice (an event entry e as e, a pending entry u as ~u), the value before it, the bound
+        // it was made under (pending choices), and whether it was forced (the only choice worth trying there).
+        private readonly int[] _choice;
+        private readonly int[] _stateBefore;
+        private readonly int[] _bound;
+        private readonly bool[] _forced;
+        private int _depth;
+        private int _state = Absent;
+        private ulong _knownHash;
+        private int _knownLeft;
+
+        public Walk(KeySearch model, bool[] searched, int[] nextAlike)
         {
-            next[e] = e + 1 < entries ? e + 1 : -1;
-            prev[e] = e - 1;
-            returnEntry[e] = -1;
-        }
-
-        for (var e = 1; e < entries; e++)
-        {
-            var (_, bit, call) = events[e - 1];
-            entryBit[e] = bit;
-            isCall[e] = call;
-            if (call) callEntryOfBit[bit] = e;
-            else returnEntry[callEntryOfBit[bit]] = e;
-        }
-
-        var zobrist = new ulong[m];
-        for (var b = 0; b < m; b++) zobrist[b] = Mix64(0x5851F42D4C957F2DUL + (ulong)b);
-
-        var words = (m + 63) >> 6;
-        var bits = new ulong[Math.Max(words, 1)];
-        var visited = new VisitedStates(words);
-        var stackEntry = new int[m];
-        var stackState = new int[m];
-        var best = Array.Empty<int>();
-        var depth = 0;
-        var state = Absent;
-        ulong bitsHash = 0;
-        var knownLeft = knownCount;
-        var entry = next[0];
-        Verdict verdict;
-        while (true)
-        {
-            if (knownLeft == 0)
+            _model = model;
+            _nextAlike = nextAlike;
+            var n = searched.Length;
+            var events = new List<(int Rank, int Op, bool IsCall)>(2 * n);
+            var unknownOps = new List<int>();
+            int knownCount = 0, unknownCount = 0;
+            _slotOf = new int[n];
+            for (var op = 0; op < n; op++)
             {
-                verdict = Verdict.Linearizable;
-                break;
-            }
-
-            if (entry < 0)
-            {
-                // Every known operation's return is still in the list after its invocation, so the walk meets a
-                // return before running off the end while knownLeft > 0.
-                throw new InvalidOperationException(
-                    $"linearizability search invariant broken on key {HistoryText.Quote(_key)}: reached the end of the event list with {knownLeft} known operations not linearized");
-            }
-
-            if (isCall[entry])
-            {
-                var bit = entryBit[entry];
-                var op = opOfBit[bit];
-                if (TryStep(op, state, out var nextState))
+                if (!searched[op]) continue;
+                if (model._known[op])
                 {
-                    var word = bit >> 6;
-                    var mask = 1UL << (bit & 63);
-                    bits[word] |= mask;
-                    var hash = bitsHash ^ zobrist[bit];
-                    if (visited.Add(bits, nextState, hash ^ Mix64((ulong)(uint)nextState)))
-                    {
-                        if (visited.Count > maxStates)
-                        {
-                            verdict = Verdict.Undecided;
-                            break;
-                        }
+                    _slotOf[op] = knownCount++;
+                    events.Add((model._invokeRank[op], op, true));
+                    events.Add((model._returnRank[op], op, false));
+                }
+                else
+                {
+                    _slotOf[op] = unknownCount++;
+                    unknownOps.Add(op);
+                }
+            }
 
-                        stackEntry[depth] = entry;
-                        stackState[depth] = state;
-                        depth++;
-                        state = nextState;
-                        bitsHash = hash;
-                        Lift(entry, returnEntry[entry], next, prev);
-                        if (_known[op]) knownLeft--;
-                        if (depth > best.Length) best = stackEntry.AsSpan(0, depth).ToArray();
-                        entry = next[0];
+            events.Sort((x, y) => x.Rank.CompareTo(y.Rank));
+            var entries = events.Count + 1;
+            _entryOp = new int[entries];
+            _entryRank = new int[entries];
+            _isCall = new bool[entries];
+            _returnEntry = new int[entries];
+            _next = new int[entries];
+            _prev = new int[entries];
+            var callEntryOf = new int[n];
+            for (var e = 0; e < entries; e++)
+            {
+                _next[e] = e + 1 < entries ? e + 1 : -1;
+                _prev[e] = e - 1;
+                _returnEntry[e] = -1;
+            }
+
+            for (var e = 1; e < entries; e++)
+            {
+                var (rank, op, call) = events[e - 1];
+                _entryOp[e] = op;
+                _entryRank[e] = rank;
+                _isCall[e] = call;
+                if (call) callEntryOf[op] = e;
+                else _returnEntry[callEntryOf[op]] = e;
+            }
+
+            var pendings = unknownOps.Count + 1;
+            _pendingOp = new int[pendings];
+            _pendingNext = new int[pendings];
+            _pendingPrev = new int[pendings];
+            for (var u = 0; u < pendings; u++)
+            {
+                _pendingOp[u] = u == 0 ? -1 : unknownOps[u - 1];
+                _pendingNext[u] = u + 1 < pendings ? u + 1 : -1;
+                _pendingPrev[u] = u - 1;
+            }
+
+            _zobrist = new ulong[knownCount];
+            for (var k = 0; k < knownCount; k++) _zobrist[k] = Mix64(0x5851F42D4C957F2DUL + (ulong)k);
+            _knownBits = new ulong[Math.Max((knownCount + 63) >> 6, 1)];
+            _unknownBits = new ulong[Math.Max((unknownCount + 63) >> 6, 1)];
+            _visited = new VisitedStates((knownCount + 63) >> 6, (unknownCount + 63) >> 6);
+            var depthMax = knownCount + unknownCount;
+            _choice = new int[depthMax];
+            _stateBefore = new int[depthMax];
+            _bound = new int[depthMax];
+            _forced = new bool[depthMax];
+            _knownLeft = knownCount;
+        }
+
+        /// <summary>The longest path found, as operation indexes in linearization order.</summary>
+        public int[] LongestPrefix { get; private set; } = [];
+
+        /// <summary>States added to the memo.</summary>
+        public long ExploredStates => _visited.Count;
+
+        public Verdict Run(long maxStates)
+        {
+            // The cursor: in the event list (entry), or, once the walk reached a return, among the pending unknown
+            // operations invoked before that return (pending, bound = that return's rank).
+            var entry = 0;
+            var amongPending = false;
+            var pending = -1;
+            var bound = 0;
+            var atNewNode = true;
+            while (true)
+            {
+                if (_knownLeft == 0)
+                {
+                    // Operations of unknown outcome still pending may take effect later, or never: nothing is left to explain.
+                    return Verdict.Linearizable;
+                }
+
+                bool mustBacktrack;
+                if (atNewNode)
+                {
+                    atNewNode = false;
+                    amongPending = false;
+                    entry = _next[0];
+                    var forced = FindForcedRead();
+                    if (forced < 0)
+                    {
                         continue;
                     }
 
-                    bits[word] &= ~mask;
+                    // Linearizing this read now loses nothing (see FindForcedRead), so it is the only choice here.
+                    var added = TryPush(forced, _entryOp[forced], isKnown: true, bound: 0, forced: true, maxStates);
+                    if (added == Push.OverBudget) return Verdict.Undecided;
+                    if (added == Push.Pushed)
+                    {
+                        atNewNode = true;
+                        continue;
+                    }
+
+                    mustBacktrack = true;
+                }
+                else if (!amongPending)
+                {
+                    if (entry < 0)
+                    {
+                        // Every known operation's return is still in the list after its invocation, so the walk meets a
+                        // return before running off the end while knownLeft > 0.
+                        throw new InvalidOperationException(
+                            $"linearizability search invariant broken on key {HistoryText.Quote(_model._key)}: reached the end of the event list with {_knownLeft} known operations not linearized");
+                    }
+
+                    if (!_isCall[entry])
+                    {
+                        // This operation must have taken effect already. Before backtracking, let an unknown operation
+                        // invoked earlier take effect here: trying those last means the search first visits states
+                        // with fewer unknown operations linearized, which then subsume the rest (see VisitedStates).
+                        amongPending = true;
+                        bound = _entryRank[entry];
+                        pending = _pendingNext[0];
+                        continue;
+                    }
+
+                    var added = TryPush(entry, _entryOp[entry], isKnown: true, bound: 0, forced: false, maxStates);
+                    if (added == Push.OverBudget) return Verdict.Undecided;
+                    if (added == Push.Pushed)
+                    {
+                        atNewNode = true;
+                        continue;
+                    }
+
+                    entry = _next[entry];
+                    continue;
+                }
+                else
+                {
+                    mustBacktrack = pending < 0 || _model._invokeRank[_pendingOp[pending]] > bound;
+                    if (!mustBacktrack)
+                    {
+                        var op = _pendingOp[pending];
+
+                        // Symmetry: of interchangeable unknown operations available here, only the one invoked last
+                        // is tried. Any linearization using an earlier one here can use the last one here instead
+                        // and the earlier one wherever the last one was used (it was invoked sooner, so it fits).
+                        if (!HasLaterAlike(op, bound))
+                        {
+                            var added = TryPush(~pending, op, isKnown: false, bound, forced: false, maxStates);
+                            if (added == Push.OverBudget) return Verdict.Undecided;
+                            if (added == Push.Pushed)
+                            {
+                                atNewNode = true;
+                                continue;
+                            }
+                        }
+
+                        pending = _pendingNext[pending];
+                        continue;
+                    }
                 }
 
-                entry = next[entry];
+                // No candidate left at this node: undo choices until one that had alternatives, and try the next.
+                int choice;
+                bool wasForced;
+                do
+                {
+                    if (_depth == 0) return Verdict.NotLinearizable;
+                    choice = PopChoice(out wasForced);
+                }
+                while (wasForced);
+
+                if (choice >= 0)
+                {
+                    amongPending = false;
+                    entry = _next[choice];
+                }
+                else
+                {
+                    amongPending = true;
+                    bound = _bound[_depth];
+                    pending = _pendingNext[~choice];
+                }
+            }
+        }
+
+        private enum Push { Pushed, Visited, OverBudget }
+
+        /// <summary>Linearizes <paramref name="op"/> (chosen through <paramref name="choice"/>) if the model accepts it and the state is new.</summary>
+        private Push TryPush(int choice, int op, bool isKnown, int bound, bool forced, long maxStates)
+        {
+            if (!_model.TryStep(op, _state, _model._value, out var nextState)) return Push.Visited;
+            var slot = _slotOf[op];
+            var bits = isKnown ? _knownBits : _unknownBits;
+            var mask = 1UL << (slot & 63);
+            bits[slot >> 6] |= mask;
+            var hash = isKnown ? _knownHash ^ _zobrist[slot] : _knownHash;
+            if (!_visited.Add(_knownBits, _unknownBits, nextState, hash ^ Mix64((ulong)(uint)nextState)))
+            {
+                bits[slot >> 6] &= ~mask;
+                return Push.Visited;
+            }
+
+            if (_visited.Count > maxStates) return Push.OverBudget;
+            _choice[_depth] = choice;
+            _stateBefore[_depth] = _state;
+            _bound[_depth] = bound;
+            _forced[_depth] = forced;
+            if (isKnown)
+            {
+                Lift(choice, _returnEntry[choice], _next, _prev);
+                _knownHash = hash;
+                _knownLeft--;
             }
             else
             {
-                // An operation returned before it could be linearized: undo the last choice and try the next one.
-                if (depth == 0)
-                {
-                    verdict = Verdict.NotLinearizable;
-                    break;
-                }
-
-                depth--;
-                entry = stackEntry[depth];
-                state = stackState[depth];
-                var bit = entryBit[entry];
-                bits[bit >> 6] &= ~(1UL << (bit & 63));
-                bitsHash ^= zobrist[bit];
-                Unlift(entry, returnEntry[entry], next, prev);
-                if (_known[opOfBit[bit]]) knownLeft++;
-                entry = next[entry];
+                Remove(~choice, _pendingNext, _pendingPrev);
             }
+
+            _depth++;
+            _state = nextState;
+            if (_depth > LongestPrefix.Length)
+            {
+                var prefix = new int[_depth];
+                for (var i = 0; i < _depth; i++) prefix[i] = _choice[i] >= 0 ? _entryOp[_choice[i]] : _pendingOp[~_choice[i]];
+                LongestPrefix = prefix;
+            }
+
+            return Push.Pushed;
         }
 
-        if (verdict == Verdict.Linearizable)
+        /// <summary>Undoes the last choice and returns it.</summary>
+        private int PopChoice(out bool forced)
         {
-            return new Outcome(verdict, _key, [], [], null, visited.Count);
+            _depth--;
+            var choice = _choice[_depth];
+            forced = _forced[_depth];
+            _state = _stateBefore[_depth];
+            if (choice >= 0)
+            {
+                var slot = _slotOf[_entryOp[choice]];
+                _knownBits[slot >> 6] &= ~(1UL << (slot & 63));
+                _knownHash ^= _zobrist[slot];
+                _knownLeft++;
+                Unlift(choice, _returnEntry[choice], _next, _prev);
+            }
+            else
+            {
+                var slot = _slotOf[_pendingOp[~choice]];
+                _unknownBits[slot >> 6] &= ~(1UL << (slot & 63));
+                Restore(~choice, _pendingNext, _pendingPrev);
+            }
+
+            return choice;
         }
 
-        var prefix = new int[best.Length];
-        for (var i = 0; i < best.Length; i++) prefix[i] = opOfBit[entryBit[best[i]]];
-        var prefixOperations = Array.ConvertAll(prefix, i => _operations[i]);
-        var explanation = verdict == Verdict.NotLinearizable
-            ? Explain(prefix, searched)
-            : $"The search stopped after exploring {maxStates} states on this key (the budget per key) without a proof either way.{Environment.NewLine}";
-        return new Outcome(verdict, _key, _operations, prefixOperations, explanation, Math.Min(visited.Count, maxStates));
+        /// <summary>
+        /// A candidate that leaves the value unchanged and accepts it — a read of the current value, or a Cas that
+        /// reported no swap while the value differs from the expected one — or -1. Taking it first loses nothing:
+        /// in any linearization of the rest, moving it to the front changes no value anyone sees, and it is a
+        /// candidate, so no remaining operation had to precede it (partial-order reduction).
+        /// </summary>
+        private int FindForcedRead()
+        {
+            for (var e = _next[0]; e >= 0 && _isCall[e]; e = _next[e])
+            {
+                var op = _entryOp[e];
+                var kind = _model._kind[op];
+                if (kind == KvOpKind.Get ? _model._read[op] == _state : kind == KvOpKind.Cas && !_model._ok[op] && _model._expected[op] != _state)
+                {
+                    return e;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>True when an operation interchangeable with unknown operation <paramref name="op"/>, invoked after it but before <paramref name="bound"/>, is still pending.</summary>
+        private bool HasLaterAlike(int op, int bound)
+        {
+            for (var alike = _nextAlike[op]; alike >= 0 && _model._invokeRank[alike] < bound; alike = _nextAlike[alike])
+            {
+                var slot = _slotOf[alike];
+                if ((_unknownBits[slot >> 6] & (1UL << (slot & 63))) == 0) return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Links each searched operation of unknown outcome to the next one (by invocation) with the same effect —
+    /// same kind, value written and value expected — or -1: such operations are interchangeable.
+    /// </summary>
+    private int[] LinkAlike(bool[] searched)
+    {
+        var n = _operations.Length;
+        var nextAlike = new int[n];
+        var lastOfEffect = new Dictionary<(KvOpKind, int, int), int>();
+        for (var i = n - 1; i >= 0; i--)
+        {
+            nextAlike[i] = -1;
+            if (!searched[i] || _known[i]) continue;
+            var effect = (_kind[i], _kind[i] == KvOpKind.Delete ? Absent : _value[i], _kind[i] == KvOpKind.Cas ? _expected[i] : Absent);
+            if (lastOfEffect.TryGetValue(effect, out var later)) nextAlike[i] = later;
+            lastOfEffect[effect] = i;
+        }
+
+        return nextAlike;
     }
 
     /// <summary>Applies operation <paramref name="op"/> to the register holding <paramref name="state"/>; false when its output contradicts the model.</summary>
-    private bool TryStep(int op, int state, out int next)
+    private bool TryStep(int op, int state, int[] written, out int next)
     {
         switch (_kind[op])
         {
@@ -221,14 +473,14 @@ internal sealed class KeySearch
                 next = state;
                 return _read[op] == state;
             case KvOpKind.Put:
-                next = _value[op];
+                next = written[op];
                 return true;
             case KvOpKind.Delete:
                 next = Absent;
                 return true;
             default:
                 var swaps = state == _expected[op];
-                next = swaps ? _value[op] : state;
+                next = swaps ? written[op] : state;
                 return !_known[op] || _ok[op] == swaps;
         }
     }
@@ -286,7 +538,7 @@ internal sealed class KeySearch
         var done = new bool[_operations.Length];
         foreach (var op in prefix)
         {
-            TryStep(op, state, out state);
+            TryStep(op, state, _exactValue, out state);
             done[op] = true;
         }
 
@@ -327,7 +579,7 @@ internal sealed class KeySearch
     {
         var key = HistoryText.Quote(_key);
         var holds = HistoryText.Value(_values[state]);
-        if (TryStep(op, state, out _))
+        if (TryStep(op, state, _exactValue, out _))
         {
             return "it fits here, but no continuation after it linearizes the rest";
         }
@@ -351,7 +603,7 @@ internal sealed class KeySearch
     {
         for (var op = 0; op < _operations.Length; op++)
         {
-            if ((_kind[op] == KvOpKind.Put || _kind[op] == KvOpKind.Cas) && _value[op] == value) return true;
+            if ((_kind[op] == KvOpKind.Put || _kind[op] == KvOpKind.Cas) && _exactValue[op] == value) return true;
         }
 
         return false;
