@@ -104,12 +104,17 @@ public sealed partial class RemoteTransport
             connection.Close(CloseReason.PeerClosed, $"bulk transfer of '{name}' complete");
             return new BulkSendResult(length, offset, usedSendFile);
         }
+        catch (RemoteProtocolException e) when (e.Reason is CloseReason.PeerClosed or CloseReason.TruncatedFrame)
+        {
+            connection.Close(CloseReason.IoError, $"bulk send of '{name}' lost its connection: {e.Message}");
+            throw new IOException($"bulk send of '{name}' to {to} lost its connection; calling again resumes", e);
+        }
         catch (Exception e) when (e is RemoteProtocolException or BulkTransferException)
         {
             CloseFor(connection, e as RemoteProtocolException ?? new RemoteProtocolException(CloseReason.BulkRejected, e.Message));
             throw;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             connection.Close(ct.IsCancellationRequested ? CloseReason.Shutdown : CloseReason.IoError, $"bulk send of '{name}' failed: {e.Message}");
             if (ct.IsCancellationRequested) throw new OperationCanceledException("bulk send cancelled", e, ct);
