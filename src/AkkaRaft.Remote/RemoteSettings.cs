@@ -6,7 +6,7 @@ namespace AkkaRaft.Remote;
 /// Settings of one remoting endpoint, read once from the <c>akkaraft.remote</c> section of HOCON
 /// (see <c>hocon/reference.conf</c>) and validated by <see cref="Validate"/>. Defaults match reference.conf.
 /// </summary>
-public sealed record RemoteSettings
+public sealed partial record RemoteSettings
 {
     /// <summary>Host (name or IP literal) to bind to and to advertise in this system's address. Default loopback only.</summary>
     public string Hostname { get; init; } = "127.0.0.1";
