@@ -70,7 +70,11 @@ public sealed partial class RaftNode
         foreach (var (id, pr) in _tracker.Progress)
         {
             if (id == Id) continue;
-            MaybeSendAppend(id, pr, sendIfEmpty: true);
+            if (!MaybeSendAppend(id, pr, sendIfEmpty: true)) continue;
+            // While replicating, keep the pipeline full: batches up to the byte limit, until flow control stops.
+            while (pr.State == ProgressState.Replicate && MaybeSendAppend(id, pr, sendIfEmpty: false))
+            {
+            }
         }
     }
 

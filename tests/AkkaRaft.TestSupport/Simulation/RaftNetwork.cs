@@ -75,6 +75,25 @@ public sealed class RaftNetwork
         foreach (var id in voters) AddNode(id, MemoryStorage.ForNewCluster(voters));
     }
 
+    /// <summary>Creates a network over given storages (each node restarts from what its storage holds).</summary>
+    public RaftNetwork(IReadOnlyDictionary<ulong, MemoryStorage> storages, Func<RaftConfig, RaftConfig>? configure = null, ulong seed = 1)
+    {
+        _seed = seed;
+        _configFor = id => (configure ?? (c => c))(new RaftConfig { NodeId = id });
+        foreach (var (id, storage) in storages) AddNode(id, storage);
+    }
+
+    /// <summary>Terms of the entries node <paramref name="id"/> has persisted, from its first index.</summary>
+    public ulong[] LogTerms(ulong id)
+    {
+        var storage = Nodes[id].Storage;
+        if (storage.LastIndex < storage.FirstIndex) return [];
+        var entries = storage.Entries(storage.FirstIndex, storage.LastIndex + 1, long.MaxValue);
+        var terms = new ulong[entries.Length];
+        for (var i = 0; i < entries.Length; i++) terms[i] = entries[i].Term;
+        return terms;
+    }
+
     /// <summary>The nodes by id.</summary>
     public SortedDictionary<ulong, NetworkNode> Nodes { get; } = new();
 
