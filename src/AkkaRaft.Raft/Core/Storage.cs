@@ -49,8 +49,24 @@ public sealed class MemoryStorage : IRaftStorage
         _entries.Add(new Entry(initial.Metadata.Term, initial.Metadata.Index, EntryType.Normal, []));
     }
 
-    /// <summary>Storage for a new cluster whose voters are <paramref name="voters"/>.</summary>
-    public static MemoryStorage ForNewCluster(params ulong[] voters) => new(Core.Snapshot.Initial(ConfState.OfVoters(voters)));
+    /// <summary>
+    /// Storage for a founding member of a new cluster whose voters are <paramref name="voters"/>: the log starts
+    /// with one committed AddVoter entry per voter in term 1 (every founder writes the same ones), so a node
+    /// added later learns the whole configuration history from the log.
+    /// </summary>
+    public static MemoryStorage ForNewCluster(params ulong[] voters)
+    {
+        var storage = new MemoryStorage(Core.Snapshot.Initial(ConfState.Empty));
+        var entries = new Entry[voters.Length];
+        for (var i = 0; i < voters.Length; i++)
+            entries[i] = new Entry(1, (ulong)i + 1, EntryType.ConfChange, ConfChange.AddVoter(voters[i]).Encode());
+        storage.Append(entries);
+        storage.SetHardState(new HardState(1, RaftIds.None, (ulong)voters.Length));
+        return storage;
+    }
+
+    /// <summary>Storage for a node joining an existing cluster: empty log, empty configuration (it learns both from the leader).</summary>
+    public static MemoryStorage ForJoiningNode() => new(Core.Snapshot.Initial(ConfState.Empty));
 
     /// <inheritdoc />
     public HardState HardState { get; private set; }

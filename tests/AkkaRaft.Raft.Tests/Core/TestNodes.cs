@@ -52,7 +52,7 @@ internal static class TestNodes
     /// <summary>Storage for voters with a log whose entry i+1 has term terms[i].</summary>
     public static MemoryStorage Storage(ulong[] voters, ulong[] terms, HardState? hardState = null)
     {
-        var storage = MemoryStorage.ForNewCluster(voters);
+        var storage = new MemoryStorage(Snapshot.Initial(ConfState.OfVoters(voters)));
         var entries = new List<Entry>();
         for (var i = 0; i < terms.Length; i++) entries.Add(new Entry(terms[i], (ulong)i + 1, EntryType.Normal, [(byte)i]));
         storage.Append(entries);

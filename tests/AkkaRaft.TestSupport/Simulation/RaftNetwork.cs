@@ -110,7 +110,7 @@ public sealed class RaftNetwork
     public RaftNode Raft(ulong id) => Nodes[id].Raft;
 
     /// <summary>Adds a node that is not (yet) in any configuration: empty storage, empty configuration.</summary>
-    public NetworkNode AddNode(ulong id) => AddNode(id, new MemoryStorage(Snapshot.Initial(ConfState.Empty)));
+    public NetworkNode AddNode(ulong id) => AddNode(id, MemoryStorage.ForJoiningNode());
 
     private NetworkNode AddNode(ulong id, MemoryStorage storage)
     {
