@@ -1,11 +1,11 @@
+using AkkaRaft.Server.Cli;
+
 namespace AkkaRaft.Server;
 
-/// <summary>The `akkaraft` executable.</summary>
+/// <summary>The <c>akkaraft</c> executable.</summary>
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.Error.WriteLine("akkaraft: no command yet");
-        return 2;
-    }
+    /// <summary>Parses the command line and runs the chosen command; the exit code is the command's.</summary>
+    public static int Main(string[] args) =>
+        AkkaRaftCommandLine.Create(CliEnvironment.FromProcess()).Parse(args).Invoke();
 }

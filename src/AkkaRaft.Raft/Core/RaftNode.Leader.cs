@@ -1,0 +1,274 @@
+using AkkaRaft.Raft.Core.Tracker;
+
+namespace AkkaRaft.Raft.Core;
+
+// The leader: replication with per-follower flow control (Raft §5.3), commitment (§5.4.2), heartbeats,
+// check-quorum, InstallSnapshot sending, and leadership transfer (thesis 3.10).
+public sealed partial class RaftNode
+{
+    private ulong _leadTransferee;
+    private ulong _termStartIndex;
+    private long _uncommittedBytes;
+    private bool _pendingBroadcast;
+
+    /// <summary>True once the leader has committed an entry of its own term (its no-op).</summary>
+    private bool CommittedInCurrentTerm => _role == RaftRole.Leader && _log.Committed >= _termStartIndex;
+
+    private void TickLeader()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+        _leaderTicks++;
+        if (_electionElapsed >= _config.ElectionTicks)
+        {
+            _electionElapsed = 0;
+            if (_config.CheckQuorum && (_config.Mutations & RaftMutations.NoCheckQuorumStepDown) == 0)
+            {
+                var active = _tracker.QuorumActive(Id);
+                foreach (var (id, pr) in _tracker.Progress)
+                {
+                    if (id != Id) pr.RecentActive = false;
+                }
+                if (!active)
+                {
+                    // Thesis 6.2: a leader cut off from a quorum steps down, so clients look elsewhere.
+                    BecomeFollower(_term, RaftIds.None);
+                    return;
+                }
+            }
+            // Thesis 3.10: a transfer that did not finish within an election timeout is abandoned.
+            if (_leadTransferee != RaftIds.None) _leadTransferee = RaftIds.None;
+        }
+        if (_heartbeatElapsed >= _config.HeartbeatTicks)
+        {
+            _heartbeatElapsed = 0;
+            BroadcastHeartbeat();
+        }
+    }
+
+    private Entry AppendLeaderEntry(EntryType type, byte[] data)
+    {
+        var entry = new Entry(_term, _log.LastIndex + 1, type, data);
+        var single = new[] { entry };
+        _log.AppendFrom(single, 0);
+        _uncommittedBytes += entry.SizeBytes;
+        if (type == EntryType.ConfChange) OnEntriesAppended(single, 0);
+        // Replication waits until the Ready is taken, so proposals made together go out together.
+        _pendingBroadcast = true;
+        return entry;
+    }
+
+    private void FlushPendingBroadcast()
+    {
+        if (!_pendingBroadcast) return;
+        _pendingBroadcast = false;
+        if (_role == RaftRole.Leader) BroadcastAppend();
+    }
+
+    private void BroadcastAppend()
+    {
+        foreach (var (id, pr) in _tracker.Progress)
+        {
+            if (id == Id) continue;
+            if (!MaybeSendAppend(id, pr, sendIfEmpty: true)) continue;
+            // While replicating, keep the pipeline full: batches up to the byte limit, until flow control stops.
+            while (pr.State == ProgressState.Replicate && MaybeSendAppend(id, pr, sendIfEmpty: false))
+            {
+            }
+        }
+    }
+
+    private void BroadcastAfterCommit()
+    {
+        BroadcastAppend();
+        ReleaseWaitingReads();
+        StepDownIfRemoved();
+    }
+
+    /// <summary>Sends the next AppendEntries to <paramref name="to"/> if its flow control allows. Returns true if something was sent.</summary>
+    private bool MaybeSendAppend(ulong to, Progress pr, bool sendIfEmpty)
+    {
+        if (pr.IsPaused) return false;
+        var prevIndex = pr.Next - 1;
+        if (!_log.TryTerm(prevIndex, out var prevTerm))
+        {
+            // The entries it needs are compacted (Raft §7).
+            StartSnapshot(to, pr);
+            return true;
+        }
+        var entries = pr.Next <= _log.LastIndex
+            ? _log.Slice(pr.Next, _log.LastIndex + 1, _config.MaxAppendEntriesBytes)
+            : Array.Empty<Entry>();
+        if (entries.Length == 0 && !sendIfEmpty) return false;
+        long bytes = 0;
+        for (var i = 0; i < entries.Length; i++) bytes += entries[i].SizeBytes;
+        Send(new AppendEntries(Id, to, _term, prevIndex, prevTerm, entries, _log.Committed));
+        pr.SentEntries(entries.Length, entries.Length > 0 ? entries[^1].Index : prevIndex, bytes);
+        return true;
+    }
+
+    private void BroadcastHeartbeat()
+    {
+        var round = NextRound();
+        foreach (var (id, pr) in _tracker.Progress)
+        {
+            if (id == Id) continue;
+            // Never tell a follower to commit past what it is known to hold.
+            var commit = Math.Min(pr.Match, _log.Committed);
+            Send(new Heartbeat(Id, id, _term, commit, round));
+        }
+    }
+
+    /// <summary>§5.4.2: commit the highest index a quorum holds, but only if it is of the current term.</summary>
+    private bool MaybeCommit()
+    {
+        var before = _log.Committed;
+        var quorumIndex = _tracker.CommittedIndex();
+        var anyTerm = (_config.Mutations & RaftMutations.CommitPreviousTermsByCounting) != 0;
+        if (!_log.MaybeCommit(quorumIndex, _term, anyTerm)) return false;
+        if (_uncommittedBytes > 0)
+        {
+            var committed = _log.Slice(Math.Max(before + 1, _log.FirstIndex), _log.Committed + 1, long.MaxValue);
+            foreach (var e in committed) _uncommittedBytes -= e.SizeBytes;
+            if (_uncommittedBytes < 0) _uncommittedBytes = 0;
+        }
+        return true;
+    }
+
+    private void StepLeader(RaftMessage message)
+    {
+        switch (message)
+        {
+            case AppendEntriesResponse response: HandleAppendResponse(response); break;
+            case HeartbeatResponse response: HandleHeartbeatResponse(response); break;
+            case InstallSnapshotResponse response: HandleSnapshotResponse(response); break;
+            case AppendEntries or Heartbeat or InstallSnapshot:
+                throw new RaftInvariantException("at most one leader per term",
+                    $"leader {Id} of term {_term} received {message.GetType().Name} from {message.From} of the same term");
+        }
+    }
+
+    private void HandleAppendResponse(AppendEntriesResponse response)
+    {
+        if (!_tracker.Progress.TryGetValue(response.From, out var pr)) return;
+        pr.RecentActive = true;
+        if (!response.Success)
+        {
+            if (pr.State == ProgressState.Snapshot) return;
+            var nextProbe = response.RejectHint;
+            if (response.LogTermHint > 0) nextProbe = _log.FindConflictByTerm(response.RejectHint, response.LogTermHint).Index;
+            if (pr.MaybeDecrTo(response.Index, nextProbe))
+            {
+                if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
+                MaybeSendAppend(response.From, pr, sendIfEmpty: true);
+            }
+            return;
+        }
+
+        var wasPaused = pr.IsPaused;
+        if (!pr.MaybeUpdate(response.Index)) return;
+        switch (pr.State)
+        {
+            case ProgressState.Probe:
+                pr.BecomeReplicate();
+                break;
+            case ProgressState.Snapshot when pr.Match + 1 >= _log.FirstIndex:
+                pr.BecomeProbe();
+                pr.BecomeReplicate();
+                break;
+            case ProgressState.Replicate:
+                pr.Inflights.FreeLE(response.Index);
+                break;
+        }
+        if (MaybeCommit()) BroadcastAfterCommit();
+        else if (wasPaused) MaybeSendAppend(response.From, pr, sendIfEmpty: true);
+        if (_role != RaftRole.Leader) return;
+        while (MaybeSendAppend(response.From, pr, sendIfEmpty: false))
+        {
+        }
+        if (response.From == _leadTransferee && pr.Match == _log.LastIndex) Send(new TimeoutNow(Id, response.From, _term));
+    }
+
+    private void HandleHeartbeatResponse(HeartbeatResponse response)
+    {
+        if (!_tracker.Progress.TryGetValue(response.From, out var pr)) return;
+        pr.RecentActive = true;
+        pr.ProbeSent = false;
+        // An append may have been lost: let one more out so the follower can reject it and we recover.
+        if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
+        if (pr.State == ProgressState.Snapshot) SendSnapshotChunk(response.From, pr);
+        else if (pr.Match < _log.LastIndex) MaybeSendAppend(response.From, pr, sendIfEmpty: true);
+        if (response.Round > pr.AckedRound && response.Round <= _round)
+        {
+            pr.AckedRound = response.Round;
+            AdvanceReads();
+        }
+    }
+
+    private void StartSnapshot(ulong to, Progress pr)
+    {
+        var snapshot = _log.CurrentSnapshot;
+        if (snapshot.Metadata.Index == 0)
+        {
+            throw new RaftInvariantException("entries are compacted only into a snapshot",
+                $"follower {to} needs index {pr.Next} but the log starts at {_log.FirstIndex} with no snapshot");
+        }
+        pr.BecomeSnapshot(snapshot.Metadata.Index);
+        SendSnapshotChunk(to, pr);
+    }
+
+    /// <summary>Sends the chunk at the follower's current offset (again, after a loss).</summary>
+    private void SendSnapshotChunk(ulong to, Progress pr)
+    {
+        var snapshot = _log.CurrentSnapshot;
+        if (snapshot.Metadata.Index != pr.PendingSnapshot)
+        {
+            // Compacted again meanwhile: send the newer snapshot from its start.
+            pr.BecomeSnapshot(snapshot.Metadata.Index);
+        }
+        var total = snapshot.Data.Length;
+        var offset = (int)Math.Min(pr.SnapshotOffset, total);
+        var length = Math.Min(_config.SnapshotChunkBytes, total - offset);
+        var chunk = snapshot.Data.AsSpan(offset, length).ToArray();
+        Send(new InstallSnapshot(Id, to, _term, snapshot.Metadata, offset, chunk, total, offset + length == total));
+    }
+
+    private void HandleSnapshotResponse(InstallSnapshotResponse response)
+    {
+        if (!_tracker.Progress.TryGetValue(response.From, out var pr)) return;
+        pr.RecentActive = true;
+        if (pr.State != ProgressState.Snapshot || response.SnapshotIndex != pr.PendingSnapshot) return;
+        // Duplicates of the answer we already acted on change nothing; a lower offset means the follower
+        // lost its partial copy and the transfer resumes from where it is.
+        if (response.NextOffset == pr.SnapshotOffset) return;
+        pr.SnapshotOffset = response.NextOffset;
+        SendSnapshotChunk(response.From, pr);
+    }
+
+    /// <summary>Thesis 4.2.2: a leader removed from the configuration steps down once the removal is committed.</summary>
+    private void StepDownIfRemoved()
+    {
+        if (_role == RaftRole.Leader && !_tracker.IsVoter(Id) && _log.Committed >= LatestConfIndex)
+            BecomeFollower(_term, RaftIds.None);
+    }
+
+    // ------------------------------------------------------------------ leadership transfer
+
+    /// <summary>
+    /// Hands leadership to <paramref name="target"/> (thesis 3.10): proposals are refused meanwhile, the
+    /// target is brought up to date, then told to campaign at once. Abandoned after an election timeout.
+    /// </summary>
+    public RequestResult TransferLeadership(ulong target)
+    {
+        if (_role != RaftRole.Leader) return new RequestResult(RequestStatus.NotLeader, 0, 0, _lead);
+        if (target == Id) return new RequestResult(RequestStatus.Accepted, 0, 0, _lead);
+        if (!_tracker.Progress.TryGetValue(target, out var pr) || pr.IsLearner)
+            return new RequestResult(RequestStatus.Rejected, 0, 0, _lead, $"node {target} is not a voter");
+        if (_leadTransferee == target) return new RequestResult(RequestStatus.Accepted, 0, 0, _lead);
+        _leadTransferee = target;
+        _electionElapsed = 0;
+        if (pr.Match == _log.LastIndex) Send(new TimeoutNow(Id, target, _term));
+        else MaybeSendAppend(target, pr, sendIfEmpty: true);
+        return new RequestResult(RequestStatus.Accepted, 0, 0, _lead);
+    }
+}

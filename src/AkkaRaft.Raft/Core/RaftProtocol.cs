@@ -1,0 +1,76 @@
+namespace AkkaRaft.Raft.Core;
+
+// The messages Raft peers exchange. All are plain data (ids, numbers, byte arrays, entries) so the
+// remoting layer can map each to a protobuf message without knowing anything about the core.
+
+/// <summary>A message between two Raft peers.</summary>
+/// <param name="From">Sender node id.</param>
+/// <param name="To">Receiver node id.</param>
+/// <param name="Term">Sender's term (for a pre-vote request: the term it would campaign in).</param>
+public abstract record RaftMessage(ulong From, ulong To, ulong Term);
+
+/// <summary>RequestVote (Raft §5.2), or a pre-vote (thesis 9.6) when <paramref name="PreVote"/> is set.</summary>
+/// <param name="LastLogIndex">Index of the candidate's last entry (§5.4.1).</param>
+/// <param name="LastLogTerm">Term of the candidate's last entry.</param>
+/// <param name="PreVote">True for a pre-vote: granting it changes no state.</param>
+/// <param name="LeadershipTransfer">True when the leader asked for this election (TimeoutNow): voters do not apply their lease.</param>
+public sealed record RequestVote(
+    ulong From, ulong To, ulong Term, ulong LastLogIndex, ulong LastLogTerm, bool PreVote, bool LeadershipTransfer)
+    : RaftMessage(From, To, Term);
+
+/// <summary>Answer to <see cref="RequestVote"/>.</summary>
+/// <param name="PreVote">Answers a pre-vote.</param>
+/// <param name="Granted">The vote (or pre-vote) is granted.</param>
+public sealed record RequestVoteResponse(ulong From, ulong To, ulong Term, bool PreVote, bool Granted)
+    : RaftMessage(From, To, Term);
+
+/// <summary>AppendEntries (Raft §5.3). With no entries it still probes the follower's log.</summary>
+/// <param name="PrevLogIndex">Index of the entry just before <paramref name="Entries"/>.</param>
+/// <param name="PrevLogTerm">Term of that entry.</param>
+/// <param name="Entries">Entries to append, consecutive indexes from PrevLogIndex + 1.</param>
+/// <param name="LeaderCommit">Leader's commit index.</param>
+public sealed record AppendEntries(
+    ulong From, ulong To, ulong Term, ulong PrevLogIndex, ulong PrevLogTerm, Entry[] Entries, ulong LeaderCommit)
+    : RaftMessage(From, To, Term);
+
+/// <summary>Answer to <see cref="AppendEntries"/>.</summary>
+/// <param name="Success">The entries were appended (and persisted: the answer is sent only after that).</param>
+/// <param name="Index">On success the last index known to match the leader; on rejection the rejected PrevLogIndex.</param>
+/// <param name="RejectHint">On rejection: the highest index at which the follower's log might match (fast backtracking).</param>
+/// <param name="LogTermHint">On rejection: the term of the follower's entry at <paramref name="RejectHint"/> (0 if unknown).</param>
+public sealed record AppendEntriesResponse(
+    ulong From, ulong To, ulong Term, bool Success, ulong Index, ulong RejectHint, ulong LogTermHint)
+    : RaftMessage(From, To, Term);
+
+/// <summary>A leader's heartbeat: keeps followers from campaigning and confirms leadership for reads.</summary>
+/// <param name="Commit">min(follower's match, leader's commit): never makes a follower commit what it may not have.</param>
+/// <param name="Round">Leader-local heartbeat round echoed in the response (ReadIndex and lease confirmation).</param>
+public sealed record Heartbeat(ulong From, ulong To, ulong Term, ulong Commit, ulong Round)
+    : RaftMessage(From, To, Term);
+
+/// <summary>Answer to <see cref="Heartbeat"/>.</summary>
+/// <param name="Round">The round of the heartbeat answered.</param>
+public sealed record HeartbeatResponse(ulong From, ulong To, ulong Term, ulong Round)
+    : RaftMessage(From, To, Term);
+
+/// <summary>One chunk of an InstallSnapshot transfer (Raft §7).</summary>
+/// <param name="Metadata">What the whole snapshot covers.</param>
+/// <param name="Offset">Byte offset of <paramref name="Chunk"/> within the snapshot data.</param>
+/// <param name="Chunk">The bytes at <paramref name="Offset"/>.</param>
+/// <param name="TotalBytes">Length of the whole snapshot data.</param>
+/// <param name="Done">This is the last chunk.</param>
+public sealed record InstallSnapshot(
+    ulong From, ulong To, ulong Term, SnapshotMetadata Metadata, long Offset, byte[] Chunk, long TotalBytes, bool Done)
+    : RaftMessage(From, To, Term);
+
+/// <summary>
+/// Answer to a non-final <see cref="InstallSnapshot"/> chunk: the offset the follower expects next, so a
+/// transfer resumes after a lost chunk. The final chunk is answered by an <see cref="AppendEntriesResponse"/>.
+/// </summary>
+/// <param name="SnapshotIndex">Index of the snapshot being received.</param>
+/// <param name="NextOffset">The next byte offset the follower expects.</param>
+public sealed record InstallSnapshotResponse(ulong From, ulong To, ulong Term, ulong SnapshotIndex, long NextOffset)
+    : RaftMessage(From, To, Term);
+
+/// <summary>Leadership transfer (thesis 3.10): the receiver starts an election at once.</summary>
+public sealed record TimeoutNow(ulong From, ulong To, ulong Term) : RaftMessage(From, To, Term);

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace AkkaRaft.Server.Cli;
+
+/// <summary>
+/// The command tree of <c>akkaraft</c>. Each command group lives in its own file under Cli/ and is added here
+/// (<c>config</c> now; <c>serve</c>, <c>kv</c>, <c>cluster</c> and <c>ts</c> join it as they are built).
+/// </summary>
+public static class AkkaRaftCommandLine
+{
+    /// <summary>Exit code of a command that ran to completion.</summary>
+    public const int ExitOk = 0;
+
+    /// <summary>Exit code when the input was refused: a bad configuration file, an unknown setting, a parse error.</summary>
+    public const int ExitBadInput = 2;
+
+    /// <summary>Builds the root command with every command group.</summary>
+    public static RootCommand Create(CliEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var root = new RootCommand("AkkaRaft: Raft consensus with a replicated key/value store and time series.");
+        root.Add(ConfigCommands.Create(environment));
+        ShowHelpWhenInvokedAlone(root);
+        return root;
+    }
+
+    /// <summary>A command group invoked without a subcommand prints its help instead of nothing.</summary>
+    internal static void ShowHelpWhenInvokedAlone(Command command)
+    {
+        command.SetAction(parseResult =>
+        {
+            new HelpAction().Invoke(parseResult);
+            return ExitOk;
+        });
+    }
+}

@@ -1,0 +1,91 @@
+using AkkaRaft.Raft.Core;
+
+namespace AkkaRaft.TestSupport.Simulation;
+
+/// <summary>A deterministic random stream for the harness (xorshift64*), separate from the cores' sources.</summary>
+internal sealed class SimRandom
+{
+    private ulong _state;
+
+    public SimRandom(ulong seed) => _state = (seed * 0x9E3779B97F4A7C15UL) ^ 0xD1B54A32D192ED03UL;
+
+    private ulong NextRaw()
+    {
+        _state ^= _state >> 12;
+        _state ^= _state << 25;
+        _state ^= _state >> 27;
+        return _state * 0x2545F4914F6CDD1DUL;
+    }
+
+    public int Next(int maxExclusive) => maxExclusive <= 1 ? 0 : (int)((NextRaw() >> 33) % (ulong)maxExclusive);
+
+    public double NextDouble() => (NextRaw() >> 11) * (1.0 / (1UL << 53));
+
+    public bool Chance(double probability) => probability > 0 && NextDouble() < probability;
+}
+
+internal enum EventKind
+{
+    Deliver,
+    Tick,
+    PersistDone,
+    ClientArrive,
+    ClientReply,
+    ClientTimeout,
+    ClientStart,
+    ClientRetry,
+    Fault,
+    Restart,
+}
+
+internal sealed class SimEvent(EventKind kind)
+{
+    public EventKind Kind { get; } = kind;
+    public SimNode? Node { get; init; }
+    public int Epoch { get; init; }
+    public RaftMessage? Message { get; init; }
+    public SimClient? Client { get; init; }
+    public SimRequest? Request { get; init; }
+    public long RequestId { get; init; }
+    public int OpId { get; init; }
+    public ClientReply? Reply { get; init; }
+}
+
+internal sealed class SimNode(ulong id, MemoryStorage storage, int tickMs)
+{
+    public ulong Id { get; } = id;
+    public MemoryStorage Storage { get; } = storage;
+    public int TickMs { get; } = tickMs;
+    public RaftNode Raft { get; set; } = null!;
+    public KvStateMachine Kv { get; set; } = new();
+    public ulong KvApplied { get; set; }
+    public bool Up { get; set; }
+    public int Epoch { get; set; }
+    public Ready? Outstanding { get; set; }
+    public bool SentEarly { get; set; }
+    public Dictionary<ulong, SimRequest> PendingReads { get; } = new();
+    public Dictionary<ulong, (SimRequest Request, ulong Term)> PendingWrites { get; } = new();
+    public List<(ulong Index, SimRequest Request)> ReadsWaitingApply { get; } = new();
+}
+
+internal sealed class SimClient(int id)
+{
+    public int Id { get; } = id;
+    public int OpId { get; set; } = -1;
+    public KvRequest? Request { get; set; }
+    public long RequestId { get; set; } = -1;
+    public ulong Target { get; set; }
+    public int Counter { get; set; }
+    public Dictionary<string, string?> LastSeen { get; } = new();
+}
+
+internal sealed record SimRequest(SimClient Client, long RequestId, int OpId, KvRequest Operation);
+
+internal enum ClientReplyKind
+{
+    Ok,
+    NotLeader,
+    Failed,
+}
+
+internal sealed record ClientReply(ClientReplyKind Kind, KvResponse? Response, ulong LeaderHint);
