@@ -104,6 +104,17 @@ public sealed class ActorSystem : IDisposable
         return new ActorSystem(name, settings, null);
     }
 
+    /// <summary>
+    /// Creates a system on the thread-pool dispatcher with the <c>akkaraft.actor</c> section of <paramref name="config"/>
+    /// (the full configuration; reference.conf is the fallback for missing keys).
+    /// </summary>
+    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public static ActorSystem Create(string name, AkkaRaft.Hocon.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Create(name, ActorSystemSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath)));
+    }
+
     internal static ActorSystem CreateSimulated(string name, ActorSystemSettings settings, SimulationWorld world) => new(name, settings, world);
 
     /// <summary>The name of the system.</summary>
