@@ -26,9 +26,7 @@ public sealed class ConfigShowCommandTests : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = AkkaRaftCommandLine.Create(new CliEnvironment(environment))
-            .Parse(args)
-            .Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var exit = AkkaRaftCommandLine.Run(args, new CliEnvironment(environment), new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -133,6 +131,20 @@ public sealed class ConfigShowCommandTests : IDisposable
         var (exit, _, error) = Run("config", "show", "--set", "akkaraft.node.id");
         Assert.Equal(2, exit);
         Assert.Contains("--set akkaraft.node.id: expected path=value", error);
+    }
+
+    [Theory]
+    [InlineData(new[] { "config", "show", "--bogus" }, "akkaraft config show --help")]
+    [InlineData(new[] { "config", "shw" }, "akkaraft config --help")]
+    [InlineData(new[] { "nonsense" }, "akkaraft --help")]
+    [InlineData(new[] { "config", "show", "--file" }, "akkaraft config show --help")]
+    public void A_usage_error_should_be_reported_on_stderr_with_exit_2(string[] args, string helpHint)
+    {
+        var (exit, output, error) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("akkaraft: ", error);
+        Assert.Contains($"See '{helpHint}'.", error);
     }
 
     [Fact]
