@@ -216,6 +216,11 @@ internal sealed class Parser
             keyTokens.Add(Take());
         }
 
+        if (Peek().Kind == TokenKind.Substitution)
+        {
+            throw Error(Peek(), "a key cannot hold a substitution; substitutions belong in values");
+        }
+
         if (keyTokens.Count == 0)
         {
             var found = Peek();
