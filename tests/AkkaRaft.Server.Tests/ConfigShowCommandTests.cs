@@ -118,6 +118,15 @@ public sealed class ConfigShowCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_value_the_settings_records_refuse_should_be_reported_and_exit_2()
+    {
+        var (exit, output, error) = Run("config", "show", "--set", "akkaraft.node.id=\"bad id\"");
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains("akkaraft.node.id: expected 1 to 64 letters, digits, '-', '_' or '.', got 'bad id' (command-line option", error);
+    }
+
+    [Fact]
     public void A_missing_file_should_be_reported_and_exit_2()
     {
         var (exit, _, error) = Run("config", "show", "--file", Path.Combine(_dir, "absent.conf"));
