@@ -434,4 +434,25 @@ public sealed class HandMadeHistoryTests
 
         AssertLinearizable(LinearizabilityChecker.Check(recorder.Operations));
     }
+
+    [Theory]
+    [InlineData("c", true)]
+    [InlineData("v17", false)]
+    public void A_history_with_forty_timed_out_writes_is_decided_within_a_small_budget(string lastRead, bool linearizable)
+    {
+        // Forty writes of unknown outcome, all concurrent with everything after them: 2^40 subsets for a naive
+        // search. The failed compare-and-set needs one of them to have landed, the reads pin down two of them.
+        var builder = new HistoryBuilder().Put(1, "x", "a", 0, 5);
+        for (var i = 0; i < 40; i++) builder.TimedOutPut(10 + i, "x", $"v{i}", 10 + i);
+        builder
+            .Cas(2, "x", "a", "b", false, 100, 110)
+            .Get(3, "x", "v17", 120, 130)
+            .Get(3, "x", "v5", 140, 150)
+            .Put(2, "x", "c", 160, 170)
+            .Get(3, "x", lastRead, 180, 190);
+
+        var result = LinearizabilityChecker.Check(builder.Build(), maxExploredStatesPerKey: 10_000);
+
+        Assert.Equal(linearizable ? Verdict.Linearizable : Verdict.NotLinearizable, result.Verdict);
+    }
 }
