@@ -66,7 +66,7 @@ internal static class BruteForceLinearizability
         switch (input.Kind)
         {
             case KvOpKind.Get:
-                return output is null || output.Value == current;
+                return output is null || !output.Ok || output.Value == current;
             case KvOpKind.Put:
                 if (output is null || output.Ok) state[input.Key] = input.Value!;
                 return true;

@@ -348,6 +348,19 @@ public sealed class HandMadeHistoryTests
     }
 
     [Fact]
+    public void A_read_reported_as_failed_constrains_nothing()
+    {
+        var history = new HistoryBuilder()
+            .Put(1, "x", "a", 0, 10)
+            .Answered(2, new KvInput(KvOpKind.Get, "x"), new KvOutput(null, false), 20, 30)
+            .Get(3, "x", "a", 40, 50)
+            .Build();
+
+        AssertLinearizable(LinearizabilityChecker.Check(history));
+        Assert.Equal("#1 client 2 get(\"x\") -> failed (observed nothing) [20, 30]", history[1].ToString());
+    }
+
+    [Fact]
     public void Keys_are_independent_registers()
     {
         // Across keys the history is not sequentially consistent as one register, but each key is fine.

@@ -55,7 +55,8 @@ internal sealed partial class KeySearch
         {
             var operation = operations[i];
             _kind[i] = operation.Input.Kind;
-            _known[i] = operation.Output is not null;
+            // A read that reported failure observed nothing: for the search it is as good as unknown.
+            _known[i] = operation.Output is not null && (operation.Input.Kind != KvOpKind.Get || operation.Output.Ok);
             _ok[i] = operation.Output?.Ok ?? false;
             _exactValue[i] = Intern(ids, operation.Input.Value);
             _expected[i] = Intern(ids, operation.Input.Expected);
@@ -142,7 +143,7 @@ internal sealed partial class KeySearch
 
     /// <summary>
     /// Chooses the operations the search must place. Left out, because they cannot change the verdict:
-    /// reads with unknown outcome (they observed nothing); Put/Delete that reported a definite failure (they had no
+    /// reads with unknown outcome or reported as failed (they observed nothing); Put/Delete that reported a definite failure (they had no
     /// effect); and writes with unknown outcome whose resulting value nobody can observe afterwards — no read of it,
     /// no Cas expecting it, and no failed Cas (which a different value could explain) returning after the write was
     /// invoked. Such a write, if it took effect, would be overwritten before anyone looked, so "never took effect"
@@ -223,7 +224,7 @@ internal sealed partial class KeySearch
         foreach (var s in searched) if (!s) leftOut++;
         if (leftOut > 0)
         {
-            text.AppendLine($"({leftOut} operation(s) on {key} cannot affect the verdict and were not searched: reads with unknown outcome, " +
+            text.AppendLine($"({leftOut} operation(s) on {key} cannot affect the verdict and were not searched: reads with unknown outcome or that failed, " +
                             "writes that reported failure, and writes with unknown outcome whose value nobody observed.)");
         }
 
