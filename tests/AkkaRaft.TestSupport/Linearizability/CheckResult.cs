@@ -65,6 +65,9 @@ public sealed record CheckResult(bool IsLinearizable, string? Key, IReadOnlyList
     /// <summary>Number of distinct keys (partitions) in the checked history.</summary>
     public int KeyCount { get; init; }
 
+    /// <summary>The same as <see cref="Describe"/>, so that assertion messages read well.</summary>
+    public override string ToString() => Describe();
+
     /// <summary>A readable multi-line report: the verdict, the key at fault, its operations, the longest linearizable prefix and why it cannot be extended.</summary>
     public string Describe()
     {
