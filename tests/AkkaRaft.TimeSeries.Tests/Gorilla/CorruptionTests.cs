@@ -91,12 +91,45 @@ public sealed class CorruptionTests
         byte[] fewer = Rewrite(bytes, countAt, 50);
         GorillaBlock block = GorillaBlock.Open(fewer);
         Assert.Throws<CorruptBlockException>(() => Drain(block));
+        Assert.Throws<CorruptBlockException>(() => block.Decode(new long[50], new double[50]));
 
         byte[] more = Rewrite(bytes, countAt, 150);
         Assert.Throws<CorruptBlockException>(() => Drain(GorillaBlock.Open(more)));
+        Assert.Throws<CorruptBlockException>(() => GorillaBlock.Open(more).Decode(new long[150], new double[150]));
 
         byte[] absurd = Rewrite(bytes, countAt, 60000);
         Assert.Throws<CorruptBlockException>(() => GorillaBlock.Open(absurd));
+    }
+
+    [Fact]
+    public void Bit_flips_behind_a_recomputed_checksum_either_decode_or_throw_CorruptBlockException()
+    {
+        // The checksum stops accidental damage; this checks the decoders themselves stay inside the bytes and
+        // either decode some points or throw CorruptBlockException, whatever the stream holds.
+        byte[] intact = SampleBlock(TimestampUnit.Seconds).Bytes.ToArray();
+        int streamBytes = intact.Length - 6;
+        for (int bit = 40; bit < streamBytes * 8; bit++)
+        {
+            byte[] damaged = (byte[])intact.Clone();
+            damaged[bit / 8] ^= (byte)(0x80 >> (bit % 8));
+            BinaryPrimitives.WriteUInt32BigEndian(damaged.AsSpan(damaged.Length - 4), Crc32C.Compute(damaged.AsSpan(0, damaged.Length - 4)));
+            GorillaBlock block = GorillaBlock.Open(damaged);
+            try
+            {
+                Drain(block);
+            }
+            catch (CorruptBlockException)
+            {
+            }
+
+            try
+            {
+                block.Decode(new long[block.Count], new double[block.Count]);
+            }
+            catch (CorruptBlockException)
+            {
+            }
+        }
     }
 
     [Fact]
