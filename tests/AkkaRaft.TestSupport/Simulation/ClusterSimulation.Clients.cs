@@ -170,14 +170,19 @@ public sealed partial class ClusterSimulation
         if (down >= (voters - 1) / 2) return;
         var victim = _nodeList[_random.Next(_nodeList.Count)];
         if (!victim.Up) return;
+        CrashNode(victim, 50 + _random.Next(400));
+        _report.Count(FaultKinds.Crash);
+    }
+
+    private void CrashNode(SimNode victim, long restartAfterMs)
+    {
         victim.Up = false;
         victim.Epoch++;
         victim.Outstanding = null; // its unfinished write is lost
         victim.PendingReads.Clear();
         victim.PendingWrites.Clear();
         victim.ReadsWaitingApply.Clear();
-        _report.Count(FaultKinds.Crash);
-        Schedule(50 + _random.Next(400), new SimEvent(EventKind.Restart) { Node = victim });
+        Schedule(restartAfterMs, new SimEvent(EventKind.Restart) { Node = victim });
     }
 
     private void RestartNode(SimNode node)
@@ -215,6 +220,7 @@ public sealed partial class ClusterSimulation
         var voters = leader.Raft.Configuration.Voters;
         var target = voters[_random.Next(voters.Length)];
         if (target == leader.Id) return;
+        _current = leader;
         if (leader.Raft.TransferLeadership(target).IsAccepted) _report.Count(FaultKinds.Transfer);
         Pump(leader);
     }
@@ -224,6 +230,7 @@ public sealed partial class ClusterSimulation
         var leader = CurrentLeader();
         if (leader is null) return;
         var voters = leader.Raft.Configuration.Voters;
+        _current = leader;
         RequestResult result;
         if (voters.Length >= _options.Nodes)
         {

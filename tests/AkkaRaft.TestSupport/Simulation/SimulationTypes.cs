@@ -51,11 +51,12 @@ internal sealed class SimEvent(EventKind kind)
     public ClientReply? Reply { get; init; }
 }
 
-internal sealed class SimNode(ulong id, MemoryStorage storage, int tickMs)
+internal sealed class SimNode(ulong id, MemoryStorage storage, double tickMs)
 {
     public ulong Id { get; } = id;
     public MemoryStorage Storage { get; } = storage;
-    public int TickMs { get; } = tickMs;
+    public double TickMs { get; } = tickMs;
+    public double NextTickAt { get; set; }
     public RaftNode Raft { get; set; } = null!;
     public KvStateMachine Kv { get; set; } = new();
     public ulong KvApplied { get; set; }
