@@ -109,6 +109,7 @@ public sealed partial class ClusterSimulation
         else if (roll < 54 && _options.Crashes) CrashOne();
         else if (roll < 62 && _options.Transfers) TransferLeadership();
         else if (roll < 70 && _options.MembershipChanges) ChangeMembership();
+        else if (roll < 73 && _options.Crashes) PowerFailure();
         else HealAll();
     }
 
@@ -174,6 +175,16 @@ public sealed partial class ClusterSimulation
         _report.Count(FaultKinds.Crash);
     }
 
+    /// <summary>Every node loses power at once; each restarts from its disk.</summary>
+    private void PowerFailure()
+    {
+        foreach (var node in _nodeList)
+        {
+            if (node.Up) CrashNode(node, 20 + _random.Next(300));
+        }
+        _report.Count(FaultKinds.PowerFailure);
+    }
+
     private void CrashNode(SimNode victim, long restartAfterMs)
     {
         victim.Up = false;
@@ -182,6 +193,12 @@ public sealed partial class ClusterSimulation
         victim.PendingReads.Clear();
         victim.PendingWrites.Clear();
         victim.ReadsWaitingApply.Clear();
+        if (victim.Durable is not null)
+        {
+            // Only what reached the disk survives.
+            victim.PageCache.Clear();
+            victim.Storage = Clone(victim.Durable);
+        }
         Schedule(restartAfterMs, new SimEvent(EventKind.Restart) { Node = victim });
     }
 

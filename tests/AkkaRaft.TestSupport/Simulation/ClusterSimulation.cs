@@ -121,6 +121,7 @@ public sealed partial class ClusterSimulation
             case EventKind.ClientRetry: SendAttempt(ev.Client!, ev.OpId); break;
             case EventKind.Fault: InjectFault(); break;
             case EventKind.Restart: RestartNode(ev.Node!); break;
+            case EventKind.Flush: OnFlush(ev.Node!, ev.Epoch); break;
         }
     }
 
@@ -131,6 +132,7 @@ public sealed partial class ClusterSimulation
         var drift = 1.0 + (_random.NextDouble() * 2 - 1) * _options.MaxDrift;
         var node = new SimNode(id, storage, _options.TickMs * drift);
         if (Math.Abs(drift - 1.0) > 0.005) _report.Count(FaultKinds.ClockDrift);
+        if (_options.AcknowledgeBeforePersist) node.Durable = Clone(storage);
         StartCore(node);
         _nodes[id] = node;
         _nodeList.Add(node);
@@ -180,8 +182,22 @@ public sealed partial class ClusterSimulation
         var ready = node.Raft.GetReady();
         node.Outstanding = ready;
         node.SentEarly = false;
-        if ((node.Raft.Role == RaftRole.Leader || _options.AcknowledgeBeforePersist) && ready.Snapshot is null)
+        if (_options.AcknowledgeBeforePersist)
         {
+            // The bug: the write only reaches the page cache; the node goes on (and answers) as if it were
+            // durable, and the disk catches up later. A crash loses what the disk has not got yet.
+            node.Storage.Save(ready);
+            if (ready.MustPersist)
+            {
+                node.PageCache.Enqueue((_now + _random.Next(_options.MaxPersistMs + 1), ready));
+                Schedule(_options.MaxPersistMs + 1, new SimEvent(EventKind.Flush) { Node = node, Epoch = node.Epoch });
+            }
+            Schedule(0, new SimEvent(EventKind.PersistDone) { Node = node, Epoch = node.Epoch });
+            return;
+        }
+        if (node.Raft.Role == RaftRole.Leader && ready.Snapshot is null)
+        {
+            // Thesis 10.2.1: the leader's messages do not depend on its own write.
             SendAll(ready.Messages);
             node.SentEarly = true;
         }
@@ -189,11 +205,25 @@ public sealed partial class ClusterSimulation
         Schedule(latency, new SimEvent(EventKind.PersistDone) { Node = node, Epoch = node.Epoch });
     }
 
+    private void OnFlush(SimNode node, int epoch)
+    {
+        if (!node.Up || node.Epoch != epoch) return;
+        while (node.PageCache.Count > 0 && node.PageCache.Peek().Due <= _now) node.Durable!.Save(node.PageCache.Dequeue().Ready);
+    }
+
+    private static MemoryStorage Clone(MemoryStorage source)
+    {
+        var copy = new MemoryStorage(source.Snapshot);
+        if (source.LastIndex >= source.FirstIndex) copy.Append(source.Entries(source.FirstIndex, source.LastIndex + 1, long.MaxValue));
+        copy.SetHardState(source.HardState);
+        return copy;
+    }
+
     private void OnPersistDone(SimNode node, int epoch)
     {
         if (!node.Up || node.Epoch != epoch || node.Outstanding is null) return;
         var ready = node.Outstanding;
-        node.Storage.Save(ready);
+        if (!_options.AcknowledgeBeforePersist) node.Storage.Save(ready);
         if (!node.SentEarly) SendAll(ready.Messages);
         if (ready.SoftState is { } soft) OnSoftState(node, soft);
         if (ready.Snapshot is { } snapshot)

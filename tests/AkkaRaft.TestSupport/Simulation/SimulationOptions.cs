@@ -21,6 +21,8 @@ public static class FaultKinds
     public const string Heal = "heal";
     /// <summary>A node crashed, losing what it had not persisted.</summary>
     public const string Crash = "crash";
+    /// <summary>Every node crashed at once (power failure).</summary>
+    public const string PowerFailure = "power-failure";
     /// <summary>A crashed node restarted from its persisted state.</summary>
     public const string Restart = "restart";
     /// <summary>A leadership transfer requested.</summary>
