@@ -8,7 +8,9 @@ namespace AkkaRaft.Raft.Tests.Simulation;
 /// <summary>
 /// Proves the checker on the real system: each test switches on one known bug and shows that the
 /// linearizability checker (alone: the harness's own safety checks are off) rejects a history within a
-/// bounded number of seeds.
+/// bounded number of seeds. The third known bug, committing earlier-term entries by counting (Raft §5.4.2),
+/// needs the precise schedule of Figure 8, which random faults almost never produce; it is played step by step
+/// in <see cref="Figure8MutationTests"/>.
 /// </summary>
 public class MutationTests(ITestOutputHelper output)
 {
@@ -55,20 +57,5 @@ public class MutationTests(ITestOutputHelper output)
             FaultIntervalMs = 120,
         };
         FirstCaught(options, maxSeeds: 200);
-    }
-
-    [Fact(DisplayName = "Mutation: committing earlier-term entries by counting replicas (Raft §5.4.2) is caught by the checker")]
-    public void Skipping_the_current_term_commit_rule_is_caught()
-    {
-        var options = new SimulationOptions
-        {
-            Nodes = 5,
-            CheckSafety = false,
-            SuperviseInvariantViolations = true,
-            FaultIntervalMs = 80,
-            DropRate = 0.1,
-            Configure = c => c with { Mutations = RaftMutations.CommitPreviousTermsByCounting, MaxAppendEntriesBytes = 1 },
-        };
-        FirstCaught(options, maxSeeds: 500);
     }
 }
