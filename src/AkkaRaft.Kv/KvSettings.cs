@@ -1,0 +1,63 @@
+using AkkaRaft.Hocon;
+
+namespace AkkaRaft.Kv;
+
+/// <summary>
+/// The <c>akkaraft.kv</c> section, read once and validated (defaults live in <c>reference.conf</c>).
+/// </summary>
+/// <remarks>
+/// <see cref="MaxKeyBytes"/> and <see cref="MaxValueBytes"/> are checked when a write is applied, so every peer
+/// of a group must use the same values, as they must use the same state machine: a peer with other limits would
+/// accept a write the others refuse and its state would diverge. <see cref="MaxListResults"/> only bounds
+/// answers and may differ.
+/// </remarks>
+/// <param name="MaxKeyBytes">Longest key, and longest List or DeleteTree prefix, in UTF-8 bytes.</param>
+/// <param name="MaxValueBytes">Longest value, in bytes.</param>
+/// <param name="MaxListResults">Most pairs one List answer holds.</param>
+public sealed record KvSettings(int MaxKeyBytes, int MaxValueBytes, int MaxListResults)
+{
+    /// <summary>Where the section lives.</summary>
+    public const string SectionPath = "akkaraft.kv";
+
+    /// <summary>The settings of <c>reference.conf</c> alone.</summary>
+    public static KvSettings Default => FromConfig(ConfigurationFactory.Default());
+
+    /// <summary>Reads and validates <c>akkaraft.kv</c> from the full configuration.</summary>
+    /// <exception cref="ConfigException">A setting is missing, of the wrong type, or out of its range.</exception>
+    public static KvSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new KvSettings(
+            MaxKeyBytes: Bytes(config, SectionPath + ".max-key-bytes"),
+            MaxValueBytes: Bytes(config, SectionPath + ".max-value-bytes"),
+            MaxListResults: Count(config, SectionPath + ".max-list-results"));
+    }
+
+    private static int Bytes(Config config, string path)
+    {
+        var value = config.GetByteSize(path);
+        if (value < 1 || value > int.MaxValue)
+        {
+            throw Invalid(config, path, $"expected 1 to {int.MaxValue} bytes, got {value}");
+        }
+
+        return (int)value;
+    }
+
+    private static int Count(Config config, string path)
+    {
+        var value = config.GetInt(path);
+        if (value < 1)
+        {
+            throw Invalid(config, path, $"expected at least 1, got {value}");
+        }
+
+        return value;
+    }
+
+    private static ConfigException Invalid(Config config, string path, string rule)
+    {
+        var origin = config.GetOrigin(path);
+        return new ConfigException($"{path}: {rule} ({origin})", origin);
+    }
+}
