@@ -142,12 +142,13 @@ internal sealed partial class KeySearch
     }
 
     /// <summary>
-    /// Chooses the operations the search must place. Left out, because they cannot change the verdict:
-    /// reads with unknown outcome or reported as failed (they observed nothing); Put/Delete that reported a definite failure (they had no
-    /// effect); and writes with unknown outcome whose resulting value nobody can observe afterwards — no read of it,
-    /// no Cas expecting it, and no failed Cas (which a different value could explain) returning after the write was
-    /// invoked. Such a write, if it took effect, would be overwritten before anyone looked, so "never took effect"
-    /// is an equally good choice; any Cas with unknown outcome it enabled was a no-op and may be dropped too.
+    /// Chooses the operations the search must place. Left out, because they cannot change the verdict: reads with
+    /// unknown outcome or reported as failed (they observed nothing); Put/Delete that reported a definite failure
+    /// (they had no effect); and writes with unknown outcome whose resulting value nobody can observe afterwards —
+    /// no read of it, no Cas expecting it, and no failed Cas (which a different value could explain) returning
+    /// after the write was invoked. Such a write, if it took effect, would be overwritten before anyone looked, so
+    /// "never took effect" is an equally good choice; any Cas with unknown outcome it enabled was a no-op and may be
+    /// dropped too.
     /// </summary>
     private bool[] SelectSearched()
     {
