@@ -122,6 +122,6 @@ public static class KvQueries
     public static byte[] List(string prefix, string? startAfter = null, uint limit = 0) =>
         KvCommands.Encode(new KvQuery
         {
-            List = new ListOp { Prefix = KvCommands.Utf16(prefix), StartAfter = KvCommands.Utf16(startAfter ?? ""), Limit = limit },
+            List = new ListOp { Prefix = KvCommands.Utf16(prefix), StartAfter = KvCommands.Utf16(startAfter ?? "", nameof(startAfter)), Limit = limit },
         });
 }
