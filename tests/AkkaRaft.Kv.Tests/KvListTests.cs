@@ -2,7 +2,7 @@ namespace AkkaRaft.Kv.Tests;
 
 public sealed class KvListTests
 {
-    private readonly KvHarness _kv = new(new KvSettings(MaxKeyBytes: 64, MaxValueBytes: 64, MaxListResults: 100));
+    private readonly KvHarness _kv = new(new KvSettings(MaxKeyBytes: 64, MaxValueBytes: 64, MaxListResults: 100, MaxListBytes: 4096));
 
     [Fact]
     public void List_should_return_the_keys_with_the_prefix_in_ordinal_order()
@@ -88,6 +88,27 @@ public sealed class KvListTests
         Assert.Equal(KvHarness.Small.MaxListResults, capped.Pairs.Count);
         Assert.True(capped.Truncated);
         Assert.Equal(12, kv.Keys("k").Count);
+    }
+
+    [Fact]
+    public void List_should_stop_at_max_list_bytes_but_always_return_one_pair()
+    {
+        var kv = new KvHarness(new KvSettings(MaxKeyBytes: 16, MaxValueBytes: 100, MaxListResults: 100, MaxListBytes: 50));
+        kv.Write(KvCommands.Put("a", new byte[20]));
+        kv.Write(KvCommands.Put("b", new byte[20]));
+        kv.Write(KvCommands.Put("c", new byte[20]));
+        kv.Write(KvCommands.Put("d", new byte[100]));
+
+        var first = kv.Read(KvQueries.List(""));
+        var second = kv.Read(KvQueries.List("", "b"));
+        var third = kv.Read(KvQueries.List("", "c"));
+
+        Assert.Equal(["a", "b"], first.Pairs.Select(p => p.Key));
+        Assert.True(first.Truncated);
+        Assert.Equal(["c"], second.Pairs.Select(p => p.Key));
+        Assert.True(second.Truncated);
+        Assert.Equal(["d"], third.Pairs.Select(p => p.Key));
+        Assert.False(third.Truncated);
     }
 
     [Fact]
