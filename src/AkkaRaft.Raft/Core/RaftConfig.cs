@@ -5,7 +5,7 @@ namespace AkkaRaft.Raft.Core;
 /// <see cref="RaftNode"/> constructor calls it. The kebab-case names in <c>hocon/reference.conf</c>
 /// (section <c>akkaraft.raft</c>) map one to one onto these properties.
 /// </summary>
-public sealed record RaftConfig
+public sealed partial record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }
