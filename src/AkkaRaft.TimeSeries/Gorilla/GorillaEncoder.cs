@@ -218,6 +218,7 @@ public sealed class GorillaEncoder
             return AppendStatus.BlockFull;
         }
 
+        // Gorilla §4.1.1: D = (t[n] − t[n−1]) − (t[n−1] − t[n−2]) in the smallest bucket that holds it.
         // Both terms are non-negative, so neither subtraction overflows.
         long delta = timestamp - _previousTimestamp;
         long deltaOfDelta = delta - _previousDelta;
