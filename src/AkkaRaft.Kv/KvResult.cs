@@ -117,7 +117,7 @@ public sealed record KvResult(
         {
             decoded = KvResponse.Parser.ParseFrom(response);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"The {response.Length} bytes are not a key/value response: {e.Message}", e);
         }

@@ -183,7 +183,7 @@ public sealed partial class KvStateMachine
         {
             return KvEntry.Parser.ParseFrom(bytes);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException e)
         {
             throw new InvalidSnapshotException($"Entry {index} of the key/value snapshot, at byte {offset}, is not a key/value entry.", e);
         }

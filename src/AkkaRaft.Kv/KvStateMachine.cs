@@ -57,7 +57,7 @@ public sealed partial class KvStateMachine : IStateMachine
         {
             decoded = KvCommand.Parser.ParseFrom(command.Span);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException)
         {
             // The message of the parser's exception is left out: a result must be the same on every peer.
             return Failed(KvStatus.InvalidRequest, $"The {command.Length} bytes are not a key/value command.");
@@ -70,7 +70,9 @@ public sealed partial class KvStateMachine : IStateMachine
                     ? Put(context, putKey, decoded.Put.Value, decoded.Put.Ephemeral)
                     : NotUtf8("key");
             case KvCommand.OpOneofCase.AtomicPut:
-                return KvText.TryDecode(decoded.AtomicPut.Key, out var atomicPutKey) ? AtomicPut(context, atomicPutKey, decoded.AtomicPut) : NotUtf8("key");
+                return KvText.TryDecode(decoded.AtomicPut.Key, out var atomicPutKey)
+                    ? AtomicPut(context, atomicPutKey, decoded.AtomicPut)
+                    : NotUtf8("key");
             case KvCommand.OpOneofCase.Delete:
                 return KvText.TryDecode(decoded.Delete.Key, out var deleteKey) ? Delete(deleteKey) : NotUtf8("key");
             case KvCommand.OpOneofCase.AtomicDelete:
@@ -113,7 +115,7 @@ public sealed partial class KvStateMachine : IStateMachine
         {
             decoded = KvQuery.Parser.ParseFrom(query.Span);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException)
         {
             return new QueryResult(FailedResponse(KvStatus.InvalidRequest, $"The {query.Length} bytes are not a key/value query."), []);
         }
