@@ -105,7 +105,7 @@ public sealed partial class KvStateMachine
 
         var count = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
         var items = new Dictionary<string, Item>(StringComparer.Ordinal);
-        var order = new SortedSet<string>(StringComparer.Ordinal);
+        var keys = new List<string>();
         var sessionKeys = new Dictionary<long, SortedSet<string>>();
         Span<byte> lengthBytes = stackalloc byte[LengthBytes];
         string? previous = null;
@@ -142,7 +142,7 @@ public sealed partial class KvStateMachine
             }
 
             items.Add(key, new Item(entry.Value, entry.LastIndex, entry.SessionId));
-            order.Add(key);
+            keys.Add(key);
             if (entry.SessionId != ApplyContext.NoSession)
             {
                 if (!sessionKeys.TryGetValue(entry.SessionId, out var owned))
@@ -173,7 +173,8 @@ public sealed partial class KvStateMachine
         }
 
         _items = items;
-        _order = order;
+        // The keys are known to be in strictly ascending order, so the set is built at once, not key by key.
+        _order = new SortedSet<string>(keys, StringComparer.Ordinal);
         _sessionKeys = sessionKeys;
     }
 
