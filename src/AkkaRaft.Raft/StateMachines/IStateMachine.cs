@@ -90,7 +90,8 @@ public readonly record struct ApplyContext(ulong Index, ulong Term, long Session
     public bool HasSession => SessionId != NoSession;
 }
 
-/// <summary>The outcome of applying one committed entry.</summary>
+/// <summary>The outcome of applying one committed entry. Record equality compares <see cref="Response"/> as memory,
+/// not content; <see cref="StateMachineConformance.SameResult"/> compares content.</summary>
 /// <param name="Response">What the client that proposed the entry receives; the state machine's own encoding.
 /// The state machine gives up ownership: it must not change the bytes afterwards.</param>
 /// <param name="ChangedKeys">The keys whose data the entry changed, in a deterministic order (watches fire on
@@ -101,7 +102,8 @@ public sealed record ApplyResult(ReadOnlyMemory<byte> Response, IReadOnlyList<st
     public static ApplyResult Unchanged(ReadOnlyMemory<byte> response) => new(response, []);
 }
 
-/// <summary>The answer to a read-only query.</summary>
+/// <summary>The answer to a read-only query. Record equality compares <see cref="Response"/> as memory, not content;
+/// <see cref="StateMachineConformance.SameAnswer"/> compares content.</summary>
 /// <param name="Response">What the client receives; the state machine's own encoding. The state machine gives
 /// up ownership of the bytes.</param>
 /// <param name="ReadKeys">The keys the answer depends on, in a deterministic order.</param>
