@@ -30,6 +30,8 @@ public sealed partial class RemoteTransport
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
     private static partial Regex BulkNamePattern();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _bulkTurns = new(StringComparer.Ordinal);
+
     /// <summary>Where files received over the bulk channel land; null when this system refuses bulk transfers.</summary>
     public string? BulkDirectory { get; }
 
@@ -209,7 +211,23 @@ public sealed partial class RemoteTransport
         var expected = offer.Sha256.ToByteArray();
         // The partial file's name carries the checksum, so a different file under the same name never resumes it.
         var partialPath = Path.Combine(directory, $".{offer.Name}.{Convert.ToHexStringLower(expected, 0, 8)}.partial");
-        var finalPath = Path.Combine(directory, offer.Name);
+        // A resumed attempt may arrive while the cut one is still flushing its partial file: take turns per file.
+        var turn = _bulkTurns.GetOrAdd(partialPath, static _ => new SemaphoreSlim(1, 1));
+        using var idleWait = CancellationTokenSource.CreateLinkedTokenSource(connection.ClosedToken);
+        idleWait.CancelAfter(Settings.BulkIdleTimeout);
+        await turn.WaitAsync(idleWait.Token).ConfigureAwait(false);
+        try
+        {
+            await ReceiveBulkFileAsync(connection, from, offer, expected, partialPath, Path.Combine(directory, offer.Name)).ConfigureAwait(false);
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    private async Task ReceiveBulkFileAsync(Connection connection, RemoteAddress from, BulkOffer offer, byte[] expected, string partialPath, string finalPath)
+    {
         var resumeFrom = File.Exists(partialPath) ? new FileInfo(partialPath).Length : 0;
         if (resumeFrom > offer.Length) resumeFrom = 0;
 
