@@ -112,7 +112,8 @@ public static class KvQueries
     /// The pairs whose key starts with <paramref name="prefix"/> (libkv <c>List</c>; the empty prefix lists every
     /// key), in ordinal key order (<see cref="string.CompareOrdinal(string, string)"/>). An empty result is Ok, not
     /// KeyNotFound. At most <paramref name="limit"/> pairs (0, or more than <see cref="KvSettings.MaxListResults"/>,
-    /// means that maximum); if more follow, <see cref="KvResult.Truncated"/> is set: list again with
+    /// means that maximum) and about <see cref="KvSettings.MaxListBytes"/> of keys and values (always at least one
+    /// pair); if more follow, <see cref="KvResult.Truncated"/> is set: list again with
     /// <paramref name="startAfter"/> = the last key returned.
     /// </summary>
     /// <param name="prefix">The prefix keys must start with.</param>
@@ -122,6 +123,6 @@ public static class KvQueries
     public static byte[] List(string prefix, string? startAfter = null, uint limit = 0) =>
         KvCommands.Encode(new KvQuery
         {
-            List = new ListOp { Prefix = KvCommands.Utf16(prefix), StartAfter = KvCommands.Utf16(startAfter ?? ""), Limit = limit },
+            List = new ListOp { Prefix = KvCommands.Utf16(prefix), StartAfter = KvCommands.Utf16(startAfter ?? "", nameof(startAfter)), Limit = limit },
         });
 }

@@ -90,6 +90,21 @@ public sealed record KvResult(
     /// <summary>Whether the operation succeeded.</summary>
     public bool IsOk => Status == KvStatus.Ok;
 
+    /// <summary>Equal when every field is, the pairs compared by content and in order.</summary>
+    public bool Equals(KvResult? other) =>
+        other is not null
+        && Status == other.Status
+        && Equals(Pair, other.Pair)
+        && Pairs.SequenceEqual(other.Pairs)
+        && Exists == other.Exists
+        && CurrentIndex == other.CurrentIndex
+        && DeletedCount == other.DeletedCount
+        && Truncated == other.Truncated
+        && string.Equals(Message, other.Message, StringComparison.Ordinal);
+
+    /// <summary>A hash of the scalar fields and the number of pairs.</summary>
+    public override int GetHashCode() => HashCode.Combine(Status, Pair, Pairs.Count, Exists, CurrentIndex, DeletedCount, Truncated, Message);
+
     /// <summary>Decodes the response bytes of a key/value command or query.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a key/value response.</exception>
     public static KvResult Decode(ReadOnlySpan<byte> response)

@@ -9,12 +9,14 @@ namespace AkkaRaft.Kv;
 /// <see cref="MaxKeyBytes"/> and <see cref="MaxValueBytes"/> are checked when a write is applied, so every peer
 /// of a group must use the same values, as they must use the same state machine: a peer with other limits would
 /// accept a write the others refuse and its state would diverge. <see cref="MaxListResults"/> only bounds
-/// answers and may differ.
+/// and <see cref="MaxListBytes"/> only bound answers and may differ.
 /// </remarks>
 /// <param name="MaxKeyBytes">Longest key, and longest List or DeleteTree prefix, in UTF-8 bytes.</param>
 /// <param name="MaxValueBytes">Longest value, in bytes.</param>
 /// <param name="MaxListResults">Most pairs one List answer holds.</param>
-public sealed record KvSettings(int MaxKeyBytes, int MaxValueBytes, int MaxListResults)
+/// <param name="MaxListBytes">Most key (UTF-8) and value bytes one List answer holds; at least one pair is
+/// always returned, whatever its size.</param>
+public sealed record KvSettings(int MaxKeyBytes, int MaxValueBytes, int MaxListResults, int MaxListBytes)
 {
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.kv";
@@ -30,7 +32,8 @@ public sealed record KvSettings(int MaxKeyBytes, int MaxValueBytes, int MaxListR
         return new KvSettings(
             MaxKeyBytes: Bytes(config, SectionPath + ".max-key-bytes"),
             MaxValueBytes: Bytes(config, SectionPath + ".max-value-bytes"),
-            MaxListResults: Count(config, SectionPath + ".max-list-results"));
+            MaxListResults: Count(config, SectionPath + ".max-list-results"),
+            MaxListBytes: Bytes(config, SectionPath + ".max-list-bytes"));
     }
 
     private static int Bytes(Config config, string path)

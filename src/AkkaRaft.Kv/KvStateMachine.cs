@@ -1,3 +1,4 @@
+using System.Text;
 using AkkaRaft.Kv.Protocol;
 using AkkaRaft.Raft.StateMachines;
 using Google.Protobuf;
@@ -34,6 +35,7 @@ public sealed partial class KvStateMachine : IStateMachine
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxKeyBytes, 1, nameof(settings.MaxKeyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxValueBytes, 1, nameof(settings.MaxValueBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxListResults, 1, nameof(settings.MaxListResults));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxListBytes, 1, nameof(settings.MaxListBytes));
         _settings = settings;
     }
 
@@ -254,6 +256,7 @@ public sealed partial class KvStateMachine : IStateMachine
         var start = op.StartAfter.Length > 0 && string.CompareOrdinal(op.StartAfter, op.Prefix) > 0 ? op.StartAfter : op.Prefix;
         var response = new KvResponse();
         var readKeys = new List<string>();
+        var bytes = 0L;
         foreach (var key in KeysFrom(op.Prefix, start))
         {
             if (op.StartAfter.Length > 0 && string.CompareOrdinal(key, op.StartAfter) <= 0)
@@ -261,14 +264,17 @@ public sealed partial class KvStateMachine : IStateMachine
                 continue;
             }
 
-            if (readKeys.Count == limit)
+            var item = _items[key];
+            var size = (long)Encoding.UTF8.GetByteCount(key) + item.Value.Length;
+            if (readKeys.Count == limit || (readKeys.Count > 0 && bytes + size > _settings.MaxListBytes))
             {
                 response.Truncated = true;
                 break;
             }
 
+            bytes += size;
             readKeys.Add(key);
-            response.Pairs.Add(_items[key].ToEntry(key, withValue: true));
+            response.Pairs.Add(item.ToEntry(key, withValue: true));
         }
 
         return new QueryResult(Encode(response), readKeys);

@@ -99,7 +99,6 @@ public sealed class RemoteExtensionSpec
         kit.Sys.RegisterRemoteProvider(new FakeProvider(kit.Sys));
         var remote = (FakeRemoteRef)kit.Sys.ResolveActorRef("akkaraft.tcp://other@10.0.0.2:2552/user/peer");
         kit.Watch(remote);
-        kit.ReceiveOne(TimeSpan.FromMilliseconds(50));
         Assert.Contains("watch:testActor", remote.WatchEvents);
         kit.Sys.NotifyTerminated(remote, existenceConfirmed: true, addressTerminated: true);
         var terminated = kit.ExpectTerminated(remote);

@@ -197,7 +197,12 @@ public sealed partial class RaftNode
         pr.ProbeSent = false;
         // An append may have been lost: let one more out so the follower can reject it and we recover.
         if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
-        if (pr.State == ProgressState.Snapshot) SendSnapshotChunk(response.From, pr);
+        if (pr.State == ProgressState.Snapshot)
+        {
+            // No progress over a whole heartbeat interval: the chunk or its answer was lost; resend from the offset.
+            if (pr.SnapshotOffset == pr.SnapshotOffsetAtLastHeartbeat) SendSnapshotChunk(response.From, pr);
+            pr.SnapshotOffsetAtLastHeartbeat = pr.SnapshotOffset;
+        }
         else if (pr.Match < _log.LastIndex) MaybeSendAppend(response.From, pr, sendIfEmpty: true);
         if (response.Round > pr.AckedRound && response.Round <= _round)
         {
