@@ -145,18 +145,18 @@ public static class ServeCommand
     /// <summary>Prints who leads whenever it changes, until <paramref name="stop"/>.</summary>
     private static async Task WatchLeaderAsync(AkkaRaftNode node, TextWriter output, CancellationToken stop)
     {
-        var lastLeader = ulong.MaxValue;
+        string? lastText = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 var status = await node.StatusAsync(stop).ConfigureAwait(false);
-                if (status.Leader != lastLeader)
+                var text = status.Leader == RaftIds.None ? "no leader yet"
+                    : status.Leader == node.RaftId ? $"this node ({node.Id}) leads, term {status.Term}"
+                    : $"leader is {node.Directory.Find(status.Leader)?.Id ?? status.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture)}, term {status.Term}";
+                if (text != lastText)
                 {
-                    lastLeader = status.Leader;
-                    var text = status.Leader == RaftIds.None ? "no leader yet"
-                        : status.Leader == node.RaftId ? $"this node ({node.Id}) leads, term {status.Term}"
-                        : $"leader is {node.Directory.Find(status.Leader)?.Id ?? status.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture)}, term {status.Term}";
+                    lastText = text;
                     await output.WriteLineAsync($"akkaraft: {text}").ConfigureAwait(false);
                     await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }

@@ -143,6 +143,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         };
         var peerRef = system.ActorOf(RaftPeer.Props(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
+        system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
         return new AkkaRaftNode(settings, config, system, remote, plugins, directory, peerRef, kv);
     }
 
