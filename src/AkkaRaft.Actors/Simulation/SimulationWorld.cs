@@ -110,6 +110,7 @@ public sealed class SimulationWorld
     public int RunUntilIdle()
     {
         var start = _steps;
+        var runs = 0L;
         while (true)
         {
             Mailbox mailbox;
@@ -123,7 +124,8 @@ public sealed class SimulationWorld
                 _runnable.RemoveAt(count - 1);
             }
             mailbox.Run();
-            if (_steps - start > Settings.MaxMessagesPerRun)
+            // Mailbox turns are counted too, so that a loop of system messages alone cannot spin forever either.
+            if (_steps - start > Settings.MaxMessagesPerRun || ++runs > 2L * Settings.MaxMessagesPerRun)
                 throw new SimulationLivelockException($"seed {Seed}: more than {Settings.MaxMessagesPerRun} messages without becoming idle at virtual time {Now} (akkaraft.actor.simulation.max-messages-per-run)");
         }
         return (int)(_steps - start);
