@@ -104,6 +104,14 @@ public sealed class SimulationWorld
         return system;
     }
 
+    /// <summary>Creates an actor system in this world with the <c>akkaraft.actor</c> section of <paramref name="config"/> (the full configuration).</summary>
+    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public ActorSystem CreateSystem(string name, AkkaRaft.Hocon.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return CreateSystem(name, ActorSystemSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath)));
+    }
+
     /// <summary>Processes messages, one runnable mailbox at a time in seeded order, until none is runnable. Time does not move.</summary>
     /// <returns>The number of messages delivered.</returns>
     /// <exception cref="SimulationLivelockException">More than <see cref="SimulationSettings.MaxMessagesPerRun"/> messages.</exception>
