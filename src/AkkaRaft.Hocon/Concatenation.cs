@@ -65,8 +65,9 @@ internal static class Concatenation
         if (scalar is not null)
         {
             var container = values.First(v => v is not ScalarNode);
-            throw ConfigException.At(scalar.Origin,
-                $"cannot concatenate {scalar.Describe()} with {container.Describe()}; only strings concatenate with strings, arrays with arrays and objects with objects");
+            throw ConfigException.At(origin,
+                $"cannot concatenate {scalar.Describe()}{From(scalar, origin)} with {container.Describe()}{From(container, origin)}; " +
+                "only strings concatenate with strings, arrays with arrays and objects with objects");
         }
 
         if (hasArray && hasObject)
@@ -76,7 +77,7 @@ internal static class Concatenation
             if (converted.Any(v => v is ObjectNode))
             {
                 var obj = converted.First(v => v is ObjectNode);
-                throw ConfigException.At(obj.Origin, "cannot concatenate an array with an object");
+                throw ConfigException.At(origin, $"cannot concatenate an array with an object{From(obj, origin)}");
             }
 
             values = converted;
@@ -102,6 +103,10 @@ internal static class Concatenation
 
         return merged;
     }
+
+    /// <summary>Names where a part came from when that is not the line of the concatenation itself.</summary>
+    private static string From(Node part, ConfigOrigin concatenation) =>
+        part.Origin.Source == concatenation.Source && part.Origin.Line == concatenation.Line ? "" : $" (from {part.Origin})";
 
     /// <summary>HOCON.md, "Conversion of numerically-indexed objects to arrays"; null when it does not apply.</summary>
     public static ArrayNode? NumericObjectAsArray(ObjectNode node)

@@ -318,7 +318,7 @@ internal sealed class Lexer
 
             if (c == '\n')
             {
-                throw Error(at, "a quoted string cannot span lines; expected a closing '\"' (use \"\"\" for multi-line strings, or \\n)");
+                throw Error(at, $"a quoted string cannot span lines: the string opened at {start} has no closing '\"' on its line (use \"\"\" for multi-line strings, or \\n)");
             }
 
             if (c < ' ')

@@ -54,11 +54,16 @@ internal sealed class ObjectNode : Node
     private readonly bool _resolved;
 
     /// <param name="keyOrigins">Where each key was written, when known (for messages about keys).</param>
-    public ObjectNode(ConfigOrigin origin, OrderedDictionary<string, Node> fields, IReadOnlyDictionary<string, ConfigOrigin>? keyOrigins = null)
+    /// <param name="ignoresFallbacks">True once the object has hidden a non-object value: objects further below
+    /// must not merge into it (HOCON.md, "Config object merging and file merging").</param>
+    public ObjectNode(
+        ConfigOrigin origin, OrderedDictionary<string, Node> fields, IReadOnlyDictionary<string, ConfigOrigin>? keyOrigins = null,
+        bool ignoresFallbacks = false)
         : base(origin)
     {
         _fields = fields;
         _keyOrigins = keyOrigins;
+        IgnoresFallbacks = ignoresFallbacks;
         _resolved = true;
         foreach (var (_, value) in fields)
         {
@@ -84,6 +89,13 @@ internal sealed class ObjectNode : Node
 
     public IReadOnlyDictionary<string, ConfigOrigin>? KeyOrigins => _keyOrigins;
 
+    public bool IgnoresFallbacks { get; }
+
+    /// <summary>A copy with other fields but the same origin, key origins and fallback rule.</summary>
+    public ObjectNode With(OrderedDictionary<string, Node> fields) => new(Origin, fields, _keyOrigins, IgnoresFallbacks);
+
+    public ObjectNode IgnoringFallbacks() => IgnoresFallbacks ? this : new(Origin, _fields, _keyOrigins, ignoresFallbacks: true);
+
     /// <summary>Where the key was written, or else where its value was.</summary>
     public ConfigOrigin KeyOrigin(string key) =>
         _keyOrigins is not null && _keyOrigins.TryGetValue(key, out var origin) ? origin : _fields[key].Origin;
@@ -102,10 +114,10 @@ internal sealed class ArrayNode(ConfigOrigin origin, IReadOnlyList<Node> items) 
 }
 
 /// <summary>A substitution <c>${path}</c> or <c>${?path}</c>.</summary>
-/// <param name="Path">The path as written.</param>
-/// <param name="IncludePrefix">The path at which the file holding it was included (empty at the root): the
+/// <param name="path">The path as written.</param>
+/// <param name="includePrefix">The path at which the file holding it was included (empty at the root): the
 /// substitution is looked up first under this prefix, then from the root (HOCON.md, include semantics).</param>
-/// <param name="EnvironmentList">True for <c>${NAME[]}</c>: an environment list NAME_0, NAME_1, ...</param>
+/// <param name="environmentList">True for <c>${NAME[]}</c>: an environment list NAME_0, NAME_1, ...</param>
 internal sealed class SubstitutionNode(
     ConfigOrigin origin, IReadOnlyList<string> path, bool optional, IReadOnlyList<string> includePrefix, bool environmentList)
     : Node(origin)
@@ -178,9 +190,9 @@ internal static class Merge
             return high; // a non-object hides whatever was below it
         }
 
-        if (high is ObjectNode && (low is ScalarNode || low is ArrayNode))
+        if (high is ObjectNode hiding && (low is ScalarNode || low is ArrayNode))
         {
-            return high;
+            return hiding.IgnoringFallbacks();
         }
 
         var stack = new List<Node>();
@@ -191,6 +203,11 @@ internal static class Merge
 
     public static ObjectNode Objects(ObjectNode high, ObjectNode low)
     {
+        if (high.IgnoresFallbacks)
+        {
+            return high;
+        }
+
         var fields = new OrderedDictionary<string, Node>(StringComparer.Ordinal);
         foreach (var (key, lowValue) in low.Fields)
         {
@@ -217,7 +234,7 @@ internal static class Merge
             }
         }
 
-        return new ObjectNode(high.Origin, fields, keyOrigins);
+        return new ObjectNode(high.Origin, fields, keyOrigins, low.IgnoresFallbacks);
     }
 
     private static void Flatten(Node node, List<Node> into)

@@ -17,13 +17,15 @@ namespace AkkaRaft.Hocon;
 /// </summary>
 internal sealed class Resolver
 {
+    /// <summary>The deepest chain of lookups accepted (substitutions of substitutions, nested objects).</summary>
+    public const int MaxDepth = 1000;
+
     private readonly ObjectNode _root;
     private readonly Func<string, string?> _environment;
     private readonly Dictionary<string, Node?> _shallow = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Node?> _full = new(StringComparer.Ordinal);
     private readonly Dictionary<SubstitutionNode, Node?> _substitutions = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(object Stack, int From), Node> _remainders = new(new RemainderComparer());
-    private readonly Dictionary<object, int> _ids = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
     private readonly List<string> _trail = [];
 
@@ -47,29 +49,57 @@ internal sealed class Resolver
     }
 
     /// <summary>Raised when a lookup meets the field being resolved: a cycle, or a self-reference with nothing below.</summary>
-    private sealed class CycleSignal(string path, IReadOnlyList<string> chain) : Exception
+    private sealed class CycleSignal(string path, IReadOnlyList<string> chain, bool metReplacedField) : Exception
     {
         public string PathText { get; } = path;
 
         public IReadOnlyList<string> Chain { get; } = chain;
+
+        /// <summary>True when the lookup met the field being resolved (rather than re-entering a resolution).</summary>
+        public bool MetReplacedField { get; } = metReplacedField;
     }
 
-    /// <summary>The replacements of fields in the lookup tree; immutable.</summary>
+    /// <summary>
+    /// The replacements of fields in the lookup tree; immutable. Contexts are interned by the resolver, so the
+    /// same replacements reached the same way share one <see cref="Id"/>, which keys the memo tables.
+    /// </summary>
     private sealed class Context
     {
-        public static readonly Context Empty = new(ImmutableSortedDictionary<string, (Node? Remainder, string Id)>.Empty.WithComparers(StringComparer.Ordinal));
+        public static readonly Context Empty = new(0, ImmutableDictionary<string, Node?>.Empty.WithComparers(StringComparer.Ordinal));
 
-        private Context(ImmutableSortedDictionary<string, (Node? Remainder, string Id)> overrides)
+        public Context(int id, ImmutableDictionary<string, Node?> overrides)
         {
+            Id = id;
             Overrides = overrides;
-            Signature = string.Join(";", overrides.Select(o => o.Key + "=" + o.Value.Id));
         }
 
-        public ImmutableSortedDictionary<string, (Node? Remainder, string Id)> Overrides { get; }
+        public int Id { get; }
 
-        public string Signature { get; }
+        /// <summary>Field path key → the values it overrides (the rest of its merge stack), or null for none.</summary>
+        public ImmutableDictionary<string, Node?> Overrides { get; }
+    }
 
-        public Context With(string path, Node? remainder, string id) => new(Overrides.SetItem(path, (remainder, id)));
+    private readonly Dictionary<(int Parent, string Path, object? Remainder), Context> _contexts = new(new ContextKeyComparer());
+
+    private sealed class ContextKeyComparer : IEqualityComparer<(int Parent, string Path, object? Remainder)>
+    {
+        public bool Equals((int Parent, string Path, object? Remainder) x, (int Parent, string Path, object? Remainder) y) =>
+            x.Parent == y.Parent && x.Path == y.Path && ReferenceEquals(x.Remainder, y.Remainder);
+
+        public int GetHashCode((int Parent, string Path, object? Remainder) obj) =>
+            HashCode.Combine(obj.Parent, obj.Path, obj.Remainder is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Remainder));
+    }
+
+    /// <summary>The context with the field at <paramref name="path"/> replaced by <paramref name="remainder"/>.</summary>
+    private Context Replace(Context context, string path, Node? remainder)
+    {
+        if (!_contexts.TryGetValue((context.Id, path, remainder), out var derived))
+        {
+            derived = new Context(_contexts.Count + 1, context.Overrides.SetItem(path, remainder));
+            _contexts[(context.Id, path, remainder)] = derived;
+        }
+
+        return derived;
     }
 
     private sealed class RemainderComparer : IEqualityComparer<(object Stack, int From)>
@@ -83,32 +113,29 @@ internal sealed class Resolver
 
     private static string Display(IReadOnlyList<string> path) => path.Count == 0 ? "(root)" : ConfigPath.Render(path);
 
-    private int IdOf(object o)
-    {
-        if (!_ids.TryGetValue(o, out var id))
-        {
-            id = _ids.Count + 1;
-            _ids[o] = id;
-        }
-
-        return id;
-    }
-
     /// <summary>The value at <paramref name="path"/> with every substitution under it resolved; null when absent.</summary>
     private Node? Full(IReadOnlyList<string> path, Context context)
     {
-        var memo = "F" + context.Signature + "|" + Key(path);
+        var memo = "F" + context.Id + "|" + Key(path);
         if (_full.TryGetValue(memo, out var known))
         {
             return known;
         }
 
-        _trail.Add(Display(path));
         if (!_inProgress.Add(memo))
         {
-            throw Cycle(Display(path));
+            throw Cycle(Display(path), metReplacedField: false);
         }
 
+        if (_trail.Count >= MaxDepth || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            _inProgress.Remove(memo);
+            throw new ConfigException(
+                $"substitutions are nested more than {Math.Min(MaxDepth, _trail.Count)} deep while resolving {Display(path)}; " +
+                $"the chain starts {string.Join(" -> ", _trail.Take(5))} ...");
+        }
+
+        _trail.Add(Display(path));
         try
         {
             var shallow = Shallow(path, context);
@@ -139,7 +166,7 @@ internal sealed class Resolver
             }
         }
 
-        return new ObjectNode(node.Origin, fields, node.KeyOrigins);
+        return node.With(fields);
     }
 
     /// <summary>
@@ -148,7 +175,7 @@ internal sealed class Resolver
     /// </summary>
     private Node? Shallow(IReadOnlyList<string> path, Context context)
     {
-        var memo = "S" + context.Signature + "|" + Key(path);
+        var memo = "S" + context.Id + "|" + Key(path);
         if (_shallow.TryGetValue(memo, out var known))
         {
             return known;
@@ -156,7 +183,7 @@ internal sealed class Resolver
 
         if (!_inProgress.Add(memo))
         {
-            throw Cycle(Display(path));
+            throw Cycle(Display(path), metReplacedField: false);
         }
 
         try
@@ -177,7 +204,7 @@ internal sealed class Resolver
     {
         if (context.Overrides.TryGetValue(Key(path), out var replaced))
         {
-            return replaced.Remainder ?? throw Cycle(Display(path));
+            return replaced ?? throw Cycle(Display(path), metReplacedField: true);
         }
 
         if (path.Count == 0)
@@ -188,11 +215,16 @@ internal sealed class Resolver
         return Shallow(path.Take(path.Count - 1).ToList(), context) is ObjectNode parent ? parent.Get(path[^1]) : null;
     }
 
-    private CycleSignal Cycle(string path)
+    private CycleSignal Cycle(string path, bool metReplacedField)
     {
         var start = _trail.IndexOf(path);
-        var chain = start < 0 ? [path, path] : _trail.Skip(start).Append(path).ToList();
-        return new CycleSignal(path, chain);
+        var chain = start < 0 ? [path] : _trail.Skip(start).ToList();
+        if (chain.Count == 1 || chain[^1] != path)
+        {
+            chain.Add(path);
+        }
+
+        return new CycleSignal(path, chain, metReplacedField);
     }
 
     private static bool MayReferToItself(Node node) =>
@@ -208,7 +240,7 @@ internal sealed class Resolver
 
         if (path is not null && MayReferToItself(raw))
         {
-            return Value(raw, context.With(Key(path), null, "none"));
+            return Value(raw, Replace(context, Key(path), null));
         }
 
         return Value(raw, context);
@@ -223,7 +255,7 @@ internal sealed class Resolver
             var valueContext = context;
             if (path is not null && MayReferToItself(value))
             {
-                valueContext = context.With(Key(path), Remainder(values, i + 1), $"{IdOf(values)}:{i + 1}");
+                valueContext = Replace(context, Key(path), Remainder(values, i + 1));
             }
 
             var resolved = Value(value, valueContext);
@@ -238,7 +270,7 @@ internal sealed class Resolver
                 continue;
             }
 
-            return merged ?? resolved; // a non-object hides what is below it; an object above it wins
+            return merged?.IgnoringFallbacks() ?? resolved; // a non-object hides what is below it; an object above it wins
         }
 
         return merged;
@@ -298,7 +330,7 @@ internal sealed class Resolver
                     }
                 }
 
-                return new ObjectNode(o.Origin, fields, o.KeyOrigins);
+                return o.With(fields);
             case ArrayNode a when !a.IsResolved:
                 var items = new List<Node>(a.Items.Count);
                 foreach (var item in a.Items)
@@ -375,15 +407,16 @@ internal sealed class Resolver
         var path = ConfigPath.Render(substitution.Path);
         if (cycle is not null)
         {
-            if (cycle.Chain.Count == 2 && cycle.Chain[0] == cycle.Chain[1])
+            if (cycle.MetReplacedField && cycle.Chain.Count == 2 && cycle.Chain[0] == cycle.Chain[1])
             {
                 throw ConfigException.At(substitution.Origin,
                     $"cannot resolve {substitution}: it refers to {cycle.PathText} itself and {cycle.PathText} has no earlier value to refer to " +
                     $"(a self-reference sees only the values set before it); use ${{?{path}}} if it is optional");
             }
 
+            var hint = cycle.MetReplacedField ? "" : " (a substitution inside an array or object cannot refer to the field holding it)";
             throw ConfigException.At(substitution.Origin,
-                $"cannot resolve {substitution}: substitution cycle {string.Join(" -> ", cycle.Chain)}");
+                $"cannot resolve {substitution}: substitution cycle {string.Join(" -> ", cycle.Chain)}{hint}");
         }
 
         var environmentName = substitution.EnvironmentList ? name + "_0" : name;

@@ -50,7 +50,7 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>An open connection with <c>synchronous=FULL</c>; the caller disposes it.</summary>
-    internal SqliteConnection OpenConnection()
+    public SqliteConnection OpenConnection()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();

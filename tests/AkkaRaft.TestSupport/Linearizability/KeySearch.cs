@@ -5,10 +5,12 @@ namespace AkkaRaft.TestSupport.Linearizability;
 /// <summary>
 /// The Wing–Gong search over the operations on one key, with Porcupine's memoization: the events (invocations and
 /// returns) form a doubly linked list in time order; the search walks it, linearizes an invocation when the model
-/// accepts it and the (linearized set, value) pair is new, removes it and its return from the list, and starts
-/// again from the head; reaching a return means that operation had to take effect already, so it backtracks.
+/// accepts it and the resulting state is new, removes it and its return from the list, and starts again from the
+/// head; reaching a return means that operation had to take effect already, so it backtracks. Operations of
+/// unknown outcome have no return: they are tried last at each step, and the memo subsumes states that merely
+/// used more of them (<see cref="VisitedStates"/>).
 /// </summary>
-internal sealed class KeySearch
+internal sealed partial class KeySearch
 {
     /// <summary>What the search of one key found.</summary>
     internal sealed record Outcome(
@@ -27,12 +29,14 @@ internal sealed class KeySearch
     private readonly KvOpKind[] _kind;
     private readonly bool[] _known;
     private readonly bool[] _ok;
-    private readonly int[] _value;              // Put/Cas: the value id written
+    private readonly int[] _value;              // Put/Cas: the value id written, values nobody observes merged into _unobserved
+    private readonly int[] _exactValue;         // Put/Cas: the value id written, exactly (for explanations)
     private readonly int[] _expected;           // Cas: the value id compared with
     private readonly int[] _read;               // Get: the value id read
     private readonly int[] _invokeRank;         // position of the invocation in event order
     private readonly int[] _returnRank;         // position of the return in event order; NoReturn when unknown
     private readonly List<string?> _values = [null];
+    private readonly int _unobserved;           // stands for every value that no read returns and no Cas expects
 
     public KeySearch(Operation[] operations)
     {
@@ -43,6 +47,7 @@ internal sealed class KeySearch
         _known = new bool[n];
         _ok = new bool[n];
         _value = new int[n];
+        _exactValue = new int[n];
         _expected = new int[n];
         _read = new int[n];
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -50,170 +55,73 @@ internal sealed class KeySearch
         {
             var operation = operations[i];
             _kind[i] = operation.Input.Kind;
-            _known[i] = operation.Output is not null;
+            // A read that reported failure observed nothing: for the search it is as good as unknown.
+            _known[i] = operation.Output is not null && (operation.Input.Kind != KvOpKind.Get || operation.Output.Ok);
             _ok[i] = operation.Output?.Ok ?? false;
-            _value[i] = Intern(ids, operation.Input.Value);
+            _exactValue[i] = Intern(ids, operation.Input.Value);
             _expected[i] = Intern(ids, operation.Input.Expected);
             _read[i] = Intern(ids, operation.Output?.Value);
         }
 
         (_invokeRank, _returnRank) = RankEvents(operations);
+
+        // The register's value matters only through reads and compares. Values that no read returns and no Cas
+        // expects are indistinguishable, so they are one value for the search: this merges states that differ
+        // only in which such value the register holds.
+        var observed = new bool[_values.Count];
+        observed[Absent] = true;
+        for (var i = 0; i < n; i++)
+        {
+            if (_kind[i] == KvOpKind.Get && _known[i]) observed[_read[i]] = true;
+            if (_kind[i] == KvOpKind.Cas) observed[_expected[i]] = true;
+        }
+
+        _unobserved = _values.Count;
+        _values.Add(null);
+        for (var i = 0; i < n; i++) _value[i] = observed[_exactValue[i]] ? _exactValue[i] : _unobserved;
     }
 
     /// <summary>Runs the search, exploring at most <paramref name="maxStates"/> states.</summary>
     public Outcome Run(long maxStates)
     {
-        var n = _operations.Length;
         var searched = SelectSearched();
-
-        // Compact the searched operations to bit positions 0..m-1, in invocation order.
-        var m = 0;
-        var bitOf = new int[n];
-        for (var i = 0; i < n; i++) bitOf[i] = searched[i] ? m++ : -1;
-        var opOfBit = new int[m];
-        for (var i = 0; i < n; i++) if (searched[i]) opOfBit[bitOf[i]] = i;
-
-        // The event list: entry 0 is the head sentinel; then invocations and known returns in event order.
-        var events = new List<(int Rank, int Bit, bool IsCall)>(2 * m);
-        var knownCount = 0;
-        for (var b = 0; b < m; b++)
-        {
-            var op = opOfBit[b];
-            events.Add((_invokeRank[op], b, true));
-            if (_known[op])
-            {
-                events.Add((_returnRank[op], b, false));
-                knownCount++;
-            }
-        }
-
-        events.Sort((x, y) => x.Rank.CompareTo(y.Rank));
-        var entries = events.Count + 1;
-        var entryBit = new int[entries];
-        var isCall = new bool[entries];
-        var returnEntry = new int[entries];
-        var next = new int[entries];
-        var prev = new int[entries];
-        var callEntryOfBit = new int[m];
-        for (var e = 0; e < entries; e++)
-        {
-            next[e] = e + 1 < entries ? e + 1 : -1;
-            prev[e] = e - 1;
-            returnEntry[e] = -1;
-        }
-
-        for (var e = 1; e < entries; e++)
-        {
-            var (_, bit, call) = events[e - 1];
-            entryBit[e] = bit;
-            isCall[e] = call;
-            if (call) callEntryOfBit[bit] = e;
-            else returnEntry[callEntryOfBit[bit]] = e;
-        }
-
-        var zobrist = new ulong[m];
-        for (var b = 0; b < m; b++) zobrist[b] = Mix64(0x5851F42D4C957F2DUL + (ulong)b);
-
-        var words = (m + 63) >> 6;
-        var bits = new ulong[Math.Max(words, 1)];
-        var visited = new VisitedStates(words);
-        var stackEntry = new int[m];
-        var stackState = new int[m];
-        var best = Array.Empty<int>();
-        var depth = 0;
-        var state = Absent;
-        ulong bitsHash = 0;
-        var knownLeft = knownCount;
-        var entry = next[0];
-        Verdict verdict;
-        while (true)
-        {
-            if (knownLeft == 0)
-            {
-                verdict = Verdict.Linearizable;
-                break;
-            }
-
-            if (entry < 0)
-            {
-                // Every known operation's return is still in the list after its invocation, so the walk meets a
-                // return before running off the end while knownLeft > 0.
-                throw new InvalidOperationException(
-                    $"linearizability search invariant broken on key {HistoryText.Quote(_key)}: reached the end of the event list with {knownLeft} known operations not linearized");
-            }
-
-            if (isCall[entry])
-            {
-                var bit = entryBit[entry];
-                var op = opOfBit[bit];
-                if (TryStep(op, state, out var nextState))
-                {
-                    var word = bit >> 6;
-                    var mask = 1UL << (bit & 63);
-                    bits[word] |= mask;
-                    var hash = bitsHash ^ zobrist[bit];
-                    if (visited.Add(bits, nextState, hash ^ Mix64((ulong)(uint)nextState)))
-                    {
-                        if (visited.Count > maxStates)
-                        {
-                            verdict = Verdict.Undecided;
-                            break;
-                        }
-
-                        stackEntry[depth] = entry;
-                        stackState[depth] = state;
-                        depth++;
-                        state = nextState;
-                        bitsHash = hash;
-                        Lift(entry, returnEntry[entry], next, prev);
-                        if (_known[op]) knownLeft--;
-                        if (depth > best.Length) best = stackEntry.AsSpan(0, depth).ToArray();
-                        entry = next[0];
-                        continue;
-                    }
-
-                    bits[word] &= ~mask;
-                }
-
-                entry = next[entry];
-            }
-            else
-            {
-                // An operation returned before it could be linearized: undo the last choice and try the next one.
-                if (depth == 0)
-                {
-                    verdict = Verdict.NotLinearizable;
-                    break;
-                }
-
-                depth--;
-                entry = stackEntry[depth];
-                state = stackState[depth];
-                var bit = entryBit[entry];
-                bits[bit >> 6] &= ~(1UL << (bit & 63));
-                bitsHash ^= zobrist[bit];
-                Unlift(entry, returnEntry[entry], next, prev);
-                if (_known[opOfBit[bit]]) knownLeft++;
-                entry = next[entry];
-            }
-        }
-
+        var walk = new Walk(this, searched, LinkAlike(searched));
+        var verdict = walk.Run(maxStates);
         if (verdict == Verdict.Linearizable)
         {
-            return new Outcome(verdict, _key, [], [], null, visited.Count);
+            return new Outcome(verdict, _key, [], [], null, walk.ExploredStates);
         }
 
-        var prefix = new int[best.Length];
-        for (var i = 0; i < best.Length; i++) prefix[i] = opOfBit[entryBit[best[i]]];
-        var prefixOperations = Array.ConvertAll(prefix, i => _operations[i]);
+        var prefixOperations = Array.ConvertAll(walk.LongestPrefix, i => _operations[i]);
         var explanation = verdict == Verdict.NotLinearizable
-            ? Explain(prefix, searched)
+            ? Explain(walk.LongestPrefix, searched)
             : $"The search stopped after exploring {maxStates} states on this key (the budget per key) without a proof either way.{Environment.NewLine}";
-        return new Outcome(verdict, _key, _operations, prefixOperations, explanation, Math.Min(visited.Count, maxStates));
+        return new Outcome(verdict, _key, _operations, prefixOperations, explanation, Math.Min(walk.ExploredStates, maxStates));
+    }
+
+    /// <summary>
+    /// Links each searched operation of unknown outcome to the next one (by invocation) with the same effect —
+    /// same kind, value written and value expected — or -1: such operations are interchangeable.
+    /// </summary>
+    private int[] LinkAlike(bool[] searched)
+    {
+        var n = _operations.Length;
+        var nextAlike = new int[n];
+        var lastOfEffect = new Dictionary<(KvOpKind, int, int), int>();
+        for (var i = n - 1; i >= 0; i--)
+        {
+            nextAlike[i] = -1;
+            if (!searched[i] || _known[i]) continue;
+            var effect = (_kind[i], _kind[i] == KvOpKind.Delete ? Absent : _value[i], _kind[i] == KvOpKind.Cas ? _expected[i] : Absent);
+            if (lastOfEffect.TryGetValue(effect, out var later)) nextAlike[i] = later;
+            lastOfEffect[effect] = i;
+        }
+
+        return nextAlike;
     }
 
     /// <summary>Applies operation <paramref name="op"/> to the register holding <paramref name="state"/>; false when its output contradicts the model.</summary>
-    private bool TryStep(int op, int state, out int next)
+    private bool TryStep(int op, int state, int[] written, out int next)
     {
         switch (_kind[op])
         {
@@ -221,25 +129,26 @@ internal sealed class KeySearch
                 next = state;
                 return _read[op] == state;
             case KvOpKind.Put:
-                next = _value[op];
+                next = written[op];
                 return true;
             case KvOpKind.Delete:
                 next = Absent;
                 return true;
             default:
                 var swaps = state == _expected[op];
-                next = swaps ? _value[op] : state;
+                next = swaps ? written[op] : state;
                 return !_known[op] || _ok[op] == swaps;
         }
     }
 
     /// <summary>
-    /// Chooses the operations the search must place. Left out, because they cannot change the verdict:
-    /// reads with unknown outcome (they observed nothing); Put/Delete that reported a definite failure (they had no
-    /// effect); and writes with unknown outcome whose resulting value nobody can observe afterwards — no read of it,
-    /// no Cas expecting it, and no failed Cas (which a different value could explain) returning after the write was
-    /// invoked. Such a write, if it took effect, would be overwritten before anyone looked, so "never took effect"
-    /// is an equally good choice; any Cas with unknown outcome it enabled was a no-op and may be dropped too.
+    /// Chooses the operations the search must place. Left out, because they cannot change the verdict: reads with
+    /// unknown outcome or reported as failed (they observed nothing); Put/Delete that reported a definite failure
+    /// (they had no effect); and writes with unknown outcome whose resulting value nobody can observe afterwards —
+    /// no read of it, no Cas expecting it, and no failed Cas (which a different value could explain) returning
+    /// after the write was invoked. Such a write, if it took effect, would be overwritten before anyone looked, so
+    /// "never took effect" is an equally good choice; any Cas with unknown outcome it enabled was a no-op and may be
+    /// dropped too.
     /// </summary>
     private bool[] SelectSearched()
     {
@@ -286,7 +195,7 @@ internal sealed class KeySearch
         var done = new bool[_operations.Length];
         foreach (var op in prefix)
         {
-            TryStep(op, state, out state);
+            TryStep(op, state, _exactValue, out state);
             done[op] = true;
         }
 
@@ -316,7 +225,7 @@ internal sealed class KeySearch
         foreach (var s in searched) if (!s) leftOut++;
         if (leftOut > 0)
         {
-            text.AppendLine($"({leftOut} operation(s) on {key} cannot affect the verdict and were not searched: reads with unknown outcome, " +
+            text.AppendLine($"({leftOut} operation(s) on {key} cannot affect the verdict and were not searched: reads with unknown outcome or that failed, " +
                             "writes that reported failure, and writes with unknown outcome whose value nobody observed.)");
         }
 
@@ -327,7 +236,7 @@ internal sealed class KeySearch
     {
         var key = HistoryText.Quote(_key);
         var holds = HistoryText.Value(_values[state]);
-        if (TryStep(op, state, out _))
+        if (TryStep(op, state, _exactValue, out _))
         {
             return "it fits here, but no continuation after it linearizes the rest";
         }
@@ -351,7 +260,7 @@ internal sealed class KeySearch
     {
         for (var op = 0; op < _operations.Length; op++)
         {
-            if ((_kind[op] == KvOpKind.Put || _kind[op] == KvOpKind.Cas) && _value[op] == value) return true;
+            if ((_kind[op] == KvOpKind.Put || _kind[op] == KvOpKind.Cas) && _exactValue[op] == value) return true;
         }
 
         return false;
