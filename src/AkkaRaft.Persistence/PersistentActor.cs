@@ -14,6 +14,11 @@ namespace AkkaRaft.Persistence;
 /// actor (<see cref="OnPersistFailure"/>) without running any handler of it; a failed recovery stops the actor with a
 /// <see cref="RecoveryFailedException"/> naming persistence id and sequence number (<see cref="OnRecoveryFailure"/>).
 /// </para>
+/// <para>
+/// Call <c>Persist</c>, <c>PersistAll</c> and <c>Defer</c> synchronously from a command handler or a persist handler.
+/// For asynchronous work, <c>PipeTo(Self)</c> its result and persist in the handler of that message: the writes already
+/// use the actor's one asynchronous slot (<c>RunTask</c>), which is what holds other commands in the mailbox.
+/// </para>
 /// The system must have persistence registered (<see cref="PersistenceExtension.Register"/>).
 /// </summary>
 public abstract partial class PersistentActor : ActorBase
