@@ -4,7 +4,7 @@ namespace AkkaRaft.Actors;
 /// The settings of an actor system, validated. The defaults are those of the <c>akkaraft.actor</c> section of
 /// <c>hocon/reference.conf</c>.
 /// </summary>
-public sealed record ActorSystemSettings
+public sealed partial record ActorSystemSettings
 {
     /// <summary>The defaults.</summary>
     public static ActorSystemSettings Default { get; } = new();

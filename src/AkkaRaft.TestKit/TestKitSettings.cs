@@ -14,4 +14,19 @@ public sealed record TestKitSettings
 
     /// <summary>How long <c>ExpectNoMsg</c> watches when no duration is given.</summary>
     public TimeSpan ExpectNoMessageDefault { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Reads <c>akkaraft.actor.testkit</c>, given as its own config; missing keys take the defaults.</summary>
+    /// <exception cref="AkkaRaft.Hocon.ConfigException">A duration is malformed or not positive.</exception>
+    public static TestKitSettings FromConfig(AkkaRaft.Hocon.Config section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var settings = new TestKitSettings
+        {
+            SingleExpectDefault = section.GetTimeSpan("single-expect-default", Default.SingleExpectDefault),
+            ExpectNoMessageDefault = section.GetTimeSpan("expect-no-message-default", Default.ExpectNoMessageDefault),
+        };
+        if (settings.SingleExpectDefault <= TimeSpan.Zero || settings.ExpectNoMessageDefault <= TimeSpan.Zero)
+            throw new AkkaRaft.Hocon.ConfigException("akkaraft.actor.testkit durations must be positive");
+        return settings;
+    }
 }

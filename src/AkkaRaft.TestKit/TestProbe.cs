@@ -54,20 +54,31 @@ public sealed class TestProbe
         target.Tell(message, LastSender);
     }
 
-    /// <summary>Watches <paramref name="target"/>: its <see cref="Terminated"/> arrives at this probe.</summary>
+    /// <summary>Watches <paramref name="target"/>: its <see cref="Terminated"/> arrives at this probe. Returns once the watch is in place.</summary>
     public IActorRef Watch(IActorRef target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        Ref.Tell(new WatchRequest(target, true), null);
+        ChangeWatch(target, watch: true);
         return target;
     }
 
-    /// <summary>Stops watching <paramref name="target"/>.</summary>
+    /// <summary>Stops watching <paramref name="target"/>. Returns once the watch is removed.</summary>
     public IActorRef Unwatch(IActorRef target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        Ref.Tell(new WatchRequest(target, false), null);
+        ChangeWatch(target, watch: false);
         return target;
+    }
+
+    private void ChangeWatch(IActorRef target, bool watch)
+    {
+        var request = new WatchRequest(target, watch, new ManualResetEventSlim());
+        Ref.Tell(request, null);
+        var wait = _settings.SingleExpectDefault;
+        var done = Sys.Simulation is { } world
+            ? world.RunUntil(() => request.Done.IsSet, wait)
+            : request.Done.Wait(wait);
+        if (!done) throw Failure($"the probe did not {(watch ? "watch" : "unwatch")} {target.Path} within {wait}");
     }
 
     /// <summary>The next message, or null when none arrived within <paramref name="timeout"/>.</summary>
@@ -169,7 +180,7 @@ public sealed class TestProbe
         _signal.Release();
     }
 
-    private sealed record WatchRequest(IActorRef Target, bool Watch);
+    private sealed record WatchRequest(IActorRef Target, bool Watch, ManualResetEventSlim Done);
 
     private sealed class ProbeActor(TestProbe probe) : ActorBase
     {
@@ -179,6 +190,7 @@ public sealed class TestProbe
             {
                 if (request.Watch) Context.Watch(request.Target);
                 else Context.Unwatch(request.Target);
+                request.Done.Set();
                 return true;
             }
             probe.Enqueue(message, Context.Sender);

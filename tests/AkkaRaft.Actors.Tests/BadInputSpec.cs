@@ -120,6 +120,22 @@ public sealed class BadInputSpec
         Assert.Contains("akkaraft.actor.throughput", error.Message);
     }
 
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void Asks_pending_when_the_system_terminates_fail_and_later_asks_fail_at_once(Mode mode)
+    {
+        var kit = Kits.Create(mode);
+        var probe = kit.CreateTestProbe();
+        var pending = probe.Ref.Ask<string>("question", Timeout.InfiniteTimeSpan);
+        probe.ExpectMsg("question");
+        kit.Dispose();
+        Assert.Throws<AskTimeoutException>(() => pending.GetAwaiter().GetResult());
+        var late = probe.Ref.Ask<string>("again");
+        Assert.True(late.IsFaulted);
+        Assert.IsType<AskTimeoutException>(late.Exception!.InnerException);
+    }
+
     private sealed class ThrowsInConstructor : ReceiveActor
     {
         public ThrowsInConstructor() => throw new InvalidOperationException("cannot build");

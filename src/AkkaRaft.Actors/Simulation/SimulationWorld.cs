@@ -13,6 +13,16 @@ public sealed record SimulationSettings
 
     /// <summary>The wall-clock time the virtual clock starts at.</summary>
     public DateTimeOffset Epoch { get; init; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Reads <c>akkaraft.actor.simulation</c>, given as its own config; missing keys take the defaults.</summary>
+    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public static SimulationSettings FromConfig(AkkaRaft.Hocon.Config section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var max = section.GetInt("max-messages-per-run", Default.MaxMessagesPerRun);
+        if (max < 1) throw new AkkaRaft.Hocon.ConfigException($"akkaraft.actor.simulation.max-messages-per-run must be at least 1 (got {max})", section.GetOrigin("max-messages-per-run"));
+        return Default with { MaxMessagesPerRun = max };
+    }
 }
 
 /// <summary>One delivered message in a simulation's trace.</summary>

@@ -16,7 +16,7 @@ public abstract class GroupCommitJournal : IJournal
 {
     private readonly Channel<PendingWrite> _queue;
     private readonly GroupCommitSettings _settings;
-    private readonly Task _writer;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     /// <summary>Starts the writer loop.</summary>
@@ -31,7 +31,10 @@ public abstract class GroupCommitJournal : IJournal
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _writer = Task.Run(RunWriterAsync);
+        // A thread of its own: SQLite commits block for the fsync, and doing that on the thread pool would take a
+        // thread away from the actors (on a 2-core machine the pool starts with 2).
+        var writer = new Thread(RunWriter) { IsBackground = true, Name = $"akkaraft-{pluginId}-journal-writer" };
+        writer.Start();
     }
 
     /// <inheritdoc />
@@ -100,7 +103,7 @@ public abstract class GroupCommitJournal : IJournal
         }
 
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        await _writerStopped.Task.ConfigureAwait(false);
         await DisposeCoreAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
@@ -121,41 +124,53 @@ public abstract class GroupCommitJournal : IJournal
         await pending.Completion.Task.ConfigureAwait(false);
     }
 
-    private async Task RunWriterAsync()
-    {
-        var reader = _queue.Reader;
-        var batch = new List<PendingWrite>();
-        var writes = new List<AtomicWrite>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            writes.Clear();
-            var events = 0L;
-            var bytes = 0L;
-            while (reader.TryPeek(out var next))
-            {
-                var full = events + next.Events > _settings.MaxBatchSize || bytes + next.Bytes > _settings.MaxBatchBytes;
-                if (batch.Count > 0 && full)
-                {
-                    break;
-                }
-
-                reader.TryRead(out _);
-                batch.Add(next);
-                writes.AddRange(next.Writes);
-                events += next.Events;
-                bytes += next.Bytes;
-            }
-
-            await CommitAsync(batch, writes, events, bytes).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask CommitAsync(List<PendingWrite> batch, List<AtomicWrite> writes, long events, long bytes)
+    /// <summary>
+    /// The writer thread: takes every queued request that fits in one transaction, commits it, completes the requests,
+    /// and again. It blocks while it waits and while it commits (asynchronous plugins are waited for), which is what a
+    /// single-writer log wants, and never takes a thread-pool thread.
+    /// </summary>
+    private void RunWriter()
     {
         try
         {
-            await CommitBatchAsync(writes).ConfigureAwait(false);
+            var reader = _queue.Reader;
+            var batch = new List<PendingWrite>();
+            var writes = new List<AtomicWrite>();
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                batch.Clear();
+                writes.Clear();
+                var events = 0L;
+                var bytes = 0L;
+                while (reader.TryPeek(out var next))
+                {
+                    var full = events + next.Events > _settings.MaxBatchSize || bytes + next.Bytes > _settings.MaxBatchBytes;
+                    if (batch.Count > 0 && full)
+                    {
+                        break;
+                    }
+
+                    reader.TryRead(out _);
+                    batch.Add(next);
+                    writes.AddRange(next.Writes);
+                    events += next.Events;
+                    bytes += next.Bytes;
+                }
+
+                Commit(batch, writes, events, bytes);
+            }
+        }
+        finally
+        {
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    private void Commit(List<PendingWrite> batch, List<AtomicWrite> writes, long events, long bytes)
+    {
+        try
+        {
+            CommitBatchAsync(writes).AsTask().GetAwaiter().GetResult();
             Counters.RecordTransaction(batch.Count, events, bytes, CommitFlushes);
             foreach (var pending in batch)
             {
@@ -178,7 +193,7 @@ public abstract class GroupCommitJournal : IJournal
         {
             try
             {
-                await CommitBatchAsync(pending.Writes).ConfigureAwait(false);
+                CommitBatchAsync(pending.Writes).AsTask().GetAwaiter().GetResult();
                 Counters.RecordTransaction(1, pending.Events, pending.Bytes, CommitFlushes);
                 pending.Completion.TrySetResult();
             }

@@ -5,7 +5,7 @@ namespace AkkaRaft.Raft.Core;
 /// <see cref="RaftNode"/> constructor calls it. The kebab-case names in <c>hocon/reference.conf</c>
 /// (section <c>akkaraft.raft</c>) map one to one onto these properties.
 /// </summary>
-public sealed record RaftConfig
+public sealed partial record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }
@@ -47,7 +47,7 @@ public sealed record RaftConfig
     public int SnapshotChunkBytes { get; init; } = 512 * 1024;
 
     /// <summary>Largest snapshot a follower accepts from a leader. Setting <c>max-snapshot-bytes</c>.</summary>
-    public long MaxSnapshotBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+    public long MaxSnapshotBytes { get; init; } = 1024L * 1024 * 1024;
 
     /// <summary>Most ReadIndex requests waiting for confirmation on a leader. Setting <c>max-pending-reads</c>.</summary>
     public int MaxPendingReads { get; init; } = 65536;
@@ -79,6 +79,7 @@ public sealed record RaftConfig
         Require(MaxCommittedBytesPerReady >= 1, "max-committed-bytes-per-ready", MaxCommittedBytesPerReady, "must be at least 1");
         Require(SnapshotChunkBytes >= 1, "snapshot-chunk-bytes", SnapshotChunkBytes, "must be at least 1");
         Require(MaxSnapshotBytes >= 1, "max-snapshot-bytes", MaxSnapshotBytes, "must be at least 1");
+        Require(MaxSnapshotBytes <= Array.MaxLength, "max-snapshot-bytes", MaxSnapshotBytes, $"must be at most {Array.MaxLength} (one in-memory buffer)");
         Require(MaxPendingReads >= 1, "max-pending-reads", MaxPendingReads, "must be at least 1");
         return this;
     }

@@ -1,0 +1,61 @@
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Simulation;
+using AkkaRaft.Hocon;
+using AkkaRaft.TestKit;
+
+namespace AkkaRaft.Actors.Tests;
+
+public sealed class SettingsSpec
+{
+    [Fact]
+    public void The_reference_configuration_gives_the_default_settings()
+    {
+        var config = ConfigurationFactory.Default();
+        var settings = ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor"));
+        Assert.Equal(ActorSystemSettings.Default with { Dispatchers = settings.Dispatchers }, settings);
+        Assert.Empty(settings.Dispatchers);
+        Assert.Equal(SimulationSettings.Default, SimulationSettings.FromConfig(config.GetConfig("akkaraft.actor.simulation")));
+        Assert.Equal(TestKitSettings.Default, TestKitSettings.FromConfig(config.GetConfig("akkaraft.actor.testkit")));
+    }
+
+    [Fact]
+    public void Settings_are_read_from_hocon_with_the_reference_as_fallback()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            akkaraft.actor {
+              throughput = 5
+              mailbox-capacity = 100
+              ask-timeout = infinite
+              stdout-loglevel = off
+              dispatchers { io { throughput = 2 } }
+            }
+            """).WithFallback(ConfigurationFactory.Default());
+        var settings = ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor"));
+        Assert.Equal(5, settings.Throughput);
+        Assert.Equal(100, settings.MailboxCapacity);
+        Assert.Equal(Timeout.InfiniteTimeSpan, settings.AskTimeout);
+        Assert.Equal(LogLevel.Off, settings.StdoutLogLevel);
+        Assert.Equal(2, settings.Dispatchers["io"]);
+        Assert.Equal(ActorSystemSettings.Default.StashCapacity, settings.StashCapacity);
+    }
+
+    [Fact]
+    public void An_actor_system_is_created_from_a_full_configuration()
+    {
+        var config = ConfigurationFactory.ParseString("akkaraft.actor { throughput = 7, stdout-loglevel = OFF }").WithFallback(ConfigurationFactory.Default());
+        using var system = ActorSystem.Create("configured", config);
+        Assert.Equal(7, system.Settings.Throughput);
+    }
+
+    [Theory]
+    [InlineData("throughput = 0", "throughput")]
+    [InlineData("stash-capacity = -3", "stash-capacity")]
+    [InlineData("loglevel = LOUD", "loglevel")]
+    [InlineData("dispatchers { io { threads = 2 } }", "dispatchers")]
+    public void An_out_of_range_setting_is_rejected_with_a_config_exception_naming_it(string setting, string name)
+    {
+        var config = ConfigurationFactory.ParseString("akkaraft.actor { " + setting + " }");
+        var error = Assert.Throws<ConfigException>(() => ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor")));
+        Assert.Contains(name, error.Message);
+    }
+}

@@ -1,0 +1,46 @@
+using AkkaRaft.TestSupport.Simulation;
+using Xunit.Abstractions;
+
+namespace AkkaRaft.Raft.Tests.Simulation;
+
+/// <summary>
+/// The figures of the Raft core: many seeds of 200 client operations with every fault kind, each history
+/// checked for linearizability. AKKARAFT_SIM_SEEDS overrides the seed count (the soak runs 20,000);
+/// AKKARAFT_SIM_SEED reruns one seed.
+/// </summary>
+[Trait("Category", "Simulation")]
+public class RandomizedSimulationTests(ITestOutputHelper output)
+{
+    private const int DefaultSeeds = 1000;
+
+    [Fact(DisplayName = "Simulation: 3-node clusters under every fault kind stay linearizable")]
+    public void Three_node_clusters_stay_linearizable_under_all_faults() =>
+        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4 }, nameof(Three_node_clusters_stay_linearizable_under_all_faults));
+
+    [Fact(DisplayName = "Simulation: 5-node clusters under every fault kind stay linearizable")]
+    public void Five_node_clusters_stay_linearizable_under_all_faults() =>
+        RunAndCheck(new SimulationOptions { Nodes = 5, Clients = 5 }, nameof(Five_node_clusters_stay_linearizable_under_all_faults));
+
+    [Fact(DisplayName = "Simulation: 3-node clusters serving lease reads under clock drift stay linearizable")]
+    public void Lease_reads_under_clock_drift_stay_linearizable() =>
+        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4, LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
+
+    private void RunAndCheck(SimulationOptions options, string method, int defaultSeeds = DefaultSeeds)
+    {
+        var seeds = SimulationRunner.SeedsFromEnvironment(defaultSeeds);
+        var totals = SimulationRunner.RunMany(seeds, options);
+        var summary = totals.Describe($"{options.Nodes}-node{(options.LeaseReads ? " lease-read" : "")} simulation");
+        output.WriteLine(summary);
+        Console.WriteLine(summary);
+        foreach (var failure in totals.Failures.Take(5))
+        {
+            var line = $"FAILED {failure.Failure}{Environment.NewLine}  reproduce: AKKARAFT_SIM_SEED={failure.Seed} dotnet test tests/AkkaRaft.Raft.Tests --filter \"FullyQualifiedName~RandomizedSimulationTests.{method}\"";
+            output.WriteLine(line);
+            Console.WriteLine(line);
+        }
+        Assert.True(totals.Failures.Count == 0,
+            $"{totals.Failures.Count} of {totals.Seeds} seeds failed; first: seed {totals.Failures.FirstOrDefault()?.Seed}. "
+            + $"Reproduce: AKKARAFT_SIM_SEED={totals.Failures.FirstOrDefault()?.Seed} dotnet test tests/AkkaRaft.Raft.Tests --filter \"FullyQualifiedName~RandomizedSimulationTests.{method}\"");
+        Assert.True(totals.Completed > totals.Operations / 2, $"only {totals.Completed} of {totals.Operations} operations returned: the runs are not exercising much");
+    }
+}
