@@ -20,6 +20,7 @@ public sealed class SimulatedDisk : IJournal, ISnapshotStore
     private readonly InMemorySnapshotStore _snapshots;
     private int _epoch;
     private bool _down;
+    private bool _flushPending;
 
     /// <summary>A disk whose writes take 0 to <paramref name="maxLatencyMs"/> ms of virtual time.</summary>
     public SimulatedDisk(SimulationWorld world, int maxLatencyMs)
@@ -30,6 +31,12 @@ public sealed class SimulatedDisk : IJournal, ISnapshotStore
         _journal = new InMemoryJournal(Store);
         _snapshots = new InMemorySnapshotStore(Store);
     }
+
+    /// <summary>
+    /// The bug to catch: acknowledge each write at once and flush it only after the latency, so a crash loses
+    /// writes the peer already relied on (a disk cache that lies about fsync).
+    /// </summary>
+    public bool AcknowledgeBeforeFlush { get; init; }
 
     /// <summary>The simulated storage.</summary>
     public InMemoryStore Store { get; }
@@ -120,6 +127,20 @@ public sealed class SimulatedDisk : IJournal, ISnapshotStore
     /// <summary>Completes after the seeded latency, flushing everything written so far, unless the disk crashed meanwhile.</summary>
     private ValueTask Durable()
     {
+        if (AcknowledgeBeforeFlush)
+        {
+            // The page cache reaches the disk only every max latency: until then a crash loses what was acknowledged.
+            if (!_flushPending)
+            {
+                _flushPending = true;
+                _world.Scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(_maxLatencyMs), () =>
+                {
+                    _flushPending = false;
+                    Store.Flush();
+                });
+            }
+            return ValueTask.CompletedTask;
+        }
         var epoch = _epoch;
         var done = new TaskCompletionSource();
         _world.Scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(_world.Random.NextInt(_maxLatencyMs + 1)), () =>

@@ -39,6 +39,9 @@ public sealed record PeerSimulationOptions
     /// <summary>Probability that a leader saving a snapshot crashes right then.</summary>
     public double CrashLeaderDuringSnapshot { get; init; } = 0.15;
 
+    /// <summary>The disks acknowledge writes before they are durable (a bug the checker must catch).</summary>
+    public bool LyingDisks { get; init; }
+
     /// <summary>Whether leaders serve default reads under their lease.</summary>
     public bool LeaseReads { get; init; }
 }
@@ -91,7 +94,7 @@ public sealed class SimulatedPeerCluster
         _work = new ClientWorkload { Operations = options.Operations, Keys = keys, NodeIds = _ids, PeerOf = id => _peers.GetValueOrDefault(id) };
         foreach (var id in _ids)
         {
-            var disk = new SimulatedDisk(_world, options.MaxDiskLatencyMs);
+            var disk = new SimulatedDisk(_world, options.MaxDiskLatencyMs) { AcknowledgeBeforeFlush = options.LyingDisks };
             var nodeId = id;
             disk.OnSnapshotSave = () => MaybeCrashDuringSnapshot(nodeId);
             _disks[id] = disk;
