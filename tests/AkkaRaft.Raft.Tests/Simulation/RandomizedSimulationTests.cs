@@ -6,7 +6,7 @@ namespace AkkaRaft.Raft.Tests.Simulation;
 /// <summary>
 /// The figures of the Raft core: many seeds of 200 client operations with every fault kind, each history
 /// checked for linearizability. AKKARAFT_SIM_SEEDS overrides the seed count (the soak runs 20,000);
-/// AKKARAFT_SIM_SEED reruns one seed.
+/// AKKARAFT_SIM_SEED reruns one seed and writes its trace to a file whose path is printed.
 /// </summary>
 [Trait("Category", "Simulation")]
 public class RandomizedSimulationTests(ITestOutputHelper output)
@@ -31,6 +31,29 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     private void RunAndCheck(SimulationOptions options, string method, int defaultSeeds = DefaultSeeds)
     {
         var seeds = SimulationRunner.SeedsFromEnvironment(defaultSeeds);
+        if (seeds.Count == 1)
+        {
+            // Reproducing one seed: keep a trace of what happened (role changes, faults, configurations).
+            var trace = Path.Combine(Path.GetTempPath(), $"akkaraft-sim-{options.Nodes}n-seed-{seeds[0]}.trace");
+            var lines = new List<string>();
+            options = options with { Trace = lines.Add };
+            output.WriteLine($"trace of seed {seeds[0]}: {trace}");
+            Console.WriteLine($"trace of seed {seeds[0]}: {trace}");
+            try
+            {
+                RunAndReport(options, method, seeds);
+            }
+            finally
+            {
+                File.WriteAllLines(trace, lines);
+            }
+            return;
+        }
+        RunAndReport(options, method, seeds);
+    }
+
+    private void RunAndReport(SimulationOptions options, string method, IReadOnlyList<ulong> seeds)
+    {
         var totals = SimulationRunner.RunMany(seeds, options);
         var summary = totals.Describe($"{options.Nodes}-node{(options.LeaseReads ? " lease-read" : "")} simulation");
         output.WriteLine(summary);
