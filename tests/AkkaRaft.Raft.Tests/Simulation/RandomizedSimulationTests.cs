@@ -15,15 +15,18 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
 
     [Fact(DisplayName = "Simulation: 3-node clusters under every fault kind stay linearizable")]
     public void Three_node_clusters_stay_linearizable_under_all_faults() =>
-        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4 }, nameof(Three_node_clusters_stay_linearizable_under_all_faults));
+        RunAndCheck(Options(3), nameof(Three_node_clusters_stay_linearizable_under_all_faults));
 
     [Fact(DisplayName = "Simulation: 5-node clusters under every fault kind stay linearizable")]
     public void Five_node_clusters_stay_linearizable_under_all_faults() =>
-        RunAndCheck(new SimulationOptions { Nodes = 5, Clients = 5 }, nameof(Five_node_clusters_stay_linearizable_under_all_faults));
+        RunAndCheck(Options(5), nameof(Five_node_clusters_stay_linearizable_under_all_faults));
 
     [Fact(DisplayName = "Simulation: 3-node clusters serving lease reads under clock drift stay linearizable")]
     public void Lease_reads_under_clock_drift_stay_linearizable() =>
-        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4, LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
+        RunAndCheck(Options(3) with { LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
+
+    /// <summary>The options of the randomized runs for a cluster of <paramref name="nodes"/> (one client per node, at least 4).</summary>
+    internal static SimulationOptions Options(int nodes) => new() { Nodes = nodes, Clients = Math.Max(4, nodes) };
 
     private void RunAndCheck(SimulationOptions options, string method, int defaultSeeds = DefaultSeeds)
     {
