@@ -164,6 +164,26 @@ public sealed class PeerClusterBasicTests
         Assert.IsType<RequestRejected>(group.Ask(group.Peer(leader), new AddVoter(0)));
     }
 
+    [Fact]
+    public void A_failed_journal_write_restarts_the_leader_from_its_journal_and_the_group_goes_on()
+    {
+        using var _ = NoSynchronizationContext.Enter();
+        var group = new Group(seed: 20);
+        var leader = group.WaitForLeader();
+        Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "before"))));
+        group.Disks[leader].FailNextWrite = true;
+        // The client whose write was in the failed batch is not answered (the peer restarted): its own timeout tells it.
+        var failed = group.Peer(leader).Ask<object>(new Write(KvCommands.Put("k", "failed write")), TimeSpan.FromSeconds(1));
+        group.World.RunUntilCompleted(failed, TimeSpan.FromSeconds(2));
+        Assert.IsType<AskTimeoutException>(failed.Exception?.InnerException);
+        Assert.True(group.Status(leader).Counters.RecoveredEvents > 0, "the peer did not recover from its journal after the failure");
+
+        var newLeader = group.WaitForLeader();
+        var written = group.Ask(group.Peer(newLeader), new Write(KvCommands.Put("k", "after")));
+        Assert.IsType<WriteResult>(written);
+        Assert.Equal("after", Value(Assert.IsType<QueryResponse>(group.Ask(group.Peer(newLeader), new Query(KvQueries.Get("k"), ReadLevel.Consistent)))));
+    }
+
     private static string? Value(QueryResponse read)
     {
         var result = KvResult.Decode(read.Response);

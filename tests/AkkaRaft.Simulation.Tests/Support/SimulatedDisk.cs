@@ -38,6 +38,9 @@ public sealed class SimulatedDisk : IJournal, ISnapshotStore
     /// </summary>
     public bool AcknowledgeBeforeFlush { get; init; }
 
+    /// <summary>When set, the next journal write fails (nothing of it is stored) and the switch turns off.</summary>
+    public bool FailNextWrite { get; set; }
+
     /// <summary>The simulated storage.</summary>
     public InMemoryStore Store { get; }
 
@@ -72,6 +75,11 @@ public sealed class SimulatedDisk : IJournal, ISnapshotStore
     {
         // A crashed peer's actor may still be finishing its last message: it writes nothing any more.
         if (_down) return ValueTask.FromException(new JournalWriteException("the simulated disk is down (its peer crashed)"));
+        if (FailNextWrite)
+        {
+            FailNextWrite = false;
+            return ValueTask.FromException(new JournalWriteException("injected write failure"));
+        }
         var written = _journal.WriteAsync(writes, cancellationToken);
         return written.IsCompletedSuccessfully ? Durable() : written;
     }
