@@ -24,9 +24,12 @@ public static class AkkaRaftConfig
 
     /// <summary>
     /// Paths of reference.conf whose contents are free-form maps (keys chosen by the user): keys under them are
-    /// never reported as unknown. None yet; a part that adds such a section lists its path here.
+    /// never reported as unknown. A part that adds such a section lists its path here.
     /// </summary>
-    public static IReadOnlyList<string> FreeFormPaths { get; } = [];
+    public static IReadOnlyList<string> FreeFormPaths { get; } =
+    [
+        "akkaraft.actor.dispatchers", // id { throughput = n }, one per dispatcher the user names (AkkaRaft.Actors)
+    ];
 
     /// <summary>
     /// Loads, merges and resolves the configuration, and rejects unknown settings under <c>akkaraft</c>.

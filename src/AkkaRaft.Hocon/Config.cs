@@ -100,6 +100,10 @@ public sealed class Config
     /// <summary>An array of 32-bit integers.</summary>
     public IReadOnlyList<int> GetIntList(string path) => Get<IReadOnlyList<int>>(path, "an array of integers", AsList<int>(path, "a 32-bit integer", AsInt));
 
+    /// <summary>An array of objects, each as a configuration of its own (such as a list of peers).</summary>
+    public IReadOnlyList<Config> GetConfigList(string path) =>
+        Get<IReadOnlyList<Config>>(path, "an array of objects", AsList<Config>(path, "an object", AsConfig));
+
     /// <summary>
     /// The object at <paramref name="path"/> as a configuration of its own (paths relative to it); the empty
     /// configuration when the path is missing.
@@ -250,6 +254,12 @@ public sealed class Config
     {
         value = node is ScalarNode { Kind: not ScalarKind.Null } s ? s.Text : "";
         return node is ScalarNode { Kind: not ScalarKind.Null };
+    }
+
+    private static bool AsConfig(Node node, out Config value)
+    {
+        value = node is ObjectNode o ? new Config(o) : Empty;
+        return node is ObjectNode;
     }
 
     private static string? NumericText(Node node) =>

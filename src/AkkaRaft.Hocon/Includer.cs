@@ -3,7 +3,8 @@ namespace AkkaRaft.Hocon;
 
 /// <summary>
 /// Finds and parses included documents (HOCON.md, "Includes"). Relative names are taken relative to the
-/// directory of the including file (never the working directory, except for text that has no file); a name
+/// directory of the including file (never the working directory, except for text that has no file), and inside
+/// an embedded resource they name other embedded resources; a name
 /// without extension loads NAME.json then NAME.conf; a missing file is ignored unless the include is
 /// <c>required(...)</c>; <c>classpath(...)</c> reads a resource embedded in this assembly (such as
 /// <c>reference.conf</c>); <c>url(...)</c> accepts only <c>file:</c> URLs.
@@ -15,11 +16,13 @@ internal sealed class Includer
 
     private readonly string? _directory;
     private readonly IReadOnlyList<string> _chain;
+    private readonly bool _inResource;
 
-    private Includer(string? directory, IReadOnlyList<string> chain)
+    private Includer(string? directory, IReadOnlyList<string> chain, bool inResource = false)
     {
         _directory = directory;
         _chain = chain;
+        _inResource = inResource;
     }
 
     /// <summary>For a document read from a file: includes are relative to the file's directory.</summary>
@@ -30,7 +33,7 @@ internal sealed class Includer
     public static Includer ForText(string source) => new(null, [source]);
 
     /// <summary>For an embedded resource: relative includes name other embedded resources.</summary>
-    public static Includer ForResource(string name) => new(null, ["resource:" + name]);
+    public static Includer ForResource(string name) => new(null, ["resource:" + name], inResource: true);
 
     /// <summary>Reads an embedded resource of this assembly, or null when there is none by that name.</summary>
     public static string? ReadResource(string name)
@@ -71,7 +74,7 @@ internal sealed class Includer
 
         var loaded = new List<ObjectNode>();
         var looked = new List<string>();
-        if (kind == IncludeKind.Classpath)
+        if (kind == IncludeKind.Classpath || (kind == IncludeKind.Heuristic && _inResource))
         {
             LoadResource(name, target, prefix, loaded, looked);
         }
@@ -146,7 +149,7 @@ internal sealed class Includer
             }
 
             CheckCycle("resource:" + candidate, target);
-            var nested = new Includer(null, [.. _chain, "resource:" + candidate]);
+            var nested = new Includer(null, [.. _chain, "resource:" + candidate], inResource: true);
             loaded.Add(Parser.ParseDocument(text, candidate, nested, prefix));
         }
     }

@@ -114,10 +114,10 @@ internal sealed class ArrayNode(ConfigOrigin origin, IReadOnlyList<Node> items) 
 }
 
 /// <summary>A substitution <c>${path}</c> or <c>${?path}</c>.</summary>
-/// <param name="Path">The path as written.</param>
-/// <param name="IncludePrefix">The path at which the file holding it was included (empty at the root): the
+/// <param name="path">The path as written.</param>
+/// <param name="includePrefix">The path at which the file holding it was included (empty at the root): the
 /// substitution is looked up first under this prefix, then from the root (HOCON.md, include semantics).</param>
-/// <param name="EnvironmentList">True for <c>${NAME[]}</c>: an environment list NAME_0, NAME_1, ...</param>
+/// <param name="environmentList">True for <c>${NAME[]}</c>: an environment list NAME_0, NAME_1, ...</param>
 internal sealed class SubstitutionNode(
     ConfigOrigin origin, IReadOnlyList<string> path, bool optional, IReadOnlyList<string> includePrefix, bool environmentList)
     : Node(origin)

@@ -7,10 +7,14 @@ namespace AkkaRaft.Hocon;
 /// </summary>
 internal sealed class Parser
 {
+    /// <summary>The deepest nesting of objects and arrays accepted, so that hostile input cannot overflow the stack.</summary>
+    public const int MaxNesting = 400;
+
     private readonly Lexer _lexer;
     private readonly Includer _includer;
     private readonly IReadOnlyList<string> _prefix;
     private Token? _peeked;
+    private int _nesting;
 
     private Parser(string text, string source, Includer includer, IReadOnlyList<string> prefix)
     {
@@ -114,6 +118,28 @@ internal sealed class Parser
     /// <param name="path">The path of this object within the document, or null inside arrays.</param>
     private ObjectNode ObjectBody(bool braced, Token open, IReadOnlyList<string>? path)
     {
+        Enter(open);
+        try
+        {
+            return ObjectFields(braced, open, path);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private void Enter(Token open)
+    {
+        _nesting++;
+        if (_nesting > MaxNesting || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw Error(open, $"objects and arrays are nested more than {MaxNesting} deep");
+        }
+    }
+
+    private ObjectNode ObjectFields(bool braced, Token open, IReadOnlyList<string>? path)
+    {
         var fields = new OrderedDictionary<string, Node>(StringComparer.Ordinal);
         var keyOrigins = new Dictionary<string, ConfigOrigin>(StringComparer.Ordinal);
         while (true)
@@ -188,6 +214,11 @@ internal sealed class Parser
         while (Peek().IsSimpleValue || Peek().Kind == TokenKind.Whitespace)
         {
             keyTokens.Add(Take());
+        }
+
+        if (Peek().Kind == TokenKind.Substitution)
+        {
+            throw Error(Peek(), "a key cannot hold a substitution; substitutions belong in values");
         }
 
         if (keyTokens.Count == 0)
@@ -314,6 +345,19 @@ internal sealed class Parser
     }
 
     private ArrayNode Array(Token open)
+    {
+        Enter(open);
+        try
+        {
+            return ArrayItems(open);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private ArrayNode ArrayItems(Token open)
     {
         var items = new List<Node>();
         while (true)

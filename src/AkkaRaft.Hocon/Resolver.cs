@@ -17,13 +17,15 @@ namespace AkkaRaft.Hocon;
 /// </summary>
 internal sealed class Resolver
 {
+    /// <summary>The deepest chain of lookups accepted (substitutions of substitutions, nested objects).</summary>
+    public const int MaxDepth = 1000;
+
     private readonly ObjectNode _root;
     private readonly Func<string, string?> _environment;
     private readonly Dictionary<string, Node?> _shallow = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Node?> _full = new(StringComparer.Ordinal);
     private readonly Dictionary<SubstitutionNode, Node?> _substitutions = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(object Stack, int From), Node> _remainders = new(new RemainderComparer());
-    private readonly Dictionary<object, int> _ids = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
     private readonly List<string> _trail = [];
 
@@ -57,22 +59,47 @@ internal sealed class Resolver
         public bool MetReplacedField { get; } = metReplacedField;
     }
 
-    /// <summary>The replacements of fields in the lookup tree; immutable.</summary>
+    /// <summary>
+    /// The replacements of fields in the lookup tree; immutable. Contexts are interned by the resolver, so the
+    /// same replacements reached the same way share one <see cref="Id"/>, which keys the memo tables.
+    /// </summary>
     private sealed class Context
     {
-        public static readonly Context Empty = new(ImmutableSortedDictionary<string, (Node? Remainder, string Id)>.Empty.WithComparers(StringComparer.Ordinal));
+        public static readonly Context Empty = new(0, ImmutableDictionary<string, Node?>.Empty.WithComparers(StringComparer.Ordinal));
 
-        private Context(ImmutableSortedDictionary<string, (Node? Remainder, string Id)> overrides)
+        public Context(int id, ImmutableDictionary<string, Node?> overrides)
         {
+            Id = id;
             Overrides = overrides;
-            Signature = string.Join(";", overrides.Select(o => o.Key + "=" + o.Value.Id));
         }
 
-        public ImmutableSortedDictionary<string, (Node? Remainder, string Id)> Overrides { get; }
+        public int Id { get; }
 
-        public string Signature { get; }
+        /// <summary>Field path key → the values it overrides (the rest of its merge stack), or null for none.</summary>
+        public ImmutableDictionary<string, Node?> Overrides { get; }
+    }
 
-        public Context With(string path, Node? remainder, string id) => new(Overrides.SetItem(path, (remainder, id)));
+    private readonly Dictionary<(int Parent, string Path, object? Remainder), Context> _contexts = new(new ContextKeyComparer());
+
+    private sealed class ContextKeyComparer : IEqualityComparer<(int Parent, string Path, object? Remainder)>
+    {
+        public bool Equals((int Parent, string Path, object? Remainder) x, (int Parent, string Path, object? Remainder) y) =>
+            x.Parent == y.Parent && x.Path == y.Path && ReferenceEquals(x.Remainder, y.Remainder);
+
+        public int GetHashCode((int Parent, string Path, object? Remainder) obj) =>
+            HashCode.Combine(obj.Parent, obj.Path, obj.Remainder is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Remainder));
+    }
+
+    /// <summary>The context with the field at <paramref name="path"/> replaced by <paramref name="remainder"/>.</summary>
+    private Context Replace(Context context, string path, Node? remainder)
+    {
+        if (!_contexts.TryGetValue((context.Id, path, remainder), out var derived))
+        {
+            derived = new Context(_contexts.Count + 1, context.Overrides.SetItem(path, remainder));
+            _contexts[(context.Id, path, remainder)] = derived;
+        }
+
+        return derived;
     }
 
     private sealed class RemainderComparer : IEqualityComparer<(object Stack, int From)>
@@ -86,21 +113,10 @@ internal sealed class Resolver
 
     private static string Display(IReadOnlyList<string> path) => path.Count == 0 ? "(root)" : ConfigPath.Render(path);
 
-    private int IdOf(object o)
-    {
-        if (!_ids.TryGetValue(o, out var id))
-        {
-            id = _ids.Count + 1;
-            _ids[o] = id;
-        }
-
-        return id;
-    }
-
     /// <summary>The value at <paramref name="path"/> with every substitution under it resolved; null when absent.</summary>
     private Node? Full(IReadOnlyList<string> path, Context context)
     {
-        var memo = "F" + context.Signature + "|" + Key(path);
+        var memo = "F" + context.Id + "|" + Key(path);
         if (_full.TryGetValue(memo, out var known))
         {
             return known;
@@ -109,6 +125,14 @@ internal sealed class Resolver
         if (!_inProgress.Add(memo))
         {
             throw Cycle(Display(path), metReplacedField: false);
+        }
+
+        if (_trail.Count >= MaxDepth || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            _inProgress.Remove(memo);
+            throw new ConfigException(
+                $"substitutions are nested more than {Math.Min(MaxDepth, _trail.Count)} deep while resolving {Display(path)}; " +
+                $"the chain starts {string.Join(" -> ", _trail.Take(5))} ...");
         }
 
         _trail.Add(Display(path));
@@ -151,7 +175,7 @@ internal sealed class Resolver
     /// </summary>
     private Node? Shallow(IReadOnlyList<string> path, Context context)
     {
-        var memo = "S" + context.Signature + "|" + Key(path);
+        var memo = "S" + context.Id + "|" + Key(path);
         if (_shallow.TryGetValue(memo, out var known))
         {
             return known;
@@ -180,7 +204,7 @@ internal sealed class Resolver
     {
         if (context.Overrides.TryGetValue(Key(path), out var replaced))
         {
-            return replaced.Remainder ?? throw Cycle(Display(path), metReplacedField: true);
+            return replaced ?? throw Cycle(Display(path), metReplacedField: true);
         }
 
         if (path.Count == 0)
@@ -216,7 +240,7 @@ internal sealed class Resolver
 
         if (path is not null && MayReferToItself(raw))
         {
-            return Value(raw, context.With(Key(path), null, "none"));
+            return Value(raw, Replace(context, Key(path), null));
         }
 
         return Value(raw, context);
@@ -231,7 +255,7 @@ internal sealed class Resolver
             var valueContext = context;
             if (path is not null && MayReferToItself(value))
             {
-                valueContext = context.With(Key(path), Remainder(values, i + 1), $"{IdOf(values)}:{i + 1}");
+                valueContext = Replace(context, Key(path), Remainder(values, i + 1));
             }
 
             var resolved = Value(value, valueContext);

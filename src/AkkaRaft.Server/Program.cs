@@ -7,5 +7,5 @@ public static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; the exit code is the command's.</summary>
     public static int Main(string[] args) =>
-        AkkaRaftCommandLine.Create(CliEnvironment.FromProcess()).Parse(args).Invoke();
+        AkkaRaftCommandLine.Run(args, CliEnvironment.FromProcess());
 }

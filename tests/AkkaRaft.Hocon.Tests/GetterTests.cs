@@ -239,6 +239,17 @@ public class GetterTests
     }
 
     [Fact]
+    public void GetConfigList_should_read_an_array_of_objects()
+    {
+        var config = Hocon.Parse("peers = [{ id = a, port = 1 }, { id = b, port = 2 }]\nbad = [{ id = c }, 3]");
+        var peers = config.GetConfigList("peers");
+        Assert.Equal(["a", "b"], peers.Select(p => p.GetString("id")));
+        Assert.Equal(2, peers[1].GetInt("port"));
+        Assert.Equal("bad[1]: expected an object, got the number 3 (test.conf:2:20)",
+            Assert.Throws<ConfigException>(() => config.GetConfigList("bad")).Message);
+    }
+
+    [Fact]
     public void GetConfig_should_return_the_subtree_with_relative_paths_or_empty_when_missing()
     {
         var config = Hocon.Parse("a { b { c = 1 } }\nx = 3");

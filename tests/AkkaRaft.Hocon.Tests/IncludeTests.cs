@@ -61,6 +61,16 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void Self_references_and_appends_in_an_included_file_should_see_the_including_files_earlier_values()
+    {
+        _dir.Write("more.conf", "list += c\npath = ${path}\":/extra\"\nopt = ${?opt} [x]");
+        var config = Load("section {\n  list = [a, b]\n  path = /bin\n  include \"more.conf\"\n}");
+        Assert.Equal(["a", "b", "c"], config.GetStringList("section.list"));
+        Assert.Equal("/bin:/extra", config.GetString("section.path"));
+        Assert.Equal(["x"], config.GetStringList("section.opt"));
+    }
+
+    [Fact]
     public void A_missing_include_should_be_ignored_but_a_missing_required_include_is_an_error_naming_it()
     {
         Assert.Equal(1, Load("include \"missing.conf\"\na = 1").GetInt("a"));

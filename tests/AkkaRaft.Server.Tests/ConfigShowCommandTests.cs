@@ -26,9 +26,7 @@ public sealed class ConfigShowCommandTests : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = AkkaRaftCommandLine.Create(new CliEnvironment(environment))
-            .Parse(args)
-            .Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var exit = AkkaRaftCommandLine.Run(args, new CliEnvironment(environment), new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -120,6 +118,15 @@ public sealed class ConfigShowCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_value_the_settings_records_refuse_should_be_reported_and_exit_2()
+    {
+        var (exit, output, error) = Run("config", "show", "--set", "akkaraft.node.id=\"bad id\"");
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains("akkaraft.node.id: expected 1 to 64 letters, digits, '-', '_' or '.', got 'bad id' (command-line option", error);
+    }
+
+    [Fact]
     public void A_missing_file_should_be_reported_and_exit_2()
     {
         var (exit, _, error) = Run("config", "show", "--file", Path.Combine(_dir, "absent.conf"));
@@ -133,6 +140,20 @@ public sealed class ConfigShowCommandTests : IDisposable
         var (exit, _, error) = Run("config", "show", "--set", "akkaraft.node.id");
         Assert.Equal(2, exit);
         Assert.Contains("--set akkaraft.node.id: expected path=value", error);
+    }
+
+    [Theory]
+    [InlineData(new[] { "config", "show", "--bogus" }, "akkaraft config show --help")]
+    [InlineData(new[] { "config", "shw" }, "akkaraft config --help")]
+    [InlineData(new[] { "nonsense" }, "akkaraft --help")]
+    [InlineData(new[] { "config", "show", "--file" }, "akkaraft config show --help")]
+    public void A_usage_error_should_be_reported_on_stderr_with_exit_2(string[] args, string helpHint)
+    {
+        var (exit, output, error) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("akkaraft: ", error);
+        Assert.Contains($"See '{helpHint}'.", error);
     }
 
     [Fact]

@@ -69,7 +69,19 @@ public static class GorillaDataSets
     /// <paramref name="decimals"/> the values carry one decimal and step by ±0.1 to ±0.4 instead, which a binary
     /// XOR cannot shrink as well (0.1 has no short binary form).
     /// </summary>
-    public static IReadOnlyList<SeriesData> Synthetic(int seed, int seriesCount, int pointsPerSeries, bool decimals = false)
+    /// <param name="seed">Seed of the generator; the same seed gives the same set.</param>
+    /// <param name="seriesCount">Number of series.</param>
+    /// <param name="pointsPerSeries">Points per series, 60 s apart.</param>
+    /// <param name="decimals">One-decimal values instead of integers.</param>
+    /// <param name="lateProbability">Chance that a point is 1–3 s late (0.015 for the paper-like set).</param>
+    /// <param name="repeatProbability">Chance that a value repeats the previous one (0.51, the paper's share).</param>
+    public static IReadOnlyList<SeriesData> Synthetic(
+        int seed,
+        int seriesCount,
+        int pointsPerSeries,
+        bool decimals = false,
+        double lateProbability = 0.015,
+        double repeatProbability = 0.51)
     {
         var random = new Random(seed);
         var result = new List<SeriesData>(seriesCount);
@@ -80,9 +92,9 @@ public static class GorillaDataSets
             double level = decimals ? Math.Round(random.NextDouble() * 100, 1) : random.Next(0, 1000);
             for (int i = 0; i < pointsPerSeries; i++)
             {
-                long late = random.NextDouble() < 0.015 ? random.Next(1, 4) : 0;
+                long late = random.NextDouble() < lateProbability ? random.Next(1, 4) : 0;
                 timestamps[i] = SyntheticStartSeconds + (60L * i) + late;
-                if (i > 0 && random.NextDouble() >= 0.51)
+                if (i > 0 && random.NextDouble() >= repeatProbability)
                 {
                     int step = random.Next(1, 5) * (random.Next(2) == 0 ? -1 : 1);
                     level = decimals ? Math.Round(level + (step / 10.0), 1) : level + step;

@@ -3,17 +3,18 @@ namespace AkkaRaft.Raft.Core;
 /// <summary>
 /// Settings of one Raft node. Every limit has a default; <see cref="Validate"/> checks them all and the
 /// <see cref="RaftNode"/> constructor calls it. The kebab-case names in <c>hocon/reference.conf</c>
-/// (section <c>akkaraft.raft</c>) map one to one onto these properties.
+/// (section <c>akkaraft.raft</c>) map one to one onto these properties, except the two tick counts, which the
+/// actor shell derives from <c>election-timeout</c> and <c>heartbeat-interval</c>.
 /// </summary>
 public sealed record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }
 
-    /// <summary>Ticks without hearing from a leader before a follower campaigns (randomized in [n, 2n)). Setting <c>election-ticks</c>.</summary>
+    /// <summary>Ticks without hearing from a leader before a follower campaigns (randomized in [n, 2n)). Derived by the shell from <c>election-timeout</c> / <c>heartbeat-interval</c>.</summary>
     public int ElectionTicks { get; init; } = 10;
 
-    /// <summary>Ticks between a leader's heartbeats. Must be less than <see cref="ElectionTicks"/>. Setting <c>heartbeat-ticks</c>.</summary>
+    /// <summary>Ticks between a leader's heartbeats. Must be less than <see cref="ElectionTicks"/>. The shell ticks once per <c>heartbeat-interval</c>, so it uses 1.</summary>
     public int HeartbeatTicks { get; init; } = 1;
 
     /// <summary>Run a pre-vote before raising the term (thesis 9.6). Setting <c>pre-vote</c>.</summary>
@@ -47,7 +48,7 @@ public sealed record RaftConfig
     public int SnapshotChunkBytes { get; init; } = 512 * 1024;
 
     /// <summary>Largest snapshot a follower accepts from a leader. Setting <c>max-snapshot-bytes</c>.</summary>
-    public long MaxSnapshotBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+    public long MaxSnapshotBytes { get; init; } = 1024L * 1024 * 1024;
 
     /// <summary>Most ReadIndex requests waiting for confirmation on a leader. Setting <c>max-pending-reads</c>.</summary>
     public int MaxPendingReads { get; init; } = 65536;
@@ -79,6 +80,7 @@ public sealed record RaftConfig
         Require(MaxCommittedBytesPerReady >= 1, "max-committed-bytes-per-ready", MaxCommittedBytesPerReady, "must be at least 1");
         Require(SnapshotChunkBytes >= 1, "snapshot-chunk-bytes", SnapshotChunkBytes, "must be at least 1");
         Require(MaxSnapshotBytes >= 1, "max-snapshot-bytes", MaxSnapshotBytes, "must be at least 1");
+        Require(MaxSnapshotBytes <= Array.MaxLength, "max-snapshot-bytes", MaxSnapshotBytes, $"must be at most {Array.MaxLength} (one in-memory buffer)");
         Require(MaxPendingReads >= 1, "max-pending-reads", MaxPendingReads, "must be at least 1");
         return this;
     }

@@ -10,6 +10,7 @@ public sealed partial class RaftNode
     private ulong _termStartIndex;
     private long _uncommittedBytes;
     private bool _pendingBroadcast;
+    private bool _timeoutNowSent;
 
     /// <summary>True once the leader has committed an entry of its own term (its no-op).</summary>
     private bool CommittedInCurrentTerm => _role == RaftRole.Leader && _log.Committed >= _termStartIndex;
@@ -186,7 +187,7 @@ public sealed partial class RaftNode
         while (MaybeSendAppend(response.From, pr, sendIfEmpty: false))
         {
         }
-        if (response.From == _leadTransferee && pr.Match == _log.LastIndex) Send(new TimeoutNow(Id, response.From, _term));
+        if (response.From == _leadTransferee && pr.Match == _log.LastIndex) SendTimeoutNow(response.From);
     }
 
     private void HandleHeartbeatResponse(HeartbeatResponse response)
@@ -196,7 +197,12 @@ public sealed partial class RaftNode
         pr.ProbeSent = false;
         // An append may have been lost: let one more out so the follower can reject it and we recover.
         if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
-        if (pr.State == ProgressState.Snapshot) SendSnapshotChunk(response.From, pr);
+        if (pr.State == ProgressState.Snapshot)
+        {
+            // No progress over a whole heartbeat interval: the chunk or its answer was lost; resend from the offset.
+            if (pr.SnapshotOffset == pr.SnapshotOffsetAtLastHeartbeat) SendSnapshotChunk(response.From, pr);
+            pr.SnapshotOffsetAtLastHeartbeat = pr.SnapshotOffset;
+        }
         else if (pr.Match < _log.LastIndex) MaybeSendAppend(response.From, pr, sendIfEmpty: true);
         if (response.Round > pr.AckedRound && response.Round <= _round)
         {
@@ -254,6 +260,14 @@ public sealed partial class RaftNode
 
     // ------------------------------------------------------------------ leadership transfer
 
+    private void SendTimeoutNow(ulong target)
+    {
+        // The target's election ignores every lease, so this leader's lease ends here for the rest of its term
+        // (even if the transfer is later abandoned, the TimeoutNow may still arrive).
+        _timeoutNowSent = true;
+        Send(new TimeoutNow(Id, target, _term));
+    }
+
     /// <summary>
     /// Hands leadership to <paramref name="target"/> (thesis 3.10): proposals are refused meanwhile, the
     /// target is brought up to date, then told to campaign at once. Abandoned after an election timeout.
@@ -267,7 +281,7 @@ public sealed partial class RaftNode
         if (_leadTransferee == target) return new RequestResult(RequestStatus.Accepted, 0, 0, _lead);
         _leadTransferee = target;
         _electionElapsed = 0;
-        if (pr.Match == _log.LastIndex) Send(new TimeoutNow(Id, target, _term));
+        if (pr.Match == _log.LastIndex) SendTimeoutNow(target);
         else MaybeSendAppend(target, pr, sendIfEmpty: true);
         return new RequestResult(RequestStatus.Accepted, 0, 0, _lead);
     }

@@ -64,7 +64,7 @@ public sealed partial class RaftNode
     /// <summary>True while the leader's lease holds (always false unless lease reads are on).</summary>
     public bool LeaseHolds()
     {
-        if (!_config.LeaseReads || _role != RaftRole.Leader) return false;
+        if (!_config.LeaseReads || _role != RaftRole.Leader || _timeoutNowSent) return false;
         var round = _tracker.QuorumAckedRound();
         if (round == 0 || round > _round || _round - round >= RoundHistory) return false;
         var sentAt = _roundSentTick[round % RoundHistory];
@@ -116,6 +116,7 @@ public sealed partial class RaftNode
         _waitingForTermCommit.Clear();
         _round = 0;
         _leaderTicks = 0;
+        _timeoutNowSent = false;
         Array.Clear(_roundSentTick);
     }
 }

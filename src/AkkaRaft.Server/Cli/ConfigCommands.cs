@@ -6,11 +6,36 @@ namespace AkkaRaft.Server.Cli;
 /// <summary>
 /// <c>akkaraft config show [--file F] [--json] [--set path=value]... [--origins]</c>: prints the configuration a
 /// node would run with: reference.conf, then the file, then AKKARAFT__* environment variables, then --set
-/// options (highest precedence). Exit 0; on a bad file, unknown setting or parse error, one message on stderr
-/// and exit 2.
+/// options (highest precedence). Exit 0; on a bad file, unknown setting, parse error or a value the settings
+/// records refuse, one message on stderr and exit 2.
 /// </summary>
 public static class ConfigCommands
 {
+    /// <summary>
+    /// The settings records read from the configuration, so that <c>config show</c> refuses what a node would
+    /// refuse at start. Each part adds its <c>FromConfig</c> here when it adds its section.
+    /// </summary>
+    private static readonly Func<Config, object>[] SettingsReaders =
+    [
+        NodeSettings.FromConfig,
+        config => AkkaRaft.Actors.ActorSystemSettings.FromConfig(config.GetConfig(AkkaRaft.Actors.ActorSystemSettings.SectionPath)),
+        AkkaRaft.Remote.RemoteSettings.FromConfig,
+        AkkaRaft.Persistence.PersistenceSettings.FromConfig,
+        AkkaRaft.Kv.KvSettings.FromConfig,
+        AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig,
+        Node.ServerSettings.FromConfig,
+    ];
+
+    /// <summary>Reads every settings record from <paramref name="config"/>, so that a bad value is refused before anything starts.</summary>
+    /// <exception cref="ConfigException">A settings record refuses a value.</exception>
+    public static void Validate(Config config)
+    {
+        foreach (var read in SettingsReaders)
+        {
+            read(config);
+        }
+    }
+
     /// <summary>Builds the <c>config</c> command group.</summary>
     public static Command Create(CliEnvironment environment)
     {
@@ -51,6 +76,8 @@ public static class ConfigCommands
             {
                 var overrides = ParseOverrides(parseResult.GetValue(set) ?? []);
                 var resolved = AkkaRaftConfig.Load(parseResult.GetValue(file), environment.Variables, overrides);
+                Validate(resolved);
+
                 output.Write(parseResult.GetValue(json) ? resolved.ToJson() : resolved.ToHocon(parseResult.GetValue(origins)));
                 return AkkaRaftCommandLine.ExitOk;
             }

@@ -25,10 +25,7 @@ public ref struct GorillaDecoder
     private readonly bool _requireCleanEnd;
     private readonly TimestampUnit _unit;
     private readonly int _firstDeltaBits;
-    private readonly int _bucket1Bits;
-    private readonly int _bucket2Bits;
-    private readonly int _bucket3Bits;
-    private readonly int _bucket4Bits;
+    private readonly int _bucketBits; // the four bucket widths, one per byte, '10' bucket lowest
 
     private int _bitPosition;
     private int _index;
@@ -52,10 +49,7 @@ public ref struct GorillaDecoder
         _unit = unit;
         _firstDeltaBits = TimestampCoding.FirstDeltaBits(unit);
         ReadOnlySpan<byte> buckets = TimestampCoding.BucketBits(unit);
-        _bucket1Bits = buckets[0];
-        _bucket2Bits = buckets[1];
-        _bucket3Bits = buckets[2];
-        _bucket4Bits = buckets[3];
+        _bucketBits = buckets[0] | (buckets[1] << 8) | (buckets[2] << 16) | (buckets[3] << 24);
 
         int headerBits = TimestampCoding.HeaderBits(unit);
         _bitPosition = BlockFormat.FormatBits;
@@ -174,6 +168,11 @@ public ref struct GorillaDecoder
     }
 
     /// <summary>Reads every remaining point into the spans; returns how many. The spans must hold <see cref="Remaining"/>.</summary>
+    /// <remarks>
+    /// The bulk path: the same decoding as <see cref="MoveNext"/>, with the decoder's state in locals for the whole
+    /// loop so that it stays in registers. Every load is bounds-checked (zeros past the end), and the stream end is
+    /// checked after each point, so corrupt bytes end in <see cref="CorruptBlockException"/>, never in a wild read.
+    /// </remarks>
     public int DecodeAll(Span<long> timestamps, Span<double> values)
     {
         int n = Remaining;
@@ -182,14 +181,112 @@ public ref struct GorillaDecoder
             throw new ArgumentException($"{n} points remain; the spans hold {timestamps.Length} timestamps and {values.Length} values.");
         }
 
-        for (int i = 0; i < n; i++)
+        if (n == 0)
         {
-            MoveNext();
-            timestamps[i] = _timestamp;
-            values[i] = BitConverter.UInt64BitsToDouble(_valueBits);
+            return 0;
         }
 
+        int i = 0;
+        if (_index == 0)
+        {
+            MoveNext();
+            timestamps[0] = _timestamp;
+            values[0] = BitConverter.UInt64BitsToDouble(_valueBits);
+            i = 1;
+        }
+
+        ReadOnlySpan<byte> bytes = _bytes;
+        int streamBits = _streamBits;
+        int position = _bitPosition;
+        long timestamp = _timestamp;
+        long delta = _delta;
+        ulong valueBits = _valueBits;
+        int windowTrailing = _windowTrailing;
+        int windowMeaningful = _windowMeaningful;
+        ref long timestampOut = ref MemoryMarshal.GetReference(timestamps);
+        ref double valueOut = ref MemoryMarshal.GetReference(values);
+
+        int bucketBits = _bucketBits;
+        for (; i < n; i++)
+        {
+            bool wellFormed = StepPoint(bytes, bucketBits, ref position, ref delta, ref timestamp, ref valueBits, ref windowTrailing, ref windowMeaningful);
+            if (!wellFormed | position > streamBits)
+            {
+                _index = i;
+                _bitPosition = position;
+                _windowTrailing = windowTrailing;
+                _windowMeaningful = windowMeaningful;
+                ThrowMalformed(wellFormed);
+            }
+
+            Unsafe.Add(ref timestampOut, i) = timestamp;
+            Unsafe.Add(ref valueOut, i) = BitConverter.UInt64BitsToDouble(valueBits);
+        }
+
+        _bitPosition = position;
+        _timestamp = timestamp;
+        _delta = delta;
+        _valueBits = valueBits;
+        _windowTrailing = windowTrailing;
+        _windowMeaningful = windowMeaningful;
+        _index = _count;
+        if (_requireCleanEnd)
+        {
+            CheckCleanEnd();
+        }
+
+        Current = new DataPoint(timestamp, BitConverter.UInt64BitsToDouble(valueBits));
         return n;
+    }
+
+    /// <summary>64 bits from bit <paramref name="position"/> on, of which at least the top 57 are real; zeros past the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Load(ReadOnlySpan<byte> bytes, int position)
+    {
+        int byteIndex = position >> 3;
+        ulong word;
+        if ((uint)(byteIndex + 8) <= (uint)bytes.Length)
+        {
+            word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(bytes), byteIndex));
+            if (BitConverter.IsLittleEndian)
+            {
+                word = BinaryPrimitives.ReverseEndianness(word);
+            }
+        }
+        else
+        {
+            word = LoadNearEnd(bytes, byteIndex);
+        }
+
+        return word << (position & 7);
+    }
+
+    /// <summary>The <paramref name="count"/> (1 to 64) bits at <paramref name="position"/>, right-aligned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong LoadField(ReadOnlySpan<byte> bytes, int position, int count)
+    {
+        if (count <= 57)
+        {
+            return Load(bytes, position) >> (64 - count);
+        }
+
+        int highCount = count - 32;
+        ulong high = Load(bytes, position) >> (64 - highCount);
+        ulong low = Load(bytes, position + highCount) >> 32;
+        return (high << 32) | low;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong LoadNearEnd(ReadOnlySpan<byte> bytes, int byteIndex)
+    {
+        ulong word = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            int at = byteIndex + i;
+            word = (word << 8) | ((uint)at < (uint)bytes.Length ? bytes[at] : 0UL);
+        }
+
+        return word;
     }
 
     private void ReadFirstPoint()
@@ -199,130 +296,82 @@ public ref struct GorillaDecoder
         _valueBits = ReadBits(64);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReadNextPoint()
     {
-        ulong window = Peek();
-        int used;
-        if ((long)window >= 0)
+        if (!StepPoint(_bytes, _bucketBits, ref _bitPosition, ref _delta, ref _timestamp, ref _valueBits, ref _windowTrailing, ref _windowMeaningful))
         {
-            // '0': the same delta as before.
-            used = 1;
+            ThrowMalformed(wellFormed: false);
         }
-        else
-        {
-            int ones = BitOperations.LeadingZeroCount(~window);
-            int prefix;
-            int width;
-            switch (ones)
-            {
-                case 1: prefix = 2; width = _bucket1Bits; break;
-                case 2: prefix = 3; width = _bucket2Bits; break;
-                case 3: prefix = 4; width = _bucket3Bits; break;
-                default: prefix = 4; width = _bucket4Bits; break;
-            }
+    }
 
+    /// <summary>
+    /// Decodes one point after the first: the delta-of-delta code, then the value code (Gorilla §4.1). Returns false
+    /// for a value code the encoder never writes ('10' before any window, or a window wider than 64 bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool StepPoint(
+        ReadOnlySpan<byte> bytes,
+        int bucketBits,
+        ref int position,
+        ref long delta,
+        ref long timestamp,
+        ref ulong valueBits,
+        ref int windowTrailing,
+        ref int windowMeaningful)
+    {
+        ulong window = Load(bytes, position);
+        int used = 1;
+        if ((long)window < 0)
+        {
+            // '10', '110', '1110', '1111': count the ones (at most 4) to find the bucket.
+            int ones = BitOperations.LeadingZeroCount(~window);
+            ones = ones > 4 ? 4 : ones;
+            int prefix = ones == 4 ? 4 : ones + 1;
+            int width = (bucketBits >> ((ones - 1) * 8)) & 0xFF;
             ulong field = (window << prefix) >> (64 - width);
             ulong half = 1UL << (width - 1);
 
             // A field above 2^(w−1) is negative: v − 2^w (TimestampCoding).
-            long deltaOfDelta = field > half ? (long)field - (long)(half << 1) : (long)field;
-            _delta += deltaOfDelta;
+            delta += field > half ? (long)field - (long)(half << 1) : (long)field;
             used = prefix + width;
         }
 
-        _timestamp += _delta;
+        timestamp += delta;
 
         // The value's control bits come from the same load: at least 57 − 36 = 21 valid bits remain.
+        // Decoded with arithmetic instead of branches: whether a value repeats is as random as the data, so a
+        // branch on the code would be mispredicted on a large share of real points.
         window <<= used;
-        if ((long)window >= 0)
-        {
-            // '0': same value.
-            _bitPosition += used + 1;
-        }
-        else if ((window & (1UL << 62)) == 0)
-        {
-            // '10': meaningful bits in the previous window.
-            _bitPosition += used + 2;
-            if (_windowMeaningful == 0)
-            {
-                ThrowCorrupt("a '10' value before any '11' value set the window");
-            }
-
-            _valueBits ^= ReadBits(_windowMeaningful) << _windowTrailing;
-        }
-        else
-        {
-            // '11' + leading:5 + length:6; length 0 stands for 64 (see GorillaEncoder).
-            int leading = (int)(window >> 57) & 0x1F;
-            int meaningful = (int)(window >> 51) & 0x3F;
-            if (meaningful == 0)
-            {
-                meaningful = 64;
-            }
-
-            int trailing = 64 - leading - meaningful;
-            if (trailing < 0)
-            {
-                ThrowCorrupt($"a value window of {leading} leading zeros and {meaningful} meaningful bits exceeds 64 bits");
-            }
-
-            _bitPosition += used + 13;
-            _windowTrailing = trailing;
-            _windowMeaningful = meaningful;
-            _valueBits ^= ReadBits(meaningful) << trailing;
-        }
+        int control = (int)(window >> 62); // 0 or 1: '0' same value; 2: '10' reuse the window; 3: '11' new window
+        int hasBits = control >> 1; // 1 for '10' and '11'
+        int newWindow = hasBits & control; // 1 for '11'
+        int newMask = -newWindow;
+        int leading = (int)(window >> 57) & 0x1F;
+        int newMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
+        windowMeaningful = (newMeaningful & newMask) | (windowMeaningful & ~newMask);
+        windowTrailing = ((64 - leading - newMeaningful) & newMask) | (windowTrailing & ~newMask);
+        position += used + 1 + hasBits + (newWindow * 11); // control bits: 1, 2 or 13
+        int count = windowMeaningful & -hasBits;
+        ulong xor = count <= 57
+            ? (Load(bytes, position) >> 1) >> (63 - count) // 0 when count is 0
+            : LoadField(bytes, position, count);
+        valueBits ^= xor << windowTrailing;
+        position += count;
+        return (hasBits & ((windowTrailing < 0 ? 1 : 0) | (windowMeaningful == 0 ? 1 : 0))) == 0;
     }
 
     /// <summary>Reads 1 to 64 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong ReadBits(int count)
     {
-        if (count <= 57)
-        {
-            ulong window = Peek();
-            _bitPosition += count;
-            return window >> (64 - count);
-        }
-
-        ulong high = ReadBits(count - 32);
-        ulong low = ReadBits(32);
-        return (high << 32) | low;
+        ulong bits = LoadField(_bytes, _bitPosition, count);
+        _bitPosition += count;
+        return bits;
     }
 
     /// <summary>The next 64 bits from the bit position, of which at least the top 57 are real; zeros past the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly ulong Peek()
-    {
-        int byteIndex = _bitPosition >> 3;
-        ulong word;
-        if ((uint)(byteIndex + 8) <= (uint)_bytes.Length)
-        {
-            word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_bytes), byteIndex));
-            if (BitConverter.IsLittleEndian)
-            {
-                word = BinaryPrimitives.ReverseEndianness(word);
-            }
-        }
-        else
-        {
-            word = PeekNearEnd(byteIndex);
-        }
-
-        return word << (_bitPosition & 7);
-    }
-
-    private readonly ulong PeekNearEnd(int byteIndex)
-    {
-        ulong word = 0;
-        for (int i = 0; i < 8; i++)
-        {
-            int at = byteIndex + i;
-            word = (word << 8) | (at < _bytes.Length ? _bytes[at] : 0UL);
-        }
-
-        return word;
-    }
+    private readonly ulong Peek() => Load(_bytes, _bitPosition);
 
     private readonly void CheckCleanEnd()
     {
@@ -336,6 +385,18 @@ public ref struct GorillaDecoder
         {
             ThrowCorrupt("the padding after the last point is not zero");
         }
+    }
+
+    private readonly void ThrowMalformed(bool wellFormed)
+    {
+        if (wellFormed)
+        {
+            ThrowRanPastEnd();
+        }
+
+        ThrowCorrupt(_windowMeaningful == 0
+            ? "a '10' value before any '11' value set the window"
+            : $"a value window of {64 - _windowTrailing - _windowMeaningful} leading zeros and {_windowMeaningful} meaningful bits exceeds 64 bits");
     }
 
     private readonly void ThrowRanPastEnd() =>

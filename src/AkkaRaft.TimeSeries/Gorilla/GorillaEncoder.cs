@@ -39,6 +39,9 @@ public sealed class GorillaEncoder
 
     private long _headerTimestamp;
     private long _windowEnd;
+
+    // Last timestamp inside the window; long.MaxValue when the window has no end, so that long.MaxValue itself fits.
+    private long _windowLast;
     private int _count;
     private long _previousTimestamp;
     private long _previousDelta;
@@ -52,7 +55,7 @@ public sealed class GorillaEncoder
     /// <param name="unit">Unit of every timestamp of this block.</param>
     /// <param name="headerTimestamp">The block header (Gorilla's t−1), normally the start of the aligned window.</param>
     /// <param name="windowEnd">First timestamp that no longer belongs in this block (exclusive end of the window);
-    /// <see cref="long.MaxValue"/> for none.</param>
+    /// <see cref="long.MaxValue"/> for none (then long.MaxValue itself is accepted).</param>
     /// <param name="maxPointsPerBlock">Most points the block takes, 1 to 65535.</param>
     /// <exception cref="ArgumentOutOfRangeException">A timestamp outside the unit's range, an empty window, or a bad limit.</exception>
     public GorillaEncoder(
@@ -98,7 +101,8 @@ public sealed class GorillaEncoder
     /// <summary>The header timestamp (the window start).</summary>
     public long HeaderTimestamp => _headerTimestamp;
 
-    /// <summary>Exclusive end of the window; a point at or after it gets <see cref="AppendStatus.OutsideWindow"/>.</summary>
+    /// <summary>Exclusive end of the window; a point at or after it gets <see cref="AppendStatus.OutsideWindow"/>
+    /// (<see cref="long.MaxValue"/>: no end).</summary>
     public long WindowEnd => _windowEnd;
 
     /// <summary>Points appended to the open block.</summary>
@@ -163,6 +167,7 @@ public sealed class GorillaEncoder
         _freeBits = 64;
         _headerTimestamp = headerTimestamp;
         _windowEnd = windowEnd;
+        _windowLast = windowEnd == long.MaxValue ? long.MaxValue : windowEnd - 1;
         _count = 0;
         _previousTimestamp = 0;
         _previousDelta = 0;
@@ -203,7 +208,7 @@ public sealed class GorillaEncoder
             throw new NonIncreasingTimestampException(_seriesName, _unit, _previousTimestamp, timestamp);
         }
 
-        if (timestamp >= _windowEnd)
+        if (timestamp > _windowLast)
         {
             return AppendStatus.OutsideWindow;
         }
@@ -213,6 +218,7 @@ public sealed class GorillaEncoder
             return AppendStatus.BlockFull;
         }
 
+        // Gorilla §4.1.1: D = (t[n] − t[n−1]) − (t[n−1] − t[n−2]) in the smallest bucket that holds it.
         // Both terms are non-negative, so neither subtraction overflows.
         long delta = timestamp - _previousTimestamp;
         long deltaOfDelta = delta - _previousDelta;
@@ -251,12 +257,18 @@ public sealed class GorillaEncoder
 
         EnsureRoom();
 
+        // The bit writer's state lives in locals for the rest of the append, so it stays in registers.
+        ref byte buffer = ref MemoryMarshal.GetArrayDataReference(_buffer);
+        ulong accumulator = _accumulator;
+        int freeBits = _freeBits;
+        int flushedBytes = _flushedBytes;
+
         // Gorilla §4.1.2: XOR with the previous value.
         ulong xor = valueBits ^ _previousValueBits;
         if (xor == 0)
         {
             // '0': same value. Timestamp code and control bit go out in one write (at most 37 bits).
-            WriteBits(timestampCode << 1, timestampBits + 1);
+            Put(ref buffer, ref accumulator, ref freeBits, ref flushedBytes, timestampCode << 1, timestampBits + 1);
         }
         else
         {
@@ -266,8 +278,8 @@ public sealed class GorillaEncoder
             {
                 // '10': the meaningful bits fall inside the previous window; reuse its position.
                 int meaningful = 64 - _windowLeading - _windowTrailing;
-                WriteBits((timestampCode << 2) | 0b10, timestampBits + 2);
-                WriteBits(xor >> _windowTrailing, meaningful);
+                Put(ref buffer, ref accumulator, ref freeBits, ref flushedBytes, (timestampCode << 2) | 0b10, timestampBits + 2);
+                Put(ref buffer, ref accumulator, ref freeBits, ref flushedBytes, xor >> _windowTrailing, meaningful);
             }
             else
             {
@@ -283,13 +295,16 @@ public sealed class GorillaEncoder
 
                 int meaningful = 64 - leading - trailing;
                 ulong control = (0b11UL << 11) | ((ulong)leading << 6) | ((ulong)meaningful & 0x3F);
-                WriteBits((timestampCode << 13) | control, timestampBits + 13);
-                WriteBits(xor >> trailing, meaningful);
+                Put(ref buffer, ref accumulator, ref freeBits, ref flushedBytes, (timestampCode << 13) | control, timestampBits + 13);
+                Put(ref buffer, ref accumulator, ref freeBits, ref flushedBytes, xor >> trailing, meaningful);
                 _windowLeading = leading;
                 _windowTrailing = trailing;
             }
         }
 
+        _accumulator = accumulator;
+        _freeBits = freeBits;
+        _flushedBytes = flushedBytes;
         _previousDelta = delta;
         _previousTimestamp = timestamp;
         _previousValueBits = valueBits;
@@ -330,7 +345,7 @@ public sealed class GorillaEncoder
                 $"Series '{_seriesName}': the first point at {timestamp} {TimestampCoding.Suffix(_unit)} is before the block header {_headerTimestamp} {TimestampCoding.Suffix(_unit)}.");
         }
 
-        if (timestamp >= _windowEnd)
+        if (timestamp > _windowLast)
         {
             return AppendStatus.OutsideWindow;
         }
@@ -375,25 +390,34 @@ public sealed class GorillaEncoder
 
     /// <summary>Appends the low <paramref name="count"/> bits of <paramref name="bits"/> (1 to 64; higher bits zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WriteBits(ulong bits, int count)
+    private void WriteBits(ulong bits, int count) =>
+        Put(ref MemoryMarshal.GetArrayDataReference(_buffer), ref _accumulator, ref _freeBits, ref _flushedBytes, bits, count);
+
+    /// <summary>
+    /// The bit writer: appends the low <paramref name="count"/> bits of <paramref name="bits"/> (1 to 64, higher
+    /// bits zero) to the accumulator, whose top <c>64 − freeBits</c> bits are pending; a full accumulator goes to
+    /// the buffer as eight big-endian bytes. <see cref="EnsureRoom"/> has made room for those bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref byte buffer, ref ulong accumulator, ref int freeBits, ref int flushedBytes, ulong bits, int count)
     {
-        if (count < _freeBits)
+        if (count < freeBits)
         {
-            _freeBits -= count;
-            _accumulator |= bits << _freeBits;
+            freeBits -= count;
+            accumulator |= bits << freeBits;
             return;
         }
 
         // Fill the accumulator, write it out, keep the rest (0 to 63 bits) at the top of a fresh one.
-        int rest = count - _freeBits;
-        ulong full = _accumulator | (bits >> rest);
+        int rest = count - freeBits;
+        ulong full = accumulator | (bits >> rest);
         Unsafe.WriteUnaligned(
-            ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), _flushedBytes),
+            ref Unsafe.Add(ref buffer, flushedBytes),
             BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(full) : full);
-        _flushedBytes += 8;
+        flushedBytes += 8;
 
         // (bits << 1) << (63 − rest) is bits << (64 − rest) without C#'s shift-count masking: 0 when rest is 0.
-        _accumulator = (bits << 1) << (63 - rest);
-        _freeBits = 64 - rest;
+        accumulator = (bits << 1) << (63 - rest);
+        freeBits = 64 - rest;
     }
 }

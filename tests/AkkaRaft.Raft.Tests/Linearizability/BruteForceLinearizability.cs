@@ -5,15 +5,21 @@ namespace AkkaRaft.Raft.Tests.Linearizability;
 /// <summary>
 /// The definition of linearizability, enumerated naively for tiny histories: try every order of the operations
 /// that respects real time (a precedes b when a returned strictly before b was invoked), where an operation with
-/// unknown outcome may also be left out, and replay it on a dictionary. Used as an oracle for the checker.
+/// unknown outcome may also be left out, and replay it on a dictionary. Used as an oracle for the checker, so it
+/// shares none of its machinery: whole history (no split per key), no event list, no reductions; it only remembers
+/// the (operations done, dictionary) situations it already saw fail.
 /// </summary>
 internal static class BruteForceLinearizability
 {
     public static bool IsLinearizable(IReadOnlyList<Operation> history) =>
-        Search(history, new bool[history.Count], new Dictionary<string, string>(StringComparer.Ordinal));
+        Search(history, new bool[history.Count], new Dictionary<string, string>(StringComparer.Ordinal), []);
 
-    private static bool Search(IReadOnlyList<Operation> history, bool[] done, Dictionary<string, string> state)
+    private static bool Search(IReadOnlyList<Operation> history, bool[] done, Dictionary<string, string> state, HashSet<string> failed)
     {
+        var situation = string.Concat(done.Select(d => d ? '1' : '0')) + "|" +
+                        string.Join(",", state.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        if (failed.Contains(situation)) return false;
+
         var allKnownDone = true;
         for (var i = 0; i < history.Count; i++)
         {
@@ -31,12 +37,13 @@ internal static class BruteForceLinearizability
             }
 
             done[i] = true;
-            if (Search(history, done, state)) return true;
+            if (Search(history, done, state, failed)) return true;
             done[i] = false;
             state.Clear();
             foreach (var (key, value) in saved) state[key] = value;
         }
 
+        failed.Add(situation);
         return false;
     }
 
@@ -59,7 +66,7 @@ internal static class BruteForceLinearizability
         switch (input.Kind)
         {
             case KvOpKind.Get:
-                return output is null || output.Value == current;
+                return output is null || !output.Ok || output.Value == current;
             case KvOpKind.Put:
                 if (output is null || output.Ok) state[input.Key] = input.Value!;
                 return true;

@@ -24,7 +24,7 @@ public sealed class CheckReportTests
         Assert.Empty(result.LongestLinearizablePrefix);
         Assert.Equal(2, result.OperationCount);
         Assert.Equal(1, result.KeyCount);
-        Assert.StartsWith("Linearizable: 2 operations on 1 keys", result.Describe());
+        Assert.StartsWith("Linearizable: 2 operations on 1 key (", result.Describe());
     }
 
     [Fact]

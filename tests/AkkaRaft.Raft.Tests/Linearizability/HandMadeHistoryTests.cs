@@ -348,6 +348,19 @@ public sealed class HandMadeHistoryTests
     }
 
     [Fact]
+    public void A_read_reported_as_failed_constrains_nothing()
+    {
+        var history = new HistoryBuilder()
+            .Put(1, "x", "a", 0, 10)
+            .Answered(2, new KvInput(KvOpKind.Get, "x"), new KvOutput(null, false), 20, 30)
+            .Get(3, "x", "a", 40, 50)
+            .Build();
+
+        AssertLinearizable(LinearizabilityChecker.Check(history));
+        Assert.Equal("#1 client 2 get(\"x\") -> failed (observed nothing) [20, 30]", history[1].ToString());
+    }
+
+    [Fact]
     public void Keys_are_independent_registers()
     {
         // Across keys the history is not sequentially consistent as one register, but each key is fine.
@@ -433,5 +446,26 @@ public sealed class HandMadeHistoryTests
         recorder.Return(get, KvOutput.Read("b"), 30);
 
         AssertLinearizable(LinearizabilityChecker.Check(recorder.Operations));
+    }
+
+    [Theory]
+    [InlineData("c", true)]
+    [InlineData("v17", false)]
+    public void A_history_with_forty_timed_out_writes_is_decided_within_a_small_budget(string lastRead, bool linearizable)
+    {
+        // Forty writes of unknown outcome, all concurrent with everything after them: 2^40 subsets for a naive
+        // search. The failed compare-and-set needs one of them to have landed, the reads pin down two of them.
+        var builder = new HistoryBuilder().Put(1, "x", "a", 0, 5);
+        for (var i = 0; i < 40; i++) builder.TimedOutPut(10 + i, "x", $"v{i}", 10 + i);
+        builder
+            .Cas(2, "x", "a", "b", false, 100, 110)
+            .Get(3, "x", "v17", 120, 130)
+            .Get(3, "x", "v5", 140, 150)
+            .Put(2, "x", "c", 160, 170)
+            .Get(3, "x", lastRead, 180, 190);
+
+        var result = LinearizabilityChecker.Check(builder.Build(), maxExploredStatesPerKey: 10_000);
+
+        Assert.Equal(linearizable ? Verdict.Linearizable : Verdict.NotLinearizable, result.Verdict);
     }
 }

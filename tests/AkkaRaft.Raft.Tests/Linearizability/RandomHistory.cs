@@ -17,14 +17,15 @@ internal sealed class RandomHistory
     /// <summary>The operations, ids 0..n-1 in invocation order.</summary>
     public required Operation[] Operations { get; init; }
 
-    public static RandomHistory Generate(int seed, int operationCount, int keyCount, int clientCount)
+    /// <summary>Generates a history; <paramref name="timeoutPercentMax"/> bounds the share of operations that time out.</summary>
+    public static RandomHistory Generate(int seed, int operationCount, int keyCount, int clientCount, int timeoutPercentMax = 20)
     {
         var random = new Random(seed);
 
         // Some seeds never make a key absent again, so that reads of "absent" after a write are impossible there.
         var allowsRemoval = random.Next(2) == 0;
         var latencyMax = 5 + random.Next(60);
-        var timeoutPercent = random.Next(20);
+        var timeoutPercent = random.Next(timeoutPercentMax);
         const int timeoutTicks = 100;
 
         // First the timelines: who invokes what when, and when each operation takes effect.

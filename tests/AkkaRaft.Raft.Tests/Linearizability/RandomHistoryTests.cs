@@ -6,11 +6,14 @@ namespace AkkaRaft.Raft.Tests.Linearizability;
 
 /// <summary>
 /// Randomized properties of the checker, seeded. Environment variables: AKKARAFT_LINCHECK_SEED=n runs one seed
-/// (to reproduce a failure), AKKARAFT_LINCHECK_SEEDS=n runs n seeds instead of the default.
+/// (to reproduce a failure), AKKARAFT_LINCHECK_SEEDS=n runs seeds 1..n in every test instead of its default (a soak).
 /// </summary>
 public sealed class RandomHistoryTests(ITestOutputHelper output)
 {
     private const int DefaultSeeds = 1_000;
+    private const int DefaultCorruptionSeeds = 500;
+    private const int DefaultSmallHistorySeeds = 2_000;
+    private const int DefaultClientHistorySeeds = 500;
     private const int OperationsPerHistory = 200;
 
     [Fact]
@@ -18,7 +21,7 @@ public sealed class RandomHistoryTests(ITestOutputHelper output)
     {
         var stopwatch = Stopwatch.StartNew();
         long operations = 0, states = 0, timedOut = 0;
-        var seeds = Seeds();
+        var seeds = Seeds(DefaultSeeds);
         foreach (var seed in seeds)
         {
             var history = RandomHistory.Generate(seed, OperationsPerHistory, keyCount: 1 + (seed % 4), clientCount: 2 + (seed % 9));
@@ -36,7 +39,7 @@ public sealed class RandomHistoryTests(ITestOutputHelper output)
     [Fact]
     public void Histories_replayed_through_the_recorder_are_linearizable()
     {
-        foreach (var seed in Seeds().Take(200))
+        foreach (var seed in Seeds(200))
         {
             var history = RandomHistory.Generate(seed, OperationsPerHistory, keyCount: 3, clientCount: 2 + (seed % 9));
             var result = LinearizabilityChecker.Check(history.Recorded());
@@ -49,7 +52,7 @@ public sealed class RandomHistoryTests(ITestOutputHelper output)
     {
         var stopwatch = Stopwatch.StartNew();
         var caught = Corruptions.All.ToDictionary(c => c.Kind, _ => 0);
-        var seeds = Seeds();
+        var seeds = Seeds(DefaultCorruptionSeeds);
         foreach (var seed in seeds)
         {
             var history = RandomHistory.Generate(seed, OperationsPerHistory, keyCount: 1 + (seed % 4), clientCount: 2 + (seed % 9));
@@ -82,13 +85,52 @@ public sealed class RandomHistoryTests(ITestOutputHelper output)
     public void The_checker_agrees_with_brute_force_enumeration_on_small_random_histories()
     {
         int linearizable = 0, not = 0;
-        foreach (var seed in Seeds().Take(2_000))
+        foreach (var seed in Seeds(DefaultSmallHistorySeeds))
         {
             var history = SmallRandomHistory(seed);
             var expected = BruteForceLinearizability.IsLinearizable(history);
             var result = LinearizabilityChecker.Check(history);
             Assert.True(expected == result.IsLinearizable,
                 Failure(seed, nameof(The_checker_agrees_with_brute_force_enumeration_on_small_random_histories),
+                    $"brute force says {(expected ? "linearizable" : "not linearizable")}, checker says: {result.Describe()}{Environment.NewLine}" +
+                    string.Join(Environment.NewLine, history)));
+            if (expected) linearizable++;
+            else not++;
+        }
+
+        output.WriteLine($"agreed on {linearizable} linearizable and {not} non-linearizable histories");
+        if (linearizable + not >= 500)
+        {
+            Assert.True(linearizable > (linearizable + not) / 5 && not > (linearizable + not) / 5,
+                $"the generator should mix verdicts: {linearizable} linearizable, {not} not");
+        }
+    }
+
+    [Fact]
+    public void The_checker_agrees_with_brute_force_enumeration_on_short_client_histories_with_one_output_changed()
+    {
+        int linearizable = 0, not = 0;
+        foreach (var seed in Seeds(DefaultClientHistorySeeds))
+        {
+            var random = new Random(seed);
+            var generated = RandomHistory.Generate(seed, operationCount: 6 + random.Next(13), keyCount: 1 + random.Next(2), clientCount: 2 + random.Next(3), timeoutPercentMax: 60);
+            var history = (Operation[])generated.Operations.Clone();
+            var victim = random.Next(history.Length);
+            if (random.Next(3) != 0 && history[victim].IsOutcomeKnown)
+            {
+                string?[] reads = [null, .. history.Select(o => o.Input.Value).Where(v => v is not null)];
+                history[victim] = history[victim] with
+                {
+                    Output = history[victim].Input.Kind == KvOpKind.Get
+                        ? KvOutput.Read(reads[random.Next(reads.Length)])
+                        : new KvOutput(null, !history[victim].Output!.Ok),
+                };
+            }
+
+            var expected = BruteForceLinearizability.IsLinearizable(history);
+            var result = LinearizabilityChecker.Check(history);
+            Assert.True(expected == result.IsLinearizable,
+                Failure(seed, nameof(The_checker_agrees_with_brute_force_enumeration_on_short_client_histories_with_one_output_changed),
                     $"brute force says {(expected ? "linearizable" : "not linearizable")}, checker says: {result.Describe()}{Environment.NewLine}" +
                     string.Join(Environment.NewLine, history)));
             if (expected) linearizable++;
@@ -179,10 +221,11 @@ public sealed class RandomHistoryTests(ITestOutputHelper output)
         return operations;
     }
 
-    private static IReadOnlyList<int> Seeds()
+    /// <summary>Seeds 1..<paramref name="defaultCount"/>, or what AKKARAFT_LINCHECK_SEED / AKKARAFT_LINCHECK_SEEDS ask for.</summary>
+    private static IReadOnlyList<int> Seeds(int defaultCount)
     {
         if (int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_LINCHECK_SEED"), out var one)) return [one];
-        var count = int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_LINCHECK_SEEDS"), out var n) && n > 0 ? n : DefaultSeeds;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_LINCHECK_SEEDS"), out var n) && n > 0 ? n : defaultCount;
         return Enumerable.Range(1, count).ToArray();
     }
 

@@ -65,6 +65,9 @@ public sealed record CheckResult(bool IsLinearizable, string? Key, IReadOnlyList
     /// <summary>Number of distinct keys (partitions) in the checked history.</summary>
     public int KeyCount { get; init; }
 
+    /// <summary>The same as <see cref="Describe"/>, so that assertion messages read well.</summary>
+    public override string ToString() => Describe();
+
     /// <summary>A readable multi-line report: the verdict, the key at fault, its operations, the longest linearizable prefix and why it cannot be extended.</summary>
     public string Describe()
     {
@@ -73,15 +76,15 @@ public sealed record CheckResult(bool IsLinearizable, string? Key, IReadOnlyList
         switch (Verdict)
         {
             case Verdict.Linearizable:
-                text.Append($"Linearizable: {OperationCount} operations on {KeyCount} keys ({ExploredStates} states explored).");
+                text.Append($"Linearizable: {Count(OperationCount, "operation")} on {Count(KeyCount, "key")} ({ExploredStates} states explored).");
                 return text.ToString();
             case Verdict.NotLinearizable:
                 text.AppendLine($"Not linearizable: the {Involved.Count} operations on key {key} have no linearization " +
-                                $"({OperationCount} operations on {KeyCount} keys, {ExploredStates} states explored).");
+                                $"({Count(OperationCount, "operation")} on {Count(KeyCount, "key")}, {ExploredStates} states explored).");
                 break;
             default:
                 text.AppendLine($"Undecided: the search budget ran out on key {key} before linearizability was proven or refuted " +
-                                $"({OperationCount} operations on {KeyCount} keys, {ExploredStates} states explored); no key was proven non-linearizable.");
+                                $"({Count(OperationCount, "operation")} on {Count(KeyCount, "key")}, {ExploredStates} states explored); no key was proven non-linearizable.");
                 break;
         }
 
@@ -109,4 +112,6 @@ public sealed record CheckResult(bool IsLinearizable, string? Key, IReadOnlyList
 
         return text.ToString().TrimEnd();
     }
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

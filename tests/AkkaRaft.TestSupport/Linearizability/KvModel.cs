@@ -3,7 +3,7 @@ namespace AkkaRaft.TestSupport.Linearizability;
 /// <summary>The kinds of operation on the key/value register model the checker understands.</summary>
 public enum KvOpKind
 {
-    /// <summary>Reads the value of a key; the output's <see cref="KvOutput.Value"/> is what was read (null = absent).</summary>
+    /// <summary>Reads the value of a key; the output's <see cref="KvOutput.Value"/> is what was read (null = absent), its <see cref="KvOutput.Ok"/> true.</summary>
     Get,
 
     /// <summary>Sets a key to <see cref="KvInput.Value"/>; the output's <see cref="KvOutput.Ok"/> is true when it took effect.</summary>
@@ -42,13 +42,13 @@ public sealed record KvInput(KvOpKind Kind, string Key, string? Value = null, st
 }
 
 /// <summary>
-/// What the system answered. Get: <paramref name="Value"/> is what was read (null = absent) and
-/// <paramref name="Ok"/> is ignored. Put and Delete: <paramref name="Ok"/> = true when the write took effect;
+/// What the system answered. Get: <paramref name="Value"/> is what was read (null = absent) when
+/// <paramref name="Ok"/> is true; Ok = false means the read failed and observed nothing (it is ignored). Put and Delete: <paramref name="Ok"/> = true when the write took effect;
 /// false means the system reported a definite failure, so the write must NOT have taken effect (record a
 /// timeout instead when the outcome is unknown). Cas: <paramref name="Ok"/> = true when it swapped.
 /// </summary>
 /// <param name="Value">The value read by a Get (null = absent); ignored for the other kinds.</param>
-/// <param name="Ok">Whether a Put, Delete or Cas took effect.</param>
+/// <param name="Ok">Whether a Get answered, or a Put, Delete or Cas took effect.</param>
 public sealed record KvOutput(string? Value, bool Ok)
 {
     /// <summary>The answer to a successful Put or Delete.</summary>

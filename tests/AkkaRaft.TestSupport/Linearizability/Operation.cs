@@ -65,7 +65,7 @@ public sealed record Operation(int Id, int ClientId, KvInput Input, KvOutput? Ou
         var output = Output!;
         return Input.Kind switch
         {
-            KvOpKind.Get => HistoryText.Value(output.Value),
+            KvOpKind.Get => output.Ok ? HistoryText.Value(output.Value) : "failed (observed nothing)",
             KvOpKind.Cas => output.Ok ? "swapped" : "not swapped",
             _ => output.Ok ? "ok" : "failed (no effect)",
         };

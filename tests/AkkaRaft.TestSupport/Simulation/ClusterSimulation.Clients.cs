@@ -109,6 +109,7 @@ public sealed partial class ClusterSimulation
         else if (roll < 54 && _options.Crashes) CrashOne();
         else if (roll < 62 && _options.Transfers) TransferLeadership();
         else if (roll < 70 && _options.MembershipChanges) ChangeMembership();
+        else if (roll < 73 && _options.Crashes) PowerFailure();
         else HealAll();
     }
 
@@ -128,6 +129,7 @@ public sealed partial class ClusterSimulation
             }
         }
         _report.Count(FaultKinds.Partition);
+        Trace($"partition: [{string.Join(",", side)}] | rest");
     }
 
     private void IsolateOne()
@@ -140,6 +142,7 @@ public sealed partial class ClusterSimulation
             _cut.Add((other.Id, victim));
         }
         _report.Count(FaultKinds.Isolate);
+        Trace($"isolate {victim}");
     }
 
     private void CutOneDirection()
@@ -149,6 +152,7 @@ public sealed partial class ClusterSimulation
         if (from == to) return;
         _cut.Add((from, to));
         _report.Count(FaultKinds.Asymmetric);
+        Trace($"cut {from} -> {to}");
     }
 
     private void HealAll()
@@ -156,6 +160,7 @@ public sealed partial class ClusterSimulation
         if (_cut.Count == 0) return;
         _cut.Clear();
         _report.Count(FaultKinds.Heal);
+        Trace("heal");
     }
 
     private void CrashOne()
@@ -170,14 +175,36 @@ public sealed partial class ClusterSimulation
         if (down >= (voters - 1) / 2) return;
         var victim = _nodeList[_random.Next(_nodeList.Count)];
         if (!victim.Up) return;
+        CrashNode(victim, 50 + _random.Next(400));
+        _report.Count(FaultKinds.Crash);
+    }
+
+    /// <summary>Every node loses power at once; each restarts from its disk.</summary>
+    private void PowerFailure()
+    {
+        foreach (var node in _nodeList)
+        {
+            if (node.Up) CrashNode(node, 20 + _random.Next(300));
+        }
+        _report.Count(FaultKinds.PowerFailure);
+    }
+
+    private void CrashNode(SimNode victim, long restartAfterMs)
+    {
+        Trace($"node {victim.Id}: crash (term={victim.Raft.Term} vote={victim.Storage.HardState.Vote} last={victim.Storage.LastIndex})");
         victim.Up = false;
         victim.Epoch++;
         victim.Outstanding = null; // its unfinished write is lost
         victim.PendingReads.Clear();
         victim.PendingWrites.Clear();
         victim.ReadsWaitingApply.Clear();
-        _report.Count(FaultKinds.Crash);
-        Schedule(50 + _random.Next(400), new SimEvent(EventKind.Restart) { Node = victim });
+        if (victim.Durable is not null)
+        {
+            // Only what reached the disk survives.
+            victim.PageCache.Clear();
+            victim.Storage = Clone(victim.Durable);
+        }
+        Schedule(restartAfterMs, new SimEvent(EventKind.Restart) { Node = victim });
     }
 
     private void RestartNode(SimNode node)
@@ -215,7 +242,9 @@ public sealed partial class ClusterSimulation
         var voters = leader.Raft.Configuration.Voters;
         var target = voters[_random.Next(voters.Length)];
         if (target == leader.Id) return;
+        _current = leader;
         if (leader.Raft.TransferLeadership(target).IsAccepted) _report.Count(FaultKinds.Transfer);
+        Trace($"transfer {leader.Id} -> {target}");
         Pump(leader);
     }
 
@@ -224,6 +253,7 @@ public sealed partial class ClusterSimulation
         var leader = CurrentLeader();
         if (leader is null) return;
         var voters = leader.Raft.Configuration.Voters;
+        _current = leader;
         RequestResult result;
         if (voters.Length >= _options.Nodes)
         {
@@ -238,6 +268,7 @@ public sealed partial class ClusterSimulation
             result = leader.Raft.ProposeConfChange(ConfChange.AddVoter(id));
         }
         if (result.IsAccepted) _report.Count(FaultKinds.Membership);
+        Trace($"membership change at leader {leader.Id}: {result.Status} index={result.Index} -> conf {leader.Raft.Configuration}");
         Pump(leader);
     }
 }

@@ -62,6 +62,15 @@ public sealed partial class ClusterSimulation
             {
                 Handle(ev);
             }
+            catch (RaftInvariantException ex) when (_options.SuperviseInvariantViolations)
+            {
+                // The supervisor's answer to a broken invariant: crash the node, restart it from its journal.
+                _report.InvariantCrashes++;
+                foreach (var node in _nodeList)
+                {
+                    if (node.Up && node.Raft.Id == InvariantNode(ex)) CrashNode(node, restartAfterMs: 1);
+                }
+            }
             catch (RaftInvariantException ex)
             {
                 throw new SimulationViolationException($"seed {_seed}: at {_now} ms a node broke an invariant: {ex.Message}", ex);
@@ -90,10 +99,16 @@ public sealed partial class ClusterSimulation
         return true;
     }
 
+    // The node whose core is being driven, so a broken invariant can be pinned on it.
+    private SimNode? _current;
+
+    private ulong InvariantNode(RaftInvariantException _) => _current?.Id ?? 0;
+
     private void Schedule(long delay, SimEvent ev) => _events.Enqueue(ev, (_now + delay, _sequence++));
 
     private void Handle(SimEvent ev)
     {
+        _current = ev.Node;
         switch (ev.Kind)
         {
             case EventKind.Deliver: Deliver(ev.Message!); break;
@@ -106,6 +121,7 @@ public sealed partial class ClusterSimulation
             case EventKind.ClientRetry: SendAttempt(ev.Client!, ev.OpId); break;
             case EventKind.Fault: InjectFault(); break;
             case EventKind.Restart: RestartNode(ev.Node!); break;
+            case EventKind.Flush: OnFlush(ev.Node!, ev.Epoch); break;
         }
     }
 
@@ -114,8 +130,9 @@ public sealed partial class ClusterSimulation
     private SimNode AddNode(ulong id, MemoryStorage storage)
     {
         var drift = 1.0 + (_random.NextDouble() * 2 - 1) * _options.MaxDrift;
-        var node = new SimNode(id, storage, Math.Max(1, (int)Math.Round(_options.TickMs * drift)));
-        if (node.TickMs != _options.TickMs) _report.Count(FaultKinds.ClockDrift);
+        var node = new SimNode(id, storage, _options.TickMs * drift);
+        if (Math.Abs(drift - 1.0) > 0.005) _report.Count(FaultKinds.ClockDrift);
+        if (_options.AcknowledgeBeforePersist) node.Durable = Clone(storage);
         StartCore(node);
         _nodes[id] = node;
         _nodeList.Add(node);
@@ -124,6 +141,7 @@ public sealed partial class ClusterSimulation
 
     private void StartCore(SimNode node)
     {
+        Trace($"node {node.Id}: start");
         var config = new RaftConfig
         {
             NodeId = node.Id,
@@ -143,15 +161,19 @@ public sealed partial class ClusterSimulation
         node.KvApplied = snapshot.Metadata.Index;
         node.Up = true;
         node.Epoch++;
-        Schedule(_random.Next(node.TickMs) + 1, new SimEvent(EventKind.Tick) { Node = node, Epoch = node.Epoch });
+        node.NextTickAt = _now + 1 + _random.Next((int)node.TickMs);
+        Schedule((long)node.NextTickAt - _now, new SimEvent(EventKind.Tick) { Node = node, Epoch = node.Epoch });
     }
 
     private void OnTick(SimNode node, int epoch)
     {
         if (!node.Up || node.Epoch != epoch) return;
+        _current = node;
         node.Raft.Tick();
         Pump(node);
-        Schedule(node.TickMs, new SimEvent(EventKind.Tick) { Node = node, Epoch = epoch });
+        // Fractional intervals accumulate, so a node's clock runs at its own rate over time (drift).
+        node.NextTickAt += node.TickMs;
+        Schedule(Math.Max(0, (long)Math.Round(node.NextTickAt) - _now), new SimEvent(EventKind.Tick) { Node = node, Epoch = epoch });
     }
 
     /// <summary>Takes the node's next Ready, if any, and schedules its write; a leader sends at once (thesis 10.2.1).</summary>
@@ -160,9 +182,25 @@ public sealed partial class ClusterSimulation
         if (!node.Up || node.Outstanding is not null || !node.Raft.HasReady) return;
         var ready = node.Raft.GetReady();
         node.Outstanding = ready;
+        // The soft state is as of now; the node may step messages (and change term) before the write completes.
+        node.OutstandingTerm = node.Raft.Term;
         node.SentEarly = false;
-        if ((node.Raft.Role == RaftRole.Leader || _options.AcknowledgeBeforePersist) && ready.Snapshot is null)
+        if (_options.AcknowledgeBeforePersist)
         {
+            // The bug: the write only reaches the page cache; the node goes on (and answers) as if it were
+            // durable, and the disk catches up later. A crash loses what the disk has not got yet.
+            node.Storage.Save(ready);
+            if (ready.MustPersist)
+            {
+                node.PageCache.Enqueue((_now + _random.Next(_options.MaxPersistMs + 1), ready));
+                Schedule(_options.MaxPersistMs + 1, new SimEvent(EventKind.Flush) { Node = node, Epoch = node.Epoch });
+            }
+            Schedule(0, new SimEvent(EventKind.PersistDone) { Node = node, Epoch = node.Epoch });
+            return;
+        }
+        if (node.Raft.Role == RaftRole.Leader && ready.Snapshot is null)
+        {
+            // Thesis 10.2.1: the leader's messages do not depend on its own write.
             SendAll(ready.Messages);
             node.SentEarly = true;
         }
@@ -170,11 +208,25 @@ public sealed partial class ClusterSimulation
         Schedule(latency, new SimEvent(EventKind.PersistDone) { Node = node, Epoch = node.Epoch });
     }
 
+    private void OnFlush(SimNode node, int epoch)
+    {
+        if (!node.Up || node.Epoch != epoch) return;
+        while (node.PageCache.Count > 0 && node.PageCache.Peek().Due <= _now) node.Durable!.Save(node.PageCache.Dequeue().Ready);
+    }
+
+    private static MemoryStorage Clone(MemoryStorage source)
+    {
+        var copy = new MemoryStorage(source.Snapshot);
+        if (source.LastIndex >= source.FirstIndex) copy.Append(source.Entries(source.FirstIndex, source.LastIndex + 1, long.MaxValue));
+        copy.SetHardState(source.HardState);
+        return copy;
+    }
+
     private void OnPersistDone(SimNode node, int epoch)
     {
         if (!node.Up || node.Epoch != epoch || node.Outstanding is null) return;
         var ready = node.Outstanding;
-        node.Storage.Save(ready);
+        if (!_options.AcknowledgeBeforePersist) node.Storage.Save(ready);
         if (!node.SentEarly) SendAll(ready.Messages);
         if (ready.SoftState is { } soft) OnSoftState(node, soft);
         if (ready.Snapshot is { } snapshot)
@@ -200,12 +252,16 @@ public sealed partial class ClusterSimulation
         Pump(node);
     }
 
+    private void Trace(string line) => _options.Trace?.Invoke($"{_now,7} {line}");
+
     private void OnSoftState(SimNode node, SoftState soft)
     {
+        if (_options.Trace is not null)
+            Trace($"node {node.Id}: {soft.Role} term={node.OutstandingTerm} lead={soft.Leader} last={node.Raft.LastIndex}/{node.Raft.LastTerm} commit={node.Raft.CommitIndex} conf={node.Raft.Configuration}");
         if (soft.Role == RaftRole.Leader)
         {
-            var term = node.Raft.Term;
-            if (_leaderOfTerm.TryGetValue(term, out var other) && other != node.Id)
+            var term = node.OutstandingTerm;
+            if (_options.CheckSafety && _leaderOfTerm.TryGetValue(term, out var other) && other != node.Id)
                 throw new SimulationViolationException($"seed {_seed}: election safety broken: nodes {other} and {node.Id} both lead term {term}");
             _leaderOfTerm[term] = node.Id;
         }
@@ -219,19 +275,7 @@ public sealed partial class ClusterSimulation
 
     private void Apply(SimNode node, Entry entry)
     {
-        var hash = entry.Data.Length == 0 ? 0 : HashOf(entry.Data);
-        if (_appliedAt.TryGetValue(entry.Index, out var seen))
-        {
-            if (seen.Term != entry.Term || seen.Hash != hash)
-            {
-                throw new SimulationViolationException(
-                    $"seed {_seed}: state machine safety broken: node {node.Id} applied term {entry.Term} at index {entry.Index}, another node applied term {seen.Term}");
-            }
-        }
-        else
-        {
-            _appliedAt[entry.Index] = (entry.Term, hash);
-        }
+        if (_options.CheckSafety) CheckSameEntryEverywhere(node, entry);
 
         KvResponse? response = null;
         var opId = -1;
@@ -248,6 +292,22 @@ public sealed partial class ClusterSimulation
                 Reply(pending.Request, ClientReplyKind.Ok, response, 0);
             else
                 Reply(pending.Request, ClientReplyKind.Failed, null, node.Raft.Leader); // another entry took the index: ours never applies
+        }
+    }
+
+    /// <summary>State-machine safety (Raft §5.4.3): every node applies the same entry at a given index.</summary>
+    private void CheckSameEntryEverywhere(SimNode node, Entry entry)
+    {
+        var hash = entry.Data.Length == 0 ? 0 : HashOf(entry.Data);
+        if (!_appliedAt.TryGetValue(entry.Index, out var seen))
+        {
+            _appliedAt[entry.Index] = (entry.Term, hash);
+            return;
+        }
+        if (seen.Term != entry.Term || seen.Hash != hash)
+        {
+            throw new SimulationViolationException(
+                $"seed {_seed}: state machine safety broken: node {node.Id} applied term {entry.Term} at index {entry.Index}, another node applied term {seen.Term}");
         }
     }
 
@@ -311,6 +371,7 @@ public sealed partial class ClusterSimulation
         if (_cut.Contains((message.From, message.To))) return;
         if (!_nodes.TryGetValue(message.To, out var node) || !node.Up) return;
         _report.MessagesDelivered++;
+        _current = node;
         node.Raft.Step(message);
         Pump(node);
     }

@@ -21,6 +21,8 @@ public static class FaultKinds
     public const string Heal = "heal";
     /// <summary>A node crashed, losing what it had not persisted.</summary>
     public const string Crash = "crash";
+    /// <summary>Every node crashed at once (power failure).</summary>
+    public const string PowerFailure = "power-failure";
     /// <summary>A crashed node restarted from its persisted state.</summary>
     public const string Restart = "restart";
     /// <summary>A leadership transfer requested.</summary>
@@ -100,6 +102,21 @@ public sealed record SimulationOptions
     /// <summary>Test-only bug: followers acknowledge before their write is durable (a crash then loses acknowledged entries).</summary>
     public bool AcknowledgeBeforePersist { get; init; }
 
+    /// <summary>
+    /// Check election safety and state-machine safety while running (throwing <see cref="SimulationViolationException"/>).
+    /// Mutation tests turn this off to show the linearizability checker catches the bug on its own.
+    /// </summary>
+    public bool CheckSafety { get; init; } = true;
+
+    /// <summary>
+    /// When a core throws <see cref="RaftInvariantException"/>, crash the node and restart it from its journal (what
+    /// the actor shell's supervisor does) instead of failing the run. Mutation tests turn this on.
+    /// </summary>
+    public bool SuperviseInvariantViolations { get; init; }
+
+    /// <summary>Receives a line per notable event (role changes, faults, configurations) when set; for debugging a seed.</summary>
+    public Action<string>? Trace { get; init; }
+
     /// <summary>Virtual milliseconds a write takes to become durable (upper bound; uniform from 0).</summary>
     public int MaxPersistMs { get; init; } = 3;
 }
@@ -133,6 +150,9 @@ public sealed class SimulationReport
 
     /// <summary>Snapshots installed from a leader.</summary>
     public int SnapshotsInstalled { get; set; }
+
+    /// <summary>Invariant violations turned into crash-restarts (only with <see cref="SimulationOptions.SuperviseInvariantViolations"/>).</summary>
+    public int InvariantCrashes { get; set; }
 
     /// <summary>Virtual time simulated, in milliseconds.</summary>
     public long VirtualMs { get; set; }

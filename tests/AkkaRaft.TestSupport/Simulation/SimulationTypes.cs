@@ -36,6 +36,7 @@ internal enum EventKind
     ClientRetry,
     Fault,
     Restart,
+    Flush,
 }
 
 internal sealed class SimEvent(EventKind kind)
@@ -51,17 +52,21 @@ internal sealed class SimEvent(EventKind kind)
     public ClientReply? Reply { get; init; }
 }
 
-internal sealed class SimNode(ulong id, MemoryStorage storage, int tickMs)
+internal sealed class SimNode(ulong id, MemoryStorage storage, double tickMs)
 {
     public ulong Id { get; } = id;
-    public MemoryStorage Storage { get; } = storage;
-    public int TickMs { get; } = tickMs;
+    public MemoryStorage Storage { get; set; } = storage;
+    public MemoryStorage? Durable { get; set; }
+    public Queue<(long Due, Ready Ready)> PageCache { get; } = new();
+    public double TickMs { get; } = tickMs;
+    public double NextTickAt { get; set; }
     public RaftNode Raft { get; set; } = null!;
     public KvStateMachine Kv { get; set; } = new();
     public ulong KvApplied { get; set; }
     public bool Up { get; set; }
     public int Epoch { get; set; }
     public Ready? Outstanding { get; set; }
+    public ulong OutstandingTerm { get; set; }
     public bool SentEarly { get; set; }
     public Dictionary<ulong, SimRequest> PendingReads { get; } = new();
     public Dictionary<ulong, (SimRequest Request, ulong Term)> PendingWrites { get; } = new();

@@ -91,12 +91,90 @@ public sealed class CorruptionTests
         byte[] fewer = Rewrite(bytes, countAt, 50);
         GorillaBlock block = GorillaBlock.Open(fewer);
         Assert.Throws<CorruptBlockException>(() => Drain(block));
+        Assert.Throws<CorruptBlockException>(() => block.Decode(new long[50], new double[50]));
 
         byte[] more = Rewrite(bytes, countAt, 150);
         Assert.Throws<CorruptBlockException>(() => Drain(GorillaBlock.Open(more)));
+        Assert.Throws<CorruptBlockException>(() => GorillaBlock.Open(more).Decode(new long[150], new double[150]));
 
         byte[] absurd = Rewrite(bytes, countAt, 60000);
         Assert.Throws<CorruptBlockException>(() => GorillaBlock.Open(absurd));
+    }
+
+    [Fact]
+    public void Bit_flips_behind_a_recomputed_checksum_either_decode_or_throw_CorruptBlockException()
+    {
+        // The checksum stops accidental damage; this checks the decoders themselves stay inside the bytes and
+        // either decode some points or throw CorruptBlockException, whatever the stream holds.
+        byte[] intact = SampleBlock(TimestampUnit.Seconds).Bytes.ToArray();
+        int streamBytes = intact.Length - 6;
+        for (int bit = 40; bit < streamBytes * 8; bit++)
+        {
+            byte[] damaged = (byte[])intact.Clone();
+            damaged[bit / 8] ^= (byte)(0x80 >> (bit % 8));
+            BinaryPrimitives.WriteUInt32BigEndian(damaged.AsSpan(damaged.Length - 4), Crc32C.Compute(damaged.AsSpan(0, damaged.Length - 4)));
+            GorillaBlock block = GorillaBlock.Open(damaged);
+            try
+            {
+                Drain(block);
+            }
+            catch (CorruptBlockException)
+            {
+            }
+
+            try
+            {
+                block.Decode(new long[block.Count], new double[block.Count]);
+            }
+            catch (CorruptBlockException)
+            {
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_10_value_code_before_any_window_is_refused(bool bulk)
+    {
+        // Header, first point, then D = 0 ('0') and value '10': the encoder never writes '10' before a '11'.
+        byte[] stream = new BitString()
+            .Bits("0001 0000").Field(0, 32)
+            .Field(5, 14).Field(0x4028000000000000, 64)
+            .Bits("0").Bits("10").Field(1, 20)
+            .ToBytes();
+        var error = Assert.Throws<CorruptBlockException>(() => DecodeOpen(stream, 2, bulk));
+        Assert.Contains("'10' value before any '11'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_value_window_wider_than_64_bits_is_refused(bool bulk)
+    {
+        // '11' with 31 leading zeros and a length of 40: 71 bits, more than a double has.
+        byte[] stream = new BitString()
+            .Bits("0001 0000").Field(0, 32)
+            .Field(5, 14).Field(0x4028000000000000, 64)
+            .Bits("0").Bits("11").Field(31, 5).Field(40, 6).Field(1, 40)
+            .ToBytes();
+        var error = Assert.Throws<CorruptBlockException>(() => DecodeOpen(stream, 2, bulk));
+        Assert.Contains("exceeds 64 bits", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void DecodeOpen(byte[] stream, int count, bool bulk)
+    {
+        GorillaDecoder decoder = GorillaDecoder.ForOpenBlock(stream, count);
+        if (bulk)
+        {
+            decoder.DecodeAll(new long[count], new double[count]);
+        }
+        else
+        {
+            while (decoder.MoveNext())
+            {
+            }
+        }
     }
 
     [Fact]

@@ -128,6 +128,19 @@ public sealed class RoundTripTests
         }
 
         Assert.True(k == length, $"seed {seed}: decoded {k} of {length} points");
+
+        // The bulk decoder gives the same points.
+        k = 0;
+        foreach (GorillaBlock block in blocks)
+        {
+            var decodedTimestamps = new long[block.Count];
+            var decodedValues = new double[block.Count];
+            Assert.Equal(block.Count, block.Decode(decodedTimestamps, decodedValues));
+            for (int j = 0; j < block.Count; j++, k++)
+            {
+                Expect(seed, k, timestamps[k], values[k], new DataPoint(decodedTimestamps[j], decodedValues[j]));
+            }
+        }
     }
 
     private static void CheckOpenBlock(int seed, GorillaSeriesWriter writer, long[] timestamps, ulong[] values, int lastIndex)

@@ -94,3 +94,51 @@ public sealed class SeekTests
         Assert.Equal(block.FirstTimestamp, decoder.Current.Timestamp);
     }
 }
+
+public sealed class BlockSearchTests
+{
+    // Three windows of points every 600 s starting at 7200·k + 300: blocks start at 300, 7500, 14700.
+    private static List<GorillaBlock> Blocks()
+    {
+        var writer = new GorillaSeriesWriter("search", GorillaSettings.Default);
+        var blocks = new List<GorillaBlock>();
+        for (long t = 300; t < 3 * 7200; t += 600)
+        {
+            if (writer.Append(t, t) is { FinishedBlock: { } finished })
+            {
+                blocks.Add(finished);
+            }
+        }
+
+        blocks.Add(writer.FinishOpenBlock()!);
+        return blocks;
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(300, 0)]
+    [InlineData(7499, 0)]
+    [InlineData(7500, 1)]
+    [InlineData(14699, 1)]
+    [InlineData(14700, 2)]
+    [InlineData(99999, 2)]
+    public void Block_search_finds_the_last_block_starting_at_or_before_the_time(long timestamp, int expected) =>
+        Assert.Equal(expected, GorillaBlockSearch.IndexOfBlockFor(Blocks(), timestamp));
+
+    [Fact]
+    public void Seek_across_blocks_finds_the_first_point_at_or_after_the_time()
+    {
+        List<GorillaBlock> blocks = Blocks();
+        int index = GorillaBlockSearch.IndexOfBlockFor(blocks, 7000); // block 0 ends at 6900; block 1 starts at 7500
+        Assert.Equal(0, index);
+        GorillaDecoder decoder = blocks[index].GetDecoder();
+        Assert.False(decoder.SeekTo(7000));
+        decoder = blocks[index + 1].GetDecoder();
+        Assert.True(decoder.SeekTo(7000));
+        Assert.Equal(new DataPoint(7500, 7500), decoder.Current);
+    }
+
+    [Fact]
+    public void Block_search_in_no_blocks_is_minus_one() =>
+        Assert.Equal(-1, GorillaBlockSearch.IndexOfBlockFor([], 5));
+}

@@ -46,6 +46,9 @@ internal sealed class Progress
     /// <summary>Next byte of the snapshot to send, in state Snapshot.</summary>
     public long SnapshotOffset;
 
+    /// <summary>SnapshotOffset at the previous heartbeat answer: unchanged since then means the chunk was lost.</summary>
+    public long SnapshotOffsetAtLastHeartbeat = -1;
+
     public bool IsLearner;
 
     public readonly Inflights Inflights;
@@ -77,6 +80,7 @@ internal sealed class Progress
         ResetState(ProgressState.Snapshot);
         PendingSnapshot = snapshotIndex;
         SnapshotOffset = 0;
+        SnapshotOffsetAtLastHeartbeat = -1;
     }
 
     private void ResetState(ProgressState state)

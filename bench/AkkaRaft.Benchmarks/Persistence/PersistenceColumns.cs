@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace AkkaRaft.Benchmarks.Persistence;
+
+/// <summary>
+/// What the benchmark process measured in the last iteration of one case. The benchmark runs in a child process, so
+/// it hands these to the host's columns through a small file per case in the temp directory.
+/// </summary>
+/// <param name="EventsPerSecond">Events stored per second.</param>
+/// <param name="P50Microseconds">Median latency of one write request, in microseconds.</param>
+/// <param name="P99Microseconds">99th percentile latency of one write request, in microseconds.</param>
+/// <param name="FsyncsPerSecond">Transactions flushed to stable storage per second.</param>
+/// <param name="RequestsPerFsync">Write requests per flush: what group commit buys.</param>
+public sealed record PersistenceFigures(
+    double EventsPerSecond, double P50Microseconds, double P99Microseconds, double FsyncsPerSecond, double RequestsPerFsync)
+{
+    private static string PathOf(string benchmark, string plugin, int batchSize, int writers) =>
+        Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{benchmark}-{plugin}-{batchSize}-{writers}.json");
+
+    /// <summary>Stores the figures of one case of the benchmark class <paramref name="benchmark"/>.</summary>
+    public static void Write(string benchmark, string plugin, int batchSize, int writers, PersistenceFigures figures)
+    {
+        var path = PathOf(benchmark, plugin, batchSize, writers);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(figures));
+    }
+
+    /// <summary>The stored figures of one case, or null when it did not run.</summary>
+    public static PersistenceFigures? Read(BenchmarkCase benchmarkCase)
+    {
+        if (benchmarkCase.Parameters["Plugin"] is not string plugin
+            || benchmarkCase.Parameters["BatchSize"] is not int batchSize
+            || benchmarkCase.Parameters["Writers"] is not int writers)
+        {
+            return null;
+        }
+
+        var path = PathOf(benchmarkCase.Descriptor.Type.Name, plugin, batchSize, writers);
+        return File.Exists(path) ? JsonSerializer.Deserialize<PersistenceFigures>(File.ReadAllText(path)) : null;
+    }
+}
+
+/// <summary>One figure of <see cref="PersistenceFigures"/> as a summary column.</summary>
+public sealed class PersistenceColumn(string name, string legend, Func<PersistenceFigures, double> value, string format) : IColumn
+{
+    /// <inheritdoc/>
+    public string Id => "Persistence." + name;
+
+    /// <inheritdoc/>
+    public string ColumnName => name;
+
+    /// <inheritdoc/>
+    public bool AlwaysShow => true;
+
+    /// <inheritdoc/>
+    public ColumnCategory Category => ColumnCategory.Custom;
+
+    /// <inheritdoc/>
+    public int PriorityInCategory => 0;
+
+    /// <inheritdoc/>
+    public bool IsNumeric => true;
+
+    /// <inheritdoc/>
+    public UnitType UnitType => UnitType.Dimensionless;
+
+    /// <inheritdoc/>
+    public string Legend => legend;
+
+    /// <inheritdoc/>
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+        PersistenceFigures.Read(benchmarkCase) is { } figures ? value(figures).ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    /// <inheritdoc/>
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+    /// <inheritdoc/>
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+    /// <inheritdoc/>
+    public bool IsAvailable(Summary summary) => true;
+}
+
+/// <summary>Adds the persistence figures to the journal benchmarks.</summary>
+public sealed class PersistenceBenchmarkConfig : ManualConfig
+{
+    /// <summary>The columns: events/s, p50 and p99 write latency, fsyncs/s and write requests per fsync.</summary>
+    public PersistenceBenchmarkConfig()
+    {
+        AddColumn(
+            new PersistenceColumn("events/s", "Events stored per second (last iteration)", f => f.EventsPerSecond, "N0"),
+            new PersistenceColumn("p50 us", "Median write latency in microseconds (last iteration)", f => f.P50Microseconds, "N0"),
+            new PersistenceColumn("p99 us", "99th percentile write latency in microseconds (last iteration)", f => f.P99Microseconds, "N0"),
+            new PersistenceColumn("fsyncs/s", "Flushes to stable storage per second (last iteration)", f => f.FsyncsPerSecond, "N0"),
+            new PersistenceColumn("writes/fsync", "Write requests per flush: the group-commit gain", f => f.RequestsPerFsync, "N1"));
+    }
+}

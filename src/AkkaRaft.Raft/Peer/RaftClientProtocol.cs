@@ -1,0 +1,154 @@
+using AkkaRaft.Raft.Core;
+
+namespace AkkaRaft.Raft.Peer;
+
+// What clients tell a RaftPeer and what it answers. Every request gets exactly one answer, or none when the
+// peer crashes or the message is lost (the client's own Ask timeout covers that). Expected failures are
+// values: NotLeader, Overloaded, RequestTimedOut.
+
+/// <summary>What a non-leader does with a request only the leader can serve.</summary>
+public enum NotLeaderPolicy
+{
+    /// <summary>Forward it to the leader (drax); the leader answers the client directly.</summary>
+    Forward,
+
+    /// <summary>Answer <see cref="NotLeader"/> with the leader this peer knows.</summary>
+    Reject,
+}
+
+/// <summary>How fresh a read must be (DESIGN.md, "Reads").</summary>
+public enum ReadLevel
+{
+    /// <summary>The local state of whichever peer receives the query: may be behind.</summary>
+    Stale,
+
+    /// <summary>The leader's state under its lease; without lease reads (or when the lease does not hold) a ReadIndex read.</summary>
+    Default,
+
+    /// <summary>ReadIndex (thesis 6.4): the leader confirms its leadership with a quorum before answering.</summary>
+    Consistent,
+}
+
+/// <summary>How a read was actually served.</summary>
+public enum ReadPath
+{
+    /// <summary>From local state without any check (<see cref="ReadLevel.Stale"/>).</summary>
+    Local,
+
+    /// <summary>On the leader under its lease, without a round trip.</summary>
+    Lease,
+
+    /// <summary>On the leader after a quorum confirmed its leadership.</summary>
+    ReadIndex,
+}
+
+/// <summary>Proposes a command to the replicated state machine. Answered by <see cref="WriteResult"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/> or <see cref="RequestTimedOut"/>.</summary>
+/// <param name="Command">The command bytes, as the state machine decodes them (not empty).</param>
+/// <param name="Timeout">How long to wait for the commit; null for <c>akkaraft.raft.request-timeout</c>.</param>
+/// <param name="OnNotLeader">What a follower does with it.</param>
+public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward)
+{
+    /// <summary>How many peers forwarded it already (a forwarded request is never forwarded twice).</summary>
+    internal int Hops { get; init; }
+}
+
+/// <summary>A committed and applied write.</summary>
+/// <param name="Response">What the state machine answered.</param>
+/// <param name="Index">The log index the command got.</param>
+/// <param name="Leader">The leader that committed it.</param>
+public sealed record WriteResult(ReadOnlyMemory<byte> Response, ulong Index, ulong Leader);
+
+/// <summary>Asks the state machine a read-only question. Answered by <see cref="QueryResponse"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/> or <see cref="RequestTimedOut"/>.</summary>
+/// <param name="Bytes">The query bytes, as the state machine decodes them.</param>
+/// <param name="Level">How fresh the answer must be.</param>
+/// <param name="Timeout">How long to wait for the leader's confirmation; null for <c>akkaraft.raft.request-timeout</c>.</param>
+/// <param name="OnNotLeader">What a follower does with a Default or Consistent read.</param>
+public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward)
+{
+    /// <summary>How many peers forwarded it already.</summary>
+    internal int Hops { get; init; }
+}
+
+/// <summary>The answer to a <see cref="Query"/>.</summary>
+/// <param name="Response">What the state machine answered.</param>
+/// <param name="AppliedIndex">The log index the state was at when the query was answered (at least the read index).</param>
+/// <param name="Leader">The leader the serving peer knew.</param>
+/// <param name="ServedBy">How the read was served: a Default read without a valid lease says <see cref="ReadPath.ReadIndex"/>.</param>
+public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy);
+
+/// <summary>This peer is not the leader and did not forward the request. A write answered so did not and will not take effect.</summary>
+/// <param name="LeaderHint">The leader this peer knows, or <see cref="RaftIds.None"/> (0).</param>
+/// <param name="Reason">Why, for logs.</param>
+public sealed record NotLeader(ulong LeaderHint, string Reason);
+
+/// <summary>The peer refused the request because a bound is reached (the setting is named); nothing was proposed.</summary>
+/// <param name="Reason">Which limit.</param>
+public sealed record Overloaded(string Reason);
+
+/// <summary>
+/// No outcome within the request's timeout. For a write this is ambiguous: it may still commit.
+/// </summary>
+/// <param name="After">The timeout that passed.</param>
+public sealed record RequestTimedOut(TimeSpan After);
+
+/// <summary>The request itself is invalid (an empty command, an unknown node); nothing was proposed.</summary>
+/// <param name="Reason">What is wrong.</param>
+public sealed record RequestRejected(string Reason);
+
+/// <summary>Adds a voter to the group (through the log, thesis 4.1). Answered by <see cref="MembershipChanged"/>, <see cref="NotLeader"/>, <see cref="RequestRejected"/> or <see cref="RequestTimedOut"/>.</summary>
+/// <param name="NodeId">The new voter's id (not 0).</param>
+/// <param name="Timeout">How long to wait for the commit; null for the default.</param>
+public sealed record AddVoter(ulong NodeId, TimeSpan? Timeout = null);
+
+/// <summary>Removes a voter or learner from the group. Answered like <see cref="AddVoter"/>.</summary>
+/// <param name="NodeId">The id to remove.</param>
+/// <param name="Timeout">How long to wait for the commit; null for the default.</param>
+public sealed record RemoveVoter(ulong NodeId, TimeSpan? Timeout = null);
+
+/// <summary>A membership change committed.</summary>
+/// <param name="Index">Its log index.</param>
+/// <param name="Voters">The voters after the change.</param>
+public sealed record MembershipChanged(ulong Index, IReadOnlyList<ulong> Voters);
+
+/// <summary>Asks the leader to hand leadership to <paramref name="Target"/> (thesis 3.10). Answered by <see cref="PeerStatus"/> at once (the transfer completes later) or <see cref="NotLeader"/>/<see cref="RequestRejected"/>.</summary>
+/// <param name="Target">The voter to become leader.</param>
+public sealed record TransferLeadership(ulong Target);
+
+/// <summary>Asks a peer for its <see cref="PeerStatus"/>.</summary>
+public sealed record GetPeerStatus
+{
+    /// <summary>The single instance.</summary>
+    public static GetPeerStatus Instance { get; } = new();
+}
+
+/// <summary>What a peer knows about itself and its group.</summary>
+/// <param name="NodeId">This peer.</param>
+/// <param name="Role">Its role.</param>
+/// <param name="Term">Its term.</param>
+/// <param name="Leader">The leader it knows (0 = none).</param>
+/// <param name="CommitIndex">Highest committed index known.</param>
+/// <param name="AppliedIndex">Highest index handed to the state machine.</param>
+/// <param name="FirstIndex">First index still in the log (the snapshot's index + 1).</param>
+/// <param name="LastIndex">Last index in the log.</param>
+/// <param name="Voters">The voters of the configuration in force.</param>
+/// <param name="Counters">Journal batches, entries and snapshots so far.</param>
+public sealed record PeerStatus(
+    ulong NodeId, RaftRole Role, ulong Term, ulong Leader, ulong CommitIndex, ulong AppliedIndex, ulong FirstIndex, ulong LastIndex,
+    IReadOnlyList<ulong> Voters, RaftPeerCounters Counters);
+
+/// <summary>Running totals of one peer incarnation, for tests and benchmarks (the group-commit ratio is <see cref="EntriesPersisted"/> / <see cref="JournalBatches"/>).</summary>
+/// <param name="JournalBatches">Journal writes (one atomic write, one fsync each).</param>
+/// <param name="EntriesPersisted">Log entries those writes held.</param>
+/// <param name="EntriesApplied">Committed entries handed to the state machine.</param>
+/// <param name="SnapshotsSaved">Snapshots saved to the snapshot store (local compactions and installs).</param>
+/// <param name="SnapshotsInstalled">Snapshots received from a leader and restored.</param>
+/// <param name="RecoveredEvents">Journal events replayed at start.</param>
+public sealed record RaftPeerCounters(
+    long JournalBatches, long EntriesPersisted, long EntriesApplied, long SnapshotsSaved, long SnapshotsInstalled, long RecoveredEvents);
+
+/// <summary>Published on the actor system's event stream whenever a peer's role or known leader changes.</summary>
+/// <param name="NodeId">The peer.</param>
+/// <param name="Role">Its new role.</param>
+/// <param name="Leader">The leader it knows now (0 = none).</param>
+/// <param name="Term">Its term.</param>
+public sealed record PeerRoleChanged(ulong NodeId, RaftRole Role, ulong Leader, ulong Term);
