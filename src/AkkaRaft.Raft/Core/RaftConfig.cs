@@ -6,7 +6,7 @@ namespace AkkaRaft.Raft.Core;
 /// (section <c>akkaraft.raft</c>) map one to one onto these properties, except the two tick counts, which the
 /// actor shell derives from <c>election-timeout</c> and <c>heartbeat-interval</c>.
 /// </summary>
-public sealed record RaftConfig
+public sealed partial record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }

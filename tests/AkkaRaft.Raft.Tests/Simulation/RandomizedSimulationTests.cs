@@ -25,6 +25,13 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     public void Lease_reads_under_clock_drift_stay_linearizable() =>
         RunAndCheck(Options(3) with { LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
 
+    [Fact(DisplayName = "Simulation: 5-node clusters without pre-vote and check-quorum, with tight flow-control limits, stay linearizable")]
+    public void Plain_raft_with_tight_limits_stays_linearizable() =>
+        RunAndCheck(Options(5) with
+        {
+            Configure = c => c with { PreVote = false, CheckQuorum = false, MaxInflightMessages = 1, MaxAppendEntriesBytes = 1, SnapshotChunkBytes = 7 },
+        }, nameof(Plain_raft_with_tight_limits_stays_linearizable), defaultSeeds: 300);
+
     /// <summary>The options of the randomized runs for a cluster of <paramref name="nodes"/> (one client per node, at least 4).</summary>
     internal static SimulationOptions Options(int nodes) => new() { Nodes = nodes, Clients = Math.Max(4, nodes) };
 
@@ -55,7 +62,8 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     private void RunAndReport(SimulationOptions options, string method, IReadOnlyList<ulong> seeds)
     {
         var totals = SimulationRunner.RunMany(seeds, options);
-        var summary = totals.Describe($"{options.Nodes}-node{(options.LeaseReads ? " lease-read" : "")} simulation");
+        var variant = options.LeaseReads ? " lease-read" : options.Configure is null ? "" : " plain-raft tight-limits";
+        var summary = totals.Describe($"{options.Nodes}-node{variant} simulation");
         output.WriteLine(summary);
         Console.WriteLine(summary);
         foreach (var failure in totals.Failures.Take(5))
