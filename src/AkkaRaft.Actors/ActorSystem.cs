@@ -46,6 +46,7 @@ public sealed class ActorSystem : IDisposable
     private int _deadLettersLoggedInWindow;
     private long _deadLettersSuppressed;
     private int _terminateRequested;
+    private volatile bool _hasTerminated;
 
     private ActorSystem(string name, ActorSystemSettings settings, SimulationWorld? world)
     {
@@ -308,6 +309,9 @@ public sealed class ActorSystem : IDisposable
         (subject as IWatchableActorRef)?.RemoveWatcher(watcher);
     }
 
+    /// <summary>True once every actor stopped (set before <see cref="WhenTerminated"/> completes).</summary>
+    internal bool HasTerminated => _hasTerminated;
+
     internal long NextActorUid() => Interlocked.Increment(ref _nextUid);
 
     internal MessageDispatcher LookupDispatcher(string? id)
@@ -365,8 +369,15 @@ public sealed class ActorSystem : IDisposable
 
     internal void OnRootTerminated()
     {
+        _hasTerminated = true;
         _ownScheduler?.Dispose();
         _stdoutLogger?.Dispose();
+        // Asks still waiting would never time out now that the scheduler is gone: fail them.
+        foreach (var name in _tempRefs.Keys.Order(StringComparer.Ordinal).ToList())
+        {
+            if (_tempRefs.TryGetValue(name, out var temp) && temp is IPromiseRef promise)
+                promise.Fail(new AskTimeoutException($"actor system {Name} terminated before {temp.Path} got a reply"));
+        }
         _whenTerminated.TrySetResult();
     }
 

@@ -21,7 +21,11 @@ public static class Futures
         var wait = timeout ?? system.Settings.AskTimeout;
         if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), wait, "an Ask timeout must be positive or infinite");
+        if (system.HasTerminated)
+            return Task.FromException<T>(new AskTimeoutException($"cannot Ask {target.Path}: actor system {system.Name} has terminated"));
         var promise = new PromiseActorRef<T>(system, target, message, wait, cancellationToken);
+        // The system may have terminated while the promise registered itself; then nobody else will fail it.
+        if (system.HasTerminated) promise.Fail(new AskTimeoutException($"cannot Ask {target.Path}: actor system {system.Name} has terminated"));
         target.Tell(message, promise);
         return promise.Task;
     }
@@ -92,8 +96,15 @@ public static class Futures
     }
 }
 
+/// <summary>A pending Ask.</summary>
+internal interface IPromiseRef
+{
+    /// <summary>Fails the pending Ask (the system terminated).</summary>
+    void Fail(Exception cause);
+}
+
 /// <summary>The temporary sender of an Ask: completes its task with the first message told to it.</summary>
-internal sealed class PromiseActorRef<T> : IInternalActorRef
+internal sealed class PromiseActorRef<T> : IInternalActorRef, IPromiseRef
 {
     private readonly TaskCompletionSource<T> _promise;
     private readonly string _name;
@@ -146,6 +157,11 @@ internal sealed class PromiseActorRef<T> : IInternalActorRef
             $"Ask expected a reply of type [{typeof(T).FullName}] but received [{message.GetType().FullName}] from {sender?.Path.ToString() ?? "NoSender"}"));
         if (completed) Cleanup();
         else System.PublishDeadLetter(message, sender, this);
+    }
+
+    public void Fail(Exception cause)
+    {
+        if (_promise.TrySetException(cause)) Cleanup();
     }
 
     private void Cleanup()

@@ -23,7 +23,7 @@ public static class KvCommands
     /// <returns>The command; the answer's <see cref="KvResult.Pair"/> is the pair written.</returns>
     /// <exception cref="ArgumentException"><paramref name="key"/> holds an unpaired surrogate (no UTF-8 form).</exception>
     public static byte[] Put(string key, ReadOnlySpan<byte> value, bool ephemeral = false) =>
-        Encode(new KvCommand { Put = new PutOp { Key = Utf16(key), Value = ByteString.CopyFrom(value), Ephemeral = ephemeral } });
+        Encode(new KvCommand { Put = new PutOp { Key = KeyBytes(key), Value = ByteString.CopyFrom(value), Ephemeral = ephemeral } });
 
     /// <summary>Sets <paramref name="key"/> to the UTF-8 bytes of <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">The key or value holds an unpaired surrogate.</exception>
@@ -46,7 +46,7 @@ public static class KvCommands
 
         return Encode(new KvCommand
         {
-            AtomicPut = new AtomicPutOp { Key = Utf16(key), Value = ByteString.CopyFrom(value), PreviousIndex = previousIndex ?? 0, Ephemeral = ephemeral },
+            AtomicPut = new AtomicPutOp { Key = KeyBytes(key), Value = ByteString.CopyFrom(value), PreviousIndex = previousIndex ?? 0, Ephemeral = ephemeral },
         });
     }
 
@@ -58,14 +58,14 @@ public static class KvCommands
 
     /// <summary>Deletes <paramref name="key"/> (libkv <c>Delete</c>); <see cref="KvStatus.KeyNotFound"/> if it does not exist.</summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> holds an unpaired surrogate.</exception>
-    public static byte[] Delete(string key) => Encode(new KvCommand { Delete = new DeleteOp { Key = Utf16(key) } });
+    public static byte[] Delete(string key) => Encode(new KvCommand { Delete = new DeleteOp { Key = KeyBytes(key) } });
 
     /// <summary>
     /// Deletes every key that starts with <paramref name="prefix"/> (libkv <c>DeleteTree</c>); the answer's
     /// <see cref="KvResult.DeletedCount"/> says how many (0 is not an error). The empty prefix deletes every key.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="prefix"/> holds an unpaired surrogate.</exception>
-    public static byte[] DeleteTree(string prefix) => Encode(new KvCommand { DeleteTree = new DeleteTreeOp { Prefix = Utf16(prefix) } });
+    public static byte[] DeleteTree(string prefix) => Encode(new KvCommand { DeleteTree = new DeleteTreeOp { Prefix = KeyBytes(prefix) } });
 
     /// <summary>
     /// libkv's <c>AtomicDelete</c>: deletes <paramref name="key"/> only if its last-modified index is still
@@ -77,10 +77,13 @@ public static class KvCommands
     public static byte[] AtomicDelete(string key, ulong previousIndex)
     {
         ArgumentOutOfRangeException.ThrowIfZero(previousIndex);
-        return Encode(new KvCommand { AtomicDelete = new AtomicDeleteOp { Key = Utf16(key), PreviousIndex = previousIndex } });
+        return Encode(new KvCommand { AtomicDelete = new AtomicDeleteOp { Key = KeyBytes(key), PreviousIndex = previousIndex } });
     }
 
     internal static byte[] Encode(IMessage message) => message.ToByteArray();
+
+    internal static ByteString KeyBytes(string text, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(text))] string? name = null) =>
+        ByteString.CopyFromUtf8(Utf16(text, name));
 
     internal static string Utf16(string text, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(text))] string? name = null)
     {
@@ -102,11 +105,11 @@ public static class KvQueries
 {
     /// <summary>The pair of <paramref name="key"/> (libkv <c>Get</c>), or <see cref="KvStatus.KeyNotFound"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> holds an unpaired surrogate.</exception>
-    public static byte[] Get(string key) => KvCommands.Encode(new KvQuery { Get = new GetOp { Key = KvCommands.Utf16(key) } });
+    public static byte[] Get(string key) => KvCommands.Encode(new KvQuery { Get = new GetOp { Key = KvCommands.KeyBytes(key) } });
 
     /// <summary>Whether <paramref name="key"/> exists (libkv <c>Exists</c>), in <see cref="KvResult.Exists"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> holds an unpaired surrogate.</exception>
-    public static byte[] Exists(string key) => KvCommands.Encode(new KvQuery { Exists = new ExistsOp { Key = KvCommands.Utf16(key) } });
+    public static byte[] Exists(string key) => KvCommands.Encode(new KvQuery { Exists = new ExistsOp { Key = KvCommands.KeyBytes(key) } });
 
     /// <summary>
     /// The pairs whose key starts with <paramref name="prefix"/> (libkv <c>List</c>; the empty prefix lists every
@@ -123,6 +126,6 @@ public static class KvQueries
     public static byte[] List(string prefix, string? startAfter = null, uint limit = 0) =>
         KvCommands.Encode(new KvQuery
         {
-            List = new ListOp { Prefix = KvCommands.Utf16(prefix), StartAfter = KvCommands.Utf16(startAfter ?? "", nameof(startAfter)), Limit = limit },
+            List = new ListOp { Prefix = KvCommands.KeyBytes(prefix), StartAfter = KvCommands.KeyBytes(startAfter ?? "", nameof(startAfter)), Limit = limit },
         });
 }

@@ -59,8 +59,11 @@ public sealed record KvPair(string Key, ReadOnlyMemory<byte> Value, ulong LastIn
     /// <summary>A hash of key, index and session (the value is left out: equal pairs still hash equal).</summary>
     public override int GetHashCode() => HashCode.Combine(StringComparer.Ordinal.GetHashCode(Key), LastIndex, SessionId);
 
+    /// <exception cref="InvalidDataException">The entry's key is not valid UTF-8.</exception>
     internal static KvPair FromEntry(KvEntry entry) =>
-        new(entry.Key, entry.Value.Memory, entry.LastIndex, entry.SessionId);
+        KvText.TryDecode(entry.Key, out var key)
+            ? new KvPair(key, entry.Value.Memory, entry.LastIndex, entry.SessionId)
+            : throw new InvalidDataException("A key in the key/value response is not valid UTF-8.");
 }
 
 /// <summary>
@@ -114,7 +117,7 @@ public sealed record KvResult(
         {
             decoded = KvResponse.Parser.ParseFrom(response);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"The {response.Length} bytes are not a key/value response: {e.Message}", e);
         }

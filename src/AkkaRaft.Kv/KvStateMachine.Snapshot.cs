@@ -105,7 +105,7 @@ public sealed partial class KvStateMachine
 
         var count = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
         var items = new Dictionary<string, Item>(StringComparer.Ordinal);
-        var order = new SortedSet<string>(StringComparer.Ordinal);
+        var keys = new List<string>();
         var sessionKeys = new Dictionary<long, SortedSet<string>>();
         Span<byte> lengthBytes = stackalloc byte[LengthBytes];
         string? previous = null;
@@ -120,12 +120,17 @@ public sealed partial class KvStateMachine
             }
 
             var entry = ParseEntry(reader.ReadEntry((int)length, $"entry {i} of {count}"), i, offset);
-            if (KvKeys.CheckKey(entry.Key, StoredKeyRules, out var problem) != KvStatus.Ok)
+            if (!KvText.TryDecode(entry.Key, out var key))
+            {
+                throw new InvalidSnapshotException($"Entry {i} of the key/value snapshot, at byte {offset}, has a key that is not valid UTF-8.");
+            }
+
+            if (KvKeys.CheckKey(key, StoredKeyRules, out var problem) != KvStatus.Ok)
             {
                 throw new InvalidSnapshotException($"Entry {i} of the key/value snapshot, at byte {offset}, has an invalid key: {problem}");
             }
 
-            if (previous is not null && string.CompareOrdinal(previous, entry.Key) >= 0)
+            if (previous is not null && string.CompareOrdinal(previous, key) >= 0)
             {
                 throw new InvalidSnapshotException(
                     $"Entry {i} of the key/value snapshot, at byte {offset}, is out of order: its key is not after the previous key.");
@@ -136,8 +141,8 @@ public sealed partial class KvStateMachine
                 throw new InvalidSnapshotException($"Entry {i} of the key/value snapshot, at byte {offset}, has last-modified index 0.");
             }
 
-            items.Add(entry.Key, new Item(entry.Value, entry.LastIndex, entry.SessionId));
-            order.Add(entry.Key);
+            items.Add(key, new Item(entry.Value, entry.LastIndex, entry.SessionId));
+            keys.Add(key);
             if (entry.SessionId != ApplyContext.NoSession)
             {
                 if (!sessionKeys.TryGetValue(entry.SessionId, out var owned))
@@ -146,10 +151,10 @@ public sealed partial class KvStateMachine
                     sessionKeys.Add(entry.SessionId, owned);
                 }
 
-                owned.Add(entry.Key);
+                owned.Add(key);
             }
 
-            previous = entry.Key;
+            previous = key;
         }
 
         var computed = reader.Crc;
@@ -168,7 +173,8 @@ public sealed partial class KvStateMachine
         }
 
         _items = items;
-        _order = order;
+        // The keys are known to be in strictly ascending order, so the set is built at once, not key by key.
+        _order = new SortedSet<string>(keys, StringComparer.Ordinal);
         _sessionKeys = sessionKeys;
     }
 
@@ -178,7 +184,7 @@ public sealed partial class KvStateMachine
         {
             return KvEntry.Parser.ParseFrom(bytes);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException e)
         {
             throw new InvalidSnapshotException($"Entry {index} of the key/value snapshot, at byte {offset}, is not a key/value entry.", e);
         }

@@ -57,21 +57,33 @@ public sealed partial class KvStateMachine : IStateMachine
         {
             decoded = KvCommand.Parser.ParseFrom(command.Span);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException)
         {
             // The message of the parser's exception is left out: a result must be the same on every peer.
             return Failed(KvStatus.InvalidRequest, $"The {command.Length} bytes are not a key/value command.");
         }
 
-        return decoded.OpCase switch
+        switch (decoded.OpCase)
         {
-            KvCommand.OpOneofCase.Put => Put(context, decoded.Put.Key, decoded.Put.Value, decoded.Put.Ephemeral),
-            KvCommand.OpOneofCase.AtomicPut => AtomicPut(context, decoded.AtomicPut),
-            KvCommand.OpOneofCase.Delete => Delete(decoded.Delete.Key),
-            KvCommand.OpOneofCase.AtomicDelete => AtomicDelete(decoded.AtomicDelete),
-            KvCommand.OpOneofCase.DeleteTree => DeleteTree(decoded.DeleteTree.Prefix),
-            _ => Failed(KvStatus.InvalidRequest, "The key/value command names no operation."),
-        };
+            case KvCommand.OpOneofCase.Put:
+                return KvText.TryDecode(decoded.Put.Key, out var putKey)
+                    ? Put(context, putKey, decoded.Put.Value, decoded.Put.Ephemeral)
+                    : NotUtf8("key");
+            case KvCommand.OpOneofCase.AtomicPut:
+                return KvText.TryDecode(decoded.AtomicPut.Key, out var atomicPutKey)
+                    ? AtomicPut(context, atomicPutKey, decoded.AtomicPut)
+                    : NotUtf8("key");
+            case KvCommand.OpOneofCase.Delete:
+                return KvText.TryDecode(decoded.Delete.Key, out var deleteKey) ? Delete(deleteKey) : NotUtf8("key");
+            case KvCommand.OpOneofCase.AtomicDelete:
+                return KvText.TryDecode(decoded.AtomicDelete.Key, out var atomicDeleteKey)
+                    ? AtomicDelete(atomicDeleteKey, decoded.AtomicDelete.PreviousIndex)
+                    : NotUtf8("key");
+            case KvCommand.OpOneofCase.DeleteTree:
+                return KvText.TryDecode(decoded.DeleteTree.Prefix, out var prefix) ? DeleteTree(prefix) : NotUtf8("prefix");
+            default:
+                return Failed(KvStatus.InvalidRequest, "The key/value command names no operation.");
+        }
     }
 
     /// <inheritdoc />
@@ -103,18 +115,29 @@ public sealed partial class KvStateMachine : IStateMachine
         {
             decoded = KvQuery.Parser.ParseFrom(query.Span);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (InvalidProtocolBufferException)
         {
             return new QueryResult(FailedResponse(KvStatus.InvalidRequest, $"The {query.Length} bytes are not a key/value query."), []);
         }
 
-        return decoded.OpCase switch
+        switch (decoded.OpCase)
         {
-            KvQuery.OpOneofCase.Get => Get(decoded.Get.Key),
-            KvQuery.OpOneofCase.Exists => Exists(decoded.Exists.Key),
-            KvQuery.OpOneofCase.List => List(decoded.List),
-            _ => new QueryResult(FailedResponse(KvStatus.InvalidRequest, "The key/value query names no operation."), []),
-        };
+            case KvQuery.OpOneofCase.Get:
+                return KvText.TryDecode(decoded.Get.Key, out var getKey) ? Get(getKey) : NotUtf8Answer("key");
+            case KvQuery.OpOneofCase.Exists:
+                return KvText.TryDecode(decoded.Exists.Key, out var existsKey) ? Exists(existsKey) : NotUtf8Answer("key");
+            case KvQuery.OpOneofCase.List:
+                if (!KvText.TryDecode(decoded.List.Prefix, out var prefix))
+                {
+                    return NotUtf8Answer("prefix");
+                }
+
+                return KvText.TryDecode(decoded.List.StartAfter, out var startAfter)
+                    ? List(prefix, startAfter, decoded.List.Limit)
+                    : NotUtf8Answer("start key");
+            default:
+                return new QueryResult(FailedResponse(KvStatus.InvalidRequest, "The key/value query names no operation."), []);
+        }
     }
 
     private ApplyResult Put(in ApplyContext context, string key, ByteString value, bool ephemeral)
@@ -127,33 +150,33 @@ public sealed partial class KvStateMachine : IStateMachine
         return Written(key, Set(key, value, context, ephemeral));
     }
 
-    private ApplyResult AtomicPut(in ApplyContext context, AtomicPutOp op)
+    private ApplyResult AtomicPut(in ApplyContext context, string key, AtomicPutOp op)
     {
-        if (CheckWrite(context, op.Key, op.Value, op.Ephemeral) is { } refused)
+        if (CheckWrite(context, key, op.Value, op.Ephemeral) is { } refused)
         {
             return refused;
         }
 
-        var exists = _items.TryGetValue(op.Key, out var current);
+        var exists = _items.TryGetValue(key, out var current);
         if (op.PreviousIndex == 0)
         {
             // libkv: no previous pair means create only if absent.
             if (exists)
             {
-                return Failed(KvStatus.KeyExists, $"The key '{op.Key}' exists (last modified at index {current!.LastIndex}).", current!.LastIndex);
+                return Failed(KvStatus.KeyExists, $"The key '{key}' exists (last modified at index {current!.LastIndex}).", current!.LastIndex);
             }
         }
         else if (!exists)
         {
-            return Failed(KvStatus.KeyNotFound, $"The key '{op.Key}' does not exist, so it is not at index {op.PreviousIndex}.");
+            return Failed(KvStatus.KeyNotFound, $"The key '{key}' does not exist, so it is not at index {op.PreviousIndex}.");
         }
         else if (current!.LastIndex != op.PreviousIndex)
         {
             return Failed(KvStatus.KeyModified,
-                $"The key '{op.Key}' was last modified at index {current.LastIndex}, not {op.PreviousIndex}.", current.LastIndex);
+                $"The key '{key}' was last modified at index {current.LastIndex}, not {op.PreviousIndex}.", current.LastIndex);
         }
 
-        return Written(op.Key, Set(op.Key, op.Value, context, op.Ephemeral));
+        return Written(key, Set(key, op.Value, context, op.Ephemeral));
     }
 
     private ApplyResult Delete(string key)
@@ -172,31 +195,31 @@ public sealed partial class KvStateMachine : IStateMachine
         return Deleted(key, current);
     }
 
-    private ApplyResult AtomicDelete(AtomicDeleteOp op)
+    private ApplyResult AtomicDelete(string key, ulong previousIndex)
     {
-        if (CheckKey(op.Key) is { } refused)
+        if (CheckKey(key) is { } refused)
         {
             return refused;
         }
 
-        if (op.PreviousIndex == 0)
+        if (previousIndex == 0)
         {
             return Failed(KvStatus.InvalidRequest, "AtomicDelete needs the previous index of the key; 0 is none.");
         }
 
-        if (!_items.TryGetValue(op.Key, out var current))
+        if (!_items.TryGetValue(key, out var current))
         {
-            return Failed(KvStatus.KeyNotFound, $"The key '{op.Key}' does not exist.");
+            return Failed(KvStatus.KeyNotFound, $"The key '{key}' does not exist.");
         }
 
-        if (current.LastIndex != op.PreviousIndex)
+        if (current.LastIndex != previousIndex)
         {
             return Failed(KvStatus.KeyModified,
-                $"The key '{op.Key}' was last modified at index {current.LastIndex}, not {op.PreviousIndex}.", current.LastIndex);
+                $"The key '{key}' was last modified at index {current.LastIndex}, not {previousIndex}.", current.LastIndex);
         }
 
-        Remove(op.Key);
-        return Deleted(op.Key, current);
+        Remove(key);
+        return Deleted(key, current);
     }
 
     private ApplyResult DeleteTree(string prefix)
@@ -245,21 +268,21 @@ public sealed partial class KvStateMachine : IStateMachine
         return new QueryResult(Encode(new KvResponse { Exists = _items.ContainsKey(key) }), [key]);
     }
 
-    private QueryResult List(ListOp op)
+    private QueryResult List(string prefix, string startAfter, uint requestedLimit)
     {
-        if (KvKeys.CheckPrefix(op.Prefix, _settings, out var message) is var status && status != KvStatus.Ok)
+        if (KvKeys.CheckPrefix(prefix, _settings, out var message) is var status && status != KvStatus.Ok)
         {
             return new QueryResult(FailedResponse(status, message), []);
         }
 
-        var limit = op.Limit == 0 || op.Limit > (uint)_settings.MaxListResults ? _settings.MaxListResults : (int)op.Limit;
-        var start = op.StartAfter.Length > 0 && string.CompareOrdinal(op.StartAfter, op.Prefix) > 0 ? op.StartAfter : op.Prefix;
+        var limit = requestedLimit == 0 || requestedLimit > (uint)_settings.MaxListResults ? _settings.MaxListResults : (int)requestedLimit;
+        var start = startAfter.Length > 0 && string.CompareOrdinal(startAfter, prefix) > 0 ? startAfter : prefix;
         var response = new KvResponse();
         var readKeys = new List<string>();
         var bytes = 0L;
-        foreach (var key in KeysFrom(op.Prefix, start))
+        foreach (var key in KeysFrom(prefix, start))
         {
-            if (op.StartAfter.Length > 0 && string.CompareOrdinal(key, op.StartAfter) <= 0)
+            if (startAfter.Length > 0 && string.CompareOrdinal(key, startAfter) <= 0)
             {
                 continue;
             }
@@ -327,6 +350,10 @@ public sealed partial class KvStateMachine : IStateMachine
 
         return null;
     }
+
+    private static ApplyResult NotUtf8(string what) => Failed(KvStatus.InvalidKey, $"The {what} is not valid UTF-8.");
+
+    private static QueryResult NotUtf8Answer(string what) => new(FailedResponse(KvStatus.InvalidKey, $"The {what} is not valid UTF-8."), []);
 
     private ApplyResult? CheckKey(string key) =>
         KvKeys.CheckKey(key, _settings, out var message) is var status && status != KvStatus.Ok ? Failed(status, message) : null;
@@ -416,7 +443,7 @@ public sealed partial class KvStateMachine : IStateMachine
     {
         public KvEntry ToEntry(string key, bool withValue) => new()
         {
-            Key = key,
+            Key = ByteString.CopyFromUtf8(key),
             Value = withValue ? Value : ByteString.Empty,
             LastIndex = LastIndex,
             SessionId = SessionId,

@@ -120,6 +120,64 @@ public sealed class BadInputSpec
         Assert.Contains("akkaraft.actor.throughput", error.Message);
     }
 
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void Asks_pending_when_the_system_terminates_fail_and_later_asks_fail_at_once(Mode mode)
+    {
+        var kit = Kits.Create(mode);
+        var probe = kit.CreateTestProbe();
+        var pending = probe.Ref.Ask<string>("question", Timeout.InfiniteTimeSpan);
+        probe.ExpectMsg("question");
+        kit.Dispose();
+        Assert.Throws<AskTimeoutException>(() => pending.GetAwaiter().GetResult());
+        var late = probe.Ref.Ask<string>("again");
+        Assert.True(late.IsFaulted);
+        Assert.IsType<AskTimeoutException>(late.Exception!.InnerException);
+    }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void An_exception_in_post_stop_is_logged_and_the_actor_still_stops(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        kit.Sys.EventStream.Subscribe(kit.TestActor, typeof(LogEvent));
+        var actor = kit.Sys.ActorOf(Props.Create(() => new ThrowsInHooks()));
+        kit.Watch(actor);
+        kit.Sys.Stop(actor);
+        var log = kit.FishForMessage<LogEvent>(e => e.Message.Contains("PostStop"));
+        Assert.Equal("post stop", log.Cause!.Message);
+        kit.FishForMessage<Terminated>(t => Equals(t.ActorRef, actor));
+    }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void An_exception_in_pre_restart_is_logged_and_the_actor_is_restarted_anyway(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        kit.Sys.EventStream.Subscribe(kit.TestActor, typeof(LogEvent));
+        var actor = kit.Sys.ActorOf(Props.Create(() => new ThrowsInHooks()));
+        actor.Tell("fail", kit.TestActor);
+        kit.FishForMessage<LogEvent>(e => e.Message.Contains("PreRestart"));
+        actor.Tell("alive?", kit.TestActor);
+        kit.FishForMessage<string>(s => s == "alive");
+    }
+
+    private sealed class ThrowsInHooks : ReceiveActor
+    {
+        public ThrowsInHooks()
+        {
+            Receive<string>(s => s == "fail", _ => throw new InvalidOperationException("handler"));
+            Receive<string>(s => s == "alive?", _ => Sender.Tell("alive", Self));
+        }
+
+        protected override void PostStop() => throw new InvalidOperationException("post stop");
+
+        protected override void PreRestart(Exception reason, object? message) => throw new InvalidOperationException("pre restart");
+    }
+
     private sealed class ThrowsInConstructor : ReceiveActor
     {
         public ThrowsInConstructor() => throw new InvalidOperationException("cannot build");

@@ -124,7 +124,7 @@ public sealed class KvAtomicTests
     {
         // The builder refuses index 0; a command from elsewhere may still carry it.
         _kv.Put("k", "v");
-        var command = new KvCommand { AtomicDelete = new AtomicDeleteOp { Key = "k", PreviousIndex = 0 } }.ToByteArray();
+        var command = new KvCommand { AtomicDelete = new AtomicDeleteOp { Key = ByteString.CopyFromUtf8("k"), PreviousIndex = 0 } }.ToByteArray();
 
         var result = _kv.Write(command);
 

@@ -122,6 +122,19 @@ public sealed class KvOperationTests
     }
 
     [Fact]
+    public void A_key_that_is_not_utf8_should_be_refused_as_invalid_rather_than_replaced()
+    {
+        // KvCommand { put { key = C3 28 } }: a broken two-byte sequence where the key's UTF-8 should be.
+        var result = _kv.Write([0x0A, 0x04, 0x0A, 0x02, 0xC3, 0x28]);
+
+        Assert.Equal(KvStatus.InvalidKey, result.Status);
+        Assert.Contains("not valid UTF-8", result.Message);
+        Assert.Equal(0, _kv.Machine.Count);
+        // KvQuery { get { key = FF } }.
+        Assert.Equal(KvStatus.InvalidKey, _kv.Read([0x0A, 0x03, 0x0A, 0x01, 0xFF]).Status);
+    }
+
+    [Fact]
     public void A_command_that_names_no_operation_should_answer_invalid_request()
     {
         var result = _kv.Write([]);

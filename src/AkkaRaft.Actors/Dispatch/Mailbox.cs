@@ -102,12 +102,12 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     {
         var previous = ActorCell.Current;
         ActorCell.Current = _cell;
+        var left = _dispatcher.Throughput;
         try
         {
             if (!IsClosed)
             {
                 ProcessSystemMessages();
-                var left = _dispatcher.Throughput;
                 var tracer = _dispatcher.Tracer;
                 while (left > 0 && _cell.CanProcessUserMessages && TryDequeue(out var envelope))
                 {
@@ -121,8 +121,17 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         finally
         {
             ActorCell.Current = previous;
-            Interlocked.And(ref _status, ~Scheduled);
-            if (!IsClosed && (!_system.IsEmpty || (_cell.CanProcessUserMessages && HasUserMessages))) TrySchedule();
+            if (left == 0 && !IsClosed && _cell.CanProcessUserMessages && HasUserMessages)
+            {
+                // The turn ended on the throughput budget, so more messages are likely waiting: go round again while
+                // still holding the scheduled bit (saves clearing it and winning it back).
+                _dispatcher.Execute(this);
+            }
+            else
+            {
+                Interlocked.And(ref _status, ~Scheduled);
+                if (!IsClosed && (!_system.IsEmpty || (_cell.CanProcessUserMessages && HasUserMessages))) TrySchedule();
+            }
         }
     }
 

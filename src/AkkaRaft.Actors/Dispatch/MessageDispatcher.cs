@@ -12,7 +12,7 @@ internal abstract class MessageDispatcher(string id, int throughput)
     /// <summary>Called for every user message delivered, before the actor sees it (the simulation's trace); null when off.</summary>
     public virtual Action<IActorRef, object, IActorRef?>? Tracer => null;
 
-    /// <summary>Arranges for <paramref name="mailbox"/> to run once. Called only by the thread that set its scheduled flag.</summary>
+    /// <summary>Arranges for <paramref name="mailbox"/> to run once. Called only by the thread holding its scheduled flag.</summary>
     public abstract void Execute(Mailbox mailbox);
 }
 

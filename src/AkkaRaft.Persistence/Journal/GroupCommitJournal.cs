@@ -31,6 +31,9 @@ public abstract class GroupCommitJournal : IJournal
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        // The writer loop runs on the thread pool. A dedicated thread blocking on the queue was tried and measured
+        // slower (p50 of a lone SQLite write 160 us on the pool, 370-450 us on its own thread on the 2-core machine):
+        // waking a blocked thread costs more than the pool's handoff, and a commit holds a pool thread only for its fsync.
         _writer = Task.Run(RunWriterAsync);
     }
 

@@ -69,8 +69,8 @@ public interface IStateMachine
     /// ephemeral data. The peer calls this as a committed log entry, so it is deterministic exactly as
     /// <see cref="Apply"/>, and comes in log order with the other entries.
     /// </summary>
-    /// <param name="context">The log position of the expiry entry (its session id is not the expired one:
-    /// the entry is the peer's, not a client's).</param>
+    /// <param name="context">The log position of the expiry entry; its session id is
+    /// <see cref="ApplyContext.NoSession"/> (the entry is the peer's, not a client's).</param>
     /// <param name="sessionId">The session that expired (never <see cref="ApplyContext.NoSession"/>).</param>
     /// <returns>A response (for logs and tests) and the keys deleted.</returns>
     ApplyResult SessionExpired(in ApplyContext context, long sessionId);
@@ -90,7 +90,8 @@ public readonly record struct ApplyContext(ulong Index, ulong Term, long Session
     public bool HasSession => SessionId != NoSession;
 }
 
-/// <summary>The outcome of applying one committed entry.</summary>
+/// <summary>The outcome of applying one committed entry. Record equality compares <see cref="Response"/> as memory,
+/// not content; <see cref="StateMachineConformance.SameResult"/> compares content.</summary>
 /// <param name="Response">What the client that proposed the entry receives; the state machine's own encoding.
 /// The state machine gives up ownership: it must not change the bytes afterwards.</param>
 /// <param name="ChangedKeys">The keys whose data the entry changed, in a deterministic order (watches fire on
@@ -101,7 +102,8 @@ public sealed record ApplyResult(ReadOnlyMemory<byte> Response, IReadOnlyList<st
     public static ApplyResult Unchanged(ReadOnlyMemory<byte> response) => new(response, []);
 }
 
-/// <summary>The answer to a read-only query.</summary>
+/// <summary>The answer to a read-only query. Record equality compares <see cref="Response"/> as memory, not content;
+/// <see cref="StateMachineConformance.SameAnswer"/> compares content.</summary>
 /// <param name="Response">What the client receives; the state machine's own encoding. The state machine gives
 /// up ownership of the bytes.</param>
 /// <param name="ReadKeys">The keys the answer depends on, in a deterministic order.</param>

@@ -17,6 +17,7 @@ public sealed partial class RemoteActorRefProvider
     private readonly Dictionary<RemoteAddress, WatchedSystem> _watched = new();
     private Timer? _heartbeatTimer;
     private long _heartbeatSequence;
+    private long _lastTickMs;
 
     /// <summary>Raised (on a timer thread) when the failure detector declares a watched remote system terminated.</summary>
     public event Action<AddressTerminated>? AddressTerminated;
@@ -125,10 +126,19 @@ public sealed partial class RemoteActorRefProvider
     {
         var now = Environment.TickCount64;
         var unreachableAfterMs = (long)_transport.Settings.UnreachableAfter.TotalMilliseconds;
+        var intervalMs = (long)_transport.Settings.HeartbeatInterval.TotalMilliseconds;
         List<(RemoteAddress Address, List<RemoteActorRef> Refs)>? gone = null;
         List<RemoteAddress> alive = [];
         lock (_watchGate)
         {
+            // A tick that runs late means this process stalled (GC, starved thread pool), not that the peers did:
+            // the stall is not held against them, or a busy process would declare healthy peers dead.
+            var stalledMs = _lastTickMs == 0 ? 0 : now - _lastTickMs - intervalMs;
+            _lastTickMs = now;
+            if (stalledMs > intervalMs)
+            {
+                foreach (var system in _watched.Values) system.LastHeardMs += stalledMs;
+            }
             foreach (var (address, system) in _watched)
             {
                 if (now - system.LastHeardMs > unreachableAfterMs)

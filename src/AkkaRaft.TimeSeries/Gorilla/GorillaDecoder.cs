@@ -339,34 +339,25 @@ public ref struct GorillaDecoder
         timestamp += delta;
 
         // The value's control bits come from the same load: at least 57 − 36 = 21 valid bits remain.
+        // Decoded with arithmetic instead of branches: whether a value repeats is as random as the data, so a
+        // branch on the code would be mispredicted on a large share of real points.
         window <<= used;
-        if ((long)window >= 0)
-        {
-            // '0': same value.
-            position += used + 1;
-            return true;
-        }
-
-        if ((window & (1UL << 62)) == 0)
-        {
-            // '10': meaningful bits in the previous window.
-            position += used + 2;
-            valueBits ^= LoadField(bytes, position, windowMeaningful) << windowTrailing;
-            position += windowMeaningful;
-            return windowMeaningful != 0;
-        }
-
-        // '11' + leading:5 + length:6; length 0 stands for 64 (see GorillaEncoder).
+        int control = (int)(window >> 62); // 0 or 1: '0' same value; 2: '10' reuse the window; 3: '11' new window
+        int hasBits = control >> 1; // 1 for '10' and '11'
+        int newWindow = hasBits & control; // 1 for '11'
+        int newMask = -newWindow;
         int leading = (int)(window >> 57) & 0x1F;
-        int meaningful = (int)(window >> 51) & 0x3F;
-        meaningful = meaningful == 0 ? 64 : meaningful;
-        int trailing = 64 - leading - meaningful;
-        position += used + 13;
-        windowTrailing = trailing;
-        windowMeaningful = meaningful;
-        valueBits ^= LoadField(bytes, position, meaningful) << trailing;
-        position += meaningful;
-        return trailing >= 0;
+        int newMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
+        windowMeaningful = (newMeaningful & newMask) | (windowMeaningful & ~newMask);
+        windowTrailing = ((64 - leading - newMeaningful) & newMask) | (windowTrailing & ~newMask);
+        position += used + 1 + hasBits + (newWindow * 11); // control bits: 1, 2 or 13
+        int count = windowMeaningful & -hasBits;
+        ulong xor = count <= 57
+            ? (Load(bytes, position) >> 1) >> (63 - count) // 0 when count is 0
+            : LoadField(bytes, position, count);
+        valueBits ^= xor << windowTrailing;
+        position += count;
+        return (hasBits & ((windowTrailing < 0 ? 1 : 0) | (windowMeaningful == 0 ? 1 : 0))) == 0;
     }
 
     /// <summary>Reads 1 to 64 bits.</summary>

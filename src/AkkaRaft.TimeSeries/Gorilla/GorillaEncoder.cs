@@ -39,6 +39,9 @@ public sealed class GorillaEncoder
 
     private long _headerTimestamp;
     private long _windowEnd;
+
+    // Last timestamp inside the window; long.MaxValue when the window has no end, so that long.MaxValue itself fits.
+    private long _windowLast;
     private int _count;
     private long _previousTimestamp;
     private long _previousDelta;
@@ -52,7 +55,7 @@ public sealed class GorillaEncoder
     /// <param name="unit">Unit of every timestamp of this block.</param>
     /// <param name="headerTimestamp">The block header (Gorilla's t−1), normally the start of the aligned window.</param>
     /// <param name="windowEnd">First timestamp that no longer belongs in this block (exclusive end of the window);
-    /// <see cref="long.MaxValue"/> for none.</param>
+    /// <see cref="long.MaxValue"/> for none (then long.MaxValue itself is accepted).</param>
     /// <param name="maxPointsPerBlock">Most points the block takes, 1 to 65535.</param>
     /// <exception cref="ArgumentOutOfRangeException">A timestamp outside the unit's range, an empty window, or a bad limit.</exception>
     public GorillaEncoder(
@@ -98,7 +101,8 @@ public sealed class GorillaEncoder
     /// <summary>The header timestamp (the window start).</summary>
     public long HeaderTimestamp => _headerTimestamp;
 
-    /// <summary>Exclusive end of the window; a point at or after it gets <see cref="AppendStatus.OutsideWindow"/>.</summary>
+    /// <summary>Exclusive end of the window; a point at or after it gets <see cref="AppendStatus.OutsideWindow"/>
+    /// (<see cref="long.MaxValue"/>: no end).</summary>
     public long WindowEnd => _windowEnd;
 
     /// <summary>Points appended to the open block.</summary>
@@ -163,6 +167,7 @@ public sealed class GorillaEncoder
         _freeBits = 64;
         _headerTimestamp = headerTimestamp;
         _windowEnd = windowEnd;
+        _windowLast = windowEnd == long.MaxValue ? long.MaxValue : windowEnd - 1;
         _count = 0;
         _previousTimestamp = 0;
         _previousDelta = 0;
@@ -203,7 +208,7 @@ public sealed class GorillaEncoder
             throw new NonIncreasingTimestampException(_seriesName, _unit, _previousTimestamp, timestamp);
         }
 
-        if (timestamp >= _windowEnd)
+        if (timestamp > _windowLast)
         {
             return AppendStatus.OutsideWindow;
         }
@@ -213,6 +218,7 @@ public sealed class GorillaEncoder
             return AppendStatus.BlockFull;
         }
 
+        // Gorilla §4.1.1: D = (t[n] − t[n−1]) − (t[n−1] − t[n−2]) in the smallest bucket that holds it.
         // Both terms are non-negative, so neither subtraction overflows.
         long delta = timestamp - _previousTimestamp;
         long deltaOfDelta = delta - _previousDelta;
@@ -339,7 +345,7 @@ public sealed class GorillaEncoder
                 $"Series '{_seriesName}': the first point at {timestamp} {TimestampCoding.Suffix(_unit)} is before the block header {_headerTimestamp} {TimestampCoding.Suffix(_unit)}.");
         }
 
-        if (timestamp >= _windowEnd)
+        if (timestamp > _windowLast)
         {
             return AppendStatus.OutsideWindow;
         }

@@ -7,7 +7,12 @@ namespace AkkaRaft.TimeSeries.Gorilla;
 /// <see cref="SeriesAppendResult"/>, and starts the next block with the point. Finished blocks are the caller's
 /// to keep; the writer holds only the open one.
 /// </summary>
-/// <remarks>Not thread-safe: one owner appends. No allocation per point; one per finished block.</remarks>
+/// <remarks>
+/// Not thread-safe: one owner appends. No allocation per point; one per finished block. Windows are at most
+/// 2^14 s (<see cref="GorillaSettings.BlockWindowSecondsMax"/>), so inside a window no delta-of-delta can leave the
+/// 32-bit bucket and <see cref="AppendStatus.DeltaTooLarge"/> does not arise through the writer; it would be handled
+/// like the other reasons (finish, start a new block with the point).
+/// </remarks>
 public sealed class GorillaSeriesWriter
 {
     private readonly GorillaEncoder _encoder;

@@ -205,3 +205,44 @@ public class ReplicationTests
         Assert.Equal(RaftRole.Follower, net.Raft(leader).Role);
     }
 }
+
+public class CrashAndTimingTests
+{
+    [Fact(DisplayName = "Raft §5.5: a crashed follower is retried and catches up after its restart")]
+    public void Crashed_follower_catches_up_after_restart()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        net.Crash(follower);
+        foreach (var c in new[] { "a", "b" }) Assert.True(net.Propose(leader, c).IsAccepted);
+        net.Restart(follower);
+        net.TickAll(3);
+        Assert.Equal(["a", "b"], net[follower].AppliedCommands());
+        Assert.Equal(net.LogTerms(leader), net.LogTerms(follower));
+    }
+
+    [Fact(DisplayName = "Raft §5.5: a leader that crashes after replicating but before answering leaves the entry to its successor")]
+    public void Entry_replicated_by_a_crashed_leader_survives()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        net.Propose(leader, "replicated");
+        net.Crash(leader);
+        var next = net.TickUntilLeader();
+        Assert.NotEqual(leader, next);
+        Assert.Contains("replicated", net[next].AppliedCommands());
+    }
+
+    [Fact(DisplayName = "Raft §5.6: followers that keep hearing heartbeats never campaign")]
+    public void Heartbeats_keep_followers_from_campaigning()
+    {
+        var net = new RaftNetwork(5);
+        var leader = net.TickUntilLeader();
+        var term = net.Raft(leader).Term;
+        net.TickAll(500);
+        Assert.Equal(leader, net.Leader());
+        Assert.Equal(term, net.Raft(leader).Term);
+        Assert.DoesNotContain(net.Delivered, m => m is RequestVote r && r.Term > term);
+    }
+}

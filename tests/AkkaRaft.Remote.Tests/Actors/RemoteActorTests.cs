@@ -85,13 +85,12 @@ public sealed class RemoteActorTests : IDisposable
         probe.Send(remoteVictim, new Ping { Seq = 1 });
         probe.ExpectMsg<Pong>(Within);
 
-        probe.Watch(remoteVictim);
-        // Watch is asynchronous: prove it reached b before stopping the actor.
-        probe.Send(remoteVictim, new Ping { Seq = 2 });
-        probe.ExpectMsg<Pong>(Within);
+        a.ActorOf(Props.Create(() => new WatchingActor(remoteVictim, probe.Ref)));
+        Assert.Equal("watch barrier", probe.ExpectMsg<Pong>(Within).Text);
         b.Stop(victim);
 
-        var terminated = probe.ExpectTerminated(remoteVictim, Within);
+        var terminated = probe.ExpectMsg<Terminated>(Within);
+        Assert.Equal(remoteVictim, terminated.ActorRef);
         Assert.True(terminated.ExistenceConfirmed);
         Assert.False(terminated.AddressTerminated);
     }
@@ -112,21 +111,21 @@ public sealed class RemoteActorTests : IDisposable
     [Fact]
     public async Task Watching_an_actor_of_a_system_that_goes_silent_delivers_Terminated_and_AddressTerminated()
     {
-        var (a, aRemote, _) = _systems.Start("a");
+        var (a, aRemote, _) = _systems.Start("a", RemoteSystems.QuickDetector());
         var (b, bRemote, _) = _systems.Start("b");
         b.ActorOf(Props.Create(() => new EchoActor()), "echo");
         var probe = new AkkaRaft.TestKit.TestKit(a).CreateTestProbe();
         var addressTerminated = new TaskCompletionSource<AddressTerminated>(TaskCreationOptions.RunContinuationsAsynchronously);
         a.EventStream.Subscribe<AddressTerminated>(e => addressTerminated.TrySetResult(e));
         var echo = a.ResolveActorRef($"{bRemote.Address}/user/echo");
-        probe.Watch(echo);
-        probe.Send(echo, new Ping { Seq = 1 });
+        a.ActorOf(Props.Create(() => new WatchingActor(echo, probe.Ref)));
         probe.ExpectMsg<Pong>(Within);
 
         // b's remoting stops without its actors stopping: to a, b is simply gone (as after a crash or a partition).
         await bRemote.DisposeAsync();
 
-        var terminated = probe.ExpectTerminated(echo, Within);
+        var terminated = probe.ExpectMsg<Terminated>(Within);
+        Assert.Equal(echo, terminated.ActorRef);
         Assert.True(terminated.AddressTerminated);
         Assert.Equal(bRemote.Address, (await addressTerminated.Task.WaitAsync(Within)).Address);
         Assert.Equal(1, aRemote.Transport.Metrics.ConnectionsDialled);
@@ -147,6 +146,30 @@ public sealed class RemoteActorTests : IDisposable
         Assert.Contains(bLog.Lines, l => l.Contains("UnknownMessage") && l.Contains("akkaraft.remote.tests.Unregistered"));
         var pong = await AskUntilAnsweredAsync(echo, new Ping { Seq = 9 });
         Assert.Equal(9, pong.Seq);
+    }
+
+    [Fact]
+    public async Task An_unknown_serializer_id_closes_only_that_connection_with_its_reason_counted()
+    {
+        var (b, bRemote, bLog) = _systems.Start("b");
+        b.ActorOf(Props.Create(() => new EchoActor()), "echo");
+        // A bare transport stands in for a system whose serializers b does not have.
+        var (stranger, _, _) = Transports.Start("stranger");
+        await using var _s = stranger;
+
+        stranger.TrySend(bRemote.Transport.Address, new Wire.Frame
+        {
+            Envelope = new Wire.Envelope
+            {
+                Recipient = $"{bRemote.Address}/user/echo", SerializerId = 99, Manifest = "whatever",
+                Payload = Google.Protobuf.ByteString.CopyFromUtf8("?"),
+            },
+        });
+
+        await TestLimits.EventuallyAsync(() => bRemote.Transport.Metrics.Closed(CloseReason.UnknownMessage) == 1, "b closes the stranger's connection");
+        Assert.Contains(bLog.Lines, l => l.Contains("No serializer with identifier 99"));
+        var (a, _, _) = _systems.Start("a");
+        Assert.Equal(4, (await a.ResolveActorRef($"{bRemote.Address}/user/echo").Ask<Pong>(new Ping { Seq = 4 }, Within)).Seq);
     }
 
     [Fact]

@@ -11,13 +11,19 @@ internal sealed class RemoteSystems : IDisposable
 {
     private readonly List<ActorSystem> _systems = [];
 
-    /// <summary>Settings with a quick failure detector, so tests of unreachable systems finish soon.</summary>
+    /// <summary>
+    /// Settings for tests that do not test the failure detector: a watched system is declared unreachable only after
+    /// a minute, so a busy test machine never turns "the actor stopped" into "its system vanished".
+    /// </summary>
     public static RemoteSettings Fast(string secret = "test-secret") => Transports.Loopback(secret) with
     {
         HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-        UnreachableAfter = TimeSpan.FromSeconds(1),
+        UnreachableAfter = TimeSpan.FromMinutes(1),
         ReconnectBackoffMax = TimeSpan.FromMilliseconds(200),
     };
+
+    /// <summary>Settings for tests of the failure detector: a silent watched system is declared terminated after 2 s.</summary>
+    public static RemoteSettings QuickDetector() => Fast() with { UnreachableAfter = TimeSpan.FromSeconds(2) };
 
     public static SerializationRegistry Serialization(bool withUnregistered = false) => TestSerialization.Create(withUnregistered);
 
@@ -34,5 +40,28 @@ internal sealed class RemoteSystems : IDisposable
     public void Dispose()
     {
         foreach (var system in _systems) system.Dispose();
+    }
+}
+
+/// <summary>
+/// Watches a remote target, then pings it from the same actor turn, and reports the Pong and the Terminated to
+/// <paramref name="reportTo"/>. Because the Watch is queued on the connection before the Ping, the Pong proves the
+/// remote system registered the watch (TestProbe.Watch is asynchronous and gives no such order).
+/// </summary>
+internal sealed class WatchingActor : ReceiveActor
+{
+    private readonly IActorRef _target;
+
+    public WatchingActor(IActorRef target, IActorRef reportTo)
+    {
+        _target = target;
+        Receive<AkkaRaft.Remote.TestHost.Messages.Pong>(pong => reportTo.Tell(pong, Self));
+        Receive<Terminated>(terminated => reportTo.Tell(terminated, Self));
+    }
+
+    protected override void PreStart()
+    {
+        Context.Watch(_target);
+        _target.Tell(new AkkaRaft.Remote.TestHost.Messages.Ping { Seq = -1, Text = "watch barrier" }, Self);
     }
 }

@@ -52,8 +52,9 @@ public sealed class BulkTransferTests : IDisposable
         var inbox = Path.Combine(_root, "inbox");
         Directory.CreateDirectory(inbox);
         var hash = Sha256(source);
+        var crc = Crc32C.Compute(File.ReadAllBytes(source));
         // Half the file, with one byte damaged, where an interrupted transfer would have left it.
-        var partial = Path.Combine(inbox, $".small-file.{Convert.ToHexStringLower(hash, 0, 8)}.partial");
+        var partial = Path.Combine(inbox, $".small-file.{1_000_000:x}-{crc:x8}.partial");
         var damaged = File.ReadAllBytes(source)[..500_000];
         damaged[1234] ^= 0x40;
         File.WriteAllBytes(partial, damaged);
@@ -63,13 +64,29 @@ public sealed class BulkTransferTests : IDisposable
         await using var _b = b;
 
         var error = await Assert.ThrowsAsync<BulkTransferException>(() => a.SendFileAsync(b.Address, source, "small-file"));
-        Assert.Contains("SHA-256", error.Message);
+        Assert.Contains("CRC-32C", error.Message);
+        Assert.False(File.Exists(partial));
         Assert.False(File.Exists(Path.Combine(inbox, "small-file")));
 
         var result = await a.SendFileAsync(b.Address, source, "small-file");
 
         Assert.Equal(0, result.ResumedFromOffset);
         Assert.Equal(hash, Sha256(Path.Combine(inbox, "small-file")));
+    }
+
+    [Theory]
+    [InlineData("123456789", 0xE3069283u)]
+    [InlineData("", 0x00000000u)]
+    [InlineData("The quick brown fox jumps over the lazy dog", 0x22620404u)]
+    public void Crc32C_matches_the_published_check_values(string text, uint expected)
+    {
+        var bytes = System.Text.Encoding.ASCII.GetBytes(text);
+
+        Assert.Equal(expected, Crc32C.Compute(bytes));
+        // Fed in odd-sized pieces, the running state gives the same value (hardware and table paths meet).
+        var state = Crc32C.Initial;
+        for (var i = 0; i < bytes.Length; i += 3) state = Crc32C.Append(state, bytes.AsSpan(i, Math.Min(3, bytes.Length - i)));
+        Assert.Equal(expected, Crc32C.Finish(state));
     }
 
     [Theory]
@@ -85,7 +102,7 @@ public sealed class BulkTransferTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(() => a.SendFileAsync(a.Address, source, name));
     }
 
-    private static string CreateFile(string path, long length, int seed)
+    internal static string CreateFile(string path, long length, int seed)
     {
         var random = new Random(seed);
         var buffer = new byte[1 << 20];
@@ -100,94 +117,9 @@ public sealed class BulkTransferTests : IDisposable
         return path;
     }
 
-    private static byte[] Sha256(string path)
+    internal static byte[] Sha256(string path)
     {
         using var file = File.OpenRead(path);
         return SHA256.HashData(file);
-    }
-
-    /// <summary>
-    /// A TCP relay standing in for the network: the first connection is cut (both sides closed) after
-    /// <c>cutAfterBytes</c> bytes from the client; later connections pass untouched.
-    /// </summary>
-    private sealed class CuttingProxy : IAsyncDisposable
-    {
-        private readonly Socket _listener = new(SocketType.Stream, ProtocolType.Tcp);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly int _target;
-        private long _cutAfterBytes;
-
-        public CuttingProxy(int target, long cutAfterBytes)
-        {
-            _target = target;
-            _cutAfterBytes = cutAfterBytes;
-            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _listener.Listen();
-            Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-            _ = Task.Run(AcceptAsync);
-        }
-
-        public int Port { get; }
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                Socket client;
-                try
-                {
-                    client = await _listener.AcceptAsync(_stop.Token);
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-                var limit = Interlocked.Exchange(ref _cutAfterBytes, long.MaxValue);
-                _ = Task.Run(() => RelayAsync(client, limit));
-            }
-        }
-
-        private async Task RelayAsync(Socket client, long limit)
-        {
-            using var server = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await server.ConnectAsync(IPAddress.Loopback, _target);
-            using (client)
-            {
-                var up = PumpAsync(client, server, limit);
-                var down = PumpAsync(server, client, long.MaxValue);
-                await Task.WhenAny(up, down);
-                client.Close();
-                server.Close();
-                await Task.WhenAll(up, down);
-            }
-        }
-
-        private static async Task PumpAsync(Socket from, Socket to, long limit)
-        {
-            var buffer = new byte[256 * 1024];
-            var passed = 0L;
-            try
-            {
-                while (passed < limit)
-                {
-                    var n = await from.ReceiveAsync(buffer, SocketFlags.None);
-                    if (n == 0) return;
-                    var allowed = (int)Math.Min(n, limit - passed);
-                    await to.SendAsync(buffer.AsMemory(0, allowed), SocketFlags.None);
-                    passed += allowed;
-                }
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // The other direction closed both sockets.
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            _listener.Dispose();
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -13,7 +13,7 @@ internal sealed class TestCertificates
         var request = new CertificateRequest($"CN={name}", _caKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(2));
     }
 
     public X509Certificate2 Authority { get; }
@@ -27,7 +27,8 @@ internal sealed class TestCertificates
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
             [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         var serial = RandomNumberGenerator.GetBytes(8);
-        using var issued = request.Create(Authority, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        // Inside the authority's validity by construction, whatever the clock does between the two calls.
+        using var issued = request.Create(Authority, Authority.NotBefore.ToUniversalTime(), Authority.NotAfter.ToUniversalTime().AddHours(-1), serial);
         return issued.CopyWithPrivateKey(key);
     }
 

@@ -132,6 +132,51 @@ public sealed class CorruptionTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_10_value_code_before_any_window_is_refused(bool bulk)
+    {
+        // Header, first point, then D = 0 ('0') and value '10': the encoder never writes '10' before a '11'.
+        byte[] stream = new BitString()
+            .Bits("0001 0000").Field(0, 32)
+            .Field(5, 14).Field(0x4028000000000000, 64)
+            .Bits("0").Bits("10").Field(1, 20)
+            .ToBytes();
+        var error = Assert.Throws<CorruptBlockException>(() => DecodeOpen(stream, 2, bulk));
+        Assert.Contains("'10' value before any '11'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_value_window_wider_than_64_bits_is_refused(bool bulk)
+    {
+        // '11' with 31 leading zeros and a length of 40: 71 bits, more than a double has.
+        byte[] stream = new BitString()
+            .Bits("0001 0000").Field(0, 32)
+            .Field(5, 14).Field(0x4028000000000000, 64)
+            .Bits("0").Bits("11").Field(31, 5).Field(40, 6).Field(1, 40)
+            .ToBytes();
+        var error = Assert.Throws<CorruptBlockException>(() => DecodeOpen(stream, 2, bulk));
+        Assert.Contains("exceeds 64 bits", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void DecodeOpen(byte[] stream, int count, bool bulk)
+    {
+        GorillaDecoder decoder = GorillaDecoder.ForOpenBlock(stream, count);
+        if (bulk)
+        {
+            decoder.DecodeAll(new long[count], new double[count]);
+        }
+        else
+        {
+            while (decoder.MoveNext())
+            {
+            }
+        }
+    }
+
     [Fact]
     public void An_unknown_format_version_is_refused_with_its_number()
     {

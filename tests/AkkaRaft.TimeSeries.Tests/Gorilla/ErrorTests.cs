@@ -138,3 +138,19 @@ public sealed class ErrorTests
         Assert.Throws<CorruptBlockException>(() => GorillaDecoder.ForOpenBlock(new byte[] { 0x11, 0, 0 }, 0));
     }
 }
+
+public sealed class RangeEndTests
+{
+    [Fact]
+    public void Largest_millisecond_timestamp_is_accepted_and_round_trips()
+    {
+        var writer = new GorillaSeriesWriter("end-of-ms", GorillaSettings.Default, TimestampUnit.Milliseconds);
+        writer.Append(long.MaxValue - 1, 1.0);
+        writer.Append(long.MaxValue, 2.0);
+        GorillaBlock block = GorillaBlock.Open(writer.FinishOpenBlock()!.Bytes.Span);
+        GorillaDecoder decoder = block.GetDecoder();
+        Assert.True(decoder.SeekTo(long.MaxValue));
+        Assert.Equal(new DataPoint(long.MaxValue, 2.0), decoder.Current);
+        Assert.Equal(long.MaxValue - (long.MaxValue % 7_200_000), block.HeaderTimestamp);
+    }
+}
