@@ -10,7 +10,7 @@ public sealed partial record ActorSystemSettings
     public static ActorSystemSettings Default { get; } = new();
 
     /// <summary>Messages an actor processes per turn on the default dispatcher before it yields its thread (throughput).</summary>
-    public int Throughput { get; init; } = 30;
+    public int Throughput { get; init; } = 100;
 
     /// <summary>Messages an actor processes per turn under the simulation (1 interleaves actors the most).</summary>
     public int SimulationThroughput { get; init; } = 1;

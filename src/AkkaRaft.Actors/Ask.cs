@@ -24,6 +24,8 @@ public static class Futures
         if (system.HasTerminated)
             return Task.FromException<T>(new AskTimeoutException($"cannot Ask {target.Path}: actor system {system.Name} has terminated"));
         var promise = new PromiseActorRef<T>(system, target, message, wait, cancellationToken);
+        // The system may have terminated while the promise registered itself; then nobody else will fail it.
+        if (system.HasTerminated) promise.Fail(new AskTimeoutException($"cannot Ask {target.Path}: actor system {system.Name} has terminated"));
         target.Tell(message, promise);
         return promise.Task;
     }

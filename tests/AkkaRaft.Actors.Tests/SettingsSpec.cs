@@ -58,4 +58,21 @@ public sealed class SettingsSpec
         var error = Assert.Throws<ConfigException>(() => ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor")));
         Assert.Contains(name, error.Message);
     }
+
+    [Fact]
+    public void A_test_kit_and_a_simulated_system_take_their_settings_from_hocon()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            akkaraft.actor {
+              throughput = 9
+              stdout-loglevel = OFF
+              testkit.single-expect-default = 250ms
+            }
+            """).WithFallback(ConfigurationFactory.Default());
+        using var kit = new TestKit.TestKit(config);
+        Assert.Equal(9, kit.Sys.Settings.Throughput);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), kit.TestKitSettings.SingleExpectDefault);
+        var world = new SimulationWorld(1);
+        Assert.Equal(9, world.CreateSystem("sim", config).Settings.Throughput);
+    }
 }

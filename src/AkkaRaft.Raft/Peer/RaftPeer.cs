@@ -48,7 +48,7 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         Receive<RaftMessage>(OnRaftMessage);
         Receive<PeerTick>(_ => OnTick());
         Receive<BatchWritten>(OnBatchWritten);
-        Receive<BatchFailed>(f => throw new RaftPeerStorageException($"peer {_setup.NodeId}: the journal write failed; restarting from the journal", f.Cause));
+        Receive<BatchFailed>(OnBatchFailed);
         Receive<StateMachineSnapshot>(OnStateMachineSnapshot);
         Receive<Write>(OnWrite);
         Receive<Query>(OnQuery);
@@ -82,7 +82,8 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         _recoveredEvents = recovered.RecoveredEvents;
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
         _node = new RaftNode(_settings.CoreConfig(_setup.NodeId), _durable, random);
-        _stateMachine = Context.ActorOf(Actors.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())), "state-machine");
+        // A generated name: after a restart the previous incarnation's child may still be stopping.
+        _stateMachine = Context.ActorOf(Actors.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
         var snapshot = _durable.Snapshot;
         if (snapshot.Metadata.Index > 0) _stateMachine.Tell(new RestoreStateMachine(snapshot.Data, snapshot.Metadata.Index), Self);
         _handedIndex = snapshot.Metadata.Index;
@@ -143,6 +144,13 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         if (!ReferenceEquals(written.Ready, _outstanding)) return;
         CarryOut(written.Ready);
         Pump();
+    }
+
+    private void OnBatchFailed(BatchFailed failed)
+    {
+        if (!ReferenceEquals(failed.Ready, _outstanding)) return;
+        // What is durable is unknown now: the only safe way on is to rebuild from the journal (the supervisor restarts us).
+        throw new RaftPeerStorageException($"peer {_setup.NodeId}: a journal write failed; restarting from the journal", failed.Cause);
     }
 
     /// <summary>The Ready's writes are durable: update the mirror of the storage, send, apply, advance.</summary>

@@ -10,9 +10,9 @@ namespace AkkaRaft.Raft.Peer;
 /// Time in the core is logical: one <see cref="RaftNode.Tick"/> per <see cref="HeartbeatInterval"/>. The core's
 /// <c>heartbeat-ticks</c> is therefore always 1 and its <c>election-ticks</c> is
 /// <c>round(election-timeout / heartbeat-interval)</c>; the core randomizes each election timeout in
-/// [election-ticks, 2 × election-ticks) ticks. Every other core key of the section (pre-vote, check-quorum,
-/// lease-reads, max-inflight-messages, max-append-entries-bytes, ...) is read as it stands, with the core's
-/// default when absent.
+/// [election-ticks, 2 × election-ticks) ticks. The section's <c>election-ticks</c> and <c>heartbeat-ticks</c> keys
+/// are thus ignored by a peer; every other core key (pre-vote, check-quorum, lease-reads, max-inflight-messages,
+/// max-append-entries-bytes, ...) is read by <see cref="RaftConfig.FromConfig"/> as it stands.
 /// </remarks>
 /// <param name="ElectionTimeout">Time without a leader before a follower campaigns (randomized per election by the core).</param>
 /// <param name="HeartbeatInterval">Time between heartbeats; the length of one core tick.</param>
@@ -68,25 +68,9 @@ public sealed record RaftPeerSettings(
         var maxProposalQueue = config.GetInt(Key("max-proposal-queue"));
         if (maxProposalQueue < 1) throw Invalid(config, "max-proposal-queue", $"expected at least 1, got {maxProposalQueue}");
 
-        var d = new RaftConfig { NodeId = 1 };
+        // The core's own keys are read by the core; its two tick counts are overridden by the durations above.
         var electionTicks = (int)Math.Round(electionTimeout / heartbeat);
-        var core = d with
-        {
-            ElectionTicks = electionTicks,
-            HeartbeatTicks = 1,
-            PreVote = config.GetBoolean(Key("pre-vote"), d.PreVote),
-            CheckQuorum = config.GetBoolean(Key("check-quorum"), d.CheckQuorum),
-            LeaseReads = config.GetBoolean(Key("lease-reads"), d.LeaseReads),
-            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks"), d.LeaseDriftMarginTicks),
-            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes"), d.MaxAppendEntriesBytes),
-            MaxInflightMessages = config.GetInt(Key("max-inflight-messages"), d.MaxInflightMessages),
-            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes"), d.MaxInflightBytes),
-            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes"), d.MaxUncommittedEntriesBytes),
-            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready"), d.MaxCommittedBytesPerReady),
-            SnapshotChunkBytes = (int)config.GetByteSize(Key("snapshot-chunk-bytes"), d.SnapshotChunkBytes),
-            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes"), d.MaxSnapshotBytes),
-            MaxPendingReads = config.GetInt(Key("max-pending-reads"), d.MaxPendingReads),
-        };
+        var core = RaftConfig.FromConfig(config, 1) with { ElectionTicks = electionTicks, HeartbeatTicks = 1 };
         try
         {
             core.Validate();

@@ -22,7 +22,8 @@ public static class AkkaRaftCommandLine
     /// <param name="invocation">Where output and errors go; the console when null.</param>
     public static int Run(string[] args, CliEnvironment environment, InvocationConfiguration? invocation = null)
     {
-        invocation ??= new InvocationConfiguration();
+        // The serve command handles SIGTERM and Ctrl+C itself (graceful stop, exit 0).
+        invocation ??= new InvocationConfiguration { ProcessTerminationTimeout = null };
         var parseResult = Create(environment).Parse(args);
         if (parseResult.Errors.Count > 0)
         {
@@ -57,7 +58,11 @@ public static class AkkaRaftCommandLine
         ArgumentNullException.ThrowIfNull(environment);
         var root = new RootCommand("AkkaRaft: Raft consensus with a replicated key/value store and time series.");
         root.Add(ConfigCommands.Create(environment));
-        ShowHelpWhenInvokedAlone(root);
+        root.Add(ServeCommand.Create(environment));
+        root.Add(KvCliCommands.Create());
+        root.Add(ClusterCliCommands.Create());
+        // Without a command, akkaraft runs a node (with the serve options).
+        ServeCommand.Configure(root, environment);
         return root;
     }
 

@@ -18,7 +18,23 @@ public static class ConfigCommands
     private static readonly Func<Config, object>[] SettingsReaders =
     [
         NodeSettings.FromConfig,
+        config => AkkaRaft.Actors.ActorSystemSettings.FromConfig(config.GetConfig(AkkaRaft.Actors.ActorSystemSettings.SectionPath)),
+        AkkaRaft.Remote.RemoteSettings.FromConfig,
+        AkkaRaft.Persistence.PersistenceSettings.FromConfig,
+        AkkaRaft.Kv.KvSettings.FromConfig,
+        AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig,
+        Node.ServerSettings.FromConfig,
     ];
+
+    /// <summary>Reads every settings record from <paramref name="config"/>, so that a bad value is refused before anything starts.</summary>
+    /// <exception cref="ConfigException">A settings record refuses a value.</exception>
+    public static void Validate(Config config)
+    {
+        foreach (var read in SettingsReaders)
+        {
+            read(config);
+        }
+    }
 
     /// <summary>Builds the <c>config</c> command group.</summary>
     public static Command Create(CliEnvironment environment)
@@ -60,10 +76,7 @@ public static class ConfigCommands
             {
                 var overrides = ParseOverrides(parseResult.GetValue(set) ?? []);
                 var resolved = AkkaRaftConfig.Load(parseResult.GetValue(file), environment.Variables, overrides);
-                foreach (var read in SettingsReaders)
-                {
-                    read(resolved);
-                }
+                Validate(resolved);
 
                 output.Write(parseResult.GetValue(json) ? resolved.ToJson() : resolved.ToHocon(parseResult.GetValue(origins)));
                 return AkkaRaftCommandLine.ExitOk;

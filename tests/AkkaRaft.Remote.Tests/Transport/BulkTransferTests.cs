@@ -52,8 +52,9 @@ public sealed class BulkTransferTests : IDisposable
         var inbox = Path.Combine(_root, "inbox");
         Directory.CreateDirectory(inbox);
         var hash = Sha256(source);
+        var crc = Crc32C.Compute(File.ReadAllBytes(source));
         // Half the file, with one byte damaged, where an interrupted transfer would have left it.
-        var partial = Path.Combine(inbox, $".small-file.{Convert.ToHexStringLower(hash, 0, 8)}.partial");
+        var partial = Path.Combine(inbox, $".small-file.{1_000_000:x}-{crc:x8}.partial");
         var damaged = File.ReadAllBytes(source)[..500_000];
         damaged[1234] ^= 0x40;
         File.WriteAllBytes(partial, damaged);
@@ -63,13 +64,29 @@ public sealed class BulkTransferTests : IDisposable
         await using var _b = b;
 
         var error = await Assert.ThrowsAsync<BulkTransferException>(() => a.SendFileAsync(b.Address, source, "small-file"));
-        Assert.Contains("SHA-256", error.Message);
+        Assert.Contains("CRC-32C", error.Message);
+        Assert.False(File.Exists(partial));
         Assert.False(File.Exists(Path.Combine(inbox, "small-file")));
 
         var result = await a.SendFileAsync(b.Address, source, "small-file");
 
         Assert.Equal(0, result.ResumedFromOffset);
         Assert.Equal(hash, Sha256(Path.Combine(inbox, "small-file")));
+    }
+
+    [Theory]
+    [InlineData("123456789", 0xE3069283u)]
+    [InlineData("", 0x00000000u)]
+    [InlineData("The quick brown fox jumps over the lazy dog", 0x22620404u)]
+    public void Crc32C_matches_the_published_check_values(string text, uint expected)
+    {
+        var bytes = System.Text.Encoding.ASCII.GetBytes(text);
+
+        Assert.Equal(expected, Crc32C.Compute(bytes));
+        // Fed in odd-sized pieces, the running state gives the same value (hardware and table paths meet).
+        var state = Crc32C.Initial;
+        for (var i = 0; i < bytes.Length; i += 3) state = Crc32C.Append(state, bytes.AsSpan(i, Math.Min(3, bytes.Length - i)));
+        Assert.Equal(expected, Crc32C.Finish(state));
     }
 
     [Theory]

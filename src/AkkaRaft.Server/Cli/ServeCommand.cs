@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AkkaRaft.Hocon;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Server.Http;
+using AkkaRaft.Server.Node;
+
+namespace AkkaRaft.Server.Cli;
+
+/// <summary>
+/// <c>akkaraft serve</c> (also <c>akkaraft</c> alone): runs a node until SIGTERM or Ctrl+C. Options override the
+/// configuration (reference.conf &lt; --config file &lt; AKKARAFT__* environment &lt; options); raftdb's spellings
+/// <c>-id -haddr -raddr -join</c> and a positional data directory work too.
+/// </summary>
+public static class ServeCommand
+{
+    /// <summary>Exit code of a node that could not start (an address in use, an unreadable data directory).</summary>
+    public const int ExitStartFailed = 1;
+
+    /// <summary>The options of serve, made fresh for each command that carries them.</summary>
+    private sealed class ServeOptions
+    {
+        public Option<string?> Id { get; } = new("--id", "-id") { Description = "This node's id, unique in its cluster (akkaraft.node.id).", HelpName = "id" };
+        public Option<string?> Http { get; } = new("--http", "-haddr") { Description = "host:port of the HTTP API (akkaraft.http.address).", HelpName = "host:port" };
+        public Option<string?> Raft { get; } = new("--raft", "-raddr") { Description = "host:port of the Raft peer (akkaraft.node.raft-address).", HelpName = "host:port" };
+        public Option<string?> Data { get; } = new("--data", "-data") { Description = "Data directory: journal and snapshots (akkaraft.node.data-dir).", HelpName = "dir" };
+        public Option<string?> Config { get; } = new("--config", "-config") { Description = "A HOCON file with your settings, over reference.conf.", HelpName = "path" };
+        public Option<string?> Join { get; } = new("--join", "-join") { Description = "HTTP address of any running member to join through (akkaraft.node.join).", HelpName = "host:port" };
+        public Option<string?> Peers { get; } = new("--peers", "-peers") { Description = "Static founding members: id=raft-host:port,... (akkaraft.node.peers).", HelpName = "list" };
+        public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Override any setting: --set akkaraft.raft.election-timeout=1s (repeatable).", HelpName = "path=value", Arity = ArgumentArity.ZeroOrMore };
+        public Argument<string?> DataArgument { get; } = new("data-dir") { Description = "The data directory, as raftdb takes it (same as --data).", Arity = ArgumentArity.ZeroOrOne };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Id);
+            command.Add(Http);
+            command.Add(Raft);
+            command.Add(Data);
+            command.Add(Config);
+            command.Add(Join);
+            command.Add(Peers);
+            command.Add(Set);
+            command.Add(DataArgument);
+        }
+
+        /// <summary>The overrides the options stand for, HOCON path → HOCON value.</summary>
+        public Dictionary<string, string> Overrides(ParseResult result)
+        {
+            var overrides = new Dictionary<string, string>(ConfigCommands.ParseOverrides(result.GetValue(Set) ?? []), StringComparer.Ordinal);
+            void Put(string path, string? value)
+            {
+                if (value is not null) overrides[path] = JsonSerializer.Serialize(value);
+            }
+
+            Put(NodeSettings.SectionPath + ".id", result.GetValue(Id));
+            Put(NodeSettings.SectionPath + ".data-dir", result.GetValue(DataArgument) ?? result.GetValue(Data));
+            Put(ServerSettings.HttpSectionPath + ".address", result.GetValue(Http));
+            Put(NodeSettings.SectionPath + ".raft-address", result.GetValue(Raft));
+            Put(NodeSettings.SectionPath + ".join", result.GetValue(Join));
+            Put(NodeSettings.SectionPath + ".peers", result.GetValue(Peers));
+            return overrides;
+        }
+    }
+
+    /// <summary>Builds <c>serve</c>.</summary>
+    public static Command Create(CliEnvironment environment)
+    {
+        var serve = new Command("serve", "Run a node: HTTP API, Raft peer, journal under the data directory. Stops on SIGTERM or Ctrl+C.");
+        Configure(serve, environment);
+        return serve;
+    }
+
+    /// <summary>Gives <paramref name="command"/> the serve options and action (the root command runs a node too).</summary>
+    public static void Configure(Command command, CliEnvironment environment)
+    {
+        var options = new ServeOptions();
+        options.AddTo(command);
+        command.SetAction(async (parseResult, _) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            Config config;
+            try
+            {
+                config = AkkaRaftConfig.Load(parseResult.GetValue(options.Config), environment.Variables, options.Overrides(parseResult));
+                ConfigCommands.Validate(config);
+            }
+            catch (ConfigException e)
+            {
+                await error.WriteLineAsync($"akkaraft: {e.Message}").ConfigureAwait(false);
+                return AkkaRaftCommandLine.ExitBadInput;
+            }
+
+            using var stop = new CancellationTokenSource();
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            return await RunAsync(config, output, error, stop.Token).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Runs a node with <paramref name="config"/> until <paramref name="stop"/> fires; returns the exit code.</summary>
+    public static async Task<int> RunAsync(Config config, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        AkkaRaftNode node;
+        try
+        {
+            node = await AkkaRaftNode.StartAsync(config, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"akkaraft: the node could not start: {e.Message}").ConfigureAwait(false);
+            return ExitStartFailed;
+        }
+
+        HttpFrontEnd http;
+        try
+        {
+            http = await HttpFrontEnd.StartAsync(node, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"akkaraft: the HTTP API could not listen on {node.Settings.HttpAddress}: {e.Message}").ConfigureAwait(false);
+            await node.DisposeAsync().ConfigureAwait(false);
+            return ExitStartFailed;
+        }
+
+        await output.WriteLineAsync(
+            $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
+        await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        var join = node.Settings.Join.Length > 0 ? JoinAsync(node, http, output, error, stop) : Task.CompletedTask;
+        await WatchLeaderAsync(node, output, stop).ConfigureAwait(false);
+        await join.ConfigureAwait(false);
+
+        await output.WriteLineAsync($"akkaraft: node {node.Id} stopping").ConfigureAwait(false);
+        await http.DisposeAsync().ConfigureAwait(false);
+        await node.DisposeAsync().ConfigureAwait(false);
+        await output.WriteLineAsync($"akkaraft: node {node.Id} stopped").ConfigureAwait(false);
+        await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return AkkaRaftCommandLine.ExitOk;
+    }
+
+    /// <summary>Prints who leads whenever it changes, until <paramref name="stop"/>.</summary>
+    private static async Task WatchLeaderAsync(AkkaRaftNode node, TextWriter output, CancellationToken stop)
+    {
+        string? lastText = null;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var status = await node.StatusAsync(stop).ConfigureAwait(false);
+                var text = status.Leader == RaftIds.None ? "no leader yet"
+                    : status.Leader == node.RaftId ? $"this node ({node.Id}) leads, term {status.Term}"
+                    : $"leader is {node.Directory.Find(status.Leader)?.Id ?? status.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture)}, term {status.Term}";
+                if (text != lastText)
+                {
+                    lastText = text;
+                    await output.WriteLineAsync($"akkaraft: {text}").ConfigureAwait(false);
+                    await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await Task.Delay(100, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (AkkaRaft.Actors.AskTimeoutException)
+            {
+                // A busy peer: ask again.
+            }
+        }
+    }
+
+    /// <summary>Asks the member at --join to add this node, until it is accepted or the node stops.</summary>
+    private static async Task JoinAsync(AkkaRaftNode node, HttpFrontEnd http, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var target = node.Settings.Join.Contains("://", StringComparison.Ordinal) ? node.Settings.Join : "http://" + node.Settings.Join;
+        using var client = new HttpClient { Timeout = node.Settings.RequestTimeout * 3 };
+        var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString() };
+        string? lastProblem = null;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await client.PostAsJsonAsync($"{target.TrimEnd('/')}/join", request, stop).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(stop).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    using var document = JsonDocument.Parse(body);
+                    foreach (var member in document.RootElement.GetProperty("members").EnumerateArray())
+                    {
+                        if (Member.TryParse(System.Text.Encoding.UTF8.GetBytes(member.GetRawText())) is { } m) node.Directory.Upsert(m);
+                    }
+
+                    await output.WriteLineAsync($"akkaraft: joined the cluster through {node.Settings.Join}").ConfigureAwait(false);
+                    return;
+                }
+
+                lastProblem = $"{(int)response.StatusCode} {body.Trim()}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+            {
+                if (stop.IsCancellationRequested) return;
+                lastProblem = e.Message;
+            }
+
+            await error.WriteLineAsync($"akkaraft: joining through {node.Settings.Join} failed ({lastProblem}); retrying").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(node.Settings.JoinRetryInterval, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,322 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AkkaRaft.Kv;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+using AkkaRaft.Server.Node;
+
+namespace AkkaRaft.Server.Http;
+
+// Membership, leadership, status and metrics. Membership changes go to the leader: a member that is not the
+// leader passes the HTTP request on to the leader's HTTP address and relays its answer (a joining node need not
+// know who leads).
+public sealed partial class HttpFrontEnd
+{
+    /// <summary>The body of <c>POST /join</c>, as raftdb's (<c>id</c>, <c>addr</c> = Raft address) plus the joiner's HTTP address.</summary>
+    internal sealed record JoinRequest(string Id, string Addr, string? Http);
+
+    private async Task JoinAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var request = ParseJoin(body);
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        if (status.Role != RaftRole.Leader)
+        {
+            await RelayToLeaderAsync(context, status, body).ConfigureAwait(false);
+            return;
+        }
+
+        var member = new Member(request.Id, request.Addr, request.Http ?? "");
+        // The record first: once the leader's transport knows the address, the configuration change can replicate to it.
+        var recorded = await WriteAsync(context, KvCommands.Put(MemberDirectory.KeyOf(member.Id), member.ToJsonBytes())).ConfigureAwait(false);
+        if (recorded is null) return;
+        _node.Directory.Upsert(member);
+        if (!status.Voters.Contains(member.RaftId))
+        {
+            var answer = await _node.AskAsync(new AddVoter(member.RaftId, _node.Settings.RequestTimeout), _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted)
+                .ConfigureAwait(false);
+            if (answer is RequestRejected rejected)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, 503, $"the membership change was not accepted now: {rejected.Reason}; retry").ConfigureAwait(false);
+                return;
+            }
+
+            if (answer is not MembershipChanged)
+            {
+                await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await WriteJsonAsync(context, 200, new Dictionary<string, object>
+        {
+            ["id"] = member.Id,
+            ["leader"] = _node.Id,
+            ["members"] = _node.Directory.Members,
+        }).ConfigureAwait(false);
+    }
+
+    private async Task LeaveAsync(HttpContext context)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        if (status.Role != RaftRole.Leader)
+        {
+            await RelayToLeaderAsync(context, status, []).ConfigureAwait(false);
+            return;
+        }
+
+        var raftId = NodeIds.RaftIdOf(id);
+        if (!status.Voters.Contains(raftId))
+        {
+            await Problems.WriteAsync(context, 404, $"node '{id}' is not a member").ConfigureAwait(false);
+            return;
+        }
+
+        var answer = await _node.AskAsync(new RemoveVoter(raftId, _node.Settings.RequestTimeout), _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted)
+            .ConfigureAwait(false);
+        if (answer is RequestRejected rejected)
+        {
+            await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
+            return;
+        }
+
+        if (answer is not MembershipChanged changed)
+        {
+            await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+            return;
+        }
+
+        await _node.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(id))), _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["removed"] = id, ["index"] = changed.Index }).ConfigureAwait(false);
+    }
+
+    private async Task TransferAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        if (status.Role != RaftRole.Leader)
+        {
+            await RelayToLeaderAsync(context, status, body).ConfigureAwait(false);
+            return;
+        }
+
+        string? target = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                target = id.GetString();
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException(400, $"the body is not valid JSON: {e.Message}");
+        }
+
+        var targetId = target is null ? status.Voters.FirstOrDefault(v => v != _node.RaftId) : NodeIds.RaftIdOf(target);
+        if (targetId == RaftIds.None || !status.Voters.Contains(targetId) || targetId == _node.RaftId)
+        {
+            throw new BadRequestException(400, target is null ? "there is no other voter to transfer leadership to" : $"'{target}' is not another voter of the cluster");
+        }
+
+        var answer = await _node.AskAsync(new TransferLeadership(targetId), _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
+        if (answer is RequestRejected rejected)
+        {
+            await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
+            return;
+        }
+
+        if (answer is not PeerStatus)
+        {
+            await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteJsonAsync(context, 202, new Dictionary<string, object> { ["transferringTo"] = NameOf(targetId) }).ConfigureAwait(false);
+    }
+
+    /// <summary>Passes a membership request on to the leader over HTTP and relays its answer; 503 without a known leader.</summary>
+    private async Task RelayToLeaderAsync(HttpContext context, PeerStatus status, byte[] body)
+    {
+        var leaderHttp = LeaderHttp(status.Leader);
+        if (leaderHttp is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Problems.WriteAsync(context, 503, status.Leader == RaftIds.None
+                ? "no leader yet: the cluster is electing one; retry shortly"
+                : "this node does not know the leader's HTTP address yet; retry shortly").ConfigureAwait(false);
+            return;
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{leaderHttp}{context.Request.Path}{context.Request.QueryString}");
+        if (body.Length > 0) request.Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _proxy.SendAsync(request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            await Problems.WriteAsync(context, 503, $"the leader at {leaderHttp} could not be reached: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (TaskCanceledException)
+        {
+            await Problems.WriteAsync(context, 504, $"the leader at {leaderHttp} did not answer in time").ConfigureAwait(false);
+            return;
+        }
+
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            if (response.Content.Headers.ContentType is { } type) context.Response.ContentType = type.ToString();
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    internal static JoinRequest ParseJoin(byte[] body)
+    {
+        JoinRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<JoinRequest>(body, new JsonSerializerOptions { PropertyNameCaseInsensitive = true });
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException(400, $"the body is not a join request: {e.Message}; send {{\"id\": \"node02\", \"addr\": \"host:raft-port\", \"http\": \"host:http-port\"}}");
+        }
+
+        if (request is null || string.IsNullOrWhiteSpace(request.Id) || string.IsNullOrWhiteSpace(request.Addr))
+        {
+            throw new BadRequestException(400, "a join request needs \"id\" and \"addr\" (the joining node's Raft address)");
+        }
+
+        if (request.Id.Length > Hocon.NodeSettings.IdLengthMax || !request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new BadRequestException(400, $"the node id '{request.Id}' must be 1 to {Hocon.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
+        }
+
+        if (!HostPort.TryParse(request.Addr, out var raft) || raft.Port == 0)
+        {
+            throw new BadRequestException(400, $"addr must be the joining node's Raft address host:port, got '{request.Addr}'");
+        }
+
+        HostPort? http = null;
+        if (!string.IsNullOrWhiteSpace(request.Http))
+        {
+            http = HostPort.TryParse(request.Http, out var parsed) && parsed.Port != 0
+                ? parsed
+                : throw new BadRequestException(400, $"http must be the joining node's HTTP address host:port, got '{request.Http}'");
+        }
+
+        return new JoinRequest(request.Id, raft.ToString(), http?.ToString());
+    }
+
+    // ------------------------------------------------------------------ status and metrics
+
+    private string NameOf(ulong raftId) => _node.Directory.Find(raftId)?.Id ?? (raftId == RaftIds.None ? "" : raftId.ToString(CultureInfo.InvariantCulture));
+
+    private async Task StatusAsync(HttpContext context)
+    {
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        var members = status.Voters.Select(v =>
+        {
+            var member = _node.Directory.Find(v);
+            return new Dictionary<string, object?>
+            {
+                ["id"] = NameOf(v),
+                ["raftId"] = v.ToString(CultureInfo.InvariantCulture),
+                ["raftAddress"] = member?.Raft,
+                ["httpAddress"] = member is { Http.Length: > 0 } ? member.Http : null,
+                ["role"] = v == status.Leader ? "leader" : "follower",
+                ["matchIndex"] = v == _node.RaftId ? status.LastIndex : null,
+            };
+        }).ToList();
+        await WriteJsonAsync(context, 200, new Dictionary<string, object?>
+        {
+            ["id"] = _node.Id,
+            ["role"] = RoleName(status.Role),
+            ["term"] = status.Term,
+            ["leader"] = status.Leader == RaftIds.None ? null : NameOf(status.Leader),
+            ["commitIndex"] = status.CommitIndex,
+            ["appliedIndex"] = status.AppliedIndex,
+            ["firstIndex"] = status.FirstIndex,
+            ["lastIndex"] = status.LastIndex,
+            ["members"] = members,
+            ["journalBytes"] = JournalBytes(),
+            ["lastSnapshot"] = new Dictionary<string, object>
+            {
+                ["index"] = status.FirstIndex > 0 ? status.FirstIndex - 1 : 0,
+                ["saved"] = status.Counters.SnapshotsSaved,
+                ["installed"] = status.Counters.SnapshotsInstalled,
+            },
+            ["raftAddress"] = _node.RaftAddress.ToString(),
+            ["httpAddress"] = Address.ToString(),
+        }).ConfigureAwait(false);
+    }
+
+    private long JournalBytes()
+    {
+        if (_node.JournalFile is not { } file) return 0;
+        long total = 0;
+        foreach (var path in new[] { file, file + "-wal" })
+        {
+            if (File.Exists(path)) total += new FileInfo(path).Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>The role as /status and the CLI spell it.</summary>
+    public static string RoleName(RaftRole role) => role switch
+    {
+        RaftRole.Leader => "leader",
+        RaftRole.Candidate => "candidate",
+        RaftRole.PreCandidate => "pre-candidate",
+        _ => "follower",
+    };
+
+    private async Task MetricsAsync(HttpContext context)
+    {
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        var text = new StringBuilder();
+        Gauge(text, "akkaraft_term", "The current Raft term.", status.Term);
+        text.Append("# HELP akkaraft_role This node's role (1 for the role it has).\n# TYPE akkaraft_role gauge\n");
+        foreach (var role in new[] { RaftRole.Follower, RaftRole.PreCandidate, RaftRole.Candidate, RaftRole.Leader })
+        {
+            text.Append("akkaraft_role{role=\"").Append(RoleName(role)).Append("\"} ").Append(role == status.Role ? 1 : 0).Append('\n');
+        }
+
+        Gauge(text, "akkaraft_is_leader", "1 when this node leads.", status.Role == RaftRole.Leader ? 1 : 0);
+        Gauge(text, "akkaraft_commit_index", "Highest log index known committed.", status.CommitIndex);
+        Gauge(text, "akkaraft_applied_index", "Highest log index handed to the state machine.", status.AppliedIndex);
+        Gauge(text, "akkaraft_last_index", "Last index in the log.", status.LastIndex);
+        Gauge(text, "akkaraft_members", "Voters in the configuration.", status.Voters.Count);
+        Counter(text, "akkaraft_fsyncs_total", "Journal batches written (one atomic write and one fsync each).", status.Counters.JournalBatches);
+        Counter(text, "akkaraft_entries_persisted_total", "Log entries journaled.", status.Counters.EntriesPersisted);
+        Counter(text, "akkaraft_entries_applied_total", "Committed entries applied.", status.Counters.EntriesApplied);
+        Counter(text, "akkaraft_snapshots_total", "Snapshots saved (local compactions and installs).", status.Counters.SnapshotsSaved);
+        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.System.DeadLetterCount);
+        var remote = _node.RemoteMetrics;
+        Counter(text, "akkaraft_connections_accepted_total", "Inbound Raft connections accepted.", remote.ConnectionsAccepted);
+        Counter(text, "akkaraft_connections_dialled_total", "Outbound Raft connections made.", remote.ConnectionsDialled);
+        Counter(text, "akkaraft_remote_frames_sent_total", "Frames sent to other members.", remote.FramesSent);
+        Counter(text, "akkaraft_remote_frames_received_total", "Frames received from other members.", remote.FramesReceived);
+        Metrics.WriteTo(text);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await context.Response.WriteAsync(text.ToString()).ConfigureAwait(false);
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help, double value) => Sample(text, name, help, "gauge", value);
+
+    private static void Counter(StringBuilder text, string name, string help, double value) => Sample(text, name, help, "counter", value);
+
+    private static void Sample(StringBuilder text, string name, string help, string type, double value) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
+            .Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+}

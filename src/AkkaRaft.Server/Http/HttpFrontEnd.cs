@@ -1,0 +1,444 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AkkaRaft.Hocon;
+using AkkaRaft.Kv;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+using AkkaRaft.Server.Node;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AkkaRaft.Server.Http;
+
+/// <summary>
+/// The HTTP API of one node on Kestrel: raftdb's <c>POST /key</c>, <c>GET /key/{k}?level=</c>, <c>DELETE /key/{k}</c>,
+/// <c>POST /join</c>, plus libkv's list, delete-tree, compare-and-swap (<c>If-Match</c>) and exists (<c>HEAD</c>),
+/// <c>DELETE /join/{id}</c>, <c>POST /leader</c> (transfer), <c>GET /status</c> and <c>GET /metrics</c>. A node that is
+/// not the leader answers 307 to the leader's HTTP address, or forwards the request with <c>?forward=true</c>.
+/// </summary>
+public sealed partial class HttpFrontEnd : IAsyncDisposable
+{
+    private readonly AkkaRaftNode _node;
+    private readonly WebApplication _app;
+    private readonly HttpClient _proxy = new();
+
+    private HttpFrontEnd(AkkaRaftNode node, WebApplication app)
+    {
+        _node = node;
+        _app = app;
+        _proxy.Timeout = node.Settings.RequestTimeout * 2;
+    }
+
+    /// <summary>Counters of this front end.</summary>
+    public ServerMetrics Metrics { get; } = new();
+
+    /// <summary>The address Kestrel listens on.</summary>
+    public HostPort Address { get; private set; }
+
+    /// <summary>Starts Kestrel on the node's HTTP address and advertises the bound address to the cluster.</summary>
+    /// <exception cref="IOException">The address cannot be bound.</exception>
+    public static async Task<HttpFrontEnd> StartAsync(AkkaRaftNode node, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        var address = node.Settings.HttpAddress;
+        app.Urls.Add($"http://{address}");
+        var frontEnd = new HttpFrontEnd(node, app);
+        frontEnd.MapRoutes();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        frontEnd.Address = HostPort.TryParse(bound, out var hp) ? hp : address;
+        node.Advertise(frontEnd.Address);
+        return frontEnd;
+    }
+
+    /// <summary>Stops accepting requests and lets the running ones finish (up to the shutdown timeout).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(_node.Settings.ShutdownTimeout);
+        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _proxy.Dispose();
+    }
+
+    private void MapRoutes()
+    {
+        _app.MapPost("/key", Guard(PostKeysAsync));
+        _app.MapGet("/key/{**key}", Guard(GetKeyAsync));
+        _app.MapMethods("/key/{**key}", [HttpMethods.Head], Guard(ExistsAsync));
+        _app.MapDelete("/key/{**key}", Guard(DeleteKeyAsync));
+        _app.MapGet("/keys", Guard(ListAsync));
+        _app.MapDelete("/keys", Guard(DeleteTreeAsync));
+        _app.MapPost("/join", Guard(JoinAsync));
+        _app.MapDelete("/join/{id}", Guard(LeaveAsync));
+        _app.MapPost("/leader", Guard(TransferAsync));
+        _app.MapGet("/status", Guard(StatusAsync));
+        _app.MapGet("/metrics", Guard(MetricsAsync));
+    }
+
+    /// <summary>Turns an unexpected exception into a 500 problem without its stack trace.</summary>
+    private static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (BadRequestException e)
+        {
+            if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (!context.Response.HasStarted)
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status500InternalServerError, $"the server failed to handle the request ({e.GetType().Name})").ConfigureAwait(false);
+            }
+        }
+    };
+
+    // ------------------------------------------------------------------ keys
+
+    private async Task PostKeysAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var pairs = ParseKeyObject(body);
+        var ifMatch = IfMatch(context);
+        var createOnly = context.Request.Headers.IfNoneMatch.ToString().Trim() == "*";
+        if ((ifMatch is not null || createOnly) && pairs.Count != 1)
+        {
+            throw new BadRequestException(400, "If-Match and If-None-Match apply to a body with exactly one key");
+        }
+
+        var written = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var (key, value) in pairs)
+        {
+            CheckKey(key);
+            var valueBytes = Encoding.UTF8.GetBytes(value);
+            if (KvKeys.CheckValue(valueBytes.Length, _node.KvSettings, out var valueProblem) != KvStatus.Ok)
+            {
+                throw new BadRequestException(413, valueProblem);
+            }
+
+            var command = ifMatch is { } index ? KvCommands.AtomicPut(key, valueBytes, index)
+                : createOnly ? KvCommands.AtomicPut(key, valueBytes, null)
+                : KvCommands.Put(key, valueBytes);
+            var outcome = await WriteAsync(context, command).ConfigureAwait(false);
+            if (outcome is null) return;
+            if (!await AnswerFailureAsync(context, key, outcome.Value.Result).ConfigureAwait(false)) return;
+            written[key] = outcome.Value.Result.Pair?.LastIndex ?? outcome.Value.Index;
+        }
+
+        if (written.Count == 1) context.Response.Headers.ETag = Quote(written.Values.First());
+        await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["index"] = written }).ConfigureAwait(false);
+    }
+
+    private async Task GetKeyAsync(HttpContext context)
+    {
+        var key = KeyOf(context);
+        var answer = await ReadAsync(context, KvQueries.Get(key)).ConfigureAwait(false);
+        if (answer is null) return;
+        if (!await AnswerFailureAsync(context, key, answer).ConfigureAwait(false)) return;
+        var pair = answer.Pair!;
+        context.Response.Headers.ETag = Quote(pair.LastIndex);
+        await WriteJsonAsync(context, 200, new Dictionary<string, string> { [pair.Key] = Text(pair.Value) }).ConfigureAwait(false);
+    }
+
+    private async Task ExistsAsync(HttpContext context)
+    {
+        var key = KeyOf(context);
+        var answer = await ReadAsync(context, KvQueries.Exists(key)).ConfigureAwait(false);
+        if (answer is null) return;
+        if (!answer.IsOk)
+        {
+            await AnswerFailureAsync(context, key, answer).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = answer.Exists ? 200 : 404;
+    }
+
+    private async Task DeleteKeyAsync(HttpContext context)
+    {
+        var key = KeyOf(context);
+        var ifMatch = IfMatch(context);
+        var command = ifMatch is { } index ? KvCommands.AtomicDelete(key, index) : KvCommands.Delete(key);
+        var outcome = await WriteAsync(context, command).ConfigureAwait(false);
+        if (outcome is null) return;
+        if (!await AnswerFailureAsync(context, key, outcome.Value.Result).ConfigureAwait(false)) return;
+        await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["deleted"] = key, ["index"] = outcome.Value.Index }).ConfigureAwait(false);
+    }
+
+    private async Task ListAsync(HttpContext context)
+    {
+        var prefix = context.Request.Query["prefix"].ToString();
+        var after = context.Request.Query["after"].ToString();
+        var limitText = context.Request.Query["limit"].ToString();
+        uint limit = 0;
+        if (limitText.Length > 0 && !uint.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit))
+        {
+            throw new BadRequestException(400, $"limit must be a non-negative integer, got '{limitText}'");
+        }
+
+        CheckPrefix(prefix);
+        var answer = await ReadAsync(context, KvQueries.List(prefix, after, limit)).ConfigureAwait(false);
+        if (answer is null) return;
+        if (!await AnswerFailureAsync(context, prefix, answer).ConfigureAwait(false)) return;
+        var showInternal = prefix.StartsWith("_akkaraft/", StringComparison.Ordinal);
+        var pairs = answer.Pairs
+            .Where(p => showInternal || !p.Key.StartsWith("_akkaraft/", StringComparison.Ordinal))
+            .Select(p => new Dictionary<string, object> { ["key"] = p.Key, ["value"] = Text(p.Value), ["index"] = p.LastIndex })
+            .ToList();
+        await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["pairs"] = pairs, ["truncated"] = answer.Truncated }).ConfigureAwait(false);
+    }
+
+    private async Task DeleteTreeAsync(HttpContext context)
+    {
+        if (!context.Request.Query.ContainsKey("prefix"))
+        {
+            throw new BadRequestException(400, "DELETE /keys needs ?prefix= (an empty prefix deletes every key, so it must be given explicitly)");
+        }
+
+        var prefix = context.Request.Query["prefix"].ToString();
+        CheckPrefix(prefix);
+        var outcome = await WriteAsync(context, KvCommands.DeleteTree(prefix)).ConfigureAwait(false);
+        if (outcome is null) return;
+        if (!await AnswerFailureAsync(context, prefix, outcome.Value.Result).ConfigureAwait(false)) return;
+        await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["deleted"] = outcome.Value.Result.DeletedCount, ["index"] = outcome.Value.Index })
+            .ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ talking to the peer
+
+    /// <summary>Proposes a key/value command; null when the answer (redirect or problem) is already written.</summary>
+    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command)
+    {
+        var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
+        var timeout = _node.Settings.RequestTimeout;
+        Metrics.Proposed();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var answer = await _node.AskAsync(new Write(command, timeout, policy), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        if (answer is WriteResult result)
+        {
+            Metrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return (KvResult.Decode(result.Response), result.Index);
+        }
+
+        Metrics.Failed();
+        await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Asks a key/value query at the request's level; null when the answer is already written.</summary>
+    private async Task<KvResult?> ReadAsync(HttpContext context, byte[] query)
+    {
+        var level = LevelOf(context);
+        var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
+        var timeout = _node.Settings.RequestTimeout;
+        var answer = await _node.AskAsync(new Query(query, level, timeout, policy), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        if (answer is QueryResponse response) return KvResult.Decode(response.Response);
+        await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Answers NotLeader with a redirect to the leader's HTTP address (or 503), and the other failures with their problem.</summary>
+    private async Task AnswerPeerFailureAsync(HttpContext context, object answer)
+    {
+        switch (answer)
+        {
+            case NotLeader notLeader:
+                if (LeaderHttp(notLeader.LeaderHint) is { } leaderHttp)
+                {
+                    context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                    context.Response.Headers.Location = $"http://{leaderHttp}{context.Request.Path}{context.Request.QueryString}";
+                    return;
+                }
+
+                await Problems.WriteAsync(context, 503, notLeader.LeaderHint == RaftIds.None
+                    ? "no leader yet: the cluster is electing one; retry shortly"
+                    : $"this node is not the leader and does not know the leader's HTTP address yet ({notLeader.Reason}); retry shortly").ConfigureAwait(false);
+                return;
+            case Overloaded overloaded:
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, 503, $"overloaded: {overloaded.Reason}").ConfigureAwait(false);
+                return;
+            case RequestTimedOut timedOut:
+                await Problems.WriteAsync(context, 504, $"no outcome within {timedOut.After.TotalMilliseconds}ms; a write may still commit").ConfigureAwait(false);
+                return;
+            case RequestRejected rejected:
+                await Problems.WriteAsync(context, 400, rejected.Reason).ConfigureAwait(false);
+                return;
+            default:
+                await Problems.WriteAsync(context, 500, $"unexpected answer from the Raft peer: {answer.GetType().Name}").ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <summary>Writes the problem of a failed key/value result; true when the result is Ok and the caller answers.</summary>
+    private static async Task<bool> AnswerFailureAsync(HttpContext context, string key, KvResult result)
+    {
+        if (result.IsOk) return true;
+        var (status, current) = result.Status switch
+        {
+            KvStatus.KeyNotFound => (404, (ulong?)null),
+            KvStatus.KeyExists => (409, result.CurrentIndex),
+            KvStatus.KeyModified => (409, result.CurrentIndex),
+            KvStatus.KeyTooLarge => (413, null),
+            KvStatus.ValueTooLarge => (413, null),
+            _ => (400, null),
+        };
+        var detail = result.Status switch
+        {
+            KvStatus.KeyNotFound => $"key '{key}' not found",
+            KvStatus.KeyExists => $"compare failed: key '{key}' already exists (last index {result.CurrentIndex})",
+            KvStatus.KeyModified => $"compare failed: key '{key}' was modified (last index is {result.CurrentIndex})",
+            _ => result.Message.Length > 0 ? result.Message : result.Status.ToString(),
+        };
+        if (current is { } index && index > 0) context.Response.Headers.ETag = Quote(index);
+        await Problems.WriteAsync(context, status, detail, current).ConfigureAwait(false);
+        return false;
+    }
+
+    private string? LeaderHttp(ulong leader)
+    {
+        if (leader == RaftIds.None || leader == _node.RaftId) return null;
+        var member = _node.Directory.Find(leader);
+        return member is { Http.Length: > 0 } ? member.Http : null;
+    }
+
+    // ------------------------------------------------------------------ request parsing
+
+    private async Task<byte[]> ReadBodyAsync(HttpContext context)
+    {
+        var max = _node.Settings.MaxBodyBytes;
+        if (context.Request.ContentLength > max)
+        {
+            throw new BadRequestException(413, $"the body has {context.Request.ContentLength} bytes; at most {max} are accepted (akkaraft.http.max-body-bytes)");
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > max)
+            {
+                throw new BadRequestException(413, $"the body is larger than {max} bytes (akkaraft.http.max-body-bytes)");
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Parses raftdb's body: a JSON object of one or more string values.</summary>
+    internal static List<KeyValuePair<string, string>> ParseKeyObject(byte[] body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException(400, $"the body is not valid JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new BadRequestException(400, $"the body must be a JSON object of keys and string values, such as {{\"foo\": \"bar\"}}; got a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+            }
+
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new BadRequestException(400, $"the value of key '{property.Name}' must be a JSON string, got a {property.Value.ValueKind.ToString().ToLowerInvariant()}");
+                }
+
+                pairs.Add(new(property.Name, property.Value.GetString()!));
+            }
+
+            if (pairs.Count == 0) throw new BadRequestException(400, "the body names no key: send a JSON object such as {\"foo\": \"bar\"}");
+            return pairs;
+        }
+    }
+
+    private string KeyOf(HttpContext context)
+    {
+        var key = context.Request.RouteValues["key"] as string ?? "";
+        key = Uri.UnescapeDataString(key);
+        CheckKey(key);
+        return key;
+    }
+
+    private void CheckKey(string key)
+    {
+        var status = KvKeys.CheckKey(key, _node.KvSettings, out var message);
+        if (status == KvStatus.Ok) return;
+        throw new BadRequestException(status == KvStatus.KeyTooLarge ? 413 : 400, message);
+    }
+
+    private void CheckPrefix(string prefix)
+    {
+        var status = KvKeys.CheckPrefix(prefix, _node.KvSettings, out var message);
+        if (status == KvStatus.Ok) return;
+        throw new BadRequestException(status == KvStatus.KeyTooLarge ? 413 : 400, message);
+    }
+
+    private static ReadLevel LevelOf(HttpContext context)
+    {
+        var text = context.Request.Query["level"].ToString();
+        return text.ToLowerInvariant() switch
+        {
+            "" or "default" => ReadLevel.Default,
+            "stale" => ReadLevel.Stale,
+            "consistent" => ReadLevel.Consistent,
+            _ => throw new BadRequestException(400, $"level must be stale, default or consistent, got '{text}'"),
+        };
+    }
+
+    private static bool Forwarding(HttpContext context)
+    {
+        var text = context.Request.Query["forward"].ToString();
+        return text.Length > 0 && (text == "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static ulong? IfMatch(HttpContext context)
+    {
+        var text = context.Request.Headers.IfMatch.ToString().Trim();
+        if (text.Length == 0) return null;
+        var bare = text.Trim('"');
+        if (!ulong.TryParse(bare, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index == 0)
+        {
+            throw new BadRequestException(400, $"If-Match must be a key's last index (a positive integer, as in its ETag), got '{text}'");
+        }
+
+        return index;
+    }
+
+    private static string Quote(ulong index) => "\"" + index.ToString(CultureInfo.InvariantCulture) + "\"";
+
+    private static string Text(ReadOnlyMemory<byte> value) => Encoding.UTF8.GetString(value.Span);
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+
+    private static Task WriteJsonAsync(HttpContext context, int status, object body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonOptions) + "\n");
+    }
+
+    /// <summary>A request the server refuses with <see cref="Status"/>; the message is the problem's detail.</summary>
+    private sealed class BadRequestException(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+}

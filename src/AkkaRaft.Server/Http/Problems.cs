@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace AkkaRaft.Server.Http;
+
+/// <summary>
+/// Errors as RFC 9457 problem details (<c>application/problem+json</c>): a status, a short title, and a detail that
+/// names the problem. Never a stack trace.
+/// </summary>
+public static class Problems
+{
+    /// <summary>The content type of problem answers.</summary>
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>Writes a problem answer.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string detail, ulong? currentIndex = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = ContentType;
+        var body = new Dictionary<string, object>
+        {
+            ["type"] = "about:blank",
+            ["title"] = TitleOf(status),
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        if (currentIndex is { } index) body["currentIndex"] = index;
+        return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+
+    private static string TitleOf(int status) => status switch
+    {
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
+    };
+}

@@ -1,0 +1,282 @@
+using System.Text;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Hocon;
+using AkkaRaft.Kv;
+using AkkaRaft.Persistence;
+using AkkaRaft.Persistence.Sql;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.StateMachines;
+using AkkaRaft.Raft.Wire;
+using AkkaRaft.Remote;
+using AkkaRaft.Remote.Actors;
+
+namespace AkkaRaft.Server.Node;
+
+/// <summary>
+/// One AkkaRaft node: an actor system with remoting, the persistence plugins under the data directory, and a
+/// <see cref="RaftPeer"/> over the key/value state machine (or a state machine of your own). The HTTP API
+/// (<see cref="Http.HttpFrontEnd"/>) and embedding applications talk to it through <see cref="AskAsync"/>.
+/// </summary>
+public sealed class AkkaRaftNode : IAsyncDisposable
+{
+    private readonly PersistencePlugins _plugins;
+    private readonly RemoteActorRefProvider _remote;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _background = Task.CompletedTask;
+    private int _disposed;
+
+    private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, RemoteActorRefProvider remote,
+        PersistencePlugins plugins, MemberDirectory directory, IActorRef peer, KvSettings kv)
+    {
+        Settings = settings;
+        Config = config;
+        System = system;
+        _remote = remote;
+        _plugins = plugins;
+        Directory = directory;
+        Peer = peer;
+        KvSettings = kv;
+        RaftId = NodeIds.RaftIdOf(settings.Node.Id);
+    }
+
+    /// <summary>The server settings it runs with.</summary>
+    public ServerSettings Settings { get; }
+
+    /// <summary>The full configuration.</summary>
+    public Config Config { get; }
+
+    /// <summary>The node's actor system (named <see cref="RemoteRaftTransport.SystemName"/>).</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The Raft peer actor (<c>/user/raft</c>): send it the messages of <c>RaftClientProtocol.cs</c>.</summary>
+    public IActorRef Peer { get; }
+
+    /// <summary>Ids and addresses of the members.</summary>
+    public MemberDirectory Directory { get; }
+
+    /// <summary>The key/value limits.</summary>
+    public KvSettings KvSettings { get; }
+
+    /// <summary>This node's Raft id (derived from its name).</summary>
+    public ulong RaftId { get; }
+
+    /// <summary>The name of this node.</summary>
+    public string Id => Settings.Node.Id;
+
+    /// <summary>The Raft address actually bound (the port is the OS's choice when configured as 0).</summary>
+    public HostPort RaftAddress => new(_remote.Address.Host!, _remote.Address.Port!.Value);
+
+    /// <summary>The HTTP address this node advertises; set by the HTTP front end once it listens.</summary>
+    public HostPort? HttpAddress { get; private set; }
+
+    /// <summary>Remoting counters (connections, frames).</summary>
+    public RemoteMetrics RemoteMetrics => _remote.Transport.Metrics;
+
+    /// <summary>Fires when the node is stopping.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The SQLite file (or null under another plugin) whose size /status reports as the journal size.</summary>
+    public string? JournalFile => _plugins.Settings.JournalPlugin == PersistenceSettings.SqlitePluginId
+        ? _plugins.Settings.SqliteFilePath(Settings.Node.DataDirectoryFullPath)
+        : null;
+
+    /// <summary>
+    /// Starts a node with the key/value state machine: opens the data directory, binds the Raft address, starts
+    /// the peer. The peer founds a one-member cluster when it has no journal and neither joins nor has static peers.
+    /// </summary>
+    /// <exception cref="ConfigException">A setting is invalid.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The Raft address cannot be bound.</exception>
+    public static Task<AkkaRaftNode> StartAsync(Config config, CancellationToken cancellationToken = default)
+    {
+        var kv = KvSettings.FromConfig(config);
+        return StartAsync(config, () => new KvStateMachine(kv), cancellationToken);
+    }
+
+    /// <summary>Starts a node whose replicated state is made by <paramref name="stateMachineFactory"/>.</summary>
+    /// <exception cref="ConfigException">A setting is invalid.</exception>
+    public static async Task<AkkaRaftNode> StartAsync(Config config, Func<IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(stateMachineFactory);
+        var settings = ServerSettings.FromConfig(config);
+        var raftSettings = RaftPeerSettings.FromConfig(config);
+        var persistence = PersistenceSettings.FromConfig(config);
+        var kv = KvSettings.FromConfig(config);
+        var remoteSettings = RemoteSettings.FromConfig(config) with { Hostname = settings.RaftAddress.Host, Port = settings.RaftAddress.Port };
+        global::System.IO.Directory.CreateDirectory(settings.Node.DataDirectoryFullPath);
+
+        var system = ActorSystem.Create(RemoteRaftTransport.SystemName, config);
+        var serialization = SerializationRegistry.CreateDefault();
+        RaftWire.Register(serialization);
+        RemoteActorRefProvider remote;
+        try
+        {
+            remote = RemoteActorRefProvider.Start(system, remoteSettings, serialization);
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+
+        var plugins = new PersistencePlugins(persistence, settings.Node.DataDirectoryFullPath);
+        var journal = await plugins.GetJournalAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var snapshots = await plugins.GetSnapshotStoreAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        var directory = new MemberDirectory();
+        var selfId = NodeIds.RaftIdOf(settings.Node.Id);
+        foreach (var peer in settings.Peers)
+        {
+            directory.Upsert(new Member(peer.Id, peer.RaftAddress.ToString(), ""));
+        }
+
+        var bound = new HostPort(remote.Address.Host!, remote.Address.Port!.Value);
+        directory.Upsert(new Member(settings.Node.Id, bound.ToString(), ""));
+        var transport = new RemoteRaftTransport(system, directory);
+        // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
+        IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
+        var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, journal, snapshots, raftSettings)
+        {
+            PersistenceId = $"raft-peer-{settings.Node.Id}",
+        };
+        var peerRef = system.ActorOf(RaftPeer.Props(setup), RemoteRaftTransport.PeerName);
+        transport.SetSelf(selfId, peerRef);
+        system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
+        return new AkkaRaftNode(settings, config, system, remote, plugins, directory, peerRef, kv);
+    }
+
+    /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
+    public void Advertise(HostPort httpAddress)
+    {
+        HttpAddress = httpAddress;
+        Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString()));
+        _background = Task.Run(() => MaintainDirectoryAsync(_stopping.Token));
+    }
+
+    /// <summary>This node as a member record.</summary>
+    public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "");
+
+    /// <summary>Asks the peer; an Ask timeout becomes <see cref="RequestTimedOut"/>.</summary>
+    public async Task<object> AskAsync(object message, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Peer.Ask(message, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new RequestTimedOut(timeout);
+        }
+    }
+
+    /// <summary>The peer's status.</summary>
+    public async Task<PeerStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        await Peer.Ask<PeerStatus>(GetPeerStatus.Instance, Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Re-reads the member records from the local (stale) state, and makes sure this node's own record is replicated.</summary>
+    private async Task MaintainDirectoryAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RefreshDirectoryAsync(cancellationToken).ConfigureAwait(false);
+                await PublishSelfAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException or InvalidDataException)
+            {
+                // The next round tries again; a stopping node leaves the loop below.
+            }
+
+            try
+            {
+                await Task.Delay(Settings.DirectoryRefreshInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads the member records from this node's state machine (a stale read: whatever it has applied).</summary>
+    public async Task RefreshDirectoryAsync(CancellationToken cancellationToken = default)
+    {
+        var answer = await AskAsync(new Query(KvQueries.List(MemberDirectory.KeyPrefix), ReadLevel.Stale), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        if (answer is not QueryResponse response) return;
+        var result = KvResult.Decode(response.Response);
+        foreach (var pair in result.Pairs)
+        {
+            if (Member.TryParse(pair.Value.Span) is { } member) Directory.Upsert(member);
+        }
+    }
+
+    private async Task PublishSelfAsync(CancellationToken cancellationToken)
+    {
+        if (HttpAddress is null) return;
+        var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+        if (status.Leader == RaftIds.None || !status.Voters.Contains(RaftId)) return;
+        var stored = await AskAsync(new Query(KvQueries.Get(MemberDirectory.KeyOf(Id)), ReadLevel.Stale), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        var self = Self;
+        if (stored is QueryResponse q && KvResult.Decode(q.Response) is { IsOk: true, Pair: { } pair } && Member.TryParse(pair.Value.Span) == self) return;
+        await AskAsync(new Write(KvCommands.Put(MemberDirectory.KeyOf(Id), self.ToJsonBytes())), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the node: hands leadership to another voter when this one leads (waiting up to the shutdown timeout),
+    /// then stops the actor system and closes the journal (pending writes finish first).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await TransferLeadershipAwayAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+        {
+            // Stopping anyway: the others elect a leader after their election timeout.
+        }
+
+        try
+        {
+            await _background.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await System.Terminate().ConfigureAwait(false);
+        await _plugins.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task TransferLeadershipAwayAsync()
+    {
+        var status = await StatusAsync().ConfigureAwait(false);
+        if (status.Role != RaftRole.Leader) return;
+        var target = status.Voters.FirstOrDefault(v => v != RaftId);
+        if (target == RaftIds.None) return;
+        await AskAsync(new TransferLeadership(target), Settings.ShutdownTimeout).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + Settings.ShutdownTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = await StatusAsync().ConfigureAwait(false);
+            if (status.Role != RaftRole.Leader) return;
+            await Task.Delay(Settings.RaftHeartbeat()).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A one-line description for the console.</summary>
+    public override string ToString() => new StringBuilder().Append("node ").Append(Id).Append(" raft ").Append(RaftAddress).ToString();
+}
+
+/// <summary>Small helpers over <see cref="ServerSettings"/>.</summary>
+internal static class ServerSettingsExtensions
+{
+    /// <summary>A polling interval short enough to notice a leadership change quickly.</summary>
+    public static TimeSpan RaftHeartbeat(this ServerSettings settings) => TimeSpan.FromMilliseconds(Math.Max(10, settings.RequestTimeout.TotalMilliseconds / 100));
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AkkaRaft.Server.Node;
+
+/// <summary>One member of the cluster as the server knows it: its name, where its Raft peer and HTTP API listen.</summary>
+/// <param name="Id">The node id (name).</param>
+/// <param name="Raft">host:port of its Raft peer.</param>
+/// <param name="Http">host:port of its HTTP API; empty while unknown.</param>
+public sealed record Member(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("raft")] string Raft,
+    [property: JsonPropertyName("http")] string Http)
+{
+    /// <summary>The Raft id derived from <see cref="Id"/>.</summary>
+    [JsonIgnore]
+    public ulong RaftId => NodeIds.RaftIdOf(Id);
+
+    /// <summary>The JSON stored in the replicated key/value state.</summary>
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this);
+
+    /// <summary>Parses a stored member record; null when it is not one.</summary>
+    public static Member? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var member = JsonSerializer.Deserialize<Member>(json);
+            return member is { Id.Length: > 0, Raft.Length: > 0 } ? member : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// Who is who in the cluster: Raft id → member (name, Raft and HTTP addresses). The records are replicated through
+/// the key/value store under <see cref="KeyPrefix"/> (a joining node's record is written before it is added as a
+/// voter), so every member, and a restarted one from its own journal, learns them; the server re-reads them
+/// periodically. Thread-safe.
+/// </summary>
+public sealed class MemberDirectory
+{
+    /// <summary>The key prefix of member records in the key/value store; hidden from listings that do not ask for it.</summary>
+    public const string KeyPrefix = "_akkaraft/members/";
+
+    private readonly ConcurrentDictionary<ulong, Member> _members = new();
+
+    /// <summary>Raised after a member was added or its addresses changed.</summary>
+    public event Action<Member>? Changed;
+
+    /// <summary>Every known member.</summary>
+    public IReadOnlyCollection<Member> Members => _members.Values.OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>The member with Raft id <paramref name="raftId"/>, or null.</summary>
+    public Member? Find(ulong raftId) => _members.TryGetValue(raftId, out var member) ? member : null;
+
+    /// <summary>The member named <paramref name="id"/>, or null.</summary>
+    public Member? Find(string id) => Find(NodeIds.RaftIdOf(id));
+
+    /// <summary>Adds or updates <paramref name="member"/>; an empty HTTP address never overwrites a known one.</summary>
+    public void Upsert(Member member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var changed = false;
+        _members.AddOrUpdate(
+            member.RaftId,
+            _ =>
+            {
+                changed = true;
+                return member;
+            },
+            (_, old) =>
+            {
+                var merged = member.Http.Length == 0 ? member with { Http = old.Http } : member;
+                changed = merged != old;
+                return merged;
+            });
+        if (changed) Changed?.Invoke(Find(member.RaftId)!);
+    }
+
+    /// <summary>The key of <paramref name="id"/>'s record in the key/value store.</summary>
+    public static string KeyOf(string id) => KeyPrefix + id;
+}

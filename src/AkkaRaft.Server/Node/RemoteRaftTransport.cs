@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using AkkaRaft.Actors;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+
+namespace AkkaRaft.Server.Node;
+
+/// <summary>
+/// Carries Raft messages and forwarded client requests between members over remoting: node id → the member's
+/// Raft address in the <see cref="MemberDirectory"/> → <c>akkaraft.tcp://akkaraft@host:port/user/raft</c>.
+/// Messages to a member whose address is not known yet are dropped (Raft retries). Thread-safe.
+/// </summary>
+public sealed class RemoteRaftTransport : IRaftTransport
+{
+    /// <summary>The actor system name every member uses.</summary>
+    public const string SystemName = "akkaraft";
+
+    /// <summary>The name of the actor under /user that other members send to (<see cref="RaftInbox"/>).</summary>
+    public const string InboxName = "raft";
+
+    /// <summary>The name of the Raft peer actor under /user.</summary>
+    public const string PeerName = "raft-peer";
+
+    private readonly ActorSystem _system;
+    private readonly MemberDirectory _directory;
+    private readonly ConcurrentDictionary<ulong, (string Raft, IActorRef Ref)> _refs = new();
+    private readonly ConcurrentDictionary<ulong, IActorRef> _learned = new();
+    private IActorRef? _self;
+    private ulong _selfId;
+
+    /// <summary>A transport that finds members in <paramref name="directory"/>.</summary>
+    public RemoteRaftTransport(ActorSystem system, MemberDirectory directory)
+    {
+        _system = system;
+        _directory = directory;
+    }
+
+    /// <summary>Sets the local peer, which messages to this node's own id go to directly.</summary>
+    public void SetSelf(ulong raftId, IActorRef peer)
+    {
+        _selfId = raftId;
+        _self = peer;
+    }
+
+    /// <summary>The actor path of the Raft peer at <paramref name="raftAddress"/>.</summary>
+    public static string PeerPath(string raftAddress) => $"akkaraft.tcp://{SystemName}@{raftAddress}/user/{InboxName}";
+
+    /// <summary>
+    /// Remembers who sent a message as node <paramref name="raftId"/>: a member whose address is not in the directory
+    /// yet (a node that just joined hears from the leader before it learns the leader's record) can still answer.
+    /// </summary>
+    public void Learn(ulong raftId, IActorRef sender)
+    {
+        if (raftId == _selfId || sender.IsNobody()) return;
+        _learned[raftId] = sender;
+    }
+
+    /// <inheritdoc />
+    public void Send(RaftMessage message, IActorRef sender)
+    {
+        RefOf(message.To)?.Tell(message, sender);
+    }
+
+    /// <inheritdoc />
+    public bool Forward(ulong from, ulong to, object request, IActorRef client)
+    {
+        var target = RefOf(to);
+        if (target is null) return false;
+        target.Tell(request, client);
+        return true;
+    }
+
+    private IActorRef? RefOf(ulong raftId)
+    {
+        if (raftId == _selfId && _self is not null) return _self;
+        var member = _directory.Find(raftId);
+        if (member is null) return _learned.TryGetValue(raftId, out var learned) ? learned : null;
+        if (_refs.TryGetValue(raftId, out var cached) && cached.Raft == member.Raft) return cached.Ref;
+        var resolved = _system.ResolveActorRef(PeerPath(member.Raft));
+        _refs[raftId] = (member.Raft, resolved);
+        return resolved;
+    }
+}
+
+/// <summary>
+/// The actor other members send to (<c>/user/raft</c>): it passes every message on to the Raft peer with its
+/// sender, and tells the transport which ref speaks for which node id.
+/// </summary>
+public sealed class RaftInbox : ReceiveActor
+{
+    /// <summary>An inbox in front of <paramref name="peer"/>.</summary>
+    public RaftInbox(IActorRef peer, RemoteRaftTransport transport)
+    {
+        ReceiveAny(message =>
+        {
+            if (message is RaftMessage raft) transport.Learn(raft.From, Sender);
+            peer.Tell(message, Sender);
+        });
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using AkkaRaft.Hocon;
+
+namespace AkkaRaft.Server.Node;
+
+/// <summary>
+/// The server's own settings: the node's addresses and how it finds its cluster (<c>akkaraft.node</c>, beside the
+/// id and data directory of <see cref="NodeSettings"/>) and the HTTP API (<c>akkaraft.http</c>). Read once, validated.
+/// </summary>
+/// <param name="Node">Id and data directory.</param>
+/// <param name="RaftAddress">host:port the Raft peer listens on (remoting).</param>
+/// <param name="HttpAddress">host:port the HTTP API listens on.</param>
+/// <param name="Join">HTTP address of any running member to join through; empty for none.</param>
+/// <param name="Peers">The founding members of a static cluster (id and Raft address), this node among them; empty for none.</param>
+/// <param name="RequestTimeout">How long an HTTP request waits for its write or read.</param>
+/// <param name="MaxBodyBytes">Largest HTTP request body accepted.</param>
+/// <param name="ShutdownTimeout">How long a stopping node waits for leadership transfer and in-flight requests.</param>
+/// <param name="DirectoryRefreshInterval">How often the member directory is re-read from the replicated state.</param>
+/// <param name="JoinRetryInterval">Wait between attempts to join through --join while it fails.</param>
+public sealed record ServerSettings(
+    NodeSettings Node,
+    HostPort RaftAddress,
+    HostPort HttpAddress,
+    string Join,
+    IReadOnlyList<StaticPeer> Peers,
+    TimeSpan RequestTimeout,
+    long MaxBodyBytes,
+    TimeSpan ShutdownTimeout,
+    TimeSpan DirectoryRefreshInterval,
+    TimeSpan JoinRetryInterval)
+{
+    /// <summary>Where the HTTP section lives.</summary>
+    public const string HttpSectionPath = "akkaraft.http";
+
+    /// <summary>Reads and validates the server's settings from the full configuration.</summary>
+    /// <exception cref="ConfigException">A setting is missing, malformed or out of range.</exception>
+    public static ServerSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var node = NodeSettings.FromConfig(config);
+        var raft = Address(config, NodeSettings.SectionPath + ".raft-address");
+        var http = Address(config, HttpSectionPath + ".address");
+        var join = config.GetString(NodeSettings.SectionPath + ".join").Trim();
+        var peers = ParsePeers(config, NodeSettings.SectionPath + ".peers");
+        var requestTimeout = Positive(config, HttpSectionPath + ".request-timeout");
+        var maxBody = config.GetByteSize(HttpSectionPath + ".max-body-bytes");
+        if (maxBody < 1) throw Invalid(config, HttpSectionPath + ".max-body-bytes", $"expected at least 1 byte, got {maxBody}");
+        var shutdown = Positive(config, HttpSectionPath + ".shutdown-timeout");
+        var refresh = Positive(config, NodeSettings.SectionPath + ".directory-refresh-interval");
+        var joinRetry = Positive(config, NodeSettings.SectionPath + ".join-retry-interval");
+        if (peers.Count > 0 && !peers.Any(p => p.Id == node.Id))
+        {
+            throw Invalid(config, NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
+        }
+
+        return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry);
+    }
+
+    /// <summary>Parses <c>id=host:port,id=host:port</c>.</summary>
+    /// <exception cref="ConfigException">An element is not id=host:port.</exception>
+    public static IReadOnlyList<StaticPeer> ParsePeers(Config config, string path)
+    {
+        var text = config.GetString(path).Trim();
+        var peers = new List<StaticPeer>();
+        if (text.Length == 0) return peers;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0 || !HostPort.TryParse(part[(eq + 1)..], out var address))
+            {
+                throw Invalid(config, path, $"expected id=host:port[,id=host:port...], got '{part}'");
+            }
+
+            peers.Add(new StaticPeer(part[..eq], address));
+        }
+
+        return peers;
+    }
+
+    private static HostPort Address(Config config, string path)
+    {
+        var text = config.GetString(path);
+        return HostPort.TryParse(text, out var address) ? address : throw Invalid(config, path, $"expected host:port, got '{text}'");
+    }
+
+    private static TimeSpan Positive(Config config, string path)
+    {
+        var value = config.GetTimeSpan(path);
+        return value > TimeSpan.Zero ? value : throw Invalid(config, path, $"expected a positive duration, got {value.TotalMilliseconds}ms");
+    }
+
+    private static ConfigException Invalid(Config config, string path, string rule)
+    {
+        var origin = config.GetOrigin(path);
+        return new ConfigException($"{path}: {rule} ({origin})", origin);
+    }
+}
+
+/// <summary>A founding member of a static cluster.</summary>
+/// <param name="Id">Its node id.</param>
+/// <param name="RaftAddress">Where its Raft peer listens.</param>
+public sealed record StaticPeer(string Id, HostPort RaftAddress);
+
+/// <summary>A host name (or IP literal) and a TCP port.</summary>
+/// <param name="Host">Host name or IP literal.</param>
+/// <param name="Port">TCP port, 0 to 65535 (0: the OS chooses).</param>
+public readonly record struct HostPort(string Host, int Port)
+{
+    /// <summary>Parses <c>host:port</c> (also <c>[v6]:port</c>, and <c>http://host:port</c> with the scheme ignored).</summary>
+    public static bool TryParse(string? text, out HostPort result)
+    {
+        result = default;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var t = text.Trim();
+        var scheme = t.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0) t = t[(scheme + 3)..];
+        t = t.TrimEnd('/');
+        var colon = t.LastIndexOf(':');
+        if (colon <= 0 || colon == t.Length - 1) return false;
+        var host = t[..colon].Trim('[', ']');
+        if (!int.TryParse(t[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port > IPEndPoint.MaxPort || host.Length == 0 || host.Any(char.IsWhiteSpace) || host.Contains('/'))
+        {
+            return false;
+        }
+
+        result = new HostPort(host, port);
+        return true;
+    }
+
+    /// <summary>host:port, with brackets around an IPv6 literal.</summary>
+    public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
