@@ -136,6 +136,7 @@ public sealed partial class RaftNode
                 || _log.Unstable.Snapshot is not null
                 || _messages.Count > 0
                 || _readStates.Count > 0
+                || _droppedReads.Count > 0
                 || _pendingCompaction is not null
                 || _log.HasNextCommittedEntries;
         }
@@ -164,13 +165,15 @@ public sealed partial class RaftNode
         _messages.Clear();
         var readStates = _readStates.Count == 0 ? Array.Empty<ReadState>() : _readStates.ToArray();
         _readStates.Clear();
+        var droppedReads = _droppedReads.Count == 0 ? Array.Empty<ulong>() : _droppedReads.ToArray();
+        _droppedReads.Clear();
         var entries = _log.Unstable.Entries.Count == 0 ? Array.Empty<Entry>() : _log.Unstable.Entries.ToArray();
 
         var ready = new Ready(
             soft.Equals(_previousSoftState) ? null : soft,
             hard.Equals(_previousHardState) ? null : hard,
             readStates, entries, _log.Unstable.Snapshot, _pendingCompaction,
-            _log.NextCommittedEntries(), messages);
+            _log.NextCommittedEntries(), messages, droppedReads);
         _previousSoftState = soft;
         _outstanding = ready;
         return ready;
