@@ -49,6 +49,8 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         Receive<PeerTick>(_ => OnTick());
         Receive<BatchWritten>(OnBatchWritten);
         Receive<BatchFailed>(OnBatchFailed);
+        Receive<CommitIndexWritten>(_ => { });
+        Receive<CommitIndexWriteFailed>(f => Context.System.Log.Warning("peer {0}: journaling the commit index failed ({1}); a restart re-learns it from the leader", _setup.NodeId, f.Cause.Message));
         Receive<StateMachineSnapshot>(OnStateMachineSnapshot);
         Receive<Write>(OnWrite);
         Receive<Query>(OnQuery);
@@ -133,10 +135,23 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
             var batch = _journal.Prepare(ready, _durable);
             _journalBatches++;
             _entriesPersisted += ready.Entries.Count;
+            if (OnlyCommitAdvanced(ready))
+            {
+                // Raft's commit index is volatile state (Figure 2): journaling it saves re-learning it after a restart,
+                // but nothing sent or applied depends on it being durable, so this write is not waited for.
+                _journal.WriteAsync(batch, Context.System.Clock.UtcNow)
+                    .PipeTo(Self, Self, () => CommitIndexWritten.Instance, e => new CommitIndexWriteFailed(e));
+                CarryOut(ready);
+                continue;
+            }
             _journal.WriteAsync(batch, Context.System.Clock.UtcNow)
                 .PipeTo(Self, Self, () => new BatchWritten(ready), e => new BatchFailed(ready, e));
         }
     }
+
+    private bool OnlyCommitAdvanced(Ready ready) =>
+        ready.Entries.Count == 0 && ready.Snapshot is null && ready.Compaction is null
+        && ready.HardState is { } hard && hard.Term == _durable.HardState.Term && hard.Vote == _durable.HardState.Vote;
 
     private void OnBatchWritten(BatchWritten written)
     {
@@ -198,6 +213,15 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
 
     /// <summary>The journal batch of <paramref name="Ready"/> is durable.</summary>
     private sealed record BatchWritten(Ready Ready);
+
+    /// <summary>A commit-index-only batch is durable.</summary>
+    private sealed record CommitIndexWritten
+    {
+        public static CommitIndexWritten Instance { get; } = new();
+    }
+
+    /// <summary>A commit-index-only batch failed (harmless: the commit index is re-learned).</summary>
+    private sealed record CommitIndexWriteFailed(Exception Cause);
 
     /// <summary>The journal batch of <paramref name="Ready"/> failed.</summary>
     private sealed record BatchFailed(Ready Ready, Exception Cause);
