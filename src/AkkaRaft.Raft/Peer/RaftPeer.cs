@@ -49,8 +49,6 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         Receive<PeerTick>(_ => OnTick());
         Receive<BatchWritten>(OnBatchWritten);
         Receive<BatchFailed>(OnBatchFailed);
-        Receive<CommitIndexWritten>(_ => { });
-        Receive<CommitIndexWriteFailed>(f => Context.System.Log.Warning("peer {0}: journaling the commit index failed ({1}); a restart re-learns it from the leader", _setup.NodeId, f.Cause.Message));
         Receive<StateMachineSnapshot>(OnStateMachineSnapshot);
         Receive<Write>(OnWrite);
         Receive<Query>(OnQuery);
@@ -132,18 +130,17 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
                 CarryOut(ready);
                 continue;
             }
-            var batch = _journal.Prepare(ready, _durable);
-            _journalBatches++;
-            _entriesPersisted += ready.Entries.Count;
             if (OnlyCommitAdvanced(ready))
             {
-                // Raft's commit index is volatile state (Figure 2): journaling it saves re-learning it after a restart,
-                // but nothing sent or applied depends on it being durable, so this write is not waited for.
-                _journal.WriteAsync(batch, Context.System.Clock.UtcNow)
-                    .PipeTo(Self, Self, () => CommitIndexWritten.Instance, e => new CommitIndexWriteFailed(e));
+                // Raft's commit index is volatile state (Figure 2): nothing sent or applied depends on it being
+                // durable, so a Ready that changes nothing else costs no fsync. The next batch journals the commit
+                // index with the rest of the hard state; a restart before that re-learns it from the leader.
                 CarryOut(ready);
                 continue;
             }
+            var batch = _journal.Prepare(ready, _durable);
+            _journalBatches++;
+            _entriesPersisted += ready.Entries.Count;
             _journal.WriteAsync(batch, Context.System.Clock.UtcNow)
                 .PipeTo(Self, Self, () => new BatchWritten(ready), e => new BatchFailed(ready, e));
         }
@@ -213,15 +210,6 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
 
     /// <summary>The journal batch of <paramref name="Ready"/> is durable.</summary>
     private sealed record BatchWritten(Ready Ready);
-
-    /// <summary>A commit-index-only batch is durable.</summary>
-    private sealed record CommitIndexWritten
-    {
-        public static CommitIndexWritten Instance { get; } = new();
-    }
-
-    /// <summary>A commit-index-only batch failed (harmless: the commit index is re-learned).</summary>
-    private sealed record CommitIndexWriteFailed(Exception Cause);
 
     /// <summary>The journal batch of <paramref name="Ready"/> failed.</summary>
     private sealed record BatchFailed(Ready Ready, Exception Cause);
