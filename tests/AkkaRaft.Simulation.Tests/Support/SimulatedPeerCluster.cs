@@ -224,9 +224,19 @@ public sealed class SimulatedPeerCluster
         {
             _network.HealAll();
         }
-        else if (roll < 85)
+        else if (roll < 80)
         {
             if (DownCount() < MaxDown()) Crash(LeaderOrRandom());
+        }
+        else if (roll < 88)
+        {
+            // Leadership transfer (thesis 3.10) to a random other peer, asked of whoever leads now.
+            var leader = _views.Where(v => v.Value.Role == RaftRole.Leader).Select(v => v.Key).FirstOrDefault();
+            if (leader != 0 && _peers.GetValueOrDefault(leader) is { } peer)
+            {
+                var target = _ids[_world.Random.NextInt(_ids.Length)];
+                if (target != leader) peer.Tell(new TransferLeadership(target));
+            }
         }
         else
         {
