@@ -10,11 +10,11 @@ namespace AkkaRaft.Simulation.Tests;
 /// partitions (isolating and one-way), peer crashes that lose unflushed journal writes (leaders also while they
 /// save a snapshot), restarts from snapshot plus journal tail. Every history is checked for linearizability,
 /// and the final consistent reads after healing show that acknowledged writes survived.
-/// Seeds per group size: AKKARAFT_PEER_SEEDS (default 150); one seed only: AKKARAFT_PEER_SEED.
+/// Seeds per group size: AKKARAFT_PEER_SEEDS (default 250); one seed only: AKKARAFT_PEER_SEED.
 /// </summary>
 public sealed class PeerClusterSimulationTests(ITestOutputHelper output)
 {
-    private const int DefaultSeeds = 150;
+    private const int DefaultSeeds = 250;
 
     [Fact]
     public void Three_peer_groups_stay_linearizable_and_keep_acknowledged_writes_under_faults_and_crashes() =>
