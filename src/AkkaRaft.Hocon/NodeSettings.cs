@@ -25,19 +25,19 @@ public sealed record NodeSettings(string Id, string DataDirectory)
         var id = config.GetString(idPath);
         if (id.Length == 0 || id.Length > IdLengthMax || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            throw Invalid(config, idPath, $"expected 1 to {IdLengthMax} letters, digits, '-', '_' or '.', got '{id}'");
+            throw config.Invalid(idPath, $"expected 1 to {IdLengthMax} letters, digits, '-', '_' or '.', got '{id}'");
         }
 
         var dataDirPath = SectionPath + ".data-dir";
         var dataDirectory = config.GetString(dataDirPath);
         if (dataDirectory.Trim().Length == 0)
         {
-            throw Invalid(config, dataDirPath, "expected a directory path, got an empty string");
+            throw config.Invalid(dataDirPath, "expected a directory path, got an empty string");
         }
 
         if (dataDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
-            throw Invalid(config, dataDirPath, $"expected a directory path, got '{dataDirectory}', which holds a character paths cannot hold");
+            throw config.Invalid(dataDirPath, $"expected a directory path, got '{dataDirectory}', which holds a character paths cannot hold");
         }
 
         return new NodeSettings(id, dataDirectory);
@@ -45,10 +45,4 @@ public sealed record NodeSettings(string Id, string DataDirectory)
 
     /// <summary>The data directory as an absolute path (relative paths are taken from the working directory).</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
-
-    private static ConfigException Invalid(Config config, string path, string rule)
-    {
-        var origin = config.GetOrigin(path);
-        return new ConfigException($"{path}: {rule} ({origin})", origin);
-    }
 }

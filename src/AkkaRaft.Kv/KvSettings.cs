@@ -30,37 +30,9 @@ public sealed record KvSettings(int MaxKeyBytes, int MaxValueBytes, int MaxListR
     {
         ArgumentNullException.ThrowIfNull(config);
         return new KvSettings(
-            MaxKeyBytes: Bytes(config, SectionPath + ".max-key-bytes"),
-            MaxValueBytes: Bytes(config, SectionPath + ".max-value-bytes"),
-            MaxListResults: Count(config, SectionPath + ".max-list-results"),
-            MaxListBytes: Bytes(config, SectionPath + ".max-list-bytes"));
-    }
-
-    private static int Bytes(Config config, string path)
-    {
-        var value = config.GetByteSize(path);
-        if (value < 1 || value > int.MaxValue)
-        {
-            throw Invalid(config, path, $"expected 1 to {int.MaxValue} bytes, got {value}");
-        }
-
-        return (int)value;
-    }
-
-    private static int Count(Config config, string path)
-    {
-        var value = config.GetInt(path);
-        if (value < 1)
-        {
-            throw Invalid(config, path, $"expected at least 1, got {value}");
-        }
-
-        return value;
-    }
-
-    private static ConfigException Invalid(Config config, string path, string rule)
-    {
-        var origin = config.GetOrigin(path);
-        return new ConfigException($"{path}: {rule} ({origin})", origin);
+            MaxKeyBytes: config.GetByteSizeInt32(SectionPath + ".max-key-bytes", 1),
+            MaxValueBytes: config.GetByteSizeInt32(SectionPath + ".max-value-bytes", 1),
+            MaxListResults: config.GetIntInRange(SectionPath + ".max-list-results", 1),
+            MaxListBytes: config.GetByteSizeInt32(SectionPath + ".max-list-bytes", 1));
     }
 }

@@ -18,42 +18,36 @@ public sealed partial record RemoteSettings
     {
         ArgumentNullException.ThrowIfNull(config);
         const string s = SectionPath + ".";
+        var positive = TimeSpan.FromMilliseconds(1);
         var settings = new RemoteSettings
         {
-            Hostname = config.GetString(s + "hostname"),
-            Port = config.GetInt(s + "port"),
-            MaximumFrameSizeBytes = IntBytes(config, s + "maximum-frame-size-bytes"),
-            SendQueueCapacityMessages = config.GetInt(s + "send-queue-capacity-messages"),
-            SendBatchFramesMax = config.GetInt(s + "send-batch-frames-max"),
-            HandshakeTimeout = config.GetTimeSpan(s + "handshake-timeout"),
-            ConnectTimeout = config.GetTimeSpan(s + "connect-timeout"),
-            ReconnectBackoffMin = config.GetTimeSpan(s + "reconnect-backoff-min"),
-            ReconnectBackoffMax = config.GetTimeSpan(s + "reconnect-backoff-max"),
-            InboundConnectionsMax = config.GetInt(s + "inbound-connections-max"),
+            Hostname = config.GetNonEmptyString(s + "hostname"),
+            Port = config.GetIntInRange(s + "port", 0, 65535),
+            MaximumFrameSizeBytes = config.GetByteSizeInt32(s + "maximum-frame-size-bytes", 1024, 256 * 1024 * 1024),
+            SendQueueCapacityMessages = config.GetIntInRange(s + "send-queue-capacity-messages", 1),
+            SendBatchFramesMax = config.GetIntInRange(s + "send-batch-frames-max", 1),
+            HandshakeTimeout = config.GetTimeSpanInRange(s + "handshake-timeout", positive),
+            ConnectTimeout = config.GetTimeSpanInRange(s + "connect-timeout", positive),
+            ReconnectBackoffMin = config.GetTimeSpanInRange(s + "reconnect-backoff-min", positive),
+            ReconnectBackoffMax = config.GetTimeSpanInRange(s + "reconnect-backoff-max", positive),
+            InboundConnectionsMax = config.GetIntInRange(s + "inbound-connections-max", 1),
             ClusterSecret = config.GetString(s + "cluster-secret"),
-            HeartbeatInterval = config.GetTimeSpan(s + "heartbeat-interval"),
-            UnreachableAfter = config.GetTimeSpan(s + "unreachable-after"),
-            BulkFileSizeBytesMax = config.GetByteSize(s + "bulk.file-size-bytes-max"),
-            BulkBufferBytes = IntBytes(config, s + "bulk.buffer-bytes"),
-            BulkIdleTimeout = config.GetTimeSpan(s + "bulk.idle-timeout"),
+            HeartbeatInterval = config.GetTimeSpanInRange(s + "heartbeat-interval", positive),
+            UnreachableAfter = config.GetTimeSpanInRange(s + "unreachable-after", positive),
+            BulkFileSizeBytesMax = config.GetByteSizeInRange(s + "bulk.file-size-bytes-max", 1),
+            BulkBufferBytes = config.GetByteSizeInt32(s + "bulk.buffer-bytes", 4096, 64 * 1024 * 1024),
+            BulkIdleTimeout = config.GetTimeSpanInRange(s + "bulk.idle-timeout", positive),
             Tls = config.GetBoolean(s + "tls.enabled") ? LoadTls(config, s + "tls.") : null,
         };
         try
         {
+            // The rules that relate two settings (backoff max >= min, unreachable-after > heartbeat-interval).
             return settings.Validate();
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException(e.Message, null, e);
+            throw new ConfigException(e.Message, config.GetOrigin(SectionPath), e);
         }
-    }
-
-    private static int IntBytes(Config config, string path)
-    {
-        var value = config.GetByteSize(path);
-        return value is >= 0 and <= int.MaxValue
-            ? (int)value
-            : throw new ConfigException($"{path}: expected at most {int.MaxValue} bytes, got {value} ({config.GetOrigin(path)})", config.GetOrigin(path));
     }
 
     private static RemoteTlsSettings LoadTls(Config config, string prefix)

@@ -20,6 +20,15 @@ public class TestKit : IDisposable
     {
     }
 
+    /// <summary>
+    /// A test on a fresh thread-pool actor system configured by <paramref name="config"/> (the full configuration:
+    /// <c>akkaraft.actor</c> and <c>akkaraft.actor.testkit</c>; reference.conf fills in what is missing).
+    /// </summary>
+    public TestKit(AkkaRaft.Hocon.Config config, string? systemName = null)
+        : this(ActorSystem.Create(systemName ?? "test", config), TestKitSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath + ".testkit")))
+    {
+    }
+
     /// <summary>A test on <paramref name="system"/> (for example one from <see cref="SimulationWorld.CreateSystem"/>).</summary>
     public TestKit(ActorSystem system, TestKitSettings? testKitSettings = null)
     {

@@ -32,6 +32,8 @@ public sealed class BadInputSpec
         Assert.Throws<ArgumentNullException>(() => echo.Tell(null!, kit.TestActor));
         Assert.Throws<ArgumentNullException>(() => echo.Tell(null!));
         Assert.Throws<ArgumentNullException>(() => { _ = echo.Ask<object>(null!); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = echo.Ask<object>("x", TimeSpan.Zero); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = echo.Ask<object>("x", TimeSpan.MaxValue); });
     }
 
     [Theory]
@@ -134,6 +136,48 @@ public sealed class BadInputSpec
         var late = probe.Ref.Ask<string>("again");
         Assert.True(late.IsFaulted);
         Assert.IsType<AskTimeoutException>(late.Exception!.InnerException);
+    }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void An_exception_in_post_stop_is_logged_and_the_actor_still_stops(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        kit.Sys.EventStream.Subscribe(kit.TestActor, typeof(LogEvent));
+        var actor = kit.Sys.ActorOf(Props.Create(() => new ThrowsInHooks()));
+        kit.Watch(actor);
+        kit.Sys.Stop(actor);
+        var log = kit.FishForMessage<LogEvent>(e => e.Message.Contains("PostStop"));
+        Assert.Equal("post stop", log.Cause!.Message);
+        kit.FishForMessage<Terminated>(t => Equals(t.ActorRef, actor));
+    }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void An_exception_in_pre_restart_is_logged_and_the_actor_is_restarted_anyway(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        kit.Sys.EventStream.Subscribe(kit.TestActor, typeof(LogEvent));
+        var actor = kit.Sys.ActorOf(Props.Create(() => new ThrowsInHooks()));
+        actor.Tell("fail", kit.TestActor);
+        kit.FishForMessage<LogEvent>(e => e.Message.Contains("PreRestart"));
+        actor.Tell("alive?", kit.TestActor);
+        kit.FishForMessage<string>(s => s == "alive");
+    }
+
+    private sealed class ThrowsInHooks : ReceiveActor
+    {
+        public ThrowsInHooks()
+        {
+            Receive<string>(s => s == "fail", _ => throw new InvalidOperationException("handler"));
+            Receive<string>(s => s == "alive?", _ => Sender.Tell("alive", Self));
+        }
+
+        protected override void PostStop() => throw new InvalidOperationException("post stop");
+
+        protected override void PreRestart(Exception reason, object? message) => throw new InvalidOperationException("pre restart");
     }
 
     private sealed class ThrowsInConstructor : ReceiveActor

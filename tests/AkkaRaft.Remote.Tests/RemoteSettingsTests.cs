@@ -25,6 +25,17 @@ public sealed class RemoteSettingsTests
     }
 
     [Fact]
+    public void A_backoff_maximum_below_its_minimum_is_reported_with_both_setting_names()
+    {
+        var config = ConfigurationFactory.ParseString("akkaraft.remote { reconnect-backoff-min = 2s, reconnect-backoff-max = 1s }")
+            .WithFallback(ConfigurationFactory.Default());
+
+        var error = Assert.Throws<ConfigException>(() => RemoteSettings.FromConfig(config));
+
+        Assert.Contains("reconnect-backoff-max must be at least reconnect-backoff-min", error.Message);
+    }
+
+    [Fact]
     public void Tls_turned_on_without_readable_certificate_files_is_a_config_error()
     {
         var config = ConfigurationFactory.ParseString("akkaraft.remote.tls { enabled = on, certificate-path = \"/nonexistent.pfx\", trusted-certificates-path = \"/nonexistent.pem\" }")

@@ -12,6 +12,8 @@ namespace AkkaRaft.Benchmarks.Actors;
 /// Run: <c>dotnet run -c Release --project bench/AkkaRaft.Benchmarks -- --filter '*ActorThroughput*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MaxColumn]
 public class ActorThroughputBenchmarks
 {
     private const int Messages = 100_000;

@@ -115,7 +115,7 @@ public class JournalWriteBenchmarks
         var counted = _journal.Counters.Snapshot().Since(_countersAtStart);
         var all = _latencies.SelectMany(l => l).Order().ToArray();
         PersistenceFigures.Write(
-            Plugin, BatchSize, Writers,
+            nameof(JournalWriteBenchmarks), Plugin, BatchSize, Writers,
             new PersistenceFigures(
                 EventsPerSecond: counted.Events / elapsed.TotalSeconds,
                 P50Microseconds: Percentile(all, 0.50),

@@ -19,13 +19,13 @@ namespace AkkaRaft.Benchmarks.Persistence;
 public sealed record PersistenceFigures(
     double EventsPerSecond, double P50Microseconds, double P99Microseconds, double FsyncsPerSecond, double RequestsPerFsync)
 {
-    private static string PathOf(string plugin, int batchSize, int writers) =>
-        Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{plugin}-{batchSize}-{writers}.json");
+    private static string PathOf(string benchmark, string plugin, int batchSize, int writers) =>
+        Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{benchmark}-{plugin}-{batchSize}-{writers}.json");
 
-    /// <summary>Stores the figures of one case.</summary>
-    public static void Write(string plugin, int batchSize, int writers, PersistenceFigures figures)
+    /// <summary>Stores the figures of one case of the benchmark class <paramref name="benchmark"/>.</summary>
+    public static void Write(string benchmark, string plugin, int batchSize, int writers, PersistenceFigures figures)
     {
-        var path = PathOf(plugin, batchSize, writers);
+        var path = PathOf(benchmark, plugin, batchSize, writers);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(figures));
     }
@@ -40,7 +40,7 @@ public sealed record PersistenceFigures(
             return null;
         }
 
-        var path = PathOf(plugin, batchSize, writers);
+        var path = PathOf(benchmarkCase.Descriptor.Type.Name, plugin, batchSize, writers);
         return File.Exists(path) ? JsonSerializer.Deserialize<PersistenceFigures>(File.ReadAllText(path)) : null;
     }
 }

@@ -104,12 +104,21 @@ public sealed class SimulationWorld
         return system;
     }
 
+    /// <summary>Creates an actor system in this world with the <c>akkaraft.actor</c> section of <paramref name="config"/> (the full configuration).</summary>
+    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public ActorSystem CreateSystem(string name, AkkaRaft.Hocon.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return CreateSystem(name, ActorSystemSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath)));
+    }
+
     /// <summary>Processes messages, one runnable mailbox at a time in seeded order, until none is runnable. Time does not move.</summary>
     /// <returns>The number of messages delivered.</returns>
     /// <exception cref="SimulationLivelockException">More than <see cref="SimulationSettings.MaxMessagesPerRun"/> messages.</exception>
     public int RunUntilIdle()
     {
         var start = _steps;
+        var runs = 0L;
         while (true)
         {
             Mailbox mailbox;
@@ -123,7 +132,8 @@ public sealed class SimulationWorld
                 _runnable.RemoveAt(count - 1);
             }
             mailbox.Run();
-            if (_steps - start > Settings.MaxMessagesPerRun)
+            // Mailbox turns are counted too, so that a loop of system messages alone cannot spin forever either.
+            if (_steps - start > Settings.MaxMessagesPerRun || ++runs > 2L * Settings.MaxMessagesPerRun)
                 throw new SimulationLivelockException($"seed {Seed}: more than {Settings.MaxMessagesPerRun} messages without becoming idle at virtual time {Now} (akkaraft.actor.simulation.max-messages-per-run)");
         }
         return (int)(_steps - start);

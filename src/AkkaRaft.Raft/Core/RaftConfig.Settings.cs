@@ -2,14 +2,18 @@ using AkkaRaft.Hocon;
 
 namespace AkkaRaft.Raft.Core;
 
-// Reading the `akkaraft.raft` section of the configuration into a RaftConfig (the defaults live in
-// reference.conf, not here). Parsing only: the core still does no I/O.
+// Reading the core's keys of the `akkaraft.raft` section into a RaftConfig (the defaults live in
+// reference.conf, not here). Parsing only: the core still does no I/O. The two tick counts are not settings:
+// the actor shell derives them from election-timeout and heartbeat-interval and sets them with `with`.
 public sealed partial record RaftConfig
 {
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
-    /// <summary>Reads and validates <c>akkaraft.raft</c> for node <paramref name="nodeId"/>.</summary>
+    /// <summary>
+    /// Reads and validates the core's keys of <c>akkaraft.raft</c> for node <paramref name="nodeId"/>, with the
+    /// default tick counts (<see cref="ElectionTicks"/> 10, <see cref="HeartbeatTicks"/> 1) for the caller to replace.
+    /// </summary>
     /// <exception cref="ConfigException">A setting is missing, of the wrong type, out of range, or breaks its rule; the message names it and where it was set.</exception>
     public static RaftConfig FromConfig(Config config, ulong nodeId)
     {
@@ -17,8 +21,6 @@ public sealed partial record RaftConfig
         var result = new RaftConfig
         {
             NodeId = nodeId,
-            ElectionTicks = config.GetInt(SectionPath + ".election-ticks"),
-            HeartbeatTicks = config.GetInt(SectionPath + ".heartbeat-ticks"),
             PreVote = config.GetBoolean(SectionPath + ".pre-vote"),
             CheckQuorum = config.GetBoolean(SectionPath + ".check-quorum"),
             LeaseReads = config.GetBoolean(SectionPath + ".lease-reads"),

@@ -3,17 +3,18 @@ namespace AkkaRaft.Raft.Core;
 /// <summary>
 /// Settings of one Raft node. Every limit has a default; <see cref="Validate"/> checks them all and the
 /// <see cref="RaftNode"/> constructor calls it. The kebab-case names in <c>hocon/reference.conf</c>
-/// (section <c>akkaraft.raft</c>) map one to one onto these properties.
+/// (section <c>akkaraft.raft</c>) map one to one onto these properties, except the two tick counts, which the
+/// actor shell derives from <c>election-timeout</c> and <c>heartbeat-interval</c>.
 /// </summary>
 public sealed partial record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }
 
-    /// <summary>Ticks without hearing from a leader before a follower campaigns (randomized in [n, 2n)). Setting <c>election-ticks</c>.</summary>
+    /// <summary>Ticks without hearing from a leader before a follower campaigns (randomized in [n, 2n)). Derived by the shell from <c>election-timeout</c> / <c>heartbeat-interval</c>.</summary>
     public int ElectionTicks { get; init; } = 10;
 
-    /// <summary>Ticks between a leader's heartbeats. Must be less than <see cref="ElectionTicks"/>. Setting <c>heartbeat-ticks</c>.</summary>
+    /// <summary>Ticks between a leader's heartbeats. Must be less than <see cref="ElectionTicks"/>. The shell ticks once per <c>heartbeat-interval</c>, so it uses 1.</summary>
     public int HeartbeatTicks { get; init; } = 1;
 
     /// <summary>Run a pre-vote before raising the term (thesis 9.6). Setting <c>pre-vote</c>.</summary>

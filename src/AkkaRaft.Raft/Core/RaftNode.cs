@@ -136,6 +136,7 @@ public sealed partial class RaftNode
                 || _log.Unstable.Snapshot is not null
                 || _messages.Count > 0
                 || _readStates.Count > 0
+                || _droppedReads.Count > 0
                 || _pendingCompaction is not null
                 || _log.HasNextCommittedEntries;
         }
@@ -164,13 +165,15 @@ public sealed partial class RaftNode
         _messages.Clear();
         var readStates = _readStates.Count == 0 ? Array.Empty<ReadState>() : _readStates.ToArray();
         _readStates.Clear();
+        var droppedReads = _droppedReads.Count == 0 ? Array.Empty<ulong>() : _droppedReads.ToArray();
+        _droppedReads.Clear();
         var entries = _log.Unstable.Entries.Count == 0 ? Array.Empty<Entry>() : _log.Unstable.Entries.ToArray();
 
         var ready = new Ready(
             soft.Equals(_previousSoftState) ? null : soft,
             hard.Equals(_previousHardState) ? null : hard,
             readStates, entries, _log.Unstable.Snapshot, _pendingCompaction,
-            _log.NextCommittedEntries(), messages);
+            _log.NextCommittedEntries(), messages, droppedReads);
         _previousSoftState = soft;
         _outstanding = ready;
         return ready;
@@ -226,6 +229,7 @@ public sealed partial class RaftNode
         ArgumentNullException.ThrowIfNull(message);
         if (message.To != Id) throw new ArgumentException($"message for node {message.To} stepped into node {Id}", nameof(message));
         if (message.From == RaftIds.None) throw new ArgumentException("message without a sender", nameof(message));
+        ValidateShape(message);
 
         if (message.Term > _term)
         {
@@ -274,6 +278,41 @@ public sealed partial class RaftNode
             case RaftRole.Candidate:
             case RaftRole.PreCandidate: StepCandidate(message); break;
             default: StepFollower(message); break;
+        }
+    }
+
+    /// <summary>
+    /// Rejects a malformed message from the network before it can touch any state (the remoting layer
+    /// decodes what any peer sent): entries must follow PrevLogIndex one by one with terms that never exceed
+    /// the message's, and snapshot chunks must lie within the snapshot.
+    /// </summary>
+    private static void ValidateShape(RaftMessage message)
+    {
+        switch (message)
+        {
+            case AppendEntries append:
+                if (append.Entries is null) throw new ArgumentException("AppendEntries without an entry array", nameof(message));
+                var previousTerm = append.PrevLogTerm;
+                for (var i = 0; i < append.Entries.Length; i++)
+                {
+                    var entry = append.Entries[i];
+                    if (entry is null || entry.Data is null)
+                        throw new ArgumentException($"AppendEntries from {append.From}: entry {i} is null or has no data", nameof(message));
+                    if (entry.Index != append.PrevLogIndex + 1 + (ulong)i)
+                        throw new ArgumentException($"AppendEntries from {append.From}: entry {i} has index {entry.Index}, expected {append.PrevLogIndex + 1 + (ulong)i}", nameof(message));
+                    if (entry.Term < previousTerm || entry.Term > append.Term)
+                        throw new ArgumentException($"AppendEntries from {append.From}: entry {entry.Index} has term {entry.Term}, outside [{previousTerm}, {append.Term}]", nameof(message));
+                    previousTerm = entry.Term;
+                }
+                break;
+            case InstallSnapshot install:
+                if (install.Metadata?.ConfState is null || install.Chunk is null)
+                    throw new ArgumentException($"InstallSnapshot from {install.From} without metadata or chunk", nameof(message));
+                if (install.Offset < 0 || install.TotalBytes < 0 || install.Offset + install.Chunk.Length > install.TotalBytes)
+                    throw new ArgumentException($"InstallSnapshot from {install.From}: chunk [{install.Offset}, +{install.Chunk.Length}) outside a snapshot of {install.TotalBytes} bytes", nameof(message));
+                break;
+            case InstallSnapshotResponse response when response.NextOffset < 0:
+                throw new ArgumentException($"InstallSnapshotResponse from {response.From} with negative offset {response.NextOffset}", nameof(message));
         }
     }
 

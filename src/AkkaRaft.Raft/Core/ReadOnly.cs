@@ -13,6 +13,7 @@ public sealed partial class RaftNode
 
     private readonly Queue<PendingRead> _pendingReads = new();
     private readonly List<ulong> _waitingForTermCommit = new();
+    private readonly List<ulong> _droppedReads = new();
     private readonly long[] _roundSentTick = new long[RoundHistory];
     private ulong _round;
     private long _leaderTicks;
@@ -112,6 +113,9 @@ public sealed partial class RaftNode
 
     private void ResetReads()
     {
+        // Reads not yet confirmed never will be: hand their contexts back so the caller can fail them now.
+        foreach (var read in _pendingReads) _droppedReads.Add(read.Context);
+        _droppedReads.AddRange(_waitingForTermCommit);
         _pendingReads.Clear();
         _waitingForTermCommit.Clear();
         _round = 0;

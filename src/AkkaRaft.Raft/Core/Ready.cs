@@ -18,8 +18,10 @@ public sealed class Ready
 {
     internal Ready(
         SoftState? softState, HardState? hardState, IReadOnlyList<ReadState> readStates, IReadOnlyList<Entry> entries,
-        Snapshot? snapshot, Snapshot? compaction, IReadOnlyList<Entry> committedEntries, IReadOnlyList<RaftMessage> messages)
+        Snapshot? snapshot, Snapshot? compaction, IReadOnlyList<Entry> committedEntries, IReadOnlyList<RaftMessage> messages,
+        IReadOnlyList<ulong> droppedReads)
     {
+        DroppedReads = droppedReads;
         SoftState = softState;
         HardState = hardState;
         ReadStates = readStates;
@@ -38,6 +40,12 @@ public sealed class Ready
 
     /// <summary>Confirmed reads (thesis 6.4): serve each once applied up to its index.</summary>
     public IReadOnlyList<ReadState> ReadStates { get; }
+
+    /// <summary>
+    /// Contexts of ReadIndex requests this node accepted as leader but will never confirm, because it lost
+    /// leadership (or its term changed) first: fail them (the read was not served; the client may retry).
+    /// </summary>
+    public IReadOnlyList<ulong> DroppedReads { get; }
 
     /// <summary>Entries to persist, in order.</summary>
     public IReadOnlyList<Entry> Entries { get; }

@@ -145,3 +145,10 @@ public sealed record PeerStatus(
 /// <param name="RecoveredEvents">Journal events replayed at start.</param>
 public sealed record RaftPeerCounters(
     long JournalBatches, long EntriesPersisted, long EntriesApplied, long SnapshotsSaved, long SnapshotsInstalled, long RecoveredEvents);
+
+/// <summary>Published on the actor system's event stream whenever a peer's role or known leader changes.</summary>
+/// <param name="NodeId">The peer.</param>
+/// <param name="Role">Its new role.</param>
+/// <param name="Leader">The leader it knows now (0 = none).</param>
+/// <param name="Term">Its term.</param>
+public sealed record PeerRoleChanged(ulong NodeId, RaftRole Role, ulong Leader, ulong Term);

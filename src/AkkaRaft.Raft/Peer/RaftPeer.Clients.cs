@@ -221,6 +221,7 @@ public sealed partial class RaftPeer
 
     private void OnSoftState(SoftState soft)
     {
+        Context.System.EventStream.Publish(new PeerRoleChanged(_setup.NodeId, soft.Role, soft.Leader, _node.Term));
         if (soft.Role == RaftRole.Leader || _pendingReads.Count == 0) return;
         // Reads not yet confirmed never will be by this peer; they were not served, so the client may go elsewhere.
         foreach (var read in _pendingReads.Values) read.Client.Tell(new NotLeader(soft.Leader, "leadership lost before the read was confirmed"), Self);

@@ -48,7 +48,7 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         Receive<RaftMessage>(OnRaftMessage);
         Receive<PeerTick>(_ => OnTick());
         Receive<BatchWritten>(OnBatchWritten);
-        Receive<BatchFailed>(f => throw new RaftPeerStorageException($"peer {_setup.NodeId}: the journal write failed; restarting from the journal", f.Cause));
+        Receive<BatchFailed>(OnBatchFailed);
         Receive<StateMachineSnapshot>(OnStateMachineSnapshot);
         Receive<Write>(OnWrite);
         Receive<Query>(OnQuery);
@@ -82,7 +82,8 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         _recoveredEvents = recovered.RecoveredEvents;
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
         _node = new RaftNode(_settings.CoreConfig(_setup.NodeId), _durable, random);
-        _stateMachine = Context.ActorOf(Actors.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())), "state-machine");
+        // A generated name: after a restart the previous incarnation's child may still be stopping.
+        _stateMachine = Context.ActorOf(Actors.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
         var snapshot = _durable.Snapshot;
         if (snapshot.Metadata.Index > 0) _stateMachine.Tell(new RestoreStateMachine(snapshot.Data, snapshot.Metadata.Index), Self);
         _handedIndex = snapshot.Metadata.Index;
@@ -129,6 +130,14 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
                 CarryOut(ready);
                 continue;
             }
+            if (OnlyCommitAdvanced(ready))
+            {
+                // Raft's commit index is volatile state (Figure 2): nothing sent or applied depends on it being
+                // durable, so a Ready that changes nothing else costs no fsync. The next batch journals the commit
+                // index with the rest of the hard state; a restart before that re-learns it from the leader.
+                CarryOut(ready);
+                continue;
+            }
             var batch = _journal.Prepare(ready, _durable);
             _journalBatches++;
             _entriesPersisted += ready.Entries.Count;
@@ -137,12 +146,23 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         }
     }
 
+    private bool OnlyCommitAdvanced(Ready ready) =>
+        ready.Entries.Count == 0 && ready.Snapshot is null && ready.Compaction is null
+        && ready.HardState is { } hard && hard.Term == _durable.HardState.Term && hard.Vote == _durable.HardState.Vote;
+
     private void OnBatchWritten(BatchWritten written)
     {
         // A write of an earlier incarnation (before a restart) completes into this one: not ours, ignore it.
         if (!ReferenceEquals(written.Ready, _outstanding)) return;
         CarryOut(written.Ready);
         Pump();
+    }
+
+    private void OnBatchFailed(BatchFailed failed)
+    {
+        if (!ReferenceEquals(failed.Ready, _outstanding)) return;
+        // What is durable is unknown now: the only safe way on is to rebuild from the journal (the supervisor restarts us).
+        throw new RaftPeerStorageException($"peer {_setup.NodeId}: a journal write failed; restarting from the journal", failed.Cause);
     }
 
     /// <summary>The Ready's writes are durable: update the mirror of the storage, send, apply, advance.</summary>

@@ -11,8 +11,8 @@ namespace AkkaRaft.Raft.Peer;
 /// <c>heartbeat-ticks</c> is therefore always 1 and its <c>election-ticks</c> is
 /// <c>round(election-timeout / heartbeat-interval)</c>; the core randomizes each election timeout in
 /// [election-ticks, 2 × election-ticks) ticks. Every other core key of the section (pre-vote, check-quorum,
-/// lease-reads, max-inflight-messages, max-append-entries-bytes, ...) is read as it stands, with the core's
-/// default when absent.
+/// lease-reads, lease-drift-margin-ticks, max-inflight-messages, max-append-entries-bytes, ...) is read here into
+/// <see cref="Core"/> as it stands.
 /// </remarks>
 /// <param name="ElectionTimeout">Time without a leader before a follower campaigns (randomized per election by the core).</param>
 /// <param name="HeartbeatInterval">Time between heartbeats; the length of one core tick.</param>
@@ -68,24 +68,24 @@ public sealed record RaftPeerSettings(
         var maxProposalQueue = config.GetInt(Key("max-proposal-queue"));
         if (maxProposalQueue < 1) throw Invalid(config, "max-proposal-queue", $"expected at least 1, got {maxProposalQueue}");
 
-        var d = new RaftConfig { NodeId = 1 };
         var electionTicks = (int)Math.Round(electionTimeout / heartbeat);
-        var core = d with
+        var core = new RaftConfig
         {
+            NodeId = 1,
             ElectionTicks = electionTicks,
             HeartbeatTicks = 1,
-            PreVote = config.GetBoolean(Key("pre-vote"), d.PreVote),
-            CheckQuorum = config.GetBoolean(Key("check-quorum"), d.CheckQuorum),
-            LeaseReads = config.GetBoolean(Key("lease-reads"), d.LeaseReads),
-            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks"), d.LeaseDriftMarginTicks),
-            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes"), d.MaxAppendEntriesBytes),
-            MaxInflightMessages = config.GetInt(Key("max-inflight-messages"), d.MaxInflightMessages),
-            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes"), d.MaxInflightBytes),
-            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes"), d.MaxUncommittedEntriesBytes),
-            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready"), d.MaxCommittedBytesPerReady),
-            SnapshotChunkBytes = (int)config.GetByteSize(Key("snapshot-chunk-bytes"), d.SnapshotChunkBytes),
-            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes"), d.MaxSnapshotBytes),
-            MaxPendingReads = config.GetInt(Key("max-pending-reads"), d.MaxPendingReads),
+            PreVote = config.GetBoolean(Key("pre-vote")),
+            CheckQuorum = config.GetBoolean(Key("check-quorum")),
+            LeaseReads = config.GetBoolean(Key("lease-reads")),
+            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks")),
+            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes")),
+            MaxInflightMessages = config.GetInt(Key("max-inflight-messages")),
+            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes")),
+            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes")),
+            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready")),
+            SnapshotChunkBytes = IntBytes(config, "snapshot-chunk-bytes"),
+            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes")),
+            MaxPendingReads = config.GetInt(Key("max-pending-reads")),
         };
         try
         {
@@ -93,12 +93,22 @@ public sealed record RaftPeerSettings(
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException($"{e.Message} (election-ticks derive from election-timeout / heartbeat-interval = {electionTicks})", config.GetOrigin(SectionPath));
+            // The core names its rule by its own key; the two tick counts are ours (election-timeout / heartbeat-interval).
+            var key = e.ParamName is "election-ticks" or "heartbeat-ticks" ? "election-timeout" : e.ParamName ?? "";
+            var origin = config.GetOrigin(Key(key));
+            throw new ConfigException($"{e.Message} (election-ticks = election-timeout / heartbeat-interval = {electionTicks}) ({origin})", origin);
         }
         return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core);
     }
 
     private static string Key(string name) => SectionPath + "." + name;
+
+    private static int IntBytes(Config config, string name)
+    {
+        var bytes = config.GetByteSize(Key(name));
+        if (bytes is < 1 or > int.MaxValue) throw Invalid(config, name, $"expected 1 byte to 2GiB, got {bytes} bytes");
+        return (int)bytes;
+    }
 
     private static ConfigException Invalid(Config config, string name, string rule)
     {

@@ -69,8 +69,8 @@ public interface IStateMachine
     /// ephemeral data. The peer calls this as a committed log entry, so it is deterministic exactly as
     /// <see cref="Apply"/>, and comes in log order with the other entries.
     /// </summary>
-    /// <param name="context">The log position of the expiry entry (its session id is not the expired one:
-    /// the entry is the peer's, not a client's).</param>
+    /// <param name="context">The log position of the expiry entry; its session id is
+    /// <see cref="ApplyContext.NoSession"/> (the entry is the peer's, not a client's).</param>
     /// <param name="sessionId">The session that expired (never <see cref="ApplyContext.NoSession"/>).</param>
     /// <returns>A response (for logs and tests) and the keys deleted.</returns>
     ApplyResult SessionExpired(in ApplyContext context, long sessionId);

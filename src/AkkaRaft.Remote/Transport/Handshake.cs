@@ -16,6 +16,12 @@ namespace AkkaRaft.Remote.Transport;
 internal static class Handshake
 {
     internal const int NonceBytes = 32;
+
+    /// <summary>
+    /// Largest handshake frame, in bytes: two addresses and a nonce fit many times over. Fixed by the protocol rather
+    /// than configured, so an unauthenticated peer can never make this system buffer a full-size frame.
+    /// </summary>
+    internal const int FrameBytesMax = 2048;
     private static readonly byte[] ServerLabel = "akkaraft-remote-server"u8.ToArray();
     private static readonly byte[] ClientLabel = "akkaraft-remote-client"u8.ToArray();
 
@@ -35,7 +41,7 @@ internal static class Handshake
             },
         }, ct).ConfigureAwait(false);
 
-        var frame = await FrameCodec.ReadOneAsync(reader, maxFrameBytes, ct).ConfigureAwait(false);
+        var frame = await FrameCodec.ReadOneAsync(reader, Math.Min(maxFrameBytes, FrameBytesMax), ct).ConfigureAwait(false);
         if (frame.BodyCase == Frame.BodyOneofCase.HandshakeResult)
         {
             throw Refused(frame.HandshakeResult);
@@ -59,7 +65,7 @@ internal static class Handshake
             Proof = new Proof { ClientMac = ByteString.CopyFrom(Mac(secret, ClientLabel, serverNonce, clientNonce)) },
         }, ct).ConfigureAwait(false);
 
-        var result = await FrameCodec.ReadOneAsync(reader, maxFrameBytes, ct).ConfigureAwait(false);
+        var result = await FrameCodec.ReadOneAsync(reader, Math.Min(maxFrameBytes, FrameBytesMax), ct).ConfigureAwait(false);
         if (result.BodyCase != Frame.BodyOneofCase.HandshakeResult)
         {
             throw new RemoteProtocolException(CloseReason.HandshakeFailed, $"expected HandshakeResult from {target}, got {result.BodyCase}");
@@ -78,7 +84,7 @@ internal static class Handshake
     internal static async Task<Accepted> RunServerAsync(PipeReader reader, PipeWriter writer, byte[] secret, RemoteAddress local,
         int maxFrameBytes, CancellationToken ct)
     {
-        var frame = await FrameCodec.ReadOneAsync(reader, maxFrameBytes, ct).ConfigureAwait(false);
+        var frame = await FrameCodec.ReadOneAsync(reader, Math.Min(maxFrameBytes, FrameBytesMax), ct).ConfigureAwait(false);
         if (frame.BodyCase != Frame.BodyOneofCase.Hello)
         {
             throw new RemoteProtocolException(CloseReason.HandshakeFailed, $"first frame was {frame.BodyCase}, expected Hello");
@@ -114,7 +120,7 @@ internal static class Handshake
         Frame proof;
         try
         {
-            proof = await FrameCodec.ReadOneAsync(reader, maxFrameBytes, ct).ConfigureAwait(false);
+            proof = await FrameCodec.ReadOneAsync(reader, Math.Min(maxFrameBytes, FrameBytesMax), ct).ConfigureAwait(false);
         }
         catch (RemoteProtocolException e) when (e.Reason == CloseReason.PeerClosed)
         {

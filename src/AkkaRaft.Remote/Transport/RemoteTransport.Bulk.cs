@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using AkkaRaft.Remote.Wire;
-using Google.Protobuf;
 
 namespace AkkaRaft.Remote.Transport;
 
@@ -35,7 +33,7 @@ public sealed partial class RemoteTransport
     /// <summary>Where files received over the bulk channel land; null when this system refuses bulk transfers.</summary>
     public string? BulkDirectory { get; }
 
-    /// <summary>Raised (on an I/O thread) when a file arrived completely and its SHA-256 matched.</summary>
+    /// <summary>Raised (on an I/O thread) when a file arrived completely and its CRC-32C matched.</summary>
     public event Action<BulkFileReceived>? FileReceived;
 
     /// <summary>
@@ -43,7 +41,7 @@ public sealed partial class RemoteTransport
     /// on a dedicated connection. The receiver tells where to start, so a transfer cut by a network failure resumes
     /// where it stopped when called again. Bytes go through the kernel's sendfile on plain TCP
     /// (<see cref="Socket.SendFile(string)"/> from offset 0, a file <see cref="SendPacketsElement"/> from a resume offset),
-    /// and through the TLS stream otherwise. The SHA-256 of the whole file is checked by the receiver, which writes a
+    /// and through the TLS stream otherwise. The CRC-32C of the whole file is checked by the receiver over the bytes it wrote, which writes a
     /// temporary file and renames it only when the checksum matches.
     /// </summary>
     /// <exception cref="BulkTransferException">The receiver refused the file or the checksum did not match.</exception>
@@ -56,11 +54,7 @@ public sealed partial class RemoteTransport
             throw new ArgumentException($"bulk name '{name}' must match {BulkNamePattern()}", nameof(name));
         }
         var length = new FileInfo(path).Length;
-        byte[] sha256;
-        await using (var hashStream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-        {
-            sha256 = await SHA256.HashDataAsync(hashStream, ct).ConfigureAwait(false);
-        }
+        var crc = await FileChecksum.ComputeAsync(path, Settings.BulkBufferBytes, ct).ConfigureAwait(false);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _shutdown.Token);
         var connection = await DialAsync(to, ConnectionPurpose.Bulk, linked.Token).ConfigureAwait(false);
@@ -70,7 +64,7 @@ public sealed partial class RemoteTransport
             await using var cancelRegistration = linked.Token.Register(() => connection.Close(CloseReason.Shutdown, "bulk send cancelled"));
             await FrameCodec.WriteOneAsync(connection.Writer, new Frame
             {
-                BulkOffer = new BulkOffer { Name = name, Length = length, Sha256 = ByteString.CopyFrom(sha256) },
+                BulkOffer = new BulkOffer { Name = name, Length = length, Crc32C = crc },
             }, linked.Token).ConfigureAwait(false);
             var reply = await FrameCodec.ReadOneAsync(connection.Reader, Settings.MaximumFrameSizeBytes, linked.Token).ConfigureAwait(false);
             if (reply.BodyCase == Frame.BodyOneofCase.BulkResult)
@@ -199,7 +193,6 @@ public sealed partial class RemoteTransport
         var offer = offerFrame.BulkOffer;
         var refusal = !BulkNamePattern().IsMatch(offer.Name) ? $"name '{offer.Name}' is not allowed"
             : offer.Length < 0 || offer.Length > Settings.BulkFileSizeBytesMax ? $"length {offer.Length} is outside 0..bulk.file-size-bytes-max = {Settings.BulkFileSizeBytesMax}"
-            : offer.Sha256.Length != 32 ? "a SHA-256 must be 32 bytes"
             : null;
         if (refusal is not null)
         {
@@ -208,9 +201,9 @@ public sealed partial class RemoteTransport
         }
 
         Directory.CreateDirectory(directory);
-        var expected = offer.Sha256.ToByteArray();
-        // The partial file's name carries the checksum, so a different file under the same name never resumes it.
-        var partialPath = Path.Combine(directory, $".{offer.Name}.{Convert.ToHexStringLower(expected, 0, 8)}.partial");
+        var expected = offer.Crc32C;
+        // The partial file's name carries length and checksum, so a different file under the same name never resumes it.
+        var partialPath = Path.Combine(directory, $".{offer.Name}.{offer.Length:x}-{expected:x8}.partial");
         // A resumed attempt may arrive while the cut one is still flushing its partial file: take turns per file.
         var turn = _bulkTurns.GetOrAdd(partialPath, static _ => new SemaphoreSlim(1, 1));
         using var idleWait = CancellationTokenSource.CreateLinkedTokenSource(connection.ClosedToken);
@@ -226,7 +219,7 @@ public sealed partial class RemoteTransport
         }
     }
 
-    private async Task ReceiveBulkFileAsync(Connection connection, RemoteAddress from, BulkOffer offer, byte[] expected, string partialPath, string finalPath)
+    private async Task ReceiveBulkFileAsync(Connection connection, RemoteAddress from, BulkOffer offer, uint expected, string partialPath, string finalPath)
     {
         var resumeFrom = File.Exists(partialPath) ? new FileInfo(partialPath).Length : 0;
         if (resumeFrom > offer.Length) resumeFrom = 0;
@@ -234,32 +227,36 @@ public sealed partial class RemoteTransport
         await FrameCodec.WriteOneAsync(connection.Writer, new Frame { BulkResume = new BulkResume { Offset = resumeFrom } }, connection.ClosedToken).ConfigureAwait(false);
 
         var received = resumeFrom;
-        await using (var file = new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        var chunk = ArrayPool<byte>.Shared.Rent(Settings.BulkBufferBytes);
+        await using (var file = new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 0))
         {
             file.SetLength(resumeFrom);
             file.Seek(resumeFrom, SeekOrigin.Begin);
-            var reader = connection.Reader;
             try
             {
+                // Bytes the pipe already holds come first (none, normally: the sender waits for BulkResume).
+                if (connection.Reader.TryRead(out var buffered))
+                {
+                    var take = Math.Min(buffered.Buffer.Length, offer.Length - received);
+                    foreach (var segment in buffered.Buffer.Slice(0, take)) file.Write(segment.Span);
+                    received += take;
+                    connection.Reader.AdvanceTo(buffered.Buffer.GetPosition(take));
+                }
+                // Then straight from the stream in large chunks: the pipe's small segments would cost one write each.
                 while (received < offer.Length)
                 {
                     using var idle = CancellationTokenSource.CreateLinkedTokenSource(connection.ClosedToken);
                     idle.CancelAfter(Settings.BulkIdleTimeout);
-                    var result = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
-                    var buffer = result.Buffer;
-                    var take = Math.Min(buffer.Length, offer.Length - received);
-                    foreach (var segment in buffer.Slice(0, take))
-                    {
-                        await file.WriteAsync(segment, connection.ClosedToken).ConfigureAwait(false);
-                    }
-                    received += take;
-                    Metrics.OnBulkBytes(take);
-                    reader.AdvanceTo(buffer.GetPosition(take));
-                    if (result.IsCompleted && received < offer.Length)
+                    var want = (int)Math.Min(Settings.BulkBufferBytes, offer.Length - received);
+                    var read = await connection.Stream.ReadAsync(chunk.AsMemory(0, want), idle.Token).ConfigureAwait(false);
+                    if (read == 0)
                     {
                         throw new RemoteProtocolException(CloseReason.BulkIncomplete,
                             $"bulk transfer of '{offer.Name}' from {from} cut at {received} of {offer.Length} bytes; kept for resume");
                     }
+                    await file.WriteAsync(chunk.AsMemory(0, read), connection.ClosedToken).ConfigureAwait(false);
+                    received += read;
+                    Metrics.OnBulkBytes(read);
                 }
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
@@ -269,20 +266,17 @@ public sealed partial class RemoteTransport
             }
             finally
             {
-                await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(chunk);
                 file.Flush(flushToDisk: true);
             }
         }
 
-        byte[] actual;
-        await using (var check = new FileStream(partialPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-        {
-            actual = await SHA256.HashDataAsync(check, connection.ClosedToken).ConfigureAwait(false);
-        }
-        if (!CryptographicOperations.FixedTimeEquals(actual, expected))
+        // Checked over what is on disk, after the fsync: this covers the network and the write.
+        var actual = await FileChecksum.ComputeAsync(partialPath, Settings.BulkBufferBytes, connection.ClosedToken).ConfigureAwait(false);
+        if (actual != expected)
         {
             File.Delete(partialPath);
-            const string mismatch = "SHA-256 of the received bytes does not match the offer";
+            var mismatch = $"CRC-32C of the received bytes is {actual:x8}, the offer said {expected:x8}";
             await FrameCodec.WriteOneAsync(connection.Writer, new Frame { BulkResult = new BulkResult { Ok = false, Reason = mismatch } }, connection.ClosedToken).ConfigureAwait(false);
             throw new RemoteProtocolException(CloseReason.BulkRejected, $"bulk transfer of '{offer.Name}' from {from}: {mismatch}");
         }

@@ -123,6 +123,8 @@ public sealed partial class RemoteTransport : IAsyncDisposable
             {
                 if (_shutdown.IsCancellationRequested) return;
                 Log.Log(RemoteLogLevel.Warning, $"accept failed: {e.Message}");
+                // Out of descriptors and the like: pause instead of spinning on the same error.
+                await Task.Delay(Settings.ReconnectBackoffMin).ConfigureAwait(false);
                 continue;
             }
             Metrics.OnAccepted();

@@ -1,3 +1,5 @@
+using AkkaRaft.Hocon;
+
 namespace AkkaRaft.TimeSeries.Gorilla;
 
 /// <summary>
@@ -14,6 +16,32 @@ public sealed record GorillaSettings
 
     /// <summary>The defaults of <c>reference.conf</c>: 2 h windows, seconds, 8192 points per block.</summary>
     public static GorillaSettings Default { get; } = new(7200, TimestampUnit.Seconds, 8192);
+
+    /// <summary>Where the section lives.</summary>
+    public const string SectionPath = "akkaraft.time-series";
+
+    /// <summary>Reads and validates <c>akkaraft.time-series</c> from the full configuration.</summary>
+    /// <exception cref="ConfigException">A setting is missing, of the wrong type, or out of its range; the message names the path.</exception>
+    public static GorillaSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var unitPath = SectionPath + ".timestamp-unit";
+        var unitText = config.GetString(unitPath);
+        TimestampUnit unit;
+        try
+        {
+            unit = ParseUnit(unitText);
+        }
+        catch (FormatException)
+        {
+            throw config.Invalid(unitPath, $"expected 'seconds' or 'milliseconds', got '{unitText}'");
+        }
+
+        return new GorillaSettings(
+            config.GetIntInRange(SectionPath + ".block-window-seconds", 1, BlockWindowSecondsMax),
+            unit,
+            config.GetIntInRange(SectionPath + ".max-points-per-block", 1, MaxPointsPerBlockLimit));
+    }
 
     /// <summary>Creates validated settings.</summary>
     /// <param name="blockWindowSeconds"><c>block-window-seconds</c>: window each block is aligned to, in seconds, 1 to 16384.</param>

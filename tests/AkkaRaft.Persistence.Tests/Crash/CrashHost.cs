@@ -16,12 +16,20 @@ internal static class CrashHost
 
     private static readonly object OutputGate = new();
 
-    /// <summary>args: journal (sqlite &lt;file&gt; | postgresql &lt;connection&gt; &lt;schema&gt;) &lt;seed&gt; &lt;writers&gt;.</summary>
+    /// <summary>
+    /// args: journal (sqlite &lt;file&gt; | postgresql &lt;connection&gt; &lt;schema&gt;) &lt;seed&gt; &lt;writers&gt;,
+    /// or actor &lt;data directory&gt; &lt;seed&gt; &lt;writers&gt;.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "actor")
+        {
+            return await ActorCrashHost.RunAsync(args[1..]);
+        }
+
         if (args.Length < 1 || args[0] != "journal")
         {
-            await Console.Error.WriteLineAsync("crash-host: expected 'journal'");
+            await Console.Error.WriteLineAsync("crash-host: expected 'journal' or 'actor'");
             return 2;
         }
 
@@ -62,7 +70,7 @@ internal static class CrashHost
         }
     }
 
-    private static void Print(string line)
+    internal static void Print(string line)
     {
         lock (OutputGate)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using AkkaRaft.Persistence.Journal;
+using AkkaRaft.Persistence.Sql;
+using AkkaRaft.Persistence.Tests.Actors;
 using AkkaRaft.Persistence.Sql.PostgreSql;
 using AkkaRaft.Persistence.Sql.Sqlite;
 using AkkaRaft.Persistence.Tests.Support;
@@ -83,12 +85,83 @@ public sealed class JournalCrashTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Every_event_a_persistent_actor_acknowledged_survives_sigkill_and_replays_in_order()
+    {
+        var directory = SqliteFiles.NewTempDirectory();
+        try
+        {
+            await KillRepeatedlyAsync(
+                kills: Soak ? 60 : 6,
+                childArgs: ["actor", directory],
+                afterKill: _ => "",
+                verify: async (acknowledged, context) =>
+                {
+                    await using var plugins = new PersistencePlugins(PersistenceSettings.Default, directory);
+                    using var node = new TestKit.TestKit();
+                    PersistenceExtension.Register(node.Sys, plugins, PersistentActorTests.Serialization(), plugins.Settings);
+                    var probe = node.CreateTestProbe();
+                    for (var w = 0; w < Writers; w++)
+                    {
+                        var pid = ActorCrashHost.PersistenceId(w);
+                        node.Sys.ActorOf(Account.Props(pid, probe.Ref));
+                        var recovered = probe.ExpectMsg<Recovered>(TimeSpan.FromSeconds(30));
+                        var expectedLog = Enumerable.Range(1, (int)recovered.LastSequenceNr).Select(i => $"replay@{i}:True");
+                        Assert.True(expectedLog.SequenceEqual(recovered.Log), $"{context}: {pid} replayed {string.Join(" ", recovered.Log)}");
+                        Assert.True(recovered.Balance == recovered.LastSequenceNr, $"{context}: {pid} balance {recovered.Balance} after {recovered.LastSequenceNr} deposits of 1");
+                        var acked = acknowledged.GetValueOrDefault(pid);
+                        Assert.True(recovered.LastSequenceNr >= acked, $"{context}: {pid} recovered {recovered.LastSequenceNr} events but {acked} were acknowledged");
+                    }
+                });
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            SqliteFiles.DeleteDirectory(directory);
+        }
+    }
+
     private async Task KillRepeatedlyAsync(
         int kills, string[] childArgs, Func<Random, string> afterKill, Func<Task<IJournal>> openJournal, Func<IJournal, Task> closeJournal)
     {
+        await KillRepeatedlyAsync(kills, childArgs, afterKill, async (acknowledged, context) =>
+        {
+            var journal = await openJournal();
+            try
+            {
+                for (var w = 0; w < Writers; w++)
+                {
+                    var pid = CrashHost.PersistenceId(w);
+                    var replayed = await ReplayAll(journal, pid);
+                    for (var i = 0; i < replayed.Count; i++)
+                    {
+                        Assert.True(replayed[i].SequenceNr == i + 1, $"{context}: {pid} replayed {replayed[i].SequenceNr} at position {i + 1}");
+                        Assert.True(
+                            replayed[i].Payload.Payload.Span.SequenceEqual(PayloadOf(pid, i + 1)),
+                            $"{context}: {pid} event {i + 1} has the wrong payload");
+                    }
+
+                    var acked = acknowledged.GetValueOrDefault(pid);
+                    Assert.True(replayed.Count >= acked, $"{context}: {pid} replayed {replayed.Count} events but {acked} were acknowledged");
+                }
+            }
+            finally
+            {
+                await closeJournal(journal);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Starts the child, lets it print a seeded random number of acks, SIGKILLs it, and checks the storage; again and
+    /// again over the same storage. Acks printed before the kill but read after it count too.
+    /// </summary>
+    internal async Task KillRepeatedlyAsync(
+        int kills, string[] childArgs, Func<Random, string> afterKill, Func<Dictionary<string, long>, string, Task> verify)
+    {
         var seed = Seed;
         var random = new Random(seed);
-        var acknowledged = new long[Writers];
+        var acknowledged = new Dictionary<string, long>();
         for (var kill = 0; kill < kills; kill++)
         {
             var context = $"seed {seed} (AKKARAFT_CRASH_SEED={seed}), kill {kill}";
@@ -110,48 +183,23 @@ public sealed class JournalCrashTests(ITestOutputHelper output)
                     }
                 }
 
-                // Lines printed before the kill but read after it were acknowledged too; the loop above read them all.
                 await child.WaitForExitAsync();
                 output.WriteLine($"ready after {readyAfter.TotalMilliseconds:F0}ms, dead after {clock.Elapsed.TotalMilliseconds:F0}ms");
             }
 
             var tearing = afterKill(random);
-            var journal = await openJournal();
-            try
-            {
-                for (var w = 0; w < Writers; w++)
-                {
-                    var pid = CrashHost.PersistenceId(w);
-                    var replayed = await ReplayAll(journal, pid);
-                    for (var i = 0; i < replayed.Count; i++)
-                    {
-                        Assert.True(replayed[i].SequenceNr == i + 1, $"{context}: {pid} replayed {replayed[i].SequenceNr} at position {i + 1}");
-                        Assert.True(
-                            replayed[i].Payload.Payload.Span.SequenceEqual(PayloadOf(pid, i + 1)),
-                            $"{context}: {pid} event {i + 1} has the wrong payload");
-                    }
-
-                    Assert.True(
-                        replayed.Count >= acknowledged[w],
-                        $"{context}: {pid} replayed {replayed.Count} events but {acknowledged[w]} were acknowledged {tearing}");
-                }
-            }
-            finally
-            {
-                await closeJournal(journal);
-            }
-
-            output.WriteLine($"{context}: killed after {killAfterAcks} acks; acknowledged so far {string.Join(", ", acknowledged)} {tearing}");
+            await verify(acknowledged, $"{context} {tearing}");
+            output.WriteLine($"{context}: killed after {killAfterAcks} acks; acknowledged so far {string.Join(", ", acknowledged.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value}"))} {tearing}");
         }
     }
 
-    private static void Record(string line, long[] acknowledged, string context)
+    private static void Record(string line, Dictionary<string, long> acknowledged, string context)
     {
         var parts = line.Split(' ');
         Assert.True(parts.Length == 3 && parts[0] == "ACK", $"{context}: unexpected output '{line}'");
-        var writer = int.Parse(parts[1]["crash-".Length..], CultureInfo.InvariantCulture);
         var sequenceNr = long.Parse(parts[2], CultureInfo.InvariantCulture);
-        Assert.True(sequenceNr > acknowledged[writer], $"{context}: {parts[1]} acknowledged {sequenceNr} after {acknowledged[writer]}");
-        acknowledged[writer] = sequenceNr;
+        var previous = acknowledged.GetValueOrDefault(parts[1]);
+        Assert.True(sequenceNr > previous, $"{context}: {parts[1]} acknowledged {sequenceNr} after {previous}");
+        acknowledged[parts[1]] = sequenceNr;
     }
 }

@@ -87,6 +87,25 @@ public class InvariantTests
         Assert.Throws<ArgumentException>(() => solo.Raft.Step(new Heartbeat(2, 3, 1, 0, 0)));
     }
 
+    public static IEnumerable<object[]> MalformedMessages() =>
+    [
+        [new AppendEntries(2, 1, 1, 0, 0, [new Entry(1, 2, EntryType.Normal, [])], 0), "has index 2, expected 1"],
+        [new AppendEntries(2, 1, 1, 0, 0, [new Entry(5, 1, EntryType.Normal, [])], 0), "has term 5"],
+        [new AppendEntries(2, 1, 3, 0, 0, [new Entry(2, 1, EntryType.Normal, []), new Entry(1, 2, EntryType.Normal, [])], 0), "has term 1"],
+        [new InstallSnapshot(2, 1, 1, new SnapshotMetadata(5, 1, ConfState.OfVoters(1, 2)), 8, [1, 2, 3], 10, true), "outside a snapshot of 10 bytes"],
+    ];
+
+    [Theory(DisplayName = "Step: a malformed message from the network is refused before it changes anything")]
+    [MemberData(nameof(MalformedMessages))]
+    public void Malformed_message_is_refused_without_effect(RaftMessage message, string reason)
+    {
+        var solo = TestNodes.Node(1, TestNodes.Ids(3), []);
+        var ex = Assert.Throws<ArgumentException>(() => solo.Raft.Step(message));
+        Assert.Contains(reason, ex.Message);
+        Assert.Equal(0UL, solo.Raft.Term);
+        Assert.Equal(RaftIds.None, solo.Raft.Leader);
+    }
+
     [Fact(DisplayName = "ConfChange: encoding round-trips and malformed data is refused")]
     public void Conf_change_encoding_round_trips()
     {

@@ -125,3 +125,70 @@ public class MembershipTests
         Assert.Equal(net.LogTerms(newLeader), net.LogTerms(follower));
     }
 }
+
+public class LearnerAndFaultyMembershipTests
+{
+    [Fact(DisplayName = "Thesis 4.2.1: a learner receives the log but neither votes nor counts for commitment")]
+    public void Learner_replicates_without_voting_or_counting()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        net.AddNode(4);
+        Assert.True(net.Raft(leader).ProposeConfChange(ConfChange.AddLearner(4)).IsAccepted);
+        net.Stabilize();
+        net.Propose(leader, "a");
+        net.TickAll(2);
+        Assert.Equal(["a"], net[4].AppliedCommands());
+        Assert.Equal([4UL], net.Raft(4).Configuration.Learners);
+        Assert.False(net.Raft(4).Promotable);
+        // With both other voters down, the learner's copy does not make a quorum.
+        foreach (var id in net.Nodes.Keys.Where(id => id != leader && id != 4).ToList()) net.Crash(id);
+        var commit = net.Raft(leader).CommitIndex;
+        net.Propose(leader, "b");
+        Assert.Equal(commit, net.Raft(leader).CommitIndex);
+        // A learner never campaigns however long it waits.
+        net.Isolate(4);
+        for (var i = 0; i < 50; i++) net.Tick(4);
+        Assert.Equal(RaftRole.Follower, net.Raft(4).Role);
+    }
+
+    [Theory(DisplayName = "Thesis 4.1: voters added and removed while a fifth of messages are lost end in one agreed configuration and log")]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    public void Membership_changes_under_message_loss_converge(ulong seed)
+    {
+        var random = new Random((int)seed);
+        var net = new RaftNetwork(3, seed: seed);
+        net.DropFilter = _ => random.NextDouble() < 0.2;
+        ulong next = 4;
+        var expected = new List<string>();
+        for (var round = 0; round < 6; round++)
+        {
+            var leader = net.TickUntilLeader();
+            Assert.NotEqual(0UL, leader);
+            var voters = net.Raft(leader).Configuration.Voters;
+            var change = round % 2 == 0 ? ConfChange.AddVoter(next) : ConfChange.Remove(voters.First(v => v != leader));
+            if (round % 2 == 0) net.AddNode(next++);
+            for (var attempt = 0; attempt < 200 && !net.Raft(net.TickUntilLeader()).ProposeConfChange(change).IsAccepted; attempt++) net.TickAll();
+            var command = $"r{round}";
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                var current = net.TickUntilLeader();
+                if (current != 0 && net.Raft(current).Propose(System.Text.Encoding.UTF8.GetBytes(command)).IsAccepted) break;
+                net.TickAll();
+            }
+            net.TickAll(20);
+        }
+        net.Heal();
+        net.TickAll(30);
+        var final = net.Leader();
+        var conf = net.Raft(final).Configuration;
+        foreach (var id in conf.Voters)
+        {
+            Assert.Equal(conf.Voters, net.Raft(id).Configuration.Voters);
+            Assert.Equal(net.LogTerms(final), net.LogTerms(id));
+        }
+        Assert.Equal(3, conf.Voters.Length);
+    }
+}

@@ -100,3 +100,22 @@ public class ReadTests
         Assert.Single(net[leader].Reads);
     }
 }
+
+public class DroppedReadTests
+{
+    [Fact(DisplayName = "Thesis 6.4: reads a leader accepted but could not confirm are handed back when it loses leadership")]
+    public void Unconfirmed_reads_are_handed_back_on_step_down()
+    {
+        var solo = TestNodes.Leader(TestNodes.Ids(3), []);
+        solo.Raft.ReadIndex(11); // held: nothing committed in the term yet
+        solo.Step(new AppendEntriesResponse(2, 1, 1, true, 1, 0, 0));
+        solo.Raft.ReadIndex(12); // waiting for a quorum heartbeat round
+        solo.Drain();
+        solo.Raft.Step(new Heartbeat(3, 1, 9, 0, 1)); // a leader of term 9
+        var ready = solo.Raft.GetReady();
+        Assert.Equal([11UL, 12UL], ready.DroppedReads.Order());
+        Assert.Empty(ready.ReadStates);
+        solo.Storage.Save(ready);
+        solo.Raft.Advance(ready);
+    }
+}

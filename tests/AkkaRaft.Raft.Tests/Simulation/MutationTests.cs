@@ -41,7 +41,7 @@ public class MutationTests(ITestOutputHelper output)
             FaultIntervalMs = 400,
             Configure = c => c with { Mutations = RaftMutations.ReadsWithoutQuorumCheck | RaftMutations.NoCheckQuorumStepDown },
         };
-        FirstCaught(options, maxSeeds: 50);
+        FirstCaught(options, maxSeeds: 100);
     }
 
     [Fact(DisplayName = "Mutation: followers acknowledging before persisting (then crashing) is caught by the checker")]

@@ -6,7 +6,7 @@ namespace AkkaRaft.Raft.Tests.Simulation;
 /// <summary>
 /// The figures of the Raft core: many seeds of 200 client operations with every fault kind, each history
 /// checked for linearizability. AKKARAFT_SIM_SEEDS overrides the seed count (the soak runs 20,000);
-/// AKKARAFT_SIM_SEED reruns one seed.
+/// AKKARAFT_SIM_SEED reruns one seed and writes its trace to a file whose path is printed.
 /// </summary>
 [Trait("Category", "Simulation")]
 public class RandomizedSimulationTests(ITestOutputHelper output)
@@ -15,21 +15,55 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
 
     [Fact(DisplayName = "Simulation: 3-node clusters under every fault kind stay linearizable")]
     public void Three_node_clusters_stay_linearizable_under_all_faults() =>
-        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4 }, nameof(Three_node_clusters_stay_linearizable_under_all_faults));
+        RunAndCheck(Options(3), nameof(Three_node_clusters_stay_linearizable_under_all_faults));
 
     [Fact(DisplayName = "Simulation: 5-node clusters under every fault kind stay linearizable")]
     public void Five_node_clusters_stay_linearizable_under_all_faults() =>
-        RunAndCheck(new SimulationOptions { Nodes = 5, Clients = 5 }, nameof(Five_node_clusters_stay_linearizable_under_all_faults));
+        RunAndCheck(Options(5), nameof(Five_node_clusters_stay_linearizable_under_all_faults));
 
     [Fact(DisplayName = "Simulation: 3-node clusters serving lease reads under clock drift stay linearizable")]
     public void Lease_reads_under_clock_drift_stay_linearizable() =>
-        RunAndCheck(new SimulationOptions { Nodes = 3, Clients = 4, LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
+        RunAndCheck(Options(3) with { LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
+
+    [Fact(DisplayName = "Simulation: 5-node clusters without pre-vote and check-quorum, with tight flow-control limits, stay linearizable")]
+    public void Plain_raft_with_tight_limits_stays_linearizable() =>
+        RunAndCheck(Options(5) with
+        {
+            Configure = c => c with { PreVote = false, CheckQuorum = false, MaxInflightMessages = 1, MaxAppendEntriesBytes = 1, SnapshotChunkBytes = 7 },
+        }, nameof(Plain_raft_with_tight_limits_stays_linearizable), defaultSeeds: 300);
+
+    /// <summary>The options of the randomized runs for a cluster of <paramref name="nodes"/> (one client per node, at least 4).</summary>
+    internal static SimulationOptions Options(int nodes) => new() { Nodes = nodes, Clients = Math.Max(4, nodes) };
 
     private void RunAndCheck(SimulationOptions options, string method, int defaultSeeds = DefaultSeeds)
     {
         var seeds = SimulationRunner.SeedsFromEnvironment(defaultSeeds);
+        if (seeds.Count == 1)
+        {
+            // Reproducing one seed: keep a trace of what happened (role changes, faults, configurations).
+            var trace = Path.Combine(Path.GetTempPath(), $"akkaraft-sim-{options.Nodes}n-seed-{seeds[0]}.trace");
+            var lines = new List<string>();
+            options = options with { Trace = lines.Add };
+            output.WriteLine($"trace of seed {seeds[0]}: {trace}");
+            Console.WriteLine($"trace of seed {seeds[0]}: {trace}");
+            try
+            {
+                RunAndReport(options, method, seeds);
+            }
+            finally
+            {
+                File.WriteAllLines(trace, lines);
+            }
+            return;
+        }
+        RunAndReport(options, method, seeds);
+    }
+
+    private void RunAndReport(SimulationOptions options, string method, IReadOnlyList<ulong> seeds)
+    {
         var totals = SimulationRunner.RunMany(seeds, options);
-        var summary = totals.Describe($"{options.Nodes}-node{(options.LeaseReads ? " lease-read" : "")} simulation");
+        var variant = options.LeaseReads ? " lease-read" : options.Configure is null ? "" : " plain-raft tight-limits";
+        var summary = totals.Describe($"{options.Nodes}-node{variant} simulation");
         output.WriteLine(summary);
         Console.WriteLine(summary);
         foreach (var failure in totals.Failures.Take(5))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using AkkaRaft.Remote.Transport;
+using AkkaRaft.Common;
 
 namespace AkkaRaft.Remote.Tests.Transport;
 
@@ -52,8 +53,9 @@ public sealed class BulkTransferTests : IDisposable
         var inbox = Path.Combine(_root, "inbox");
         Directory.CreateDirectory(inbox);
         var hash = Sha256(source);
+        var crc = Crc32C.Compute(File.ReadAllBytes(source));
         // Half the file, with one byte damaged, where an interrupted transfer would have left it.
-        var partial = Path.Combine(inbox, $".small-file.{Convert.ToHexStringLower(hash, 0, 8)}.partial");
+        var partial = Path.Combine(inbox, $".small-file.{1_000_000:x}-{crc:x8}.partial");
         var damaged = File.ReadAllBytes(source)[..500_000];
         damaged[1234] ^= 0x40;
         File.WriteAllBytes(partial, damaged);
@@ -63,7 +65,8 @@ public sealed class BulkTransferTests : IDisposable
         await using var _b = b;
 
         var error = await Assert.ThrowsAsync<BulkTransferException>(() => a.SendFileAsync(b.Address, source, "small-file"));
-        Assert.Contains("SHA-256", error.Message);
+        Assert.Contains("CRC-32C", error.Message);
+        Assert.False(File.Exists(partial));
         Assert.False(File.Exists(Path.Combine(inbox, "small-file")));
 
         var result = await a.SendFileAsync(b.Address, source, "small-file");

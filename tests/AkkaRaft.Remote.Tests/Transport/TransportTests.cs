@@ -93,6 +93,25 @@ public sealed class TransportTests
         Assert.Single(bLog.Lines, l => l.Contains("HandshakeTimeout"));
     }
 
+    [Fact]
+    public async Task A_connection_beyond_the_inbound_limit_is_closed_on_accept_and_counted()
+    {
+        var (b, _, _) = Transports.Start("b", Transports.Loopback() with { InboundConnectionsMax = 2, HandshakeTimeout = TimeSpan.FromMinutes(1) });
+        await using var _b = b;
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var third = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await first.ConnectAsync("127.0.0.1", b.Address.Port);
+        await second.ConnectAsync("127.0.0.1", b.Address.Port);
+        await TestLimits.EventuallyAsync(() => b.Metrics.ConnectionsAccepted == 2, "the first two are accepted");
+
+        await third.ConnectAsync("127.0.0.1", b.Address.Port);
+        await ReadUntilClosedAsync(third);
+
+        Assert.Equal(1, b.Metrics.Closed(CloseReason.TooManyConnections));
+        Assert.Equal(1, Transports.TotalClosed(b.Metrics));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3 }, CloseReason.FrameTooLarge)]
     [InlineData(new byte[] { 0, 0, 0, 0 }, CloseReason.MalformedFrame)]

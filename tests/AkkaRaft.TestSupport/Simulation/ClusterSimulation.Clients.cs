@@ -129,6 +129,7 @@ public sealed partial class ClusterSimulation
             }
         }
         _report.Count(FaultKinds.Partition);
+        Trace($"partition: [{string.Join(",", side)}] | rest");
     }
 
     private void IsolateOne()
@@ -141,6 +142,7 @@ public sealed partial class ClusterSimulation
             _cut.Add((other.Id, victim));
         }
         _report.Count(FaultKinds.Isolate);
+        Trace($"isolate {victim}");
     }
 
     private void CutOneDirection()
@@ -150,6 +152,7 @@ public sealed partial class ClusterSimulation
         if (from == to) return;
         _cut.Add((from, to));
         _report.Count(FaultKinds.Asymmetric);
+        Trace($"cut {from} -> {to}");
     }
 
     private void HealAll()
@@ -157,6 +160,7 @@ public sealed partial class ClusterSimulation
         if (_cut.Count == 0) return;
         _cut.Clear();
         _report.Count(FaultKinds.Heal);
+        Trace("heal");
     }
 
     private void CrashOne()
@@ -187,6 +191,7 @@ public sealed partial class ClusterSimulation
 
     private void CrashNode(SimNode victim, long restartAfterMs)
     {
+        Trace($"node {victim.Id}: crash (term={victim.Raft.Term} vote={victim.Storage.HardState.Vote} last={victim.Storage.LastIndex})");
         victim.Up = false;
         victim.Epoch++;
         victim.Outstanding = null; // its unfinished write is lost
@@ -239,6 +244,7 @@ public sealed partial class ClusterSimulation
         if (target == leader.Id) return;
         _current = leader;
         if (leader.Raft.TransferLeadership(target).IsAccepted) _report.Count(FaultKinds.Transfer);
+        Trace($"transfer {leader.Id} -> {target}");
         Pump(leader);
     }
 
@@ -262,6 +268,7 @@ public sealed partial class ClusterSimulation
             result = leader.Raft.ProposeConfChange(ConfChange.AddVoter(id));
         }
         if (result.IsAccepted) _report.Count(FaultKinds.Membership);
+        Trace($"membership change at leader {leader.Id}: {result.Status} index={result.Index} -> conf {leader.Raft.Configuration}");
         Pump(leader);
     }
 }

@@ -141,6 +141,7 @@ public sealed partial class ClusterSimulation
 
     private void StartCore(SimNode node)
     {
+        Trace($"node {node.Id}: start");
         var config = new RaftConfig
         {
             NodeId = node.Id,
@@ -181,6 +182,8 @@ public sealed partial class ClusterSimulation
         if (!node.Up || node.Outstanding is not null || !node.Raft.HasReady) return;
         var ready = node.Raft.GetReady();
         node.Outstanding = ready;
+        // The soft state is as of now; the node may step messages (and change term) before the write completes.
+        node.OutstandingTerm = node.Raft.Term;
         node.SentEarly = false;
         if (_options.AcknowledgeBeforePersist)
         {
@@ -249,11 +252,15 @@ public sealed partial class ClusterSimulation
         Pump(node);
     }
 
+    private void Trace(string line) => _options.Trace?.Invoke($"{_now,7} {line}");
+
     private void OnSoftState(SimNode node, SoftState soft)
     {
+        if (_options.Trace is not null)
+            Trace($"node {node.Id}: {soft.Role} term={node.OutstandingTerm} lead={soft.Leader} last={node.Raft.LastIndex}/{node.Raft.LastTerm} commit={node.Raft.CommitIndex} conf={node.Raft.Configuration}");
         if (soft.Role == RaftRole.Leader)
         {
-            var term = node.Raft.Term;
+            var term = node.OutstandingTerm;
             if (_options.CheckSafety && _leaderOfTerm.TryGetValue(term, out var other) && other != node.Id)
                 throw new SimulationViolationException($"seed {_seed}: election safety broken: nodes {other} and {node.Id} both lead term {term}");
             _leaderOfTerm[term] = node.Id;

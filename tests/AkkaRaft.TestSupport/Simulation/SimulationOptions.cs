@@ -114,6 +114,9 @@ public sealed record SimulationOptions
     /// </summary>
     public bool SuperviseInvariantViolations { get; init; }
 
+    /// <summary>Receives a line per notable event (role changes, faults, configurations) when set; for debugging a seed.</summary>
+    public Action<string>? Trace { get; init; }
+
     /// <summary>Virtual milliseconds a write takes to become durable (upper bound; uniform from 0).</summary>
     public int MaxPersistMs { get; init; } = 3;
 }

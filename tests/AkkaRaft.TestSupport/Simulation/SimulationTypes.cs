@@ -66,6 +66,7 @@ internal sealed class SimNode(ulong id, MemoryStorage storage, double tickMs)
     public bool Up { get; set; }
     public int Epoch { get; set; }
     public Ready? Outstanding { get; set; }
+    public ulong OutstandingTerm { get; set; }
     public bool SentEarly { get; set; }
     public Dictionary<ulong, SimRequest> PendingReads { get; } = new();
     public Dictionary<ulong, (SimRequest Request, ulong Term)> PendingWrites { get; } = new();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AkkaRaft.Hocon;
 using AkkaRaft.TimeSeries.Gorilla;
 
 namespace AkkaRaft.TimeSeries.Tests.Gorilla;
@@ -10,13 +11,35 @@ public sealed partial class ReferenceConfTests
     [Fact]
     public void Time_series_section_of_reference_conf_matches_the_settings_defaults()
     {
-        Dictionary<string, string> section = ReadTimeSeriesSection();
-        Assert.Equal(["block-window-seconds", "max-points-per-block", "timestamp-unit"], section.Keys.Order());
+        GorillaSettings fromReference = GorillaSettings.FromConfig(ConfigurationFactory.Default());
 
-        GorillaSettings defaults = GorillaSettings.Default;
-        Assert.Equal(defaults.BlockWindowSeconds, int.Parse(section["block-window-seconds"], CultureInfo.InvariantCulture));
-        Assert.Equal(defaults.MaxPointsPerBlock, int.Parse(section["max-points-per-block"], CultureInfo.InvariantCulture));
-        Assert.Equal(defaults.DefaultTimestampUnit, GorillaSettings.ParseUnit(section["timestamp-unit"]));
+        Assert.Equal(GorillaSettings.Default, fromReference);
+        Assert.Equal(["block-window-seconds", "max-points-per-block", "timestamp-unit"], ReadTimeSeriesSection().Keys.Order());
+    }
+
+    [Theory]
+    [InlineData("block-window-seconds = 0", "akkaraft.time-series.block-window-seconds: expected 1 to 16384, got 0")]
+    [InlineData("block-window-seconds = 16385", "akkaraft.time-series.block-window-seconds: expected 1 to 16384, got 16385")]
+    [InlineData("max-points-per-block = 65536", "akkaraft.time-series.max-points-per-block: expected 1 to 65535, got 65536")]
+    [InlineData("timestamp-unit = hours", "akkaraft.time-series.timestamp-unit: expected 'seconds' or 'milliseconds', got 'hours'")]
+    public void A_bad_time_series_setting_is_refused_with_its_path_and_origin(string line, string expected)
+    {
+        Config config = ConfigurationFactory.ParseString("akkaraft.time-series." + line, "user.conf")
+            .WithFallback(ConfigurationFactory.Default());
+
+        ConfigException error = Assert.Throws<ConfigException>(() => GorillaSettings.FromConfig(config));
+
+        Assert.StartsWith(expected, error.Message);
+        Assert.Contains("user.conf:1", error.Message);
+    }
+
+    [Fact]
+    public void Milliseconds_can_be_chosen_as_the_default_unit_in_configuration()
+    {
+        Config config = ConfigurationFactory.ParseString("akkaraft.time-series.timestamp-unit = ms")
+            .WithFallback(ConfigurationFactory.Default());
+
+        Assert.Equal(TimestampUnit.Milliseconds, GorillaSettings.FromConfig(config).DefaultTimestampUnit);
     }
 
     [Fact]

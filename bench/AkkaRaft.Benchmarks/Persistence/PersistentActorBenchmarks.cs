@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Hocon;
+using AkkaRaft.Persistence;
+using AkkaRaft.Persistence.Journal;
+using AkkaRaft.Persistence.Sql;
+using BenchmarkDotNet.Attributes;
+
+namespace AkkaRaft.Benchmarks.Persistence;
+
+/// <summary>
+/// Persisting through persistent actors with fsync on: <see cref="Writers"/> concurrent actors, each sent commands one
+/// after another (Ask); each command persists <see cref="BatchSize"/> events of 100 bytes with one <c>PersistAll</c> and
+/// is answered once its handlers ran. One operation is 256 commands spread over the actors. The latency columns are the
+/// Ask round trip of one command (persist latency as a client sees it). PostgreSQL: AKKARAFT_PG_CONNECTION or the local
+/// server of <c>.ci/postgres.sh</c>.
+/// </summary>
+[Config(typeof(PersistenceBenchmarkConfig))]
+public class PersistentActorBenchmarks
+{
+    /// <summary>Commands per benchmark invocation, spread over the actors.</summary>
+    public const int CommandsPerInvoke = 256;
+
+    private ActorSystem _system = null!;
+    private PersistencePlugins _plugins = null!;
+    private IJournal _journal = null!;
+    private IActorRef[] _actors = [];
+    private List<long>[] _latencies = [];
+    private string _directory = "";
+    private string? _schema;
+    private JournalCountersSnapshot _countersAtStart;
+    private long _iterationStart;
+
+    /// <summary>The journal plugin.</summary>
+    [Params("inmem", "sqlite", "postgresql")]
+    public string Plugin { get; set; } = "inmem";
+
+    /// <summary>Events per command (one PersistAll).</summary>
+    [Params(1, 16, 256)]
+    public int BatchSize { get; set; }
+
+    /// <summary>Concurrent persistent actors.</summary>
+    [Params(1, 64)]
+    public int Writers { get; set; }
+
+    /// <summary>Starts a node with the plugin and the actors, and waits until they recovered.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "akkaraft-bench-" + Guid.NewGuid().ToString("N"));
+        _schema = "akkaraft_bench_" + Guid.NewGuid().ToString("N")[..12];
+        var connection = Environment.GetEnvironmentVariable("AKKARAFT_PG_CONNECTION") is { Length: > 0 } configured
+            ? configured
+            : "Host=127.0.0.1;Port=5432;Username=akkaraft;Password=akkaraft;Database=akkaraft_test";
+        var settings = PersistenceSettings.FromConfig(ConfigurationFactory.ParseString($$"""
+            akkaraft.persistence {
+              journal.plugin = {{Plugin}}
+              snapshot-store.plugin = {{Plugin}}
+              postgresql { connection-string = "{{connection}}", schema = {{_schema}} }
+            }
+            """).WithFallback(ConfigurationFactory.Default()));
+        _plugins = new PersistencePlugins(settings, _directory);
+        _system = ActorSystem.Create("bench");
+        PersistenceExtension.Register(_system, _plugins, SerializationRegistry.CreateDefault(), settings);
+        _journal = _plugins.GetJournalAsync().AsTask().GetAwaiter().GetResult();
+        _actors = Enumerable.Range(0, Writers)
+            .Select(i => _system.ActorOf(Props.Create(() => new BenchActor($"bench-{i}"))))
+            .ToArray();
+        Task.WhenAll(_actors.Select(a => a.Ask<long>(0, TimeSpan.FromSeconds(60)))).GetAwaiter().GetResult();
+        _latencies = Enumerable.Range(0, Writers).Select(_ => new List<long>(1 << 12)).ToArray();
+    }
+
+    /// <summary>Resets the figures.</summary>
+    [IterationSetup]
+    public void PrepareIteration()
+    {
+        foreach (var latencies in _latencies)
+        {
+            latencies.Clear();
+        }
+
+        _countersAtStart = _journal.Counters.Snapshot();
+        _iterationStart = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Every actor is sent its commands one after another; the actors run concurrently.</summary>
+    [Benchmark]
+    public Task Persist()
+    {
+        var clients = new Task[Writers];
+        for (var w = 0; w < Writers; w++)
+        {
+            clients[w] = SendAsync(w);
+        }
+
+        return Task.WhenAll(clients);
+    }
+
+    /// <summary>Records the figures of the iteration that just ran.</summary>
+    [IterationCleanup]
+    public void RecordIteration()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_iterationStart);
+        var counted = _journal.Counters.Snapshot().Since(_countersAtStart);
+        var all = _latencies.SelectMany(l => l).Order().ToArray();
+        PersistenceFigures.Write(
+            nameof(PersistentActorBenchmarks), Plugin, BatchSize, Writers,
+            new PersistenceFigures(
+                EventsPerSecond: counted.Events / elapsed.TotalSeconds,
+                P50Microseconds: Percentile(all, 0.50),
+                P99Microseconds: Percentile(all, 0.99),
+                FsyncsPerSecond: counted.Fsyncs / elapsed.TotalSeconds,
+                RequestsPerFsync: counted.Fsyncs == 0 ? 0 : (double)counted.WriteRequests / counted.Fsyncs));
+    }
+
+    /// <summary>Stops the node and removes its storage.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _system.Terminate().GetAwaiter().GetResult();
+        _plugins.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        if (Plugin == "postgresql")
+        {
+            using var dataSource = Npgsql.NpgsqlDataSource.Create(_plugins.Settings.PostgreSqlConnectionString);
+            using var command = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;");
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private async Task SendAsync(int writer)
+    {
+        var actor = _actors[writer];
+        var latencies = _latencies[writer];
+        var command = BatchSize;
+        for (var i = 0; i < CommandsPerInvoke / Writers; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await actor.Ask<long>(command, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            latencies.Add(Stopwatch.GetTimestamp() - start);
+        }
+    }
+
+    private static double Percentile(long[] sortedTicks, double fraction)
+    {
+        if (sortedTicks.Length == 0)
+        {
+            return 0;
+        }
+
+        var index = Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(fraction * sortedTicks.Length) - 1);
+        return sortedTicks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>Persists the number of 100-byte events a command asks for (0: just reports its sequence number).</summary>
+    private sealed class BenchActor : ReceivePersistentActor
+    {
+        private static readonly byte[] Payload = new byte[100];
+        private readonly string _id;
+
+        public BenchActor(string id)
+        {
+            _id = id;
+            Command<int>(count =>
+            {
+                if (count == 0)
+                {
+                    Sender.Tell(LastSequenceNr);
+                    return;
+                }
+
+                PersistAll(Enumerable.Range(0, count).Select(_ => Payload), _ => { });
+                Defer(0, _ => Sender.Tell(LastSequenceNr));
+            });
+        }
+
+        public override string PersistenceId => _id;
+    }
+}

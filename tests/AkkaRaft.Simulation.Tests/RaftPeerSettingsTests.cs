@@ -1,0 +1,54 @@
+using AkkaRaft.Hocon;
+using AkkaRaft.Raft.Peer;
+
+namespace AkkaRaft.Simulation.Tests;
+
+public sealed class RaftPeerSettingsTests
+{
+    private static RaftPeerSettings With(string overrides) =>
+        RaftPeerSettings.FromConfig(ConfigurationFactory.ParseString(overrides).WithFallback(ConfigurationFactory.Default()));
+
+    [Fact]
+    public void Defaults_derive_the_core_ticks_from_the_election_timeout_and_the_heartbeat_interval()
+    {
+        var settings = RaftPeerSettings.Default;
+        Assert.Equal(TimeSpan.FromMilliseconds(500), settings.ElectionTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.RequestTimeout);
+        var core = settings.CoreConfig(7);
+        Assert.Equal(7UL, core.NodeId);
+        Assert.Equal(10, core.ElectionTicks);
+        Assert.Equal(1, core.HeartbeatTicks);
+    }
+
+    [Fact]
+    public void The_core_keys_of_the_section_reach_the_core_settings()
+    {
+        var core = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 1KiB }").CoreConfig(1);
+        Assert.True(core.LeaseReads);
+        Assert.Equal(7, core.MaxInflightMessages);
+        Assert.Equal(1024, core.SnapshotChunkBytes);
+    }
+
+    [Fact]
+    public void Request_timeout_auto_follows_the_election_timeout_and_an_explicit_one_is_kept()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(2), With("akkaraft.raft.election-timeout = 1s").RequestTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), With("akkaraft.raft.request-timeout = 750ms").RequestTimeout);
+        Assert.Equal(20, With("akkaraft.raft { election-timeout = 1s, heartbeat-interval = 50ms }").ElectionTicks);
+    }
+
+    [Theory]
+    [InlineData("akkaraft.raft.election-timeout = 60ms", "election-timeout")]
+    [InlineData("akkaraft.raft.max-log-count = 0", "max-log-count")]
+    [InlineData("akkaraft.raft.max-proposal-queue = -1", "max-proposal-queue")]
+    [InlineData("akkaraft.raft.max-log-bytes = 0", "max-log-bytes")]
+    [InlineData("akkaraft.raft.request-timeout = 1ms", "request-timeout")]
+    [InlineData("akkaraft.raft.lease-drift-margin-ticks = -1", "lease-drift-margin-ticks")]
+    [InlineData("akkaraft.raft { lease-reads = on, check-quorum = off }", "lease-reads")]
+    public void An_out_of_range_setting_is_refused_with_its_name(string overrides, string key)
+    {
+        var error = Assert.Throws<ConfigException>(() => With(overrides));
+        Assert.Contains(key, error.Message);
+    }
+}
