@@ -1,6 +1,6 @@
 namespace AkkaRaft.Samples;
 
-/// <summary><c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words [data-dir]</c>.</summary>
+/// <summary><c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words [data-dir]</c>, or <c>client raft-host:port</c>.</summary>
 public static class Program
 {
     /// <summary>Runs the named sample in a data directory (a fresh temporary one when omitted).</summary>
@@ -16,11 +16,14 @@ public static class Program
             case "cluster":
                 await InProcessCluster.RunAsync(dataDir, Console.Out);
                 return 0;
+            case "client" when args.Length > 1:
+                await RemoteClient.RunAsync(args[1], Console.Out);
+                return 0;
             case "words":
                 await WordTrackerSample.RunAsync(dataDir, Console.Out);
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words [data-dir]");
+                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words [data-dir] | client raft-host:port");
                 return 2;
         }
     }

@@ -31,3 +31,15 @@ public sealed class SamplesTests : IDisposable
         Assert.Equal(2, await WordTrackerSample.RunAsync(_dir, new StringWriter()));
     }
 }
+
+/// <summary>The remote client sample against a running node.</summary>
+public sealed class RemoteClientSampleTests(SingleNodeFixture fixture) : IClassFixture<SingleNodeFixture>
+{
+    [Fact]
+    public async Task A_client_app_should_write_and_read_with_actor_messages_over_remoting()
+    {
+        var output = new StringWriter();
+        Assert.Equal("sent as an actor message", await RemoteClient.RunAsync(fixture.Node.Node.RaftAddress.ToString(), output));
+        Assert.Contains("committed at index", output.ToString());
+    }
+}
