@@ -64,6 +64,18 @@ public static class ServeCommand
         }
     }
 
+    /// <summary>The configuration a parsed serve command line stands for (reference.conf, --config file, environment, options).</summary>
+    /// <exception cref="ConfigException">A source is malformed or a setting unknown.</exception>
+    public static Config LoadConfig(ParseResult result, IDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var command = result.CommandResult.Command;
+        var options = OptionsOf.TryGetValue(command, out var found) ? found : throw new ArgumentException($"'{command.Name}' is not a serve command", nameof(result));
+        return AkkaRaftConfig.Load(result.GetValue(options.Config), environment, options.Overrides(result));
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, ServeOptions> OptionsOf = new();
+
     /// <summary>Builds <c>serve</c>.</summary>
     public static Command Create(CliEnvironment environment)
     {
@@ -80,6 +92,7 @@ public static class ServeCommand
     {
         var options = new ServeOptions();
         options.AddTo(command, positionalDataDir);
+        OptionsOf.AddOrUpdate(command, options);
         command.SetAction(async (parseResult, _) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -87,7 +100,7 @@ public static class ServeCommand
             Config config;
             try
             {
-                config = AkkaRaftConfig.Load(parseResult.GetValue(options.Config), environment.Variables, options.Overrides(parseResult));
+                config = LoadConfig(parseResult, environment.Variables);
                 ConfigCommands.Validate(config);
             }
             catch (ConfigException e)
