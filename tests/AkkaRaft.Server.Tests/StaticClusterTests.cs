@@ -34,7 +34,7 @@ public sealed class StaticClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Static_peers_should_elect_a_leader_replicate_and_allow_removing_a_member_and_moving_leadership()
+    public async Task Static_peers_should_elect_a_leader_replicate_and_allow_moving_leadership_removing_a_member_and_joining_it_through_a_follower()
     {
         foreach (var node in _nodes) await TestCluster.WaitForLeaderAsync(_client, node.Address, members: 3);
 
@@ -61,5 +61,14 @@ public sealed class StaticClusterTests : IAsyncLifetime
         await TestCluster.WaitForAsync(async () => (await TestCluster.StatusAsync(_client, survivor.Address)).GetProperty("members").GetArrayLength() == 2,
             "the configuration without the removed member");
         Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync($"http://{survivor.Address}/join/{removed}")).StatusCode);
+
+        // Join it again through a member that does not lead: the member passes the request on to the leader.
+        var follower = _nodes.First(n => n.Node.Id != removed && n.Node.Id != target);
+        var again = _nodes.Single(n => n.Node.Id == removed);
+        var join = await _client.PostAsync($"http://{follower.Address}/join",
+            new StringContent(JsonSerializer.Serialize(new { id = removed, addr = again.Node.RaftAddress.ToString(), http = again.Address })));
+        Assert.Equal(HttpStatusCode.OK, join.StatusCode);
+        await TestCluster.WaitForAsync(async () => (await TestCluster.StatusAsync(_client, follower.Address)).GetProperty("members").GetArrayLength() == 3,
+            "the member back in the configuration");
     }
 }
