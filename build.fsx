@@ -51,7 +51,10 @@ let targets : (string * string * (string list -> unit)) list =
                 "--logger"; "console;verbosity=normal" ])
 
       "pack", "produce NuGet packages of the libraries under ./artifacts",
-      (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ]) ]
+      (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ])
+
+      "cluster", "start a local 3-node cluster (HTTP on 127.0.0.1:8091, 8191, 8291) until Ctrl+C",
+      (fun _ -> run [] "bash" [ Path.Combine(root, "samples", "cluster.sh") ]) ]
 
 let usage () =
     printfn "usage: dotnet fsi build.fsx <target> [args]"

@@ -112,7 +112,7 @@ public abstract class ActorBase
         _cell.RunTask(action);
     }
 
-    /// <summary>Runs <paramref name="action"/> synchronously and rethrows its exception without wrapping.</summary>
+    /// <summary>Rethrows <paramref name="e"/> keeping its original stack trace.</summary>
     internal static void Rethrow(Exception e) => ExceptionDispatchInfo.Capture(e).Throw();
 }
 

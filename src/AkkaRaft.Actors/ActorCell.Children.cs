@@ -38,9 +38,13 @@ internal sealed partial class ActorCell
         ArgumentNullException.ThrowIfNull(props);
         if (name is null) name = NextChildName();
         else ActorNames.Validate(name, allowReserved: systemService);
-        var dispatcher = System.LookupDispatcher(props.Dispatcher);
-        var capacity = props.Mailbox?.Capacity ?? System.Settings.MailboxCapacity;
-        var child = new ActorCell(System, Self.Path.Child(name).WithUid(System.NextActorUid()), props, Self, dispatcher, capacity);
+        var path = Self.Path.Child(name).WithUid(System.NextActorUid());
+        Deployment? deployment = null;
+        var deployments = System.Settings.Deployments;
+        if (deployments.Count > 0) deployments.TryGetValue(path.ToStringWithoutAddress(), out deployment);
+        var dispatcher = System.LookupDispatcher(deployment?.Dispatcher ?? props.Dispatcher);
+        var capacity = deployment?.MailboxCapacity ?? props.Mailbox?.Capacity ?? System.Settings.MailboxCapacity;
+        var child = new ActorCell(System, path, props, Self, dispatcher, capacity);
         lock (_childrenLock)
         {
             if (_terminating) throw new InvalidOperationException($"cannot create actor [{name}]: its parent {Self.Path} is stopping");

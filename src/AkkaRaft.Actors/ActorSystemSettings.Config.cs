@@ -26,6 +26,7 @@ public sealed partial record ActorSystemSettings
                 throw new ConfigException($"{SectionPath}.dispatchers.{path}: a dispatcher has only 'throughput' (write {id} {{ throughput = 10 }})", dispatcherSection.GetOrigin(path));
             dispatchers[id] = dispatcherSection.GetInt(path);
         }
+        var deployments = ReadDeployments(section);
         var settings = new ActorSystemSettings
         {
             Throughput = section.GetInt("throughput", d.Throughput),
@@ -38,6 +39,7 @@ public sealed partial record ActorSystemSettings
             LogLevel = Level(section, "loglevel", d.LogLevel),
             StdoutLogLevel = Level(section, "stdout-loglevel", d.StdoutLogLevel),
             Dispatchers = dispatchers,
+            Deployments = deployments,
         };
         try
         {
@@ -47,6 +49,30 @@ public sealed partial record ActorSystemSettings
         {
             throw new ConfigException(e.Message, null, e);
         }
+    }
+
+    private static Dictionary<string, Deployment> ReadDeployments(Config section)
+    {
+        var deployments = new Dictionary<string, Deployment>(StringComparer.Ordinal);
+        var deploymentSection = section.GetConfig("deployment");
+        foreach (var (key, _) in deploymentSection.AsEnumerable())
+        {
+            // Keys look like "/user/journal".dispatcher: the quoted actor path, then the setting.
+            var close = key.StartsWith('"') ? key.IndexOf('"', 1) : -1;
+            if (close < 0 || close + 1 >= key.Length || key[close + 1] != '.')
+                throw new ConfigException($"{SectionPath}.deployment.{key}: write the actor path in quotes, as in \"/user/journal\" {{ mailbox-capacity = 1000 }}", deploymentSection.GetOrigin(key));
+            var path = key[1..close];
+            var setting = key[(close + 2)..];
+            deployments.TryGetValue(path, out var deployment);
+            deployment ??= new Deployment(null, null);
+            deployments[path] = setting switch
+            {
+                "dispatcher" => deployment with { Dispatcher = deploymentSection.GetString(key) },
+                "mailbox-capacity" => deployment with { MailboxCapacity = deploymentSection.GetInt(key) },
+                _ => throw new ConfigException($"{SectionPath}.deployment.{key}: a deployment has only 'dispatcher' and 'mailbox-capacity'", deploymentSection.GetOrigin(key)),
+            };
+        }
+        return deployments;
     }
 
     /// <summary>A duration that may also be <c>infinite</c>.</summary>

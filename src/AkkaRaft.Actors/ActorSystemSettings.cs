@@ -39,6 +39,12 @@ public sealed partial record ActorSystemSettings
     /// <summary>Extra dispatchers by id (for <see cref="Props.WithDispatcher"/>), each with its throughput.</summary>
     public IReadOnlyDictionary<string, int> Dispatchers { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>
+    /// Per-actor choices from configuration, by path without address (<c>/user/journal</c>); they override what the
+    /// actor's Props say, as Akka's deployment section does.
+    /// </summary>
+    public IReadOnlyDictionary<string, Deployment> Deployments { get; init; } = new Dictionary<string, Deployment>();
+
     /// <summary>The id of the default dispatcher.</summary>
     public const string DefaultDispatcherId = "default-dispatcher";
 
@@ -53,6 +59,14 @@ public sealed partial record ActorSystemSettings
         Require(DeadLetterLogMax >= 0, "dead-letters-log-max", DeadLetterLogMax, "cannot be negative");
         Require(DeadLetterLogInterval > TimeSpan.Zero, "dead-letters-log-interval", DeadLetterLogInterval, "must be positive");
         Require(AskTimeout > TimeSpan.Zero || AskTimeout == Timeout.InfiniteTimeSpan, "ask-timeout", AskTimeout, "must be positive or infinite");
+        foreach (var (path, deployment) in Deployments)
+        {
+            Require(path.StartsWith("/user/", StringComparison.Ordinal) || path.StartsWith("/system/", StringComparison.Ordinal),
+                "deployment", path, "paths start with /user/ or /system/");
+            Require(deployment.MailboxCapacity is null or >= 0, $"deployment.\"{path}\".mailbox-capacity", deployment.MailboxCapacity, "must be 0 (unbounded) or positive");
+            Require(deployment.Dispatcher is null || deployment.Dispatcher == DefaultDispatcherId || Dispatchers.ContainsKey(deployment.Dispatcher),
+                $"deployment.\"{path}\".dispatcher", deployment.Dispatcher, "must name a configured dispatcher");
+        }
         foreach (var (id, throughput) in Dispatchers)
         {
             Require(!string.IsNullOrWhiteSpace(id), "dispatchers", id, "a dispatcher id cannot be empty");
@@ -66,3 +80,8 @@ public sealed partial record ActorSystemSettings
         if (!ok) throw new ArgumentOutOfRangeException(setting, value, $"akkaraft.actor.{setting} {rule} (got {value})");
     }
 }
+
+/// <summary>What configuration chooses for one actor path.</summary>
+/// <param name="Dispatcher">The dispatcher id, or null to keep the Props' choice.</param>
+/// <param name="MailboxCapacity">The mailbox bound in messages (0 = unbounded), or null to keep the Props' choice.</param>
+public sealed record Deployment(string? Dispatcher, int? MailboxCapacity);

@@ -19,8 +19,8 @@ public static class Futures
         var system = (target as IInternalActorRef)?.System ?? ActorCell.Current?.System
             ?? throw new InvalidOperationException($"cannot Ask {target.Path}: the ref belongs to no actor system known here (use a ref created by an ActorSystem)");
         var wait = timeout ?? system.Settings.AskTimeout;
-        if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(timeout), wait, "an Ask timeout must be positive or infinite");
+        if ((wait <= TimeSpan.Zero || wait > SchedulerBase.MaxDelay) && wait != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), wait, $"an Ask timeout must be positive and at most {SchedulerBase.MaxDelay.TotalDays} days, or infinite");
         if (system.HasTerminated)
             return Task.FromException<T>(new AskTimeoutException($"cannot Ask {target.Path}: actor system {system.Name} has terminated"));
         var promise = new PromiseActorRef<T>(system, target, message, wait, cancellationToken);

@@ -41,5 +41,5 @@ public sealed class StashOverflowException(string message) : AkkaRaftActorExcept
 /// <summary>An actor used the kernel in a way it does not allow (for example stashing the same message twice).</summary>
 public sealed class IllegalActorStateException(string message) : AkkaRaftActorException(message);
 
-/// <summary>The supervisor escalated a child's failure that it could not handle itself.</summary>
+/// <summary>The actor system cannot do what was asked with its configuration (an unknown dispatcher id, for example).</summary>
 public sealed class ActorSystemConfigurationException(string message, Exception? inner = null) : AkkaRaftActorException(message, inner);

@@ -105,6 +105,9 @@ internal sealed class ScheduledItem : ICancelable
 /// <summary>Shared argument checks and item creation for the schedulers.</summary>
 internal abstract class SchedulerBase : IScheduler
 {
+    /// <summary>The longest delay accepted; longer ones are almost certainly mistakes (and would overflow the clock).</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
+
     public abstract IClock Clock { get; }
 
     protected abstract void Add(ScheduledItem item);
@@ -140,11 +143,13 @@ internal abstract class SchedulerBase : IScheduler
     private static void CheckInterval(TimeSpan interval)
     {
         if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), interval, "a repeat interval must be positive");
+        if (interval > MaxDelay) throw new ArgumentOutOfRangeException(nameof(interval), interval, $"a repeat interval is at most {MaxDelay.TotalDays} days");
     }
 
     private ScheduledItem Schedule(TimeSpan delay, TimeSpan interval, Action? action, IActorRef? receiver, object? message, IActorRef? sender)
     {
         if (delay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(delay), delay, "a delay cannot be negative");
+        if (delay > MaxDelay) throw new ArgumentOutOfRangeException(nameof(delay), delay, $"a delay is at most {MaxDelay.TotalDays} days");
         var item = new ScheduledItem(Clock.Elapsed + delay, interval, action, receiver, message, sender);
         Add(item);
         return item;
@@ -197,7 +202,8 @@ internal sealed class DedicatedThreadScheduler : SchedulerBase, IDisposable
                     {
                         var wait = head.Due - Clock.Elapsed;
                         if (wait <= TimeSpan.Zero) break;
-                        Monitor.Wait(_gate, wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait);
+                        // Monitor.Wait takes at most int.MaxValue ms; waking up hourly to look again costs nothing.
+                        Monitor.Wait(_gate, TimeSpan.FromTicks(Math.Clamp(wait.Ticks, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerHour)));
                     }
                     else
                     {

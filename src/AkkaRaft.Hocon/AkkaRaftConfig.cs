@@ -29,6 +29,7 @@ public static class AkkaRaftConfig
     public static IReadOnlyList<string> FreeFormPaths { get; } =
     [
         "akkaraft.actor.dispatchers", // id { throughput = n }, one per dispatcher the user names (AkkaRaft.Actors)
+        "akkaraft.actor.deployment", // "/user/path" { mailbox, dispatcher, ... }, one per deployed actor path (AkkaRaft.Actors)
     ];
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using AkkaRaft.Kv.Protocol;
 using AkkaRaft.Raft.StateMachines;
 using Google.Protobuf;
+using AkkaRaft.Common;
 
 namespace AkkaRaft.Kv;
 

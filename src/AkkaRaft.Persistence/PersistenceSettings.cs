@@ -54,48 +54,34 @@ public sealed record PersistenceSettings(
         var journalPlugin = PluginId(config, SectionPath + ".journal.plugin");
         var snapshotPlugin = PluginId(config, SectionPath + ".snapshot-store.plugin");
         var groupCommit = new GroupCommitSettings(
-            MaxBatchSize: AtLeast(config, SectionPath + ".journal.max-batch-size", config.GetInt(SectionPath + ".journal.max-batch-size"), 1),
-            MaxBatchBytes: AtLeast(config, SectionPath + ".journal.max-batch-bytes", config.GetByteSize(SectionPath + ".journal.max-batch-bytes"), 1),
-            MaxPendingWrites: AtLeast(config, SectionPath + ".journal.max-pending-writes", config.GetInt(SectionPath + ".journal.max-pending-writes"), 1));
-        var maxEventBytes = AtLeast(config, SectionPath + ".journal.max-event-bytes", config.GetByteSize(SectionPath + ".journal.max-event-bytes"), 1);
-        var maxSnapshotBytes = AtLeast(
-            config, SectionPath + ".snapshot-store.max-snapshot-bytes", config.GetByteSize(SectionPath + ".snapshot-store.max-snapshot-bytes"), 1);
-        if (maxEventBytes > int.MaxValue)
-        {
-            throw Invalid(config, SectionPath + ".journal.max-event-bytes", $"expected at most {int.MaxValue} bytes, got {maxEventBytes}");
-        }
-
-        if (maxSnapshotBytes > int.MaxValue)
-        {
-            throw Invalid(config, SectionPath + ".snapshot-store.max-snapshot-bytes", $"expected at most {int.MaxValue} bytes, got {maxSnapshotBytes}");
-        }
+            MaxBatchSize: config.GetIntInRange(SectionPath + ".journal.max-batch-size", 1),
+            MaxBatchBytes: config.GetByteSizeInRange(SectionPath + ".journal.max-batch-bytes", 1),
+            MaxPendingWrites: config.GetIntInRange(SectionPath + ".journal.max-pending-writes", 1));
+        var maxEventBytes = config.GetByteSizeInRange(SectionPath + ".journal.max-event-bytes", 1, int.MaxValue);
+        var maxSnapshotBytes = config.GetByteSizeInRange(SectionPath + ".snapshot-store.max-snapshot-bytes", 1, int.MaxValue);
 
         var sqliteFilePath = SectionPath + ".sqlite.file";
         var sqliteFile = config.GetString(sqliteFilePath);
         if (sqliteFile.Trim().Length == 0 || sqliteFile.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
-            throw Invalid(config, sqliteFilePath, $"expected a file path, got '{sqliteFile}'");
+            throw config.Invalid(sqliteFilePath, $"expected a file path, got '{sqliteFile}'");
         }
 
         var busyTimeoutPath = SectionPath + ".sqlite.busy-timeout";
-        var busyTimeout = config.GetTimeSpan(busyTimeoutPath);
-        if (busyTimeout < TimeSpan.FromSeconds(1))
-        {
-            throw Invalid(config, busyTimeoutPath, $"expected at least 1s, got {busyTimeout.TotalMilliseconds}ms");
-        }
+        var busyTimeout = config.GetTimeSpanInRange(busyTimeoutPath, TimeSpan.FromSeconds(1));
 
         var connectionStringPath = SectionPath + ".postgresql.connection-string";
         var connectionString = config.GetString(connectionStringPath);
         if (connectionString.Trim().Length == 0)
         {
-            throw Invalid(config, connectionStringPath, "expected an Npgsql connection string, got an empty string");
+            throw config.Invalid(connectionStringPath, "expected an Npgsql connection string, got an empty string");
         }
 
         var schemaPath = SectionPath + ".postgresql.schema";
         var schema = config.GetString(schemaPath);
         if (!IsPlainIdentifier(schema))
         {
-            throw Invalid(config, schemaPath, $"expected a lower-case SQL identifier (letters, digits, '_', at most 63), got '{schema}'");
+            throw config.Invalid(schemaPath, $"expected a lower-case SQL identifier (letters, digits, '_', at most 63), got '{schema}'");
         }
 
         return new PersistenceSettings(
@@ -111,19 +97,10 @@ public sealed record PersistenceSettings(
         var id = config.GetString(path);
         return PluginIds.Contains(id)
             ? id
-            : throw Invalid(config, path, $"expected one of {string.Join(", ", PluginIds)}, got '{id}'");
+            : throw config.Invalid(path, $"expected one of {string.Join(", ", PluginIds)}, got '{id}'");
     }
-
-    private static T AtLeast<T>(Config config, string path, T value, T minimum) where T : System.Numerics.INumber<T> =>
-        value >= minimum ? value : throw Invalid(config, path, $"expected at least {minimum}, got {value}");
 
     private static bool IsPlainIdentifier(string name) =>
         name.Length is > 0 and <= 63 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_')
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
-
-    private static ConfigException Invalid(Config config, string path, string rule)
-    {
-        var origin = config.GetOrigin(path);
-        return new ConfigException($"{path}: {rule} ({origin})", origin);
-    }
 }

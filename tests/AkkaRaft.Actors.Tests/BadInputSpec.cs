@@ -32,6 +32,8 @@ public sealed class BadInputSpec
         Assert.Throws<ArgumentNullException>(() => echo.Tell(null!, kit.TestActor));
         Assert.Throws<ArgumentNullException>(() => echo.Tell(null!));
         Assert.Throws<ArgumentNullException>(() => { _ = echo.Ask<object>(null!); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = echo.Ask<object>("x", TimeSpan.Zero); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = echo.Ask<object>("x", TimeSpan.MaxValue); });
     }
 
     [Theory]

@@ -110,4 +110,22 @@ public sealed class MiscellanySpec
             Receive<Pong>(p => probe.Forward(p));
         }
     }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
+    public void The_scheduler_rejects_negative_and_absurdly_long_delays_and_still_fires_after_a_long_one(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        var scheduler = kit.Sys.Scheduler;
+        Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(-1), kit.TestActor, "x", null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.ScheduleTellOnce(TimeSpan.MaxValue, kit.TestActor, "x", null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.ScheduleTellRepeatedly(TimeSpan.Zero, TimeSpan.Zero, kit.TestActor, "x", null));
+        // A delay longer than Monitor.Wait accepts must not break the scheduler's thread.
+        var far = scheduler.ScheduleTellOnce(TimeSpan.FromDays(300), kit.TestActor, "far", null);
+        scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(20), kit.TestActor, "near", null);
+        kit.ExpectMsg("near");
+        far.Cancel();
+        Assert.True(far.IsCancellationRequested);
+    }
 }

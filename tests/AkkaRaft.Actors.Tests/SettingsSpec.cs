@@ -12,8 +12,9 @@ public sealed class SettingsSpec
     {
         var config = ConfigurationFactory.Default();
         var settings = ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor"));
-        Assert.Equal(ActorSystemSettings.Default with { Dispatchers = settings.Dispatchers }, settings);
+        Assert.Equal(ActorSystemSettings.Default with { Dispatchers = settings.Dispatchers, Deployments = settings.Deployments }, settings);
         Assert.Empty(settings.Dispatchers);
+        Assert.Empty(settings.Deployments);
         Assert.Equal(SimulationSettings.Default, SimulationSettings.FromConfig(config.GetConfig("akkaraft.actor.simulation")));
         Assert.Equal(TestKitSettings.Default, TestKitSettings.FromConfig(config.GetConfig("akkaraft.actor.testkit")));
     }
@@ -74,5 +75,39 @@ public sealed class SettingsSpec
         Assert.Equal(TimeSpan.FromMilliseconds(250), kit.TestKitSettings.SingleExpectDefault);
         var world = new SimulationWorld(1);
         Assert.Equal(9, world.CreateSystem("sim", config).Settings.Throughput);
+    }
+
+    [Fact]
+    public void A_deployment_in_configuration_chooses_the_mailbox_of_an_actor_path()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            akkaraft.actor {
+              stdout-loglevel = OFF
+              dispatchers { io { throughput = 3 } }
+              deployment { "/user/small" { mailbox-capacity = 1, dispatcher = io } }
+            }
+            """).WithFallback(ConfigurationFactory.Default());
+        var settings = ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor"));
+        Assert.Equal(new Deployment("io", 1), settings.Deployments["/user/small"]);
+        var world = new SimulationWorld(2);
+        var system = world.CreateSystem("deployed", settings);
+        var small = system.ActorOf(Props.Create<Echo>(), "small");
+        var other = system.ActorOf(Props.Create<Echo>(), "other");
+        small.Tell(new Ping(1), null);
+        small.Tell(new Ping(2), null);
+        other.Tell(new Ping(1), null);
+        other.Tell(new Ping(2), null);
+        Assert.Equal(1, system.MailboxOverflowCount);
+    }
+
+    [Theory]
+    [InlineData("deployment { \"/user/x\" { dispatcher = missing } }", "dispatcher")]
+    [InlineData("deployment { \"elsewhere\" { mailbox-capacity = 1 } }", "deployment")]
+    [InlineData("deployment { \"/user/x\" { threads = 1 } }", "deployment")]
+    public void An_invalid_deployment_is_rejected_with_a_config_exception(string setting, string name)
+    {
+        var config = ConfigurationFactory.ParseString("akkaraft.actor { " + setting + " }");
+        var error = Assert.Throws<ConfigException>(() => ActorSystemSettings.FromConfig(config.GetConfig("akkaraft.actor")));
+        Assert.Contains(name, error.Message);
     }
 }

@@ -74,7 +74,8 @@ public sealed class AkkaRaftConfigTests : IDisposable
     public void Values_from_the_environment_should_be_read_as_hocon_values_or_else_verbatim_strings(string value, string json)
     {
         var config = AkkaRaftConfig.Load(null, Env(("AKKARAFT__NODE__ID", value)), null);
-        Assert.Equal($"{{\"id\":{json},\"data-dir\":\"./data\"}}", config.GetConfig("akkaraft.node").ToJson(indented: false));
+        // Only the id comes from the environment; the rest of the section is reference.conf's and may grow.
+        Assert.StartsWith($"{{\"id\":{json},\"data-dir\":\"./data\"", config.GetConfig("akkaraft.node").ToJson(indented: false));
     }
 
     [Fact]
@@ -129,6 +130,19 @@ public sealed class AkkaRaftConfigTests : IDisposable
         var unknown = UnknownSettings.Find(reference, user, ["akkaraft.plugins"]);
         Assert.Equal(["akkaraft.node.idd"], unknown.Select(u => u.Path));
         Assert.Equal(2, UnknownSettings.Find(reference, user, []).Count);
+    }
+
+    [Fact]
+    public void User_named_dispatchers_and_deployments_should_load_as_settings_the_actor_kernel_reads()
+    {
+        var file = _dir.Write("user.conf",
+            "akkaraft.actor.dispatchers { raft-io { throughput = 5 } }\n" +
+            "akkaraft.actor.deployment { \"/user/raft\" { dispatcher = raft-io } }\n");
+
+        var config = AkkaRaftConfig.Load(file, Env(), null);
+
+        Assert.Equal(5, config.GetInt("akkaraft.actor.dispatchers.raft-io.throughput"));
+        Assert.True(config.HasPath("akkaraft.actor.deployment"));
     }
 
     private static ObjectNode Parse(string text) => Parser.ParseDocument(text, "t.conf", Includer.ForText("t.conf"), []);

@@ -33,12 +33,14 @@ public sealed class ConfigShowCommandTests : IDisposable
     private static (int Exit, string Out, string Err) Run(params string[] args) => Run(new Dictionary<string, string?>(), args);
 
     [Fact]
-    public void No_arguments_should_print_help_listing_the_commands()
+    public void Help_should_list_the_commands()
     {
-        var (exit, output, error) = Run();
+        var (exit, output, error) = Run("--help");
         Assert.Equal(0, exit);
         Assert.Contains("Usage:", output);
         Assert.Contains("config", output);
+        Assert.Contains("serve", output);
+        Assert.Contains("cluster", output);
         Assert.Equal("", error);
     }
 

@@ -63,7 +63,7 @@ public sealed class PeerClusterSimulationTests(ITestOutputHelper output)
         using var noContext = NoSynchronizationContext.Enter();
         var seeds = SeedsToRun(firstSeed);
         var watch = Stopwatch.StartNew();
-        long operations = 0, completed = 0, timedOut = 0, faults = 0, crashes = 0, lost = 0, dropped = 0, batches = 0, events = 0;
+        long operations = 0, completed = 0, timedOut = 0, faults = 0, crashes = 0, lost = 0, dropped = 0, delayed = 0, duplicated = 0, batches = 0, events = 0;
         var virtualTime = TimeSpan.Zero;
         foreach (var seed in seeds)
         {
@@ -87,6 +87,8 @@ public sealed class PeerClusterSimulationTests(ITestOutputHelper output)
             crashes += report.Crashes;
             lost += report.LostChanges;
             dropped += report.Dropped;
+            delayed += report.Delayed;
+            duplicated += report.Duplicated;
             batches += report.Batches;
             events += report.Events;
             virtualTime += report.VirtualTime;
@@ -95,7 +97,7 @@ public sealed class PeerClusterSimulationTests(ITestOutputHelper output)
         Assert.True(crashes > 0, "no run crashed a peer");
         Assert.True(completed > operations / 2, $"only {completed} of {operations} operations completed");
         var line = $"{testName}: {seeds.Count} seeds, {operations} ops ({completed} answered, {timedOut} timed out), {faults} faults, "
-            + $"{crashes} crashes losing {lost} unflushed changes, {dropped} messages dropped, {batches} journal batches of {events} events, "
+            + $"{crashes} crashes losing {lost} unflushed changes, {dropped} messages dropped, {delayed} delayed, {duplicated} duplicated, {batches} journal batches of {events} events, "
             + $"{virtualTime.TotalSeconds:F0} s virtual in {watch.Elapsed.TotalSeconds:F1} s";
         output.WriteLine(line);
         Console.WriteLine(line);

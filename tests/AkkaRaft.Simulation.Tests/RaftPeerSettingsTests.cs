@@ -22,6 +22,15 @@ public sealed class RaftPeerSettingsTests
     }
 
     [Fact]
+    public void The_core_keys_of_the_section_reach_the_core_settings()
+    {
+        var core = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 1KiB }").CoreConfig(1);
+        Assert.True(core.LeaseReads);
+        Assert.Equal(7, core.MaxInflightMessages);
+        Assert.Equal(1024, core.SnapshotChunkBytes);
+    }
+
+    [Fact]
     public void Request_timeout_auto_follows_the_election_timeout_and_an_explicit_one_is_kept()
     {
         Assert.Equal(TimeSpan.FromSeconds(2), With("akkaraft.raft.election-timeout = 1s").RequestTimeout);
@@ -35,6 +44,8 @@ public sealed class RaftPeerSettingsTests
     [InlineData("akkaraft.raft.max-proposal-queue = -1", "max-proposal-queue")]
     [InlineData("akkaraft.raft.max-log-bytes = 0", "max-log-bytes")]
     [InlineData("akkaraft.raft.request-timeout = 1ms", "request-timeout")]
+    [InlineData("akkaraft.raft.lease-drift-margin-ticks = -1", "lease-drift-margin-ticks")]
+    [InlineData("akkaraft.raft { lease-reads = on, check-quorum = off }", "lease-reads")]
     public void An_out_of_range_setting_is_refused_with_its_name(string overrides, string key)
     {
         var error = Assert.Throws<ConfigException>(() => With(overrides));

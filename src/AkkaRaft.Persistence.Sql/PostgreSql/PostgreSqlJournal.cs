@@ -82,7 +82,7 @@ public sealed class PostgreSqlJournal : GroupCommitJournal
                 sequenceNrs[i] = e.SequenceNr;
                 serializerIds[i] = e.Payload.SerializerId;
                 manifests[i] = e.Payload.Manifest;
-                payloads[i] = e.Payload.Payload.ToArray();
+                payloads[i] = ExactArray(e.Payload.Payload);
                 crcs[i] = Checksums.ForEvent(e.PersistenceId, e.SequenceNr, e.Payload.SerializerId, e.Payload.Manifest, payloads[i]);
                 i++;
             }
@@ -200,6 +200,13 @@ public sealed class PostgreSqlJournal : GroupCommitJournal
 
         return new PersistentEvent(persistenceId, sequenceNr, new SerializedMessage(serializerId, manifest, payload));
     }
+
+    // The registry hands out exactly sized arrays; reuse them instead of copying every payload once more.
+    private static byte[] ExactArray(ReadOnlyMemory<byte> payload) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment)
+        && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
 
     private static string Describe(IReadOnlyList<AtomicWrite> writes) => writes.Count == 1
         ? $"persistence id '{writes[0].PersistenceId}' in [{writes[0].LowestSequenceNr}, {writes[0].HighestSequenceNr}]"

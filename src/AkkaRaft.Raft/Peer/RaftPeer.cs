@@ -130,6 +130,14 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
                 CarryOut(ready);
                 continue;
             }
+            if (OnlyCommitAdvanced(ready))
+            {
+                // Raft's commit index is volatile state (Figure 2): nothing sent or applied depends on it being
+                // durable, so a Ready that changes nothing else costs no fsync. The next batch journals the commit
+                // index with the rest of the hard state; a restart before that re-learns it from the leader.
+                CarryOut(ready);
+                continue;
+            }
             var batch = _journal.Prepare(ready, _durable);
             _journalBatches++;
             _entriesPersisted += ready.Entries.Count;
@@ -137,6 +145,10 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
                 .PipeTo(Self, Self, () => new BatchWritten(ready), e => new BatchFailed(ready, e));
         }
     }
+
+    private bool OnlyCommitAdvanced(Ready ready) =>
+        ready.Entries.Count == 0 && ready.Snapshot is null && ready.Compaction is null
+        && ready.HardState is { } hard && hard.Term == _durable.HardState.Term && hard.Vote == _durable.HardState.Vote;
 
     private void OnBatchWritten(BatchWritten written)
     {

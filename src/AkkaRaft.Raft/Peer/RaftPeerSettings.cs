@@ -10,9 +10,9 @@ namespace AkkaRaft.Raft.Peer;
 /// Time in the core is logical: one <see cref="RaftNode.Tick"/> per <see cref="HeartbeatInterval"/>. The core's
 /// <c>heartbeat-ticks</c> is therefore always 1 and its <c>election-ticks</c> is
 /// <c>round(election-timeout / heartbeat-interval)</c>; the core randomizes each election timeout in
-/// [election-ticks, 2 × election-ticks) ticks. The section's <c>election-ticks</c> and <c>heartbeat-ticks</c> keys
-/// are thus ignored by a peer; every other core key (pre-vote, check-quorum, lease-reads, max-inflight-messages,
-/// max-append-entries-bytes, ...) is read by <see cref="RaftConfig.FromConfig"/> as it stands.
+/// [election-ticks, 2 × election-ticks) ticks. Every other core key of the section (pre-vote, check-quorum,
+/// lease-reads, lease-drift-margin-ticks, max-inflight-messages, max-append-entries-bytes, ...) is read here into
+/// <see cref="Core"/> as it stands.
 /// </remarks>
 /// <param name="ElectionTimeout">Time without a leader before a follower campaigns (randomized per election by the core).</param>
 /// <param name="HeartbeatInterval">Time between heartbeats; the length of one core tick.</param>
@@ -68,21 +68,47 @@ public sealed record RaftPeerSettings(
         var maxProposalQueue = config.GetInt(Key("max-proposal-queue"));
         if (maxProposalQueue < 1) throw Invalid(config, "max-proposal-queue", $"expected at least 1, got {maxProposalQueue}");
 
-        // The core's own keys are read by the core; its two tick counts are overridden by the durations above.
         var electionTicks = (int)Math.Round(electionTimeout / heartbeat);
-        var core = RaftConfig.FromConfig(config, 1) with { ElectionTicks = electionTicks, HeartbeatTicks = 1 };
+        var core = new RaftConfig
+        {
+            NodeId = 1,
+            ElectionTicks = electionTicks,
+            HeartbeatTicks = 1,
+            PreVote = config.GetBoolean(Key("pre-vote")),
+            CheckQuorum = config.GetBoolean(Key("check-quorum")),
+            LeaseReads = config.GetBoolean(Key("lease-reads")),
+            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks")),
+            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes")),
+            MaxInflightMessages = config.GetInt(Key("max-inflight-messages")),
+            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes")),
+            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes")),
+            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready")),
+            SnapshotChunkBytes = IntBytes(config, "snapshot-chunk-bytes"),
+            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes")),
+            MaxPendingReads = config.GetInt(Key("max-pending-reads")),
+        };
         try
         {
             core.Validate();
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException($"{e.Message} (election-ticks derive from election-timeout / heartbeat-interval = {electionTicks})", config.GetOrigin(SectionPath));
+            // The core names its rule by its own key; the two tick counts are ours (election-timeout / heartbeat-interval).
+            var key = e.ParamName is "election-ticks" or "heartbeat-ticks" ? "election-timeout" : e.ParamName ?? "";
+            var origin = config.GetOrigin(Key(key));
+            throw new ConfigException($"{e.Message} (election-ticks = election-timeout / heartbeat-interval = {electionTicks}) ({origin})", origin);
         }
         return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core);
     }
 
     private static string Key(string name) => SectionPath + "." + name;
+
+    private static int IntBytes(Config config, string name)
+    {
+        var bytes = config.GetByteSize(Key(name));
+        if (bytes is < 1 or > int.MaxValue) throw Invalid(config, name, $"expected 1 byte to 2GiB, got {bytes} bytes");
+        return (int)bytes;
+    }
 
     private static ConfigException Invalid(Config config, string name, string rule)
     {

@@ -54,7 +54,7 @@ public sealed partial class RemoteTransport
             throw new ArgumentException($"bulk name '{name}' must match {BulkNamePattern()}", nameof(name));
         }
         var length = new FileInfo(path).Length;
-        var crc = await Crc32C.ComputeFileAsync(path, Settings.BulkBufferBytes, ct).ConfigureAwait(false);
+        var crc = await FileChecksum.ComputeAsync(path, Settings.BulkBufferBytes, ct).ConfigureAwait(false);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _shutdown.Token);
         var connection = await DialAsync(to, ConnectionPurpose.Bulk, linked.Token).ConfigureAwait(false);
@@ -272,7 +272,7 @@ public sealed partial class RemoteTransport
         }
 
         // Checked over what is on disk, after the fsync: this covers the network and the write.
-        var actual = await Crc32C.ComputeFileAsync(partialPath, Settings.BulkBufferBytes, connection.ClosedToken).ConfigureAwait(false);
+        var actual = await FileChecksum.ComputeAsync(partialPath, Settings.BulkBufferBytes, connection.ClosedToken).ConfigureAwait(false);
         if (actual != expected)
         {
             File.Delete(partialPath);

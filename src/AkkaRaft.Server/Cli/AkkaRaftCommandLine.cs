@@ -62,7 +62,7 @@ public static class AkkaRaftCommandLine
         root.Add(KvCliCommands.Create());
         root.Add(ClusterCliCommands.Create());
         // Without a command, akkaraft runs a node (with the serve options).
-        ServeCommand.Configure(root, environment);
+        ServeCommand.Configure(root, environment, positionalDataDir: false);
         return root;
     }
 

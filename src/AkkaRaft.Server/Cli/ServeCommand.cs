@@ -32,7 +32,7 @@ public static class ServeCommand
         public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Override any setting: --set akkaraft.raft.election-timeout=1s (repeatable).", HelpName = "path=value", Arity = ArgumentArity.ZeroOrMore };
         public Argument<string?> DataArgument { get; } = new("data-dir") { Description = "The data directory, as raftdb takes it (same as --data).", Arity = ArgumentArity.ZeroOrOne };
 
-        public void AddTo(Command command)
+        public void AddTo(Command command, bool positionalDataDir)
         {
             command.Add(Id);
             command.Add(Http);
@@ -42,7 +42,7 @@ public static class ServeCommand
             command.Add(Join);
             command.Add(Peers);
             command.Add(Set);
-            command.Add(DataArgument);
+            if (positionalDataDir) command.Add(DataArgument);
         }
 
         /// <summary>The overrides the options stand for, HOCON path → HOCON value.</summary>
@@ -55,7 +55,7 @@ public static class ServeCommand
             }
 
             Put(NodeSettings.SectionPath + ".id", result.GetValue(Id));
-            Put(NodeSettings.SectionPath + ".data-dir", result.GetValue(DataArgument) ?? result.GetValue(Data));
+            Put(NodeSettings.SectionPath + ".data-dir", (result.CommandResult.Command.Arguments.Contains(DataArgument) ? result.GetValue(DataArgument) : null) ?? result.GetValue(Data));
             Put(ServerSettings.HttpSectionPath + ".address", result.GetValue(Http));
             Put(NodeSettings.SectionPath + ".raft-address", result.GetValue(Raft));
             Put(NodeSettings.SectionPath + ".join", result.GetValue(Join));
@@ -68,15 +68,18 @@ public static class ServeCommand
     public static Command Create(CliEnvironment environment)
     {
         var serve = new Command("serve", "Run a node: HTTP API, Raft peer, journal under the data directory. Stops on SIGTERM or Ctrl+C.");
-        Configure(serve, environment);
+        Configure(serve, environment, positionalDataDir: true);
         return serve;
     }
 
-    /// <summary>Gives <paramref name="command"/> the serve options and action (the root command runs a node too).</summary>
-    public static void Configure(Command command, CliEnvironment environment)
+    /// <summary>
+    /// Gives <paramref name="command"/> the serve options and action (the root command runs a node too, but without
+    /// the positional data directory, so that a mistyped command is reported rather than taken for a directory).
+    /// </summary>
+    public static void Configure(Command command, CliEnvironment environment, bool positionalDataDir)
     {
         var options = new ServeOptions();
-        options.AddTo(command);
+        options.AddTo(command, positionalDataDir);
         command.SetAction(async (parseResult, _) =>
         {
             var output = parseResult.InvocationConfiguration.Output;

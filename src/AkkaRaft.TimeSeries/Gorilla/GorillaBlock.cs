@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AkkaRaft.Common;
 
 namespace AkkaRaft.TimeSeries.Gorilla;
 

@@ -27,6 +27,12 @@ public sealed class SimulatedNetwork : IRaftTransport
     /// <summary>Probability that a message takes 20 to 150 ms extra.</summary>
     public double LongDelayRate { get; set; }
 
+    /// <summary>Probability that a Raft message is delivered twice.</summary>
+    public double DuplicateRate { get; set; }
+
+    /// <summary>Messages delivered twice so far.</summary>
+    public long Duplicated { get; private set; }
+
     /// <summary>Messages dropped so far (by loss or partition).</summary>
     public long Dropped { get; private set; }
 
@@ -67,6 +73,18 @@ public sealed class SimulatedNetwork : IRaftTransport
             Dropped++;
             return;
         }
+        Schedule(from, to, message, sender, peer);
+        // Only Raft messages are duplicated: a client request delivered twice would be proposed twice, which
+        // only client sessions (a later issue) can deduplicate; the actor transport never duplicates a tell.
+        if (message is RaftMessage && _world.Random.Chance(DuplicateRate))
+        {
+            Duplicated++;
+            Schedule(from, to, message, sender, peer);
+        }
+    }
+
+    private void Schedule(ulong from, ulong to, object message, IActorRef sender, IActorRef peer)
+    {
         var delay = _world.Random.NextInt(MaxDelayMs + 1);
         if (_world.Random.Chance(LongDelayRate))
         {

@@ -16,13 +16,16 @@ public sealed record PeerSimulationOptions
     public int Clients { get; init; } = 4;
 
     /// <summary>Operations in total.</summary>
-    public int Operations { get; init; } = 60;
+    public int Operations { get; init; } = 100;
 
     /// <summary>Keys.</summary>
     public int Keys { get; init; } = 3;
 
     /// <summary>Probability of a message loss while the network is lossy.</summary>
     public double DropRate { get; init; } = 0.05;
+
+    /// <summary>Probability that a Raft message is delivered twice.</summary>
+    public double DuplicateRate { get; init; } = 0.02;
 
     /// <summary>Probability of a long delay.</summary>
     public double LongDelayRate { get; init; } = 0.05;
@@ -47,7 +50,7 @@ public sealed record PeerSimulationOptions
 }
 
 /// <summary>What a simulated run did.</summary>
-public sealed record PeerSimulationReport(int Seed, int Operations, int Completed, int TimedOut, int Faults, int Crashes, int LostChanges, long Dropped, long Delayed, TimeSpan VirtualTime, long Batches, long Events);
+public sealed record PeerSimulationReport(int Seed, int Operations, int Completed, int TimedOut, int Faults, int Crashes, int LostChanges, long Dropped, long Delayed, long Duplicated, TimeSpan VirtualTime, long Batches, long Events);
 
 /// <summary>
 /// A group of <see cref="RaftPeer"/>s serving the key/value state machine in one <see cref="SimulationWorld"/>:
@@ -78,7 +81,7 @@ public sealed class SimulatedPeerCluster
         _options = options;
         _world = new SimulationWorld(seed);
         _system = _world.CreateSystem("sim", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off, LogLevel = LogLevel.Error });
-        _network = new SimulatedNetwork(_world) { DropRate = options.DropRate, LongDelayRate = options.LongDelayRate };
+        _network = new SimulatedNetwork(_world) { DropRate = options.DropRate, LongDelayRate = options.LongDelayRate, DuplicateRate = options.DuplicateRate };
         _ids = Enumerable.Range(1, options.Peers).Select(i => (ulong)i).ToArray();
         var defaults = RaftPeerSettings.Default;
         _settings = defaults with
@@ -121,6 +124,7 @@ public sealed class SimulatedPeerCluster
         _network.HealAll();
         _network.DropRate = 0;
         _network.LongDelayRate = 0;
+        _network.DuplicateRate = 0;
         foreach (var id in _ids)
         {
             if (_peers.GetValueOrDefault(id) is null) Start(id);
@@ -131,7 +135,7 @@ public sealed class SimulatedPeerCluster
             throw new InvalidOperationException($"seed {Seed}: the final reads did not finish");
         var lost = _disks.Values.Sum(d => d.LostChanges);
         return new PeerSimulationReport(Seed, _work.Invoked, _work.Completed, _work.TimedOut, _faults, _crashes, lost,
-            _network.Dropped, _network.Delayed, _world.Now, _disks.Values.Sum(d => d.Counters.Transactions), _disks.Values.Sum(d => d.Counters.Events));
+            _network.Dropped, _network.Delayed, _network.Duplicated, _world.Now, _disks.Values.Sum(d => d.Counters.Transactions), _disks.Values.Sum(d => d.Counters.Events));
     }
 
     private void StartClient(int id, bool finalReadsOnly)
@@ -220,9 +224,19 @@ public sealed class SimulatedPeerCluster
         {
             _network.HealAll();
         }
-        else if (roll < 85)
+        else if (roll < 80)
         {
             if (DownCount() < MaxDown()) Crash(LeaderOrRandom());
+        }
+        else if (roll < 88)
+        {
+            // Leadership transfer (thesis 3.10) to a random other peer, asked of whoever leads now.
+            var leader = _views.Where(v => v.Value.Role == RaftRole.Leader).Select(v => v.Key).FirstOrDefault();
+            if (leader != 0 && _peers.GetValueOrDefault(leader) is { } peer)
+            {
+                var target = _ids[_world.Random.NextInt(_ids.Length)];
+                if (target != leader) peer.Tell(new TransferLeadership(target));
+            }
         }
         else
         {

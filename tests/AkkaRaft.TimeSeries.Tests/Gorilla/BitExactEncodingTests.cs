@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using AkkaRaft.TimeSeries.Gorilla;
+using AkkaRaft.Common;
 
 namespace AkkaRaft.TimeSeries.Tests.Gorilla;
 

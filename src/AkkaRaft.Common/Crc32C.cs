@@ -2,12 +2,13 @@ using System.Buffers.Binary;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace AkkaRaft.Persistence;
+namespace AkkaRaft.Common;
 
 /// <summary>
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum stored with every journal event and
-/// snapshot. Uses the SSE4.2 or ARMv8 CRC instructions when the processor has them, a table otherwise; both give
-/// the same values (the check value of "123456789" is 0xE3069283).
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the one checksum of AkkaRaft, over journal rows and
+/// snapshots, Gorilla block footers, key/value snapshots and bulk file transfers. Uses the SSE4.2 or ARMv8 CRC
+/// instructions when the processor has them, a table otherwise; both give the same values (the check value of
+/// "123456789" is 0xE3069283). Written here because System.IO.Hashing has no CRC-32C.
 /// </summary>
 public static class Crc32C
 {

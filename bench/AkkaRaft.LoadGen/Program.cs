@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace AkkaRaft.LoadGen;
+
+/// <summary>
+/// Closed-loop load against a running cluster's HTTP API: N clients, each sending its next request as soon as the
+/// last one is answered; a mix of puts and gets over a key space, for a duration. Prints throughput and latency
+/// percentiles (HDR-style histogram) per operation.
+/// </summary>
+public static class Program
+{
+    /// <summary>Parses the options and runs the load.</summary>
+    public static int Main(string[] args)
+    {
+        var endpoints = new Option<string>("--endpoints") { Description = "HTTP address of any member (the leader is found through /status).", DefaultValueFactory = _ => "127.0.0.1:8091" };
+        var clients = new Option<int>("--clients") { Description = "Concurrent closed-loop clients.", DefaultValueFactory = _ => 16 };
+        var keys = new Option<int>("--keys") { Description = "Distinct keys.", DefaultValueFactory = _ => 1000 };
+        var valueBytes = new Option<int>("--value-bytes") { Description = "Bytes per value.", DefaultValueFactory = _ => 100 };
+        var readPercent = new Option<int>("--read-percent") { Description = "Share of gets, 0 to 100 (the rest are puts).", DefaultValueFactory = _ => 0 };
+        var level = new Option<string>("--level") { Description = "Read level of gets.", DefaultValueFactory = _ => "default" };
+        var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json };
+        root.SetAction(async (result, cancel) =>
+        {
+            var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
+                result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)));
+            if (options.Validate() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"akkaraft-loadgen: {problem}");
+                return 2;
+            }
+
+            LoadReport report;
+            try
+            {
+                report = await LoadRun.RunAsync(options, cancel);
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"akkaraft-loadgen: the cluster at {options.Endpoint} could not be reached: {e.Message}");
+                return 1;
+            }
+
+            Console.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            return report.Errors > 0 && report.Puts.Count + report.Gets.Count == 0 ? 1 : 0;
+        });
+        return root.Parse(args).Invoke();
+    }
+}
+
+/// <summary>What to run.</summary>
+public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int ValueBytes, int ReadPercent, string Level, TimeSpan Duration, TimeSpan Warmup)
+{
+    /// <summary>The first problem with the options, or null.</summary>
+    public string? Validate() =>
+        Clients < 1 ? "--clients must be at least 1"
+        : Keys < 1 ? "--keys must be at least 1"
+        : ValueBytes < 0 ? "--value-bytes must not be negative"
+        : ReadPercent is < 0 or > 100 ? "--read-percent must be 0 to 100"
+        : Level is not ("stale" or "default" or "consistent") ? "--level must be stale, default or consistent"
+        : Duration <= TimeSpan.Zero ? "--duration must be positive"
+        : null;
+}
+
+/// <summary>The outcome of a run.</summary>
+public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyHistogram Puts, LatencyHistogram Gets, long Errors)
+{
+    /// <summary>Answered requests per second.</summary>
+    public double Throughput => (Puts.Count + Gets.Count) / Measured.TotalSeconds;
+
+    private static string Ms(long micros) => (micros / 1000.0).ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>A human summary.</summary>
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"clients {Options.Clients}, keys {Options.Keys}, value {Options.ValueBytes} B, reads {Options.ReadPercent}%, {Measured.TotalSeconds:0.0} s\n");
+        text.Append(CultureInfo.InvariantCulture, $"throughput {Throughput:0} ops/s, errors {Errors}\n");
+        foreach (var (name, h) in new[] { ("put", Puts), ("get", Gets) })
+        {
+            if (h.Count == 0) continue;
+            text.Append(CultureInfo.InvariantCulture,
+                $"{name}: {h.Count} ops, {h.Count / Measured.TotalSeconds:0} ops/s, p50 {Ms(h.ValueAtPercentile(50))} ms, p90 {Ms(h.ValueAtPercentile(90))} ms, p99 {Ms(h.ValueAtPercentile(99))} ms, p99.9 {Ms(h.ValueAtPercentile(99.9))} ms, max {Ms(h.Max)} ms\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The summary as JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        clients = Options.Clients,
+        seconds = Measured.TotalSeconds,
+        throughput = Throughput,
+        errors = Errors,
+        put = Summary(Puts),
+        get = Summary(Gets),
+    }) + "\n";
+
+    private object Summary(LatencyHistogram h) => new
+    {
+        count = h.Count,
+        p50Ms = h.ValueAtPercentile(50) / 1000.0,
+        p99Ms = h.ValueAtPercentile(99) / 1000.0,
+        maxMs = h.Max / 1000.0,
+    };
+}
+
+/// <summary>Runs the clients.</summary>
+public static class LoadRun
+{
+    /// <summary>Finds the leader, runs warm-up then the measured period, and merges the clients' histograms.</summary>
+    public static async Task<LoadReport> RunAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = true, MaxConnectionsPerServer = options.Clients + 4 };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        var leader = await LeaderAsync(http, Normalize(options.Endpoint), cancellationToken);
+        var value = new string('v', options.ValueBytes);
+        var stopwatch = Stopwatch.StartNew();
+        var measureFrom = options.Warmup;
+        var measureUntil = options.Warmup + options.Duration;
+        var workers = Enumerable.Range(0, options.Clients).Select(i => Task.Run(async () =>
+        {
+            var random = new Random(i + 1);
+            var puts = new LatencyHistogram();
+            var gets = new LatencyHistogram();
+            long errors = 0;
+            while (stopwatch.Elapsed < measureUntil && !cancellationToken.IsCancellationRequested)
+            {
+                var key = "load/" + random.Next(options.Keys).ToString(CultureInfo.InvariantCulture);
+                var read = random.Next(100) < options.ReadPercent;
+                var started = stopwatch.Elapsed;
+                bool ok;
+                try
+                {
+                    using var response = read
+                        ? await http.GetAsync($"{leader}/key/{key}?level={options.Level}", cancellationToken)
+                        : await http.PostAsync($"{leader}/key", new StringContent($"{{\"{key}\":\"{value}\"}}", Encoding.UTF8, "application/json"), cancellationToken);
+                    ok = response.IsSuccessStatusCode || (read && response.StatusCode == HttpStatusCode.NotFound);
+                }
+                catch (HttpRequestException)
+                {
+                    ok = false;
+                }
+
+                var ended = stopwatch.Elapsed;
+                if (started < measureFrom) continue;
+                if (!ok)
+                {
+                    errors++;
+                    continue;
+                }
+
+                (read ? gets : puts).Record((long)((ended - started).TotalMilliseconds * 1000));
+            }
+
+            return (puts, gets, errors);
+        }, cancellationToken)).ToList();
+        var results = await Task.WhenAll(workers);
+        var allPuts = new LatencyHistogram();
+        var allGets = new LatencyHistogram();
+        long allErrors = 0;
+        foreach (var (puts, gets, errors) in results)
+        {
+            allPuts.Add(puts);
+            allGets.Add(gets);
+            allErrors += errors;
+        }
+
+        return new LoadReport(options, options.Duration, allPuts, allGets, allErrors);
+    }
+
+    private static string Normalize(string endpoint) => (endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : "http://" + endpoint).TrimEnd('/');
+
+    /// <summary>The leader's HTTP base address, from the member's /status.</summary>
+    private static async Task<string> LeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
+    {
+        using var document = JsonDocument.Parse(await http.GetStringAsync(endpoint + "/status", cancellationToken));
+        var root = document.RootElement;
+        var leader = root.GetProperty("leader").GetString();
+        foreach (var member in root.GetProperty("members").EnumerateArray())
+        {
+            if (member.GetProperty("id").GetString() == leader && member.GetProperty("httpAddress").GetString() is { } address) return Normalize(address);
+        }
+
+        return endpoint; // followers redirect (307) to the leader
+    }
+}

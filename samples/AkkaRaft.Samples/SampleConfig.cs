@@ -1,0 +1,33 @@
+using System.Text.Json;
+using AkkaRaft.Hocon;
+
+namespace AkkaRaft.Samples;
+
+/// <summary>The configuration the samples run with: the node's id and directory, addresses chosen by the OS.</summary>
+public static class SampleConfig
+{
+    /// <summary>reference.conf with <paramref name="id"/>, <paramref name="dataDir"/> and ports 0.</summary>
+    /// <param name="id">The node id.</param>
+    /// <param name="dataDir">Its data directory.</param>
+    /// <param name="join">The HTTP address of a member it will join through; null for a node that founds its cluster.</param>
+    public static Config For(string id, string dataDir, string? join = null) =>
+        AkkaRaftConfig.Load(null, new Dictionary<string, string?>(), new Dictionary<string, string>
+        {
+            ["akkaraft.node.id"] = JsonSerializer.Serialize(id),
+            ["akkaraft.node.data-dir"] = JsonSerializer.Serialize(dataDir),
+            ["akkaraft.node.raft-address"] = "\"127.0.0.1:0\"",
+            ["akkaraft.http.address"] = "\"127.0.0.1:0\"",
+            ["akkaraft.node.join"] = JsonSerializer.Serialize(join ?? ""),
+        });
+
+    /// <summary>Waits until <paramref name="node"/> knows a leader.</summary>
+    public static async Task WaitForLeaderAsync(Server.Node.AkkaRaftNode node, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while ((await node.StatusAsync()).Leader == 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no leader within {patience.TotalSeconds}s");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace AkkaRaft.Server.Tests;
+
+/// <summary>
+/// Three real <c>akkaraft</c> processes on loopback ports, started as raftdb's README starts its nodes: raftdb's
+/// requests work against them, a follower redirects or forwards writes, every read level answers on every node, and
+/// after the leader is killed with SIGKILL and restarted every acknowledged key is on every node.
+/// </summary>
+public sealed class ClusterProcessTests : IAsyncLifetime
+{
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly string _root = TestCluster.TempDirectory("cluster");
+    private readonly HttpClient _plain = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(15) };
+    private readonly HttpClient _follow = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(15) };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.StopAsync();
+        _plain.Dispose();
+        _follow.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed process may still hold a file for a moment; the temporary directory is left behind.
+        }
+    }
+
+    private sealed class NodeProcess(string id, string http, string raft, string dataDir, string? join)
+    {
+        private readonly StringBuilder _log = new();
+        private Process? _process;
+
+        public string Id => id;
+
+        public string Http => http;
+
+        public string Log
+        {
+            get
+            {
+                lock (_log) return _log.ToString();
+            }
+        }
+
+        public void Start(bool withJoin)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "akkaraft.dll"));
+            foreach (var arg in new[] { "serve", "-id", id, "-haddr", http, "-raddr", raft })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            if (withJoin && join is not null)
+            {
+                start.ArgumentList.Add("-join");
+                start.ArgumentList.Add(join);
+            }
+
+            foreach (var set in new[]
+                     {
+                         "akkaraft.raft.election-timeout=300ms", "akkaraft.raft.heartbeat-interval=30ms", "akkaraft.node.directory-refresh-interval=200ms",
+                         "akkaraft.node.join-retry-interval=200ms",
+                     })
+            {
+                start.ArgumentList.Add("--set");
+                start.ArgumentList.Add(set);
+            }
+
+            start.ArgumentList.Add(dataDir);
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null) return;
+            lock (_log) _log.AppendLine(line);
+        }
+
+        /// <summary>SIGKILL: no graceful stop, no flush beyond what was fsynced.</summary>
+        public async Task KillAsync()
+        {
+            if (_process is null) return;
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+            _process = null;
+        }
+
+        /// <summary>SIGTERM, then the exit code.</summary>
+        public async Task<int> TerminateAsync()
+        {
+            var process = _process!;
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TestCluster.Patience);
+            await process.WaitForExitAsync(timeout.Token);
+            var code = process.ExitCode;
+            process.Dispose();
+            _process = null;
+            return code;
+        }
+
+        public async Task StopAsync()
+        {
+            if (_process is { HasExited: false }) await KillAsync();
+        }
+    }
+
+    private NodeProcess AddNode(string id, string? join)
+    {
+        var node = new NodeProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", $"127.0.0.1:{TestCluster.FreePort()}", Path.Combine(_root, id), join);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/x-www-form-urlencoded");
+
+    private string Logs() => string.Join("\n", _nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
+
+    /// <summary>Writes until a node acknowledges (an election in progress answers 503; a timeout is ambiguous and not counted).</summary>
+    private async Task WriteAcknowledgedAsync(string key, string value, IReadOnlyList<NodeProcess> via)
+    {
+        var attempt = 0;
+        await TestCluster.WaitForAsync(async () =>
+        {
+            var node = via[attempt++ % via.Count];
+            using var response = await _follow.PostAsync($"http://{node.Http}/key", Body($"{{\"{key}\": \"{value}\"}}"));
+            return response.StatusCode == HttpStatusCode.OK;
+        }, $"an acknowledged write of {key}\n{Logs()}");
+    }
+
+    private async Task<string?> ReadAsync(NodeProcess node, string key, string level, HttpClient client)
+    {
+        using var response = await client.GetAsync($"http://{node.Http}/key/{key}?level={level}");
+        if (response.StatusCode != HttpStatusCode.OK) return null;
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.GetProperty(key).GetString();
+    }
+
+    [Fact]
+    public async Task A_three_node_cluster_should_serve_raftdb_requests_and_keep_acknowledged_writes_through_a_leader_crash()
+    {
+        var node01 = AddNode("node01", null);
+        node01.Start(withJoin: false);
+        await TestCluster.WaitForLeaderAsync(_plain, node01.Http);
+        var node02 = AddNode("node02", node01.Http);
+        var node03 = AddNode("node03", node01.Http);
+        node02.Start(withJoin: true);
+        node03.Start(withJoin: true);
+        foreach (var node in _nodes)
+        {
+            await TestCluster.WaitForLeaderAsync(_plain, node.Http, members: 3);
+        }
+
+        // raftdb's README, host names replaced by our addresses.
+        var post = await _follow.PostAsync($"http://{node01.Http}/key", Body("{\"foo\": \"bar\"}")); // curl -X POST host:8091/key -d '{"foo": "bar"}' -L
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Equal("{\"foo\":\"bar\"}", (await _follow.GetStringAsync($"http://{node01.Http}/key/foo")).Trim()); // curl -X GET host:8091/key/foo -L
+        Assert.Equal(HttpStatusCode.OK, (await _follow.DeleteAsync($"http://{node01.Http}/key/foo")).StatusCode); // curl -X DELETE host:8091/key/foo -L
+        Assert.Equal(HttpStatusCode.NotFound, (await _follow.GetAsync($"http://{node01.Http}/key/foo")).StatusCode);
+        (await _follow.PostAsync($"http://{node01.Http}/key", Body("{\"foo\": \"bar\"}"))).EnsureSuccessStatusCode();
+        foreach (var level in new[] { "stale", "default", "consistent" }) // curl -X GET host:8091/key/foo?level=... [-L]
+        {
+            await TestCluster.WaitForAsync(async () => await ReadAsync(node01, "foo", level, _follow) == "bar", $"foo at level {level}");
+        }
+
+        // A follower answers 307 to the leader's HTTP address, or forwards with ?forward=true.
+        var leaderId = (await TestCluster.StatusAsync(_plain, node02.Http)).GetProperty("leader").GetString();
+        var leader = _nodes.Single(n => n.Id == leaderId);
+        var follower = _nodes.First(n => n != leader);
+        var redirected = await _plain.PostAsync($"http://{follower.Http}/key", Body("{\"via\": \"redirect\"}"));
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.StatusCode);
+        Assert.Equal($"http://{leader.Http}/key", redirected.Headers.Location!.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await _follow.PostAsync($"http://{follower.Http}/key", Body("{\"via\": \"redirect\"}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _plain.PostAsync($"http://{follower.Http}/key?forward=true", Body("{\"forwarded\": \"yes\"}"))).StatusCode);
+
+        // Every level from every node.
+        foreach (var node in _nodes)
+        {
+            await TestCluster.WaitForAsync(async () => await ReadAsync(node, "forwarded", "stale", _plain) == "yes", $"a stale read of 'forwarded' on {node.Id}");
+            Assert.Equal("yes", await ReadAsync(node, "forwarded", "default", _follow));
+            Assert.Equal("yes", await ReadAsync(node, "forwarded", "consistent", _follow));
+            Assert.Equal("yes", (await JsonDocument.ParseAsync(await _plain.GetStreamAsync($"http://{node.Http}/key/forwarded?level=consistent&forward=true")))
+                .RootElement.GetProperty("forwarded").GetString());
+        }
+
+        // kill -9 the leader, keep writing through the others, restart it: every acknowledged key is on every node.
+        var acknowledged = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            await WriteAcknowledgedAsync($"before-{i}", $"v{i}", _nodes);
+            acknowledged.Add($"before-{i}");
+        }
+
+        await leader.KillAsync();
+        var survivors = _nodes.Where(n => n != leader).ToList();
+        for (var i = 0; i < 5; i++)
+        {
+            await WriteAcknowledgedAsync($"after-{i}", $"v{i}", survivors);
+            acknowledged.Add($"after-{i}");
+        }
+
+        leader.Start(withJoin: false); // a restarted node rejoins as itself, without -join
+        foreach (var node in _nodes)
+        {
+            foreach (var key in acknowledged)
+            {
+                await TestCluster.WaitForAsync(async () => await ReadAsync(node, key, "stale", _plain) is not null, $"{key} on {node.Id}\n{Logs()}");
+            }
+        }
+
+
+        // SIGTERM: a graceful stop that exits 0.
+        Assert.Equal(0, await follower.TerminateAsync());
+        Assert.Contains($"node {follower.Id} stopped", follower.Log);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace AkkaRaft.Server.Tests;
+
+/// <summary>The HTTP API of a single node, in-process: raftdb's key API, the libkv operations, errors, status and metrics.</summary>
+public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<SingleNodeFixture>
+{
+    private readonly HttpClient _client = fixture.Client;
+
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}";
+
+    private Task<HttpResponseMessage> PostAsync(string body, string path = "/key") =>
+        _client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailPart)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await JsonAsync(response);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(detailPart, problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain(" at AkkaRaft.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Post_then_get_should_answer_the_value_as_raftdb_does()
+    {
+        var key = Unique("foo");
+        // curl -d sends form encoding; the body is JSON all the same.
+        var post = await PostAsync($"{{\"{key}\": \"bar\"}}");
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        var get = await _client.GetAsync($"/key/{key}");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal($"{{\"{key}\":\"bar\"}}", (await get.Content.ReadAsStringAsync()).Trim());
+        Assert.NotNull(get.Headers.ETag);
+    }
+
+    [Theory]
+    [InlineData("stale")]
+    [InlineData("default")]
+    [InlineData("consistent")]
+    public async Task Every_read_level_should_see_an_acknowledged_write_on_the_leader(string level)
+    {
+        var key = Unique("level");
+        (await PostAsync($"{{\"{key}\": \"{level}\"}}")).EnsureSuccessStatusCode();
+        var get = await _client.GetAsync($"/key/{key}?level={level}");
+        Assert.Equal(level, (await JsonAsync(get)).GetProperty(key).GetString());
+    }
+
+    [Fact]
+    public async Task A_body_with_several_keys_should_write_each()
+    {
+        var a = Unique("a");
+        var b = Unique("b");
+        (await PostAsync($"{{\"{a}\": \"1\", \"{b}\": \"2\"}}")).EnsureSuccessStatusCode();
+        Assert.Equal("1", (await JsonAsync(await _client.GetAsync($"/key/{a}"))).GetProperty(a).GetString());
+        Assert.Equal("2", (await JsonAsync(await _client.GetAsync($"/key/{b}"))).GetProperty(b).GetString());
+    }
+
+    [Fact]
+    public async Task A_missing_key_should_be_404_problem_json_naming_the_key()
+    {
+        var key = Unique("missing");
+        await AssertProblemAsync(await _client.GetAsync($"/key/{key}"), HttpStatusCode.NotFound, key);
+    }
+
+    [Theory]
+    [InlineData("{\"foo\": 1", "not valid JSON")]
+    [InlineData("[\"foo\"]", "JSON object")]
+    [InlineData("{\"foo\": 42}", "must be a JSON string")]
+    [InlineData("{}", "names no key")]
+    [InlineData("{\"\": \"v\"}", "empty")]
+    public async Task A_malformed_body_should_be_400_naming_the_problem(string body, string detailPart)
+    {
+        await AssertProblemAsync(await PostAsync(body), HttpStatusCode.BadRequest, detailPart);
+    }
+
+    [Fact]
+    public async Task A_value_over_max_value_bytes_should_be_413_and_write_nothing()
+    {
+        var key = Unique("big");
+        await AssertProblemAsync(await PostAsync($"{{\"{key}\": \"{new string('x', 65)}\"}}"), HttpStatusCode.RequestEntityTooLarge, "max-value-bytes");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{key}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_over_max_body_bytes_should_be_413()
+    {
+        await AssertProblemAsync(await PostAsync($"{{\"k\": \"{new string('x', 5000)}\"}}"), HttpStatusCode.RequestEntityTooLarge, "max-body-bytes");
+    }
+
+    [Fact]
+    public async Task An_unknown_read_level_should_be_400()
+    {
+        await AssertProblemAsync(await _client.GetAsync("/key/foo?level=fresh"), HttpStatusCode.BadRequest, "stale, default or consistent");
+    }
+
+    [Fact]
+    public async Task Delete_should_remove_the_key_and_a_second_delete_should_be_404()
+    {
+        var key = Unique("gone");
+        (await PostAsync($"{{\"{key}\": \"v\"}}")).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await _client.DeleteAsync($"/key/{key}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{key}")).StatusCode);
+        await AssertProblemAsync(await _client.DeleteAsync($"/key/{key}"), HttpStatusCode.NotFound, key);
+    }
+
+    [Fact]
+    public async Task Compare_and_swap_should_write_only_with_the_current_last_index()
+    {
+        var key = Unique("cas");
+        var first = await PostAsync($"{{\"{key}\": \"v1\"}}");
+        var index = first.Headers.ETag!.Tag;
+
+        var stale = new HttpRequestMessage(HttpMethod.Post, "/key") { Content = new StringContent($"{{\"{key}\": \"v2\"}}") };
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        await AssertProblemAsync(await _client.SendAsync(stale), HttpStatusCode.Conflict, "compare failed");
+
+        var current = new HttpRequestMessage(HttpMethod.Post, "/key") { Content = new StringContent($"{{\"{key}\": \"v3\"}}") };
+        current.Headers.IfMatch.Add(new EntityTagHeaderValue(index));
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(current)).StatusCode);
+        Assert.Equal("v3", (await JsonAsync(await _client.GetAsync($"/key/{key}"))).GetProperty(key).GetString());
+    }
+
+    [Fact]
+    public async Task Create_only_with_If_None_Match_star_should_refuse_an_existing_key_with_409()
+    {
+        var key = Unique("create");
+        HttpRequestMessage Create() => new(HttpMethod.Post, "/key")
+        {
+            Content = new StringContent($"{{\"{key}\": \"v\"}}"),
+            Headers = { IfNoneMatch = { EntityTagHeaderValue.Any } },
+        };
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(Create())).StatusCode);
+        await AssertProblemAsync(await _client.SendAsync(Create()), HttpStatusCode.Conflict, "already exists");
+    }
+
+    [Fact]
+    public async Task Delete_with_a_stale_If_Match_should_be_409_and_keep_the_key()
+    {
+        var key = Unique("keep");
+        (await PostAsync($"{{\"{key}\": \"v\"}}")).EnsureSuccessStatusCode();
+        (await PostAsync($"{{\"{key}\": \"w\"}}")).EnsureSuccessStatusCode();
+        var delete = new HttpRequestMessage(HttpMethod.Delete, $"/key/{key}");
+        delete.Headers.TryAddWithoutValidation("If-Match", "1");
+        await AssertProblemAsync(await _client.SendAsync(delete), HttpStatusCode.Conflict, "modified");
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/key/{key}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Head_should_answer_whether_a_key_exists()
+    {
+        var key = Unique("head");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/key/{key}"))).StatusCode);
+        (await PostAsync($"{{\"{key}\": \"v\"}}")).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/key/{key}"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task List_should_return_the_keys_under_a_prefix_and_delete_tree_should_remove_them()
+    {
+        var prefix = Unique("dir") + "/";
+        (await PostAsync($"{{\"{prefix}a\": \"1\", \"{prefix}b\": \"2\", \"{prefix}c/d\": \"3\"}}")).EnsureSuccessStatusCode();
+        var list = await JsonAsync(await _client.GetAsync($"/keys?prefix={Uri.EscapeDataString(prefix)}"));
+        var keys = list.GetProperty("pairs").EnumerateArray().Select(p => p.GetProperty("key").GetString()).ToList();
+        Assert.Equal([prefix + "a", prefix + "b", prefix + "c/d"], keys);
+        Assert.Equal("3", (await JsonAsync(await _client.GetAsync($"/key/{prefix}c/d"))).GetProperty(prefix + "c/d").GetString());
+
+        var deleted = await JsonAsync(await _client.DeleteAsync($"/keys?prefix={Uri.EscapeDataString(prefix)}"));
+        Assert.Equal(3UL, deleted.GetProperty("deleted").GetUInt64());
+        Assert.Empty((await JsonAsync(await _client.GetAsync($"/keys?prefix={Uri.EscapeDataString(prefix)}"))).GetProperty("pairs").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Delete_tree_without_a_prefix_parameter_should_be_refused()
+    {
+        await AssertProblemAsync(await _client.DeleteAsync("/keys"), HttpStatusCode.BadRequest, "prefix");
+    }
+
+    [Fact]
+    public async Task Status_should_name_the_node_its_role_the_leader_and_its_members()
+    {
+        var status = await JsonAsync(await _client.GetAsync("/status"));
+        Assert.Equal("solo", status.GetProperty("id").GetString());
+        Assert.Equal("leader", status.GetProperty("role").GetString());
+        Assert.Equal("solo", status.GetProperty("leader").GetString());
+        Assert.True(status.GetProperty("term").GetUInt64() >= 1);
+        Assert.True(status.GetProperty("commitIndex").GetUInt64() >= 1);
+        Assert.True(status.GetProperty("journalBytes").GetInt64() > 0);
+        var member = Assert.Single(status.GetProperty("members").EnumerateArray());
+        Assert.Equal("solo", member.GetProperty("id").GetString());
+        Assert.Equal(fixture.Node.Address, member.GetProperty("httpAddress").GetString());
+        Assert.Equal("leader", member.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_should_be_prometheus_text_with_term_role_indexes_and_the_commit_latency_histogram()
+    {
+        (await PostAsync($"{{\"{Unique("m")}\": \"v\"}}")).EnsureSuccessStatusCode();
+        var response = await _client.GetAsync("/metrics");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        foreach (var name in new[]
+                 {
+                     "akkaraft_term ", "akkaraft_role{role=\"leader\"} 1", "akkaraft_commit_index ", "akkaraft_applied_index ", "akkaraft_proposals_total ",
+                     "akkaraft_commit_latency_seconds_bucket{le=\"+Inf\"} ", "akkaraft_fsyncs_total ", "akkaraft_snapshots_total ",
+                     "akkaraft_dead_letters_total ", "akkaraft_connections_accepted_total ",
+                 })
+        {
+            Assert.Contains(name, text);
+        }
+
+        var count = text.Split('\n').Single(l => l.StartsWith("akkaraft_commit_latency_seconds_count ", StringComparison.Ordinal));
+        Assert.True(long.Parse(count.Split(' ')[1]) >= 1, count);
+    }
+
+    [Fact]
+    public async Task Member_records_should_be_hidden_from_a_listing_of_every_key()
+    {
+        var list = await JsonAsync(await _client.GetAsync("/keys?prefix=&level=stale"));
+        Assert.DoesNotContain(list.GetProperty("pairs").EnumerateArray(), p => p.GetProperty("key").GetString()!.StartsWith("_akkaraft/", StringComparison.Ordinal));
+    }
+}

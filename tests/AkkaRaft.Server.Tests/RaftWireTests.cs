@@ -1,0 +1,101 @@
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Wire;
+
+namespace AkkaRaft.Server.Tests;
+
+/// <summary>Raft peer messages and the client protocol survive the wire form the remoting layer carries.</summary>
+public sealed class RaftWireTests
+{
+    private readonly SerializationRegistry _registry = RaftWire.Register(SerializationRegistry.CreateDefault());
+
+    private object RoundTrip(object message)
+    {
+        var serialized = _registry.Serialize(message);
+        Assert.Equal(RaftWireSerializer.Id, serialized.SerializerId);
+        return _registry.Deserialize(serialized);
+    }
+
+    public static TheoryData<object> PeerMessages() =>
+    [
+        new RequestVote(1, 2, 7, 10, 6, PreVote: true, LeadershipTransfer: false),
+        new RequestVoteResponse(2, 1, 7, PreVote: false, Granted: true),
+        new AppendEntriesResponse(2, 1, 7, Success: false, Index: 9, RejectHint: 4, LogTermHint: 3),
+        new Heartbeat(1, 3, 7, Commit: 12, Round: 99),
+        new HeartbeatResponse(3, 1, 7, Round: 99),
+        new InstallSnapshotResponse(3, 1, 7, SnapshotIndex: 40, NextOffset: 1024),
+        new TimeoutNow(1, 2, 7),
+    ];
+
+    [Theory]
+    [MemberData(nameof(PeerMessages))]
+    public void A_peer_message_should_come_back_equal(object message) => Assert.Equal(message, RoundTrip(message));
+
+    [Fact]
+    public void Append_entries_should_keep_every_entry_with_its_bytes()
+    {
+        var entries = new[] { new Entry(3, 5, EntryType.Normal, [1, 2, 3]), new Entry(3, 6, EntryType.ConfChange, [9]) };
+        var back = Assert.IsType<AppendEntries>(RoundTrip(new AppendEntries(1, 2, 3, 4, 3, entries, 5)));
+        Assert.Equal((1UL, 2UL, 3UL, 4UL, 3UL, 5UL), (back.From, back.To, back.Term, back.PrevLogIndex, back.PrevLogTerm, back.LeaderCommit));
+        Assert.Equal(2, back.Entries.Length);
+        Assert.Equal(EntryType.ConfChange, back.Entries[1].Type);
+        Assert.Equal([1, 2, 3], back.Entries[0].Data);
+    }
+
+    [Fact]
+    public void Install_snapshot_should_keep_its_metadata_and_chunk()
+    {
+        var metadata = new SnapshotMetadata(40, 6, new ConfState([1, 2, 3], [4], [], [], false));
+        var back = Assert.IsType<InstallSnapshot>(RoundTrip(new InstallSnapshot(1, 4, 7, metadata, 512, [7, 7], 2048, Done: false)));
+        Assert.Equal((40UL, 6UL), (back.Metadata.Index, back.Metadata.Term));
+        Assert.True(back.Metadata.ConfState.SameAs(metadata.ConfState));
+        Assert.Equal((512L, 2048L, false), (back.Offset, back.TotalBytes, back.Done));
+        Assert.Equal([7, 7], back.Chunk);
+    }
+
+    [Fact]
+    public void A_forwarded_write_should_keep_its_command_timeout_policy_and_hop_count()
+    {
+        var back = Assert.IsType<Write>(RoundTrip(new Write([1, 2], TimeSpan.FromSeconds(2), NotLeaderPolicy.Reject)));
+        Assert.Equal([1, 2], back.Command);
+        Assert.Equal(TimeSpan.FromSeconds(2), back.Timeout);
+        Assert.Equal(NotLeaderPolicy.Reject, back.OnNotLeader);
+    }
+
+    [Fact]
+    public void A_query_and_its_answers_should_come_back_with_their_fields()
+    {
+        var query = Assert.IsType<Query>(RoundTrip(new Query([5], ReadLevel.Consistent)));
+        Assert.Equal((ReadLevel.Consistent, (TimeSpan?)null, NotLeaderPolicy.Forward), (query.Level, query.Timeout, query.OnNotLeader));
+        var response = Assert.IsType<QueryResponse>(RoundTrip(new QueryResponse(new byte[] { 8 }, 12, 1, ReadPath.ReadIndex)));
+        Assert.Equal((12UL, 1UL, ReadPath.ReadIndex), (response.AppliedIndex, response.Leader, response.ServedBy));
+        Assert.Equal([8], response.Response.ToArray());
+        var result = Assert.IsType<WriteResult>(RoundTrip(new WriteResult(new byte[] { 4 }, 13, 1)));
+        Assert.Equal((13UL, 1UL), (result.Index, result.Leader));
+    }
+
+    [Fact]
+    public void Failures_and_membership_messages_should_come_back_equal()
+    {
+        Assert.Equal(new NotLeader(3, "no"), RoundTrip(new NotLeader(3, "no")));
+        Assert.Equal(new Overloaded("full"), RoundTrip(new Overloaded("full")));
+        Assert.Equal(new RequestTimedOut(TimeSpan.FromSeconds(1)), RoundTrip(new RequestTimedOut(TimeSpan.FromSeconds(1))));
+        Assert.Equal(new RequestRejected("bad"), RoundTrip(new RequestRejected("bad")));
+        Assert.Equal(new TransferLeadership(2), RoundTrip(new TransferLeadership(2)));
+        Assert.Same(GetPeerStatus.Instance, RoundTrip(GetPeerStatus.Instance));
+        Assert.Equal(new AddVoter(4, TimeSpan.FromSeconds(3)), RoundTrip(new AddVoter(4, TimeSpan.FromSeconds(3))));
+        var changed = Assert.IsType<MembershipChanged>(RoundTrip(new MembershipChanged(9, [1, 2, 4])));
+        Assert.Equal([1UL, 2UL, 4UL], changed.Voters);
+        var status = Assert.IsType<PeerStatus>(RoundTrip(new PeerStatus(1, RaftRole.Leader, 5, 1, 10, 9, 1, 10, [1, 2], new RaftPeerCounters(1, 2, 3, 4, 5, 6))));
+        Assert.Equal((RaftRole.Leader, 5UL, 10UL, 9UL), (status.Role, status.Term, status.CommitIndex, status.AppliedIndex));
+        Assert.Equal(new RaftPeerCounters(1, 2, 3, 4, 5, 6), status.Counters);
+    }
+
+    [Fact]
+    public void A_payload_that_does_not_parse_should_be_a_serialization_exception()
+    {
+        Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "p", [0xFF, 0xFF, 0xFF]));
+        Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "zz", []));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using AkkaRaft.Hocon;
+using AkkaRaft.Server.Http;
+using AkkaRaft.Server.Node;
+
+namespace AkkaRaft.Server.Tests;
+
+/// <summary>Helpers shared by the server tests: configurations on free ports, in-process nodes, waiting for a leader.</summary>
+internal static class TestCluster
+{
+    /// <summary>How long a test waits for a condition of the cluster (elections, replication) before it fails.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    /// <summary>A port nobody listens on now (bound and released).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A fresh temporary directory.</summary>
+    public static string TempDirectory(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"akkaraft-{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>A node configuration: ports chosen by the OS, short timings, the given extra overrides.</summary>
+    public static Config Config(string id, string dataDir, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var overrides = new Dictionary<string, string>
+        {
+            ["akkaraft.node.id"] = Quote(id),
+            ["akkaraft.node.data-dir"] = Quote(dataDir),
+            ["akkaraft.node.raft-address"] = Quote("127.0.0.1:0"),
+            ["akkaraft.http.address"] = Quote("127.0.0.1:0"),
+            ["akkaraft.node.directory-refresh-interval"] = "200ms",
+            ["akkaraft.node.join-retry-interval"] = "200ms",
+            ["akkaraft.raft.election-timeout"] = "300ms",
+            ["akkaraft.raft.heartbeat-interval"] = "30ms",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) overrides[key] = value;
+        return AkkaRaftConfig.Load(null, new Dictionary<string, string?>(), overrides);
+    }
+
+    /// <summary>A HOCON string literal.</summary>
+    public static string Quote(string text) => JsonSerializer.Serialize(text);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after <see cref="Patience"/>.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < Patience)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"gave up after {Patience.TotalSeconds}s waiting for {what}");
+    }
+
+    /// <summary>The /status of the node at <paramref name="http"/>.</summary>
+    public static async Task<JsonElement> StatusAsync(HttpClient client, string http)
+    {
+        var text = await client.GetStringAsync($"http://{http}/status");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Waits until the node at <paramref name="http"/> knows a leader whose HTTP address it knows; returns the leader's id.</summary>
+    public static async Task<string> WaitForLeaderAsync(HttpClient client, string http, int members = 1)
+    {
+        string? leader = null;
+        await WaitForAsync(async () =>
+        {
+            var status = await StatusAsync(client, http);
+            var known = status.GetProperty("members").EnumerateArray().ToList();
+            if (status.GetProperty("leader").ValueKind != JsonValueKind.String || known.Count != members) return false;
+            leader = status.GetProperty("leader").GetString();
+            return known.All(m => m.GetProperty("httpAddress").ValueKind == JsonValueKind.String);
+        }, $"a leader known to {http}");
+        return leader!;
+    }
+}
+
+/// <summary>A node and its HTTP API in this process.</summary>
+internal sealed class InProcessNode : IAsyncDisposable
+{
+    private InProcessNode(AkkaRaftNode node, HttpFrontEnd http, string dataDir)
+    {
+        Node = node;
+        Http = http;
+        DataDir = dataDir;
+    }
+
+    public AkkaRaftNode Node { get; }
+
+    public HttpFrontEnd Http { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>host:port of the HTTP API.</summary>
+    public string Address => Http.Address.ToString();
+
+    public static async Task<InProcessNode> StartAsync(string id, string dataDir, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var node = await AkkaRaftNode.StartAsync(TestCluster.Config(id, dataDir, extra));
+        var http = await HttpFrontEnd.StartAsync(node);
+        return new InProcessNode(node, http, dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Http.DisposeAsync();
+        await Node.DisposeAsync();
+    }
+}
+
+/// <summary>One single-node cluster shared by the tests of a class.</summary>
+public sealed class SingleNodeFixture : IAsyncLifetime
+{
+    private InProcessNode? _node;
+
+    internal InProcessNode Node => _node!;
+
+    /// <summary>A client whose base address is the node's HTTP API (redirects not followed).</summary>
+    public HttpClient Client { get; } = new(new HttpClientHandler { AllowAutoRedirect = false });
+
+    public async Task InitializeAsync()
+    {
+        _node = await InProcessNode.StartAsync("solo", TestCluster.TempDirectory("solo"), new Dictionary<string, string>
+        {
+            ["akkaraft.kv.max-value-bytes"] = "64",
+            ["akkaraft.http.max-body-bytes"] = "4096",
+        });
+        Client.BaseAddress = new Uri($"http://{_node.Address}");
+        await TestCluster.WaitForLeaderAsync(Client, _node.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+            Directory.Delete(_node.DataDir, recursive: true);
+        }
+    }
+}
