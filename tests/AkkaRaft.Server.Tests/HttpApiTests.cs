@@ -73,6 +73,19 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
         await AssertProblemAsync(await _client.GetAsync($"/key/{key}"), HttpStatusCode.NotFound, key);
     }
 
+    [Fact]
+    public async Task Bodies_should_keep_quotes_and_non_ascii_text_readable_rather_than_escaped()
+    {
+        var key = Unique("café");
+        await PostAsync($"{{\"{key}\": \"it's 5 €\"}}");
+
+        var body = (await (await _client.GetAsync($"/key/{Uri.EscapeDataString(key)}")).Content.ReadAsStringAsync()).Trim();
+        var missing = await (await _client.GetAsync($"/key/{Uri.EscapeDataString(key)}-gone")).Content.ReadAsStringAsync();
+
+        Assert.Equal($"{{\"{key}\":\"it's 5 €\"}}", body);
+        Assert.Contains($"key '{key}-gone' not found", missing);
+    }
+
     [Theory]
     [InlineData("{\"foo\": 1", "not valid JSON")]
     [InlineData("[\"foo\"]", "JSON object")]

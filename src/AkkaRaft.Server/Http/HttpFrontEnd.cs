@@ -427,13 +427,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
     private static string Text(ReadOnlyMemory<byte> value) => Encoding.UTF8.GetString(value.Span);
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
-
     private static Task WriteJsonAsync(HttpContext context, int status, object body)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonOptions) + "\n");
+        return context.Response.WriteAsync(HttpJson.Serialize(body));
     }
 
     /// <summary>A request the server refuses with <see cref="Status"/>; the message is the problem's detail.</summary>

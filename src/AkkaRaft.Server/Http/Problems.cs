@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace AkkaRaft.Server.Http;
 
 /// <summary>
@@ -25,7 +23,7 @@ public static class Problems
             ["detail"] = detail,
         };
         if (currentIndex is { } index) body["currentIndex"] = index;
-        return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.WriteAsync(JsonSerializer.Serialize(body));
+        return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.WriteAsync(HttpJson.Serialize(body));
     }
 
     private static string TitleOf(int status) => status switch
