@@ -45,58 +45,20 @@ public sealed record PersistenceFigures(
     }
 }
 
-/// <summary>One figure of <see cref="PersistenceFigures"/> as a summary column.</summary>
-public sealed class PersistenceColumn(string name, string legend, Func<PersistenceFigures, double> value, string format) : IColumn
-{
-    /// <inheritdoc/>
-    public string Id => "Persistence." + name;
-
-    /// <inheritdoc/>
-    public string ColumnName => name;
-
-    /// <inheritdoc/>
-    public bool AlwaysShow => true;
-
-    /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Custom;
-
-    /// <inheritdoc/>
-    public int PriorityInCategory => 0;
-
-    /// <inheritdoc/>
-    public bool IsNumeric => true;
-
-    /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => legend;
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-        PersistenceFigures.Read(benchmarkCase) is { } figures ? value(figures).ToString(format, CultureInfo.InvariantCulture) : "n/a";
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
-}
-
 /// <summary>Adds the persistence figures to the journal benchmarks.</summary>
 public sealed class PersistenceBenchmarkConfig : ManualConfig
 {
     /// <summary>The columns: events/s, p50 and p99 write latency, fsyncs/s and write requests per fsync.</summary>
     public PersistenceBenchmarkConfig()
     {
+        static FigureColumn Column(string name, string legend, Func<PersistenceFigures, double> figure, string format) =>
+            FigureColumn.Of("Persistence", name, legend, PersistenceFigures.Read, figure, format);
+
         AddColumn(
-            new PersistenceColumn("events/s", "Events stored per second (last iteration)", f => f.EventsPerSecond, "N0"),
-            new PersistenceColumn("p50 us", "Median write latency in microseconds (last iteration)", f => f.P50Microseconds, "N0"),
-            new PersistenceColumn("p99 us", "99th percentile write latency in microseconds (last iteration)", f => f.P99Microseconds, "N0"),
-            new PersistenceColumn("fsyncs/s", "Flushes to stable storage per second (last iteration)", f => f.FsyncsPerSecond, "N0"),
-            new PersistenceColumn("writes/fsync", "Write requests per flush: the group-commit gain", f => f.RequestsPerFsync, "N1"));
+            Column("events/s", "Events stored per second (last iteration)", f => f.EventsPerSecond, "N0"),
+            Column("p50 us", "Median write latency in microseconds (last iteration)", f => f.P50Microseconds, "N0"),
+            Column("p99 us", "99th percentile write latency in microseconds (last iteration)", f => f.P99Microseconds, "N0"),
+            Column("fsyncs/s", "Flushes to stable storage per second (last iteration)", f => f.FsyncsPerSecond, "N0"),
+            Column("writes/fsync", "Write requests per flush: the group-commit gain", f => f.RequestsPerFsync, "N1"));
     }
 }

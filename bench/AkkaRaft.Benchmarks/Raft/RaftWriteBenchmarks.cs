@@ -187,58 +187,20 @@ public sealed record RaftFigures(double WritesPerSecond, double P50Milliseconds,
             : null;
 }
 
-/// <summary>One figure of <see cref="RaftFigures"/> as a summary column.</summary>
-public sealed class RaftColumn(string name, string legend, Func<RaftFigures, double> value, string format) : IColumn
-{
-    /// <inheritdoc/>
-    public string Id => "Raft." + name;
-
-    /// <inheritdoc/>
-    public string ColumnName => name;
-
-    /// <inheritdoc/>
-    public bool AlwaysShow => true;
-
-    /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Custom;
-
-    /// <inheritdoc/>
-    public int PriorityInCategory => 0;
-
-    /// <inheritdoc/>
-    public bool IsNumeric => true;
-
-    /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => legend;
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-        RaftFigures.Read(benchmarkCase) is { } figures ? value(figures).ToString(format, CultureInfo.InvariantCulture) : "n/a";
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
-}
-
 /// <summary>Adds the Raft figures to the write benchmark.</summary>
 public sealed class RaftBenchmarkConfig : ManualConfig
 {
     /// <summary>The columns.</summary>
     public RaftBenchmarkConfig()
     {
+        static FigureColumn Column(string name, string legend, Func<RaftFigures, double> figure, string format) =>
+            FigureColumn.Of("Raft", name, legend, RaftFigures.Read, figure, format);
+
         AddColumn(
-            new RaftColumn("writes/s", "Acknowledged writes per second (last iteration)", f => f.WritesPerSecond, "N0"),
-            new RaftColumn("p50 ms", "Median write latency in milliseconds (last iteration)", f => f.P50Milliseconds, "N2"),
-            new RaftColumn("p99 ms", "99th percentile write latency in milliseconds (last iteration)", f => f.P99Milliseconds, "N2"),
-            new RaftColumn("fsyncs/entry", "Flushes on the three peers per committed write", f => f.FsyncsPerEntry, "N2"),
-            new RaftColumn("entries/batch", "Entries per leader journal batch: the group-commit gain", f => f.EntriesPerBatch, "N1"));
+            Column("writes/s", "Acknowledged writes per second (last iteration)", f => f.WritesPerSecond, "N0"),
+            Column("p50 ms", "Median write latency in milliseconds (last iteration)", f => f.P50Milliseconds, "N2"),
+            Column("p99 ms", "99th percentile write latency in milliseconds (last iteration)", f => f.P99Milliseconds, "N2"),
+            Column("fsyncs/entry", "Flushes on the three peers per committed write", f => f.FsyncsPerEntry, "N2"),
+            Column("entries/batch", "Entries per leader journal batch: the group-commit gain", f => f.EntriesPerBatch, "N1"));
     }
 }
