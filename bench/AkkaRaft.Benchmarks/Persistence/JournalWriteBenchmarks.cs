@@ -111,17 +111,9 @@ public class JournalWriteBenchmarks
     [IterationCleanup]
     public void RecordIteration()
     {
-        var elapsed = Stopwatch.GetElapsedTime(_iterationStart);
-        var counted = _journal.Counters.Snapshot().Since(_countersAtStart);
-        var all = _latencies.SelectMany(l => l).Order().ToArray();
-        PersistenceFigures.Write(
-            nameof(JournalWriteBenchmarks), Plugin, BatchSize, Writers,
-            new PersistenceFigures(
-                EventsPerSecond: counted.Events / elapsed.TotalSeconds,
-                P50Microseconds: Percentile(all, 0.50),
-                P99Microseconds: Percentile(all, 0.99),
-                FsyncsPerSecond: counted.Fsyncs / elapsed.TotalSeconds,
-                RequestsPerFsync: counted.Fsyncs == 0 ? 0 : (double)counted.WriteRequests / counted.Fsyncs));
+        var figures = PersistenceFigures.Measure(
+            _countersAtStart, _journal.Counters.Snapshot(), Stopwatch.GetElapsedTime(_iterationStart), _latencies);
+        PersistenceFigures.Write(nameof(JournalWriteBenchmarks), Plugin, BatchSize, Writers, figures);
     }
 
     /// <summary>Closes the journal and removes its storage.</summary>
@@ -155,17 +147,6 @@ public class JournalWriteBenchmarks
             await _journal.WriteAsync(write).ConfigureAwait(false);
             latencies.Add(Stopwatch.GetTimestamp() - start);
         }
-    }
-
-    private static double Percentile(long[] sortedTicks, double fraction)
-    {
-        if (sortedTicks.Length == 0)
-        {
-            return 0;
-        }
-
-        var index = Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(fraction * sortedTicks.Length) - 1);
-        return sortedTicks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
     }
 
     private SqliteJournal OpenSqlite()

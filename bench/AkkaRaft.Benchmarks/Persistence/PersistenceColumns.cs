@@ -1,3 +1,5 @@
+using AkkaRaft.Persistence.Journal;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using BenchmarkDotNet.Columns;
@@ -19,6 +21,34 @@ namespace AkkaRaft.Benchmarks.Persistence;
 public sealed record PersistenceFigures(
     double EventsPerSecond, double P50Microseconds, double P99Microseconds, double FsyncsPerSecond, double RequestsPerFsync)
 {
+    /// <summary>
+    /// The figures of one iteration: what the journal counted since <paramref name="atStart"/>, over
+    /// <paramref name="elapsed"/>, with the write latencies (in <see cref="Stopwatch"/> ticks) each writer recorded.
+    /// </summary>
+    public static PersistenceFigures Measure(
+        JournalCountersSnapshot atStart, JournalCountersSnapshot atEnd, TimeSpan elapsed, IEnumerable<List<long>> latencyTicks)
+    {
+        var counted = atEnd.Since(atStart);
+        var sorted = latencyTicks.SelectMany(l => l).Order().ToArray();
+        return new PersistenceFigures(
+            EventsPerSecond: counted.Events / elapsed.TotalSeconds,
+            P50Microseconds: PercentileMicroseconds(sorted, 0.50),
+            P99Microseconds: PercentileMicroseconds(sorted, 0.99),
+            FsyncsPerSecond: counted.Fsyncs / elapsed.TotalSeconds,
+            RequestsPerFsync: counted.Fsyncs == 0 ? 0 : (double)counted.WriteRequests / counted.Fsyncs);
+    }
+
+    private static double PercentileMicroseconds(long[] sortedTicks, double fraction)
+    {
+        if (sortedTicks.Length == 0)
+        {
+            return 0;
+        }
+
+        var index = Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(fraction * sortedTicks.Length) - 1);
+        return sortedTicks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
+    }
+
     private static string PathOf(string benchmark, string plugin, int batchSize, int writers) =>
         Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{benchmark}-{plugin}-{batchSize}-{writers}.json");
 

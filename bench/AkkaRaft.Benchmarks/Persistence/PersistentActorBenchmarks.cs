@@ -101,17 +101,9 @@ public class PersistentActorBenchmarks
     [IterationCleanup]
     public void RecordIteration()
     {
-        var elapsed = Stopwatch.GetElapsedTime(_iterationStart);
-        var counted = _journal.Counters.Snapshot().Since(_countersAtStart);
-        var all = _latencies.SelectMany(l => l).Order().ToArray();
-        PersistenceFigures.Write(
-            nameof(PersistentActorBenchmarks), Plugin, BatchSize, Writers,
-            new PersistenceFigures(
-                EventsPerSecond: counted.Events / elapsed.TotalSeconds,
-                P50Microseconds: Percentile(all, 0.50),
-                P99Microseconds: Percentile(all, 0.99),
-                FsyncsPerSecond: counted.Fsyncs / elapsed.TotalSeconds,
-                RequestsPerFsync: counted.Fsyncs == 0 ? 0 : (double)counted.WriteRequests / counted.Fsyncs));
+        var figures = PersistenceFigures.Measure(
+            _countersAtStart, _journal.Counters.Snapshot(), Stopwatch.GetElapsedTime(_iterationStart), _latencies);
+        PersistenceFigures.Write(nameof(PersistentActorBenchmarks), Plugin, BatchSize, Writers, figures);
     }
 
     /// <summary>Stops the node and removes its storage.</summary>
@@ -144,17 +136,6 @@ public class PersistentActorBenchmarks
             await actor.Ask<long>(command, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             latencies.Add(Stopwatch.GetTimestamp() - start);
         }
-    }
-
-    private static double Percentile(long[] sortedTicks, double fraction)
-    {
-        if (sortedTicks.Length == 0)
-        {
-            return 0;
-        }
-
-        var index = Math.Min(sortedTicks.Length - 1, (int)Math.Ceiling(fraction * sortedTicks.Length) - 1);
-        return sortedTicks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
     }
 
     /// <summary>Persists the number of 100-byte events a command asks for (0: just reports its sequence number).</summary>
