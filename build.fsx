@@ -43,12 +43,17 @@ let targets : (string * string * (string list -> unit)) list =
           let filter = match extra with f :: _ -> f | [] -> "*"
           dotnet [ "run"; "-c"; "Release"; "--project"; "bench/AkkaRaft.Benchmarks"; "--"; "--filter"; filter ])
 
-      "soak", "long randomized simulations (20,000 seeds per cluster size); soak [seeds]",
+      "soak", "long randomized simulations: soak [core-seeds] [peer-seeds] (defaults 20,000 and 2,000 per cluster size)",
       (fun extra ->
-          let seeds = match extra with s :: _ -> s | [] -> "20000"
-          run [ "AKKARAFT_SIM_SEEDS", seeds ] "dotnet"
+          let coreSeeds = match extra with s :: _ -> s | [] -> "20000"
+          let peerSeeds = match extra with _ :: p :: _ -> p | _ -> "2000"
+          // The pure core under the simulated network, checked for linearizability.
+          run [ ("AKKARAFT_SIM_SEEDS", coreSeeds) ] "dotnet"
               [ "test"; "tests/AkkaRaft.Raft.Tests"; "-c"; "Release"; "--filter"; "Category=Simulation";
-                "--logger"; "console;verbosity=normal" ])
+                "--logger"; "console;verbosity=normal" ]
+          // RaftPeer groups (actors, journals with simulated fsync) on the simulation dispatcher.
+          run [ ("AKKARAFT_PEER_SEEDS", peerSeeds) ] "dotnet"
+              [ "test"; "tests/AkkaRaft.Simulation.Tests"; "-c"; "Release"; "--logger"; "console;verbosity=normal" ])
 
       "pack", "produce NuGet packages of the libraries under ./artifacts",
       (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ])
