@@ -98,4 +98,26 @@ public sealed class RaftWireTests
         Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "p", [0xFF, 0xFF, 0xFF]));
         Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "zz", []));
     }
+
+    [Fact]
+    public void An_entry_of_a_type_no_peer_sends_should_be_a_serialization_exception()
+    {
+        // A well-formed message whose one entry says type 7: the entry's type field (field 3, varint) is the
+        // last 0x18 0x01 of the payload, since the entry is the innermost and last thing written.
+        var message = new AppendEntries(5, 6, 9, 4, 8, [new Entry(8, 5, EntryType.ConfChange, [])], 2);
+        var serialized = _registry.Serialize(message);
+        var bytes = serialized.Payload.ToArray();
+        var at = -1;
+        for (var i = bytes.Length - 2; i >= 0 && at < 0; i--)
+        {
+            if (bytes[i] == 0x18 && bytes[i + 1] == 0x01) at = i + 1;
+        }
+
+        Assert.True(at > 0, "the entry's type field was not found in the payload");
+        bytes[at] = 0x07;
+
+        var error = Assert.Throws<SerializationException>(
+            () => _registry.Deserialize(serialized.SerializerId, serialized.Manifest, bytes));
+        Assert.Contains("unknown type 7", error.Message);
+    }
 }

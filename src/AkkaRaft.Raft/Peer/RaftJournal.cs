@@ -7,6 +7,7 @@ using Google.Protobuf;
 using PersistenceSnapshotMetadata = AkkaRaft.Persistence.Snapshots.SnapshotMetadata;
 using RaftSnapshot = AkkaRaft.Raft.Core.Snapshot;
 using RaftSnapshotMetadata = AkkaRaft.Raft.Core.SnapshotMetadata;
+using AkkaRaft.Raft.Protos;
 
 namespace AkkaRaft.Raft.Peer;
 
@@ -158,7 +159,7 @@ internal sealed class RaftJournal
     private static RaftJournalEvent AppendedEvent(IReadOnlyList<Entry> entries)
     {
         var appended = new EntriesAppended();
-        foreach (var entry in entries) appended.Entries.Add(ToLogEntry(entry));
+        foreach (var entry in entries) appended.Entries.Add(RaftProtoTypes.ToProto(entry));
         return new RaftJournalEvent { EntriesAppended = appended };
     }
 
@@ -171,7 +172,7 @@ internal sealed class RaftJournal
         {
             case RaftJournalEvent.EventOneofCase.EntriesAppended:
                 var entries = new Entry[e.EntriesAppended.Entries.Count];
-                for (var i = 0; i < entries.Length; i++) entries[i] = FromLogEntry(e.EntriesAppended.Entries[i]);
+                for (var i = 0; i < entries.Length; i++) entries[i] = RaftProtoTypes.ToEntry(e.EntriesAppended.Entries[i]);
                 storage.Append(entries);
                 break;
             case RaftJournalEvent.EventOneofCase.LogTruncated:
@@ -190,15 +191,6 @@ internal sealed class RaftJournal
         }
     }
 
-    private static LogEntry ToLogEntry(Entry entry) =>
-        new() { Term = entry.Term, Index = entry.Index, Type = (uint)entry.Type, Data = ByteString.CopyFrom(entry.Data) };
-
-    private static Entry FromLogEntry(LogEntry entry)
-    {
-        if (entry.Type > (uint)EntryType.ConfChange) throw new InvalidDataException($"log entry {entry.Index} has unknown type {entry.Type}");
-        return new Entry(entry.Term, entry.Index, (EntryType)entry.Type, entry.Data.ToByteArray());
-    }
-
     private static MemoryStorage Clone(MemoryStorage source)
     {
         var copy = new MemoryStorage(source.Snapshot);
@@ -211,36 +203,30 @@ internal sealed class RaftJournal
     {
         var snapshot = storage.Snapshot;
         var conf = snapshot.Metadata.ConfState;
-        var confRecord = new ConfStateRecord { AutoLeave = conf.AutoLeave };
-        confRecord.Voters.Add(conf.Voters);
-        confRecord.Learners.Add(conf.Learners);
-        confRecord.VotersOutgoing.Add(conf.VotersOutgoing);
-        confRecord.LearnersNext.Add(conf.LearnersNext);
         var hard = storage.HardState;
         var record = new PeerSnapshotRecord
         {
             Index = snapshot.Metadata.Index,
             Term = snapshot.Metadata.Term,
-            ConfState = confRecord,
+            ConfState = RaftProtoTypes.ToProto(conf),
             StateMachine = ByteString.CopyFrom(snapshot.Data),
             HardState = new HardStateSet { Term = hard.Term, Vote = hard.Vote, Commit = hard.Commit },
         };
         if (storage.LastIndex >= storage.FirstIndex)
         {
-            foreach (var entry in storage.Entries(storage.FirstIndex, storage.LastIndex + 1, long.MaxValue)) record.Tail.Add(ToLogEntry(entry));
+            foreach (var entry in storage.Entries(storage.FirstIndex, storage.LastIndex + 1, long.MaxValue)) record.Tail.Add(RaftProtoTypes.ToProto(entry));
         }
         return record;
     }
 
     private static MemoryStorage FromRecord(PeerSnapshotRecord record)
     {
-        var c = record.ConfState ?? new ConfStateRecord();
-        var conf = new ConfState([.. c.Voters], [.. c.Learners], [.. c.VotersOutgoing], [.. c.LearnersNext], c.AutoLeave);
+        var conf = RaftProtoTypes.ToConfState(record.ConfState);
         var storage = new MemoryStorage(new RaftSnapshot(new RaftSnapshotMetadata(record.Index, record.Term, conf), record.StateMachine.ToByteArray()));
         if (record.Tail.Count > 0)
         {
             var tail = new Entry[record.Tail.Count];
-            for (var i = 0; i < tail.Length; i++) tail[i] = FromLogEntry(record.Tail[i]);
+            for (var i = 0; i < tail.Length; i++) tail[i] = RaftProtoTypes.ToEntry(record.Tail[i]);
             storage.Append(tail);
         }
         var hard = record.HardState ?? new HardStateSet();

@@ -4,6 +4,7 @@ using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Wire.Protocol;
 using Google.Protobuf;
+using AkkaRaft.Raft.Protos;
 
 namespace AkkaRaft.Raft.Wire;
 
@@ -81,6 +82,11 @@ public sealed class RaftWireSerializer : ISerializer
         {
             throw new SerializationException($"A Raft wire message (manifest '{manifest}', {payload.Length} bytes) does not parse: {e.Message}", e);
         }
+        catch (InvalidDataException e)
+        {
+            // It parsed, but holds what no peer sends (an entry of an unknown type): as bad as garbage.
+            throw new SerializationException($"A Raft wire message (manifest '{manifest}') is invalid: {e.Message}", e);
+        }
     }
 
     // ------------------------------------------------------------------ peer messages
@@ -103,7 +109,7 @@ public sealed class RaftWireSerializer : ISerializer
                 var append = new WireAppendEntries { PrevLogIndex = m.PrevLogIndex, PrevLogTerm = m.PrevLogTerm, LeaderCommit = m.LeaderCommit };
                 foreach (var e in m.Entries)
                 {
-                    append.Entries.Add(new WireEntry { Term = e.Term, Index = e.Index, Type = (uint)e.Type, Data = ByteString.CopyFrom(e.Data) });
+                    append.Entries.Add(RaftProtoTypes.ToProto(e));
                 }
 
                 wire.AppendEntries = append;
@@ -123,7 +129,7 @@ public sealed class RaftWireSerializer : ISerializer
             case InstallSnapshot m:
                 wire.InstallSnapshot = new WireInstallSnapshot
                 {
-                    SnapshotIndex = m.Metadata.Index, SnapshotTerm = m.Metadata.Term, ConfState = ToWire(m.Metadata.ConfState),
+                    SnapshotIndex = m.Metadata.Index, SnapshotTerm = m.Metadata.Term, ConfState = RaftProtoTypes.ToProto(m.Metadata.ConfState),
                     Offset = m.Offset, Chunk = ByteString.CopyFrom(m.Chunk), TotalBytes = m.TotalBytes, Done = m.Done,
                 };
                 break;
@@ -146,39 +152,19 @@ public sealed class RaftWireSerializer : ISerializer
             w.RequestVote.PreVote, w.RequestVote.LeadershipTransfer),
         WirePeerMessage.BodyOneofCase.RequestVoteResponse => new RequestVoteResponse(w.From, w.To, w.Term, w.RequestVoteResponse.PreVote, w.RequestVoteResponse.Granted),
         WirePeerMessage.BodyOneofCase.AppendEntries => new AppendEntries(w.From, w.To, w.Term, w.AppendEntries.PrevLogIndex, w.AppendEntries.PrevLogTerm,
-            w.AppendEntries.Entries.Select(FromWire).ToArray(), w.AppendEntries.LeaderCommit),
+            w.AppendEntries.Entries.Select(RaftProtoTypes.ToEntry).ToArray(), w.AppendEntries.LeaderCommit),
         WirePeerMessage.BodyOneofCase.AppendEntriesResponse => new AppendEntriesResponse(w.From, w.To, w.Term, w.AppendEntriesResponse.Success,
             w.AppendEntriesResponse.Index, w.AppendEntriesResponse.RejectHint, w.AppendEntriesResponse.LogTermHint),
         WirePeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(w.From, w.To, w.Term, w.Heartbeat.Commit, w.Heartbeat.Round),
         WirePeerMessage.BodyOneofCase.HeartbeatResponse => new HeartbeatResponse(w.From, w.To, w.Term, w.HeartbeatResponse.Round),
         WirePeerMessage.BodyOneofCase.InstallSnapshot => new InstallSnapshot(w.From, w.To, w.Term,
-            new SnapshotMetadata(w.InstallSnapshot.SnapshotIndex, w.InstallSnapshot.SnapshotTerm, FromWire(w.InstallSnapshot.ConfState)),
+            new SnapshotMetadata(w.InstallSnapshot.SnapshotIndex, w.InstallSnapshot.SnapshotTerm, RaftProtoTypes.ToConfState(w.InstallSnapshot.ConfState)),
             w.InstallSnapshot.Offset, w.InstallSnapshot.Chunk.ToByteArray(), w.InstallSnapshot.TotalBytes, w.InstallSnapshot.Done),
         WirePeerMessage.BodyOneofCase.InstallSnapshotResponse => new InstallSnapshotResponse(w.From, w.To, w.Term,
             w.InstallSnapshotResponse.SnapshotIndex, w.InstallSnapshotResponse.NextOffset),
         WirePeerMessage.BodyOneofCase.TimeoutNow => new TimeoutNow(w.From, w.To, w.Term),
         _ => throw new SerializationException("A Raft peer message arrived without a body."),
     };
-
-    private static Entry FromWire(WireEntry e)
-    {
-        if (e.Type > (uint)EntryType.ConfChange) throw new SerializationException($"A log entry arrived with the unknown type {e.Type}.");
-        return new Entry(e.Term, e.Index, (EntryType)e.Type, e.Data.ToByteArray());
-    }
-
-    private static WireConfState ToWire(ConfState conf)
-    {
-        var wire = new WireConfState { AutoLeave = conf.AutoLeave };
-        wire.Voters.AddRange(conf.Voters);
-        wire.Learners.AddRange(conf.Learners);
-        wire.VotersOutgoing.AddRange(conf.VotersOutgoing);
-        wire.LearnersNext.AddRange(conf.LearnersNext);
-        return wire;
-    }
-
-    private static ConfState FromWire(WireConfState? w) => w is null
-        ? ConfState.Empty
-        : new ConfState(w.Voters.ToArray(), w.Learners.ToArray(), w.VotersOutgoing.ToArray(), w.LearnersNext.ToArray(), w.AutoLeave);
 
     // ------------------------------------------------------------------ client protocol
 
