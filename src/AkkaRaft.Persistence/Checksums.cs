@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
+using AkkaRaft.Actors.Serialization;
 using AkkaRaft.Common;
+using AkkaRaft.Persistence.Journal;
+using AkkaRaft.Persistence.Snapshots;
 
 namespace AkkaRaft.Persistence;
 
@@ -37,6 +40,45 @@ public static class Checksums
         crc = AppendString(crc, manifest);
         return AppendLengthPrefixed(crc, payload);
     }
+
+    /// <summary>
+    /// Checks a journal row read back from storage against the checksum stored with it, and returns its event.
+    /// Every plugin reads through this, so a corrupt row is reported the same way whatever holds it.
+    /// </summary>
+    /// <param name="storedCrc">The stored checksum as the storage returns it (SQL integer columns are 64-bit).</param>
+    /// <exception cref="JournalCorruptedException">The stored value is no CRC32C, or it does not match the row.</exception>
+    public static PersistentEvent VerifiedEvent(
+        string pluginId, string persistenceId, long sequenceNr, int serializerId, string manifest, byte[] payload, long storedCrc)
+    {
+        var computed = ForEvent(persistenceId, sequenceNr, serializerId, manifest, payload);
+        if (Mismatch(storedCrc, computed) is { } detail)
+        {
+            throw new JournalCorruptedException(pluginId, persistenceId, sequenceNr, detail);
+        }
+
+        return new PersistentEvent(persistenceId, sequenceNr, new SerializedMessage(serializerId, manifest, payload));
+    }
+
+    /// <summary>Checks a snapshot read back from storage against its stored checksum, and returns it.</summary>
+    /// <exception cref="SnapshotCorruptedException">The stored value is no CRC32C, or it does not match the snapshot.</exception>
+    public static SelectedSnapshot VerifiedSnapshot(
+        string pluginId, string persistenceId, long sequenceNr, long timestampUnixMs, int serializerId, string manifest, byte[] payload,
+        long storedCrc)
+    {
+        var computed = ForSnapshot(persistenceId, sequenceNr, timestampUnixMs, serializerId, manifest, payload);
+        if (Mismatch(storedCrc, computed) is { } detail)
+        {
+            throw new SnapshotCorruptedException(pluginId, persistenceId, sequenceNr, detail);
+        }
+
+        var metadata = new SnapshotMetadata(persistenceId, sequenceNr, DateTimeOffset.FromUnixTimeMilliseconds(timestampUnixMs));
+        return new SelectedSnapshot(metadata, new SerializedMessage(serializerId, manifest, payload));
+    }
+
+    private static string? Mismatch(long stored, uint computed) =>
+        stored is < 0 or > uint.MaxValue ? $"the stored checksum {stored} is not a CRC32C"
+        : (uint)stored != computed ? $"stored CRC32C 0x{stored:X8}, computed 0x{computed:X8}"
+        : null;
 
     private static uint AppendString(uint crc, string value)
     {

@@ -82,7 +82,7 @@ public sealed class PostgreSqlJournal : GroupCommitJournal
                 sequenceNrs[i] = e.SequenceNr;
                 serializerIds[i] = e.Payload.SerializerId;
                 manifests[i] = e.Payload.Manifest;
-                payloads[i] = ExactArray(e.Payload.Payload);
+                payloads[i] = Payloads.AsExactArray(e.Payload.Payload);
                 crcs[i] = Checksums.ForEvent(e.PersistenceId, e.SequenceNr, e.Payload.SerializerId, e.Payload.Manifest, payloads[i]);
                 i++;
             }
@@ -185,28 +185,8 @@ public sealed class PostgreSqlJournal : GroupCommitJournal
         var serializerId = reader.GetInt32(1);
         var manifest = reader.GetString(2);
         var payload = reader.GetFieldValue<byte[]>(3);
-        long storedColumn = reader.GetInt64(4);
-        if (storedColumn is < 0 or > uint.MaxValue)
-        {
-            throw new JournalCorruptedException(Id, persistenceId, sequenceNr, $"the stored checksum {storedColumn} is not a CRC32C");
-        }
-
-        var stored = (uint)storedColumn;
-        var computed = Checksums.ForEvent(persistenceId, sequenceNr, serializerId, manifest, payload);
-        if (computed != stored)
-        {
-            throw new JournalCorruptedException(Id, persistenceId, sequenceNr, $"stored CRC32C 0x{stored:X8}, computed 0x{computed:X8}");
-        }
-
-        return new PersistentEvent(persistenceId, sequenceNr, new SerializedMessage(serializerId, manifest, payload));
+        return Checksums.VerifiedEvent(Id, persistenceId, sequenceNr, serializerId, manifest, payload, reader.GetInt64(4));
     }
-
-    // The registry hands out exactly sized arrays; reuse them instead of copying every payload once more.
-    private static byte[] ExactArray(ReadOnlyMemory<byte> payload) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment)
-        && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : payload.ToArray();
 
     private static string Describe(IReadOnlyList<AtomicWrite> writes) => writes.Count == 1
         ? $"persistence id '{writes[0].PersistenceId}' in [{writes[0].LowestSequenceNr}, {writes[0].HighestSequenceNr}]"

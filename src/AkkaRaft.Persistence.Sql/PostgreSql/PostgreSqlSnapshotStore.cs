@@ -80,15 +80,7 @@ public sealed class PostgreSqlSnapshotStore : ISnapshotStore
         var serializerId = reader.GetInt32(2);
         var manifest = reader.GetString(3);
         var payload = reader.GetFieldValue<byte[]>(4);
-        var storedColumn = reader.GetInt64(5);
-        var computed = Checksums.ForSnapshot(persistenceId, sequenceNr, timestamp, serializerId, manifest, payload);
-        if (storedColumn != computed)
-        {
-            throw new SnapshotCorruptedException(PluginId, persistenceId, sequenceNr, $"stored CRC32C 0x{storedColumn:X8}, computed 0x{computed:X8}");
-        }
-
-        var metadata = new SnapshotMetadata(persistenceId, sequenceNr, DateTimeOffset.FromUnixTimeMilliseconds(timestamp));
-        return new SelectedSnapshot(metadata, new SerializedMessage(serializerId, manifest, payload));
+        return Checksums.VerifiedSnapshot(PluginId, persistenceId, sequenceNr, timestamp, serializerId, manifest, payload, reader.GetInt64(5));
     }
 
     /// <inheritdoc />

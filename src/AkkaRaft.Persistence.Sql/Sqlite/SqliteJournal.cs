@@ -66,7 +66,7 @@ public sealed class SqliteJournal : GroupCommitJournal
                 _sequenceNr.Value = e.SequenceNr;
                 _serializerId.Value = e.Payload.SerializerId;
                 _manifest.Value = e.Payload.Manifest;
-                _payload.Value = PayloadArray(payload);
+                _payload.Value = Payloads.AsExactArray(payload);
                 _crc.Value = (long)Checksums.ForEvent(e.PersistenceId, e.SequenceNr, e.Payload.SerializerId, e.Payload.Manifest, payload.Span);
                 try
                 {
@@ -180,7 +180,7 @@ public sealed class SqliteJournal : GroupCommitJournal
     private static PersistentEvent ReadEvent(SqliteDataReader reader, string persistenceId)
     {
         var sequenceNr = reader.GetInt64(0);
-        uint stored;
+        long stored;
         int serializerId;
         string manifest;
         byte[] payload;
@@ -189,25 +189,13 @@ public sealed class SqliteJournal : GroupCommitJournal
             serializerId = reader.GetInt32(1);
             manifest = reader.GetString(2);
             payload = (byte[])reader.GetValue(3);
-            stored = checked((uint)reader.GetInt64(4));
+            stored = reader.GetInt64(4);
         }
         catch (Exception e) when (e is InvalidCastException or OverflowException or FormatException)
         {
             throw new JournalCorruptedException(Id, persistenceId, sequenceNr, $"a column does not hold what was written ({e.Message})", e);
         }
 
-        var computed = Checksums.ForEvent(persistenceId, sequenceNr, serializerId, manifest, payload);
-        if (computed != stored)
-        {
-            throw new JournalCorruptedException(Id, persistenceId, sequenceNr, $"stored CRC32C 0x{stored:X8}, computed 0x{computed:X8}");
-        }
-
-        return new PersistentEvent(persistenceId, sequenceNr, new SerializedMessage(serializerId, manifest, payload));
+        return Checksums.VerifiedEvent(Id, persistenceId, sequenceNr, serializerId, manifest, payload, stored);
     }
-
-    private static byte[] PayloadArray(ReadOnlyMemory<byte> payload) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment)
-        && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : payload.ToArray();
 }

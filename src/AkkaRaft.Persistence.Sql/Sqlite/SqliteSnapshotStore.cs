@@ -75,28 +75,22 @@ public sealed class SqliteSnapshotStore : ISnapshotStore
         int serializerId;
         string manifest;
         byte[] payload;
-        uint stored;
+        long stored;
         try
         {
             timestamp = reader.GetInt64(1);
             serializerId = reader.GetInt32(2);
             manifest = reader.GetString(3);
             payload = (byte[])reader.GetValue(4);
-            stored = checked((uint)reader.GetInt64(5));
+            stored = reader.GetInt64(5);
         }
         catch (Exception e) when (e is InvalidCastException or OverflowException or FormatException)
         {
             throw new SnapshotCorruptedException(PluginId, persistenceId, sequenceNr, $"a column does not hold what was written ({e.Message})", e);
         }
 
-        var computed = Checksums.ForSnapshot(persistenceId, sequenceNr, timestamp, serializerId, manifest, payload);
-        if (computed != stored)
-        {
-            throw new SnapshotCorruptedException(PluginId, persistenceId, sequenceNr, $"stored CRC32C 0x{stored:X8}, computed 0x{computed:X8}");
-        }
-
-        var metadata = new SnapshotMetadata(persistenceId, sequenceNr, DateTimeOffset.FromUnixTimeMilliseconds(timestamp));
-        return ValueTask.FromResult<SelectedSnapshot?>(new SelectedSnapshot(metadata, new SerializedMessage(serializerId, manifest, payload)));
+        return ValueTask.FromResult<SelectedSnapshot?>(
+            Checksums.VerifiedSnapshot(PluginId, persistenceId, sequenceNr, timestamp, serializerId, manifest, payload, stored));
     }
 
     /// <inheritdoc />

@@ -174,14 +174,16 @@ public sealed class InMemoryStore
             foreach (var sequenceNr in log.Keys.GetViewBetween(fromSequenceNr, toSequenceNr))
             {
                 var row = log.Rows[sequenceNr];
-                var crc = Checksums.ForEvent(persistenceId, sequenceNr, row.SerializerId, row.Manifest, row.Payload);
-                if (crc != row.Crc)
+                try
                 {
-                    return (result, new JournalCorruptedException(
-                        "inmem", persistenceId, sequenceNr, $"stored CRC32C 0x{row.Crc:X8}, computed 0x{crc:X8}"));
+                    result.Add(Checksums.VerifiedEvent("inmem", persistenceId, sequenceNr, row.SerializerId, row.Manifest, row.Payload, row.Crc));
+                }
+                catch (JournalCorruptedException corrupted)
+                {
+                    // The events before the corrupt one are returned with the error, as the SQL plugins' readers do.
+                    return (result, corrupted);
                 }
 
-                result.Add(new PersistentEvent(persistenceId, sequenceNr, new SerializedMessage(row.SerializerId, row.Manifest, row.Payload)));
                 if (result.Count >= max)
                 {
                     break;
@@ -278,14 +280,8 @@ public sealed class InMemoryStore
                     continue;
                 }
 
-                var crc = Checksums.ForSnapshot(persistenceId, sequenceNr, row.TimestampUnixMs, row.SerializerId, row.Manifest, row.Payload);
-                if (crc != row.Crc)
-                {
-                    throw new SnapshotCorruptedException(
-                        "inmem", persistenceId, sequenceNr, $"stored CRC32C 0x{row.Crc:X8}, computed 0x{crc:X8}");
-                }
-
-                return new SelectedSnapshot(metadata, new SerializedMessage(row.SerializerId, row.Manifest, row.Payload));
+                return Checksums.VerifiedSnapshot(
+                    "inmem", persistenceId, sequenceNr, row.TimestampUnixMs, row.SerializerId, row.Manifest, row.Payload, row.Crc);
             }
 
             return null;
