@@ -171,9 +171,7 @@ internal sealed class RaftJournal
         switch (e.EventCase)
         {
             case RaftJournalEvent.EventOneofCase.EntriesAppended:
-                var entries = new Entry[e.EntriesAppended.Entries.Count];
-                for (var i = 0; i < entries.Length; i++) entries[i] = RaftProtoTypes.ToEntry(e.EntriesAppended.Entries[i]);
-                storage.Append(entries);
+                storage.Append(RaftProtoTypes.ToEntries(e.EntriesAppended.Entries));
                 break;
             case RaftJournalEvent.EventOneofCase.LogTruncated:
                 // The EntriesAppended that follows in the same batch replaces the tail; check it is where it says.
@@ -225,9 +223,7 @@ internal sealed class RaftJournal
         var storage = new MemoryStorage(new RaftSnapshot(new RaftSnapshotMetadata(record.Index, record.Term, conf), record.StateMachine.ToByteArray()));
         if (record.Tail.Count > 0)
         {
-            var tail = new Entry[record.Tail.Count];
-            for (var i = 0; i < tail.Length; i++) tail[i] = RaftProtoTypes.ToEntry(record.Tail[i]);
-            storage.Append(tail);
+            storage.Append(RaftProtoTypes.ToEntries(record.Tail));
         }
         var hard = record.HardState ?? new HardStateSet();
         storage.SetHardState(new HardState(hard.Term, hard.Vote, hard.Commit));

@@ -26,6 +26,19 @@ internal static class RaftProtoTypes
         return new Entry(entry.Term, entry.Index, (EntryType)entry.Type, entry.Data.ToByteArray());
     }
 
+    /// <summary>The core entries of <paramref name="entries"/>, in order (a plain loop: this runs per AppendEntries).</summary>
+    /// <exception cref="InvalidDataException">An entry's type is none the core knows.</exception>
+    public static Entry[] ToEntries(IReadOnlyList<LogEntry> entries)
+    {
+        var result = new Entry[entries.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = ToEntry(entries[i]);
+        }
+
+        return result;
+    }
+
     /// <summary>The protobuf form of <paramref name="conf"/>.</summary>
     public static ConfStateRecord ToProto(ConfState conf)
     {

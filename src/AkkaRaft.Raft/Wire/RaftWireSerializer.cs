@@ -152,7 +152,7 @@ public sealed class RaftWireSerializer : ISerializer
             w.RequestVote.PreVote, w.RequestVote.LeadershipTransfer),
         WirePeerMessage.BodyOneofCase.RequestVoteResponse => new RequestVoteResponse(w.From, w.To, w.Term, w.RequestVoteResponse.PreVote, w.RequestVoteResponse.Granted),
         WirePeerMessage.BodyOneofCase.AppendEntries => new AppendEntries(w.From, w.To, w.Term, w.AppendEntries.PrevLogIndex, w.AppendEntries.PrevLogTerm,
-            w.AppendEntries.Entries.Select(RaftProtoTypes.ToEntry).ToArray(), w.AppendEntries.LeaderCommit),
+            RaftProtoTypes.ToEntries(w.AppendEntries.Entries), w.AppendEntries.LeaderCommit),
         WirePeerMessage.BodyOneofCase.AppendEntriesResponse => new AppendEntriesResponse(w.From, w.To, w.Term, w.AppendEntriesResponse.Success,
             w.AppendEntriesResponse.Index, w.AppendEntriesResponse.RejectHint, w.AppendEntriesResponse.LogTermHint),
         WirePeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(w.From, w.To, w.Term, w.Heartbeat.Commit, w.Heartbeat.Round),
