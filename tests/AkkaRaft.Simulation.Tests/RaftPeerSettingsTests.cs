@@ -51,4 +51,18 @@ public sealed class RaftPeerSettingsTests
         var error = Assert.Throws<ConfigException>(() => With(overrides));
         Assert.Contains(key, error.Message);
     }
+
+    [Fact]
+    public void Core_rules_on_ticks_are_checked_against_the_ticks_derived_from_the_timeouts()
+    {
+        // 2s / 50ms = 40 election ticks, so a 15-tick lease margin is fine (it would not be against the default 10).
+        var core = With("akkaraft.raft { election-timeout = 2s, lease-reads = on, lease-drift-margin-ticks = 15 }").CoreConfig(1);
+        Assert.Equal(40, core.ElectionTicks);
+        Assert.Equal(15, core.LeaseDriftMarginTicks);
+
+        var error = Assert.Throws<ConfigException>(
+            () => With("akkaraft.raft { election-timeout = 500ms, lease-reads = on, lease-drift-margin-ticks = 15 }"));
+        Assert.Contains("lease-drift-margin-ticks", error.Message);
+        Assert.Contains("election-ticks = election-timeout / heartbeat-interval = 10", error.Message);
+    }
 }

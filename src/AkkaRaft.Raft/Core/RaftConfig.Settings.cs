@@ -4,23 +4,26 @@ namespace AkkaRaft.Raft.Core;
 
 // Reading the core's keys of the `akkaraft.raft` section into a RaftConfig (the defaults live in
 // reference.conf, not here). Parsing only: the core still does no I/O. The two tick counts are not settings:
-// the actor shell derives them from election-timeout and heartbeat-interval and sets them with `with`.
+// the actor shell derives them from election-timeout and heartbeat-interval and passes them in.
 public sealed partial record RaftConfig
 {
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
     /// <summary>
-    /// Reads and validates the core's keys of <c>akkaraft.raft</c> for node <paramref name="nodeId"/>, with the
-    /// default tick counts (<see cref="ElectionTicks"/> 10, <see cref="HeartbeatTicks"/> 1) for the caller to replace.
+    /// Reads and validates the core's keys of <c>akkaraft.raft</c> for node <paramref name="nodeId"/>. The tick
+    /// counts are not settings: the actor shell derives them from <c>election-timeout</c> and
+    /// <c>heartbeat-interval</c> and passes them here, so the rules that involve them are checked with the real values.
     /// </summary>
     /// <exception cref="ConfigException">A setting is missing, of the wrong type, out of range, or breaks its rule; the message names it and where it was set.</exception>
-    public static RaftConfig FromConfig(Config config, ulong nodeId)
+    public static RaftConfig FromConfig(Config config, ulong nodeId, int electionTicks = 10, int heartbeatTicks = 1)
     {
         ArgumentNullException.ThrowIfNull(config);
         var result = new RaftConfig
         {
             NodeId = nodeId,
+            ElectionTicks = electionTicks,
+            HeartbeatTicks = heartbeatTicks,
             PreVote = config.GetBoolean(SectionPath + ".pre-vote"),
             CheckQuorum = config.GetBoolean(SectionPath + ".check-quorum"),
             LeaseReads = config.GetBoolean(SectionPath + ".lease-reads"),
@@ -40,20 +43,10 @@ public sealed partial record RaftConfig
         }
         catch (ArgumentException ex)
         {
-            var path = SectionPath + "." + ex.ParamName;
-            var origin = config.GetOrigin(path);
-            throw new ConfigException($"{ex.Message} ({origin})", origin);
+            var origin = config.GetOrigin(SectionPath + "." + ex.ParamName);
+            throw new ConfigException(origin is null ? ex.Message : $"{ex.Message} ({origin})", origin, ex);
         }
     }
 
-    private static int IntBytes(Config config, string path)
-    {
-        var bytes = config.GetByteSize(path);
-        if (bytes is < 1 or > int.MaxValue)
-        {
-            var origin = config.GetOrigin(path);
-            throw new ConfigException($"{path}: expected 1 byte to 2GiB, got {bytes} bytes ({origin})", origin);
-        }
-        return (int)bytes;
-    }
+    private static int IntBytes(Config config, string path) => config.GetByteSizeInt32(path, 1);
 }

@@ -49,70 +49,35 @@ public sealed record RaftPeerSettings(
     {
         ArgumentNullException.ThrowIfNull(config);
         var electionTimeout = config.GetTimeSpan(Key("election-timeout"));
-        var heartbeat = config.GetTimeSpan(Key("heartbeat-interval"));
-        if (heartbeat < TimeSpan.FromMilliseconds(1)) throw Invalid(config, "heartbeat-interval", $"expected at least 1ms, got {heartbeat.TotalMilliseconds}ms");
+        var heartbeat = config.GetTimeSpanInRange(Key("heartbeat-interval"), TimeSpan.FromMilliseconds(1));
         if (electionTimeout < 2 * heartbeat)
         {
-            throw Invalid(config, "election-timeout",
+            throw config.Invalid(Key("election-timeout"),
                 $"expected at least 2 x heartbeat-interval ({2 * heartbeat.TotalMilliseconds}ms), got {electionTimeout.TotalMilliseconds}ms");
         }
         var requestTimeoutText = config.GetString(Key("request-timeout"));
         var requestTimeout = string.Equals(requestTimeoutText, "auto", StringComparison.OrdinalIgnoreCase)
             ? 2 * electionTimeout
-            : config.GetTimeSpan(Key("request-timeout"));
-        if (requestTimeout < heartbeat) throw Invalid(config, "request-timeout", $"expected at least heartbeat-interval, got {requestTimeout.TotalMilliseconds}ms");
-        var maxLogCount = config.GetInt(Key("max-log-count"));
-        if (maxLogCount < 1) throw Invalid(config, "max-log-count", $"expected at least 1, got {maxLogCount}");
-        var maxLogBytes = config.GetByteSize(Key("max-log-bytes"));
-        if (maxLogBytes < 1) throw Invalid(config, "max-log-bytes", $"expected at least 1, got {maxLogBytes}");
-        var maxProposalQueue = config.GetInt(Key("max-proposal-queue"));
-        if (maxProposalQueue < 1) throw Invalid(config, "max-proposal-queue", $"expected at least 1, got {maxProposalQueue}");
+            : config.GetTimeSpanInRange(Key("request-timeout"), heartbeat);
+        var maxLogCount = config.GetIntInRange(Key("max-log-count"), 1);
+        var maxLogBytes = config.GetByteSizeInRange(Key("max-log-bytes"), 1);
+        var maxProposalQueue = config.GetIntInRange(Key("max-proposal-queue"), 1);
 
+        // The shell ticks once per heartbeat interval, so the core's election timeout in ticks is their ratio.
         var electionTicks = (int)Math.Round(electionTimeout / heartbeat);
-        var core = new RaftConfig
-        {
-            NodeId = 1,
-            ElectionTicks = electionTicks,
-            HeartbeatTicks = 1,
-            PreVote = config.GetBoolean(Key("pre-vote")),
-            CheckQuorum = config.GetBoolean(Key("check-quorum")),
-            LeaseReads = config.GetBoolean(Key("lease-reads")),
-            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks")),
-            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes")),
-            MaxInflightMessages = config.GetInt(Key("max-inflight-messages")),
-            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes")),
-            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes")),
-            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready")),
-            SnapshotChunkBytes = IntBytes(config, "snapshot-chunk-bytes"),
-            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes")),
-            MaxPendingReads = config.GetInt(Key("max-pending-reads")),
-        };
+        RaftConfig core;
         try
         {
-            core.Validate();
+            core = RaftConfig.FromConfig(config, nodeId: 1, electionTicks, heartbeatTicks: 1);
         }
-        catch (ArgumentException e)
+        catch (ConfigException e) when (e.Message.Contains("election-ticks", StringComparison.Ordinal))
         {
-            // The core names its rule by its own key; the two tick counts are ours (election-timeout / heartbeat-interval).
-            var key = e.ParamName is "election-ticks" or "heartbeat-ticks" ? "election-timeout" : e.ParamName ?? "";
-            var origin = config.GetOrigin(Key(key));
-            throw new ConfigException($"{e.Message} (election-ticks = election-timeout / heartbeat-interval = {electionTicks}) ({origin})", origin);
+            throw new ConfigException(
+                $"{e.Message}; election-ticks = election-timeout / heartbeat-interval = {electionTicks}", e.Origin ?? config.GetOrigin(Key("election-timeout")), e);
         }
+
         return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core);
     }
 
     private static string Key(string name) => SectionPath + "." + name;
-
-    private static int IntBytes(Config config, string name)
-    {
-        var bytes = config.GetByteSize(Key(name));
-        if (bytes is < 1 or > int.MaxValue) throw Invalid(config, name, $"expected 1 byte to 2GiB, got {bytes} bytes");
-        return (int)bytes;
-    }
-
-    private static ConfigException Invalid(Config config, string name, string rule)
-    {
-        var origin = config.GetOrigin(Key(name));
-        return new ConfigException($"{Key(name)}: {rule} ({origin})", origin);
-    }
 }

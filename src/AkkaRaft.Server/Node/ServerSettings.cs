@@ -43,14 +43,13 @@ public sealed record ServerSettings(
         var join = config.GetString(NodeSettings.SectionPath + ".join").Trim();
         var peers = ParsePeers(config, NodeSettings.SectionPath + ".peers");
         var requestTimeout = Positive(config, HttpSectionPath + ".request-timeout");
-        var maxBody = config.GetByteSize(HttpSectionPath + ".max-body-bytes");
-        if (maxBody < 1) throw Invalid(config, HttpSectionPath + ".max-body-bytes", $"expected at least 1 byte, got {maxBody}");
+        var maxBody = config.GetByteSizeInRange(HttpSectionPath + ".max-body-bytes", 1);
         var shutdown = Positive(config, HttpSectionPath + ".shutdown-timeout");
         var refresh = Positive(config, NodeSettings.SectionPath + ".directory-refresh-interval");
         var joinRetry = Positive(config, NodeSettings.SectionPath + ".join-retry-interval");
         if (peers.Count > 0 && !peers.Any(p => p.Id == node.Id))
         {
-            throw Invalid(config, NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
+            throw config.Invalid(NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
         }
 
         return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry);
@@ -68,7 +67,7 @@ public sealed record ServerSettings(
             var eq = part.IndexOf('=');
             if (eq <= 0 || !HostPort.TryParse(part[(eq + 1)..], out var address))
             {
-                throw Invalid(config, path, $"expected id=host:port[,id=host:port...], got '{part}'");
+                throw config.Invalid(path, $"expected id=host:port[,id=host:port...], got '{part}'");
             }
 
             peers.Add(new StaticPeer(part[..eq], address));
@@ -80,19 +79,13 @@ public sealed record ServerSettings(
     private static HostPort Address(Config config, string path)
     {
         var text = config.GetString(path);
-        return HostPort.TryParse(text, out var address) ? address : throw Invalid(config, path, $"expected host:port, got '{text}'");
+        return HostPort.TryParse(text, out var address) ? address : throw config.Invalid(path, $"expected host:port, got '{text}'");
     }
 
     private static TimeSpan Positive(Config config, string path)
     {
         var value = config.GetTimeSpan(path);
-        return value > TimeSpan.Zero ? value : throw Invalid(config, path, $"expected a positive duration, got {value.TotalMilliseconds}ms");
-    }
-
-    private static ConfigException Invalid(Config config, string path, string rule)
-    {
-        var origin = config.GetOrigin(path);
-        return new ConfigException($"{path}: {rule} ({origin})", origin);
+        return value > TimeSpan.Zero ? value : throw config.Invalid(path, $"expected a positive duration, got {value.TotalMilliseconds}ms");
     }
 }
 
