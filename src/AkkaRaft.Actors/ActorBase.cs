@@ -28,6 +28,7 @@ public abstract class ActorBase
 
     internal ActorCell Cell => _cell;
 
+
     /// <summary>The context of this actor.</summary>
     protected IActorContext Context => _cell;
 
@@ -110,6 +111,18 @@ public abstract class ActorBase
     {
         ArgumentNullException.ThrowIfNull(action);
         _cell.RunTask(action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with <see cref="Sender"/> set to <paramref name="sender"/>, then restores it: for
+    /// extensions that run a callback on behalf of an earlier message (persistence runs a persist handler with the
+    /// sender of the command that persisted the event). Call it only from the actor's own context.
+    /// </summary>
+    protected void WithSender(IActorRef sender, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(action);
+        _cell.WithSender(sender, action);
     }
 
     /// <summary>Rethrows <paramref name="e"/> keeping its original stack trace.</summary>

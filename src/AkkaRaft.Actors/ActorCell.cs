@@ -55,6 +55,21 @@ internal sealed partial class ActorCell : IActorContext
 
     public IActorRef? CurrentSenderOrNull => _currentSender;
 
+    /// <summary>Runs <paramref name="action"/> with the current sender set to <paramref name="sender"/>, then restores it.</summary>
+    internal void WithSender(IActorRef? sender, Action action)
+    {
+        var previous = _currentSender;
+        _currentSender = sender;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            _currentSender = previous;
+        }
+    }
+
     public bool IsTerminated => _terminated;
 
     public bool CanProcessUserMessages => _suspendCount == 0 && _awaiting is null && !_terminating && _actor is not null;

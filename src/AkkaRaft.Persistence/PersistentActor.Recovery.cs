@@ -9,7 +9,10 @@ public abstract partial class PersistentActor
     {
         _phase = Phase.Recovering;
         _pending.Clear();
+        _queued.Clear();
+        _inFlight = null;
         LastSequenceNr = 0;
+        _highestAssignedSequenceNr = 0;
         SnapshotSequenceNr = 0;
 
         // RunTask holds every user message in the mailbox until recovery has finished.
@@ -74,8 +77,10 @@ public abstract partial class PersistentActor
             // Continue numbering after everything ever written, even when recovery stopped early or events were deleted,
             // so that a new event never reuses a sequence number.
             LastSequenceNr = Math.Max(LastSequenceNr, highest);
+            _highestAssignedSequenceNr = LastSequenceNr;
             failedEvent = null;
             failedAt = LastSequenceNr;
+            _phase = Phase.CompletingRecovery;
             RecoverWith(RecoveryCompleted.Instance);
         }
         catch (Exception e)
@@ -97,6 +102,18 @@ public abstract partial class PersistentActor
             }
 
             return;
+        }
+
+        // Events persisted by the RecoveryCompleted handler are written before any command is handled.
+        _queued.AddRange(_pending);
+        _pending.Clear();
+        if (_queued.Count > 0)
+        {
+            await DrainAsync().ConfigureAwait(true);
+            if (_phase is not Phase.Running)
+            {
+                return;
+            }
         }
 
         _phase = Phase.Running;

@@ -9,8 +9,10 @@ namespace AkkaRaft.Persistence;
 /// event (<see cref="ReceiveRecover"/>), then <see cref="RecoveryCompleted"/>; afterwards it handles commands
 /// (<see cref="ReceiveCommand"/>) and records state changes with <see cref="Persist{TEvent}"/>.
 /// <para>
-/// Guarantees: an event handler runs only after the journal said the event is durable; commands that arrive while
-/// events are being written (or while recovering) wait in the mailbox until the handlers ran; a failed write stops the
+/// Guarantees: an event handler runs only after the journal said the event is durable, and handlers run in the order
+/// of the persist calls; commands that arrive while events of <c>Persist</c> are being written (or while recovering)
+/// wait in the mailbox until the handlers ran, while <c>PersistAsync</c> lets them through (group commit: at most
+/// one write in flight, the events persisted meanwhile go together in the next); a failed write stops the
 /// actor (<see cref="OnPersistFailure"/>) without running any handler of it; a failed recovery stops the actor with a
 /// <see cref="RecoveryFailedException"/> naming persistence id and sequence number (<see cref="OnRecoveryFailure"/>).
 /// </para>
@@ -49,7 +51,7 @@ public abstract partial class PersistentActor : ActorBase
     public long SnapshotSequenceNr { get; private set; }
 
     /// <summary>True while the snapshot and events are being replayed, up to and including the <see cref="RecoveryCompleted"/> handler.</summary>
-    public bool IsRecovering => _phase is Phase.Starting or Phase.Recovering;
+    public bool IsRecovering => _phase is Phase.Starting or Phase.Recovering or Phase.CompletingRecovery;
 
     /// <summary>True once recovery finished successfully.</summary>
     public bool IsRecoveryFinished => _phase is Phase.Running;
@@ -87,13 +89,20 @@ public abstract partial class PersistentActor : ActorBase
 
     /// <summary>
     /// Handles a command, then writes every event the handler persisted in one journal write and runs their handlers
-    /// once the journal says they are durable. Until then, other messages wait in the mailbox.
+    /// once the journal says they are durable. Until then, other messages wait in the mailbox, unless every event was
+    /// persisted with <c>PersistAsync</c>/<c>PersistAllAsync</c>.
     /// </summary>
     protected override void AroundReceive(Receive receive, object message)
     {
         if (_phase is not Phase.Running)
         {
             // Stopped after a failure: nothing more is handled (the message goes nowhere, as it would after Stop).
+            return;
+        }
+
+        if (message is AsyncWriteDone done)
+        {
+            OnAsyncWriteDone(done);
             return;
         }
 
@@ -110,9 +119,9 @@ public abstract partial class PersistentActor : ActorBase
             }
         }
 
-        if (_pending.Count > 0 && _phase is Phase.Running)
+        if (_phase is Phase.Running)
         {
-            RunTask(FlushPendingAsync);
+            AfterCommand();
         }
     }
 
@@ -153,6 +162,8 @@ public abstract partial class PersistentActor : ActorBase
     {
         _phase = Phase.Stopped;
         _pending.Clear();
+        _queued.Clear();
+        _inFlight = null;
         Context.Stop(Self);
     }
 
@@ -160,6 +171,7 @@ public abstract partial class PersistentActor : ActorBase
     {
         Starting,
         Recovering,
+        CompletingRecovery,
         Running,
         HandlingCommand,
         Writing,

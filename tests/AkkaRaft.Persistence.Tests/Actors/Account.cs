@@ -69,6 +69,17 @@ internal sealed class Account : ReceivePersistentActor
             });
             Defer("deferred", d => Sender.Tell(d));
         });
+        Command<DepositAsync>(d => PersistAsync(new Deposited { Account = _id, Amount = d.Amount }, e =>
+        {
+            _balance += e.Amount;
+            Sender.Tell(new Acked(_balance, LastSequenceNr));
+        }));
+        Command<DepositManyAsync>(d => PersistAllAsync(d.Amounts.Select(a => new Deposited { Account = _id, Amount = a }), e =>
+        {
+            _balance += e.Amount;
+            Sender.Tell(new Acked(_balance, LastSequenceNr));
+        }));
+        Command<DeferReply>(d => DeferAsync(d.Text, text => Sender.Tell(text)));
         Command<DepositUnserializable>(_ => Persist(new Uri("http://not-serializable"), _ => Sender.Tell("unserializable handled")));
         Command<GetBalance>(_ => Sender.Tell(new Balance(_balance, LastSequenceNr, IsRecovering)));
         Command<TakeSnapshot>(_ => SaveSnapshot(new Int64Value { Value = _balance }));
@@ -115,6 +126,12 @@ internal sealed record Deposit(long Amount);
 internal sealed record DepositMany(long[] Amounts);
 
 internal sealed record DepositNested;
+
+internal sealed record DepositAsync(long Amount);
+
+internal sealed record DepositManyAsync(long[] Amounts);
+
+internal sealed record DeferReply(string Text);
 
 internal sealed record DepositUnserializable;
 
