@@ -1,5 +1,8 @@
 using System.Text;
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Pattern;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Persistence;
 using AkkaRaft.Actors.Simulation;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
@@ -165,14 +168,14 @@ public sealed class PeerClusterBasicTests
     }
 
     [Fact]
-    public void A_failed_journal_write_restarts_the_leader_from_its_journal_and_the_group_goes_on()
+    public void A_failed_journal_write_stops_the_leader_its_backoff_supervisor_starts_it_from_its_journal_and_the_group_goes_on()
     {
         using var _ = NoSynchronizationContext.Enter();
-        var group = new Group(seed: 20);
+        var group = new Group(seed: 20, supervised: true);
         var leader = group.WaitForLeader();
         Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "before"))));
         group.Disks[leader].FailNextWrite = true;
-        // The client whose write was in the failed batch is not answered (the peer restarted): its own timeout tells it.
+        // The client whose write was in the failed batch is not answered (the peer stopped): its own timeout tells it.
         var failed = group.Peer(leader).Ask<object>(new Write(KvCommands.Put("k", "failed write")), TimeSpan.FromSeconds(1));
         group.World.RunUntilCompleted(failed, TimeSpan.FromSeconds(2));
         Assert.IsType<AskTimeoutException>(failed.Exception?.InnerException);
@@ -193,11 +196,15 @@ public sealed class PeerClusterBasicTests
     /// <summary>A small fault-free group on the simulation dispatcher.</summary>
     internal sealed class Group
     {
-        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int snapshotChunkBytes = 512 * 1024)
+        private readonly bool _supervised;
+
+        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int snapshotChunkBytes = 512 * 1024, bool supervised = false)
         {
+            _supervised = supervised;
             World = new SimulationWorld(seed);
             System = World.CreateSystem("basic", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Warning });
             Network = new SimulatedNetwork(World);
+            PersistenceExtension.Register(System, _plugins, SerializationRegistry.CreateDefault());
             if (Environment.GetEnvironmentVariable("AKKARAFT_TRACE") is { } tracePath)
             {
                 var writer = new StreamWriter(tracePath) { AutoFlush = true };
@@ -211,6 +218,7 @@ public sealed class PeerClusterBasicTests
             foreach (var id in Ids)
             {
                 Disks[id] = new SimulatedDisk(World, 5);
+                _plugins.Set($"disk-{id}", Disks[id], Disks[id]);
                 Start(id);
             }
         }
@@ -231,6 +239,8 @@ public sealed class PeerClusterBasicTests
 
         public Dictionary<ulong, PeerRoleChanged> Roles { get; } = new();
 
+        private readonly PersistencePluginMap _plugins = new();
+
         private int _incarnation;
 
         public IActorRef Peer(ulong id) => Peers[id];
@@ -238,6 +248,7 @@ public sealed class PeerClusterBasicTests
         public void AddJoiningPeer(ulong id)
         {
             Disks[id] = new SimulatedDisk(World, 5);
+            _plugins.Set($"disk-{id}", Disks[id], Disks[id]);
             Start(id, joining: true);
         }
 
@@ -245,11 +256,17 @@ public sealed class PeerClusterBasicTests
         {
             var disk = Disks[id];
             disk.Reopen();
-            var setup = new RaftPeerSetup(id, joining ? [] : Ids, Network, () => new KvStateMachine(KvSettings.Default), disk, disk, Settings)
+            var setup = new RaftPeerSetup(id, joining ? [] : Ids, Network, () => new KvStateMachine(KvSettings.Default), Settings)
             {
+                JournalPluginId = $"disk-{id}",
+                SnapshotPluginId = $"disk-{id}",
                 RandomFactory = () => new SeededRandomSource(id * 31 + (ulong)_incarnation),
             };
-            var peer = System.ActorOf(RaftPeer.Props(setup), $"peer-{id}-{++_incarnation}");
+            // Supervised: a backoff supervisor starts the peer again after it stopped (a failed journal write stops it).
+            var props = _supervised
+                ? BackoffSupervisor.Props(Backoff.OnStop(RaftPeer.Props(setup), "peer", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2).WithRandomSeed((long)id))
+                : RaftPeer.Props(setup);
+            var peer = System.ActorOf(props, $"peer-{id}-{++_incarnation}");
             Peers[id] = peer;
             Network.SetPeer(id, peer);
         }

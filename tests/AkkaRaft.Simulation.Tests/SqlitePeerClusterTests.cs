@@ -1,5 +1,7 @@
 using System.Text;
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Persistence;
 using AkkaRaft.Kv;
 using AkkaRaft.Persistence.Journal;
 using AkkaRaft.Persistence.Sql.Sqlite;
@@ -18,6 +20,7 @@ public sealed class SqlitePeerClusterTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "akkaraft-peer-" + Guid.NewGuid().ToString("N"));
     private readonly ActorSystem _system = ActorSystem.Create("sqlite-peers", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off });
     private readonly ActorRefTransport _transport = new();
+    private readonly PersistencePluginMap _plugins = new();
     private readonly Dictionary<ulong, IActorRef> _peers = new();
     private readonly ulong[] _ids = [1, 2, 3];
     private readonly RaftPeerSettings _settings;
@@ -29,6 +32,7 @@ public sealed class SqlitePeerClusterTests : IDisposable
     {
         var defaults = RaftPeerSettings.Default;
         _settings = defaults with { ElectionTimeout = TimeSpan.FromMilliseconds(300), HeartbeatInterval = TimeSpan.FromMilliseconds(30), MaxLogCount = 20 };
+        PersistenceExtension.Register(_system, _plugins, SerializationRegistry.CreateDefault());
         _system.EventStream.Subscribe<PeerRoleChanged>(e =>
         {
             lock (_gate) _roles[e.NodeId] = e;
@@ -69,9 +73,15 @@ public sealed class SqlitePeerClusterTests : IDisposable
 
     private void Start(ulong id)
     {
+        // Each peer on its own file, opened anew for each incarnation.
         var database = SqliteDatabase.Open(Path.Combine(_directory, $"peer-{id}.db"), TimeSpan.FromSeconds(5));
         var journal = new SqliteJournal(database, GroupCommitSettings.Default);
-        var setup = new RaftPeerSetup(id, _ids, _transport, () => new KvStateMachine(KvSettings.Default), journal, new SqliteSnapshotStore(database), _settings);
+        _plugins.Set($"peer-{id}", journal, new SqliteSnapshotStore(database));
+        var setup = new RaftPeerSetup(id, _ids, _transport, () => new KvStateMachine(KvSettings.Default), _settings)
+        {
+            JournalPluginId = $"peer-{id}",
+            SnapshotPluginId = $"peer-{id}",
+        };
         var peer = _system.ActorOf(RaftPeer.Props(setup), $"peer-{id}-{++_incarnation}");
         _peers[id] = peer;
         _transport.Register(id, peer);

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Journal;
 using AkkaRaft.Persistence.Sql.Sqlite;
 using AkkaRaft.Raft.Core;
@@ -52,13 +54,20 @@ public class RaftWriteBenchmarks
         {
             if (e.Role == RaftRole.Leader) elected.TrySetResult(e.NodeId);
         });
+        var plugins = new PersistencePluginMap();
+        PersistenceExtension.Register(_system, plugins, SerializationRegistry.CreateDefault());
         var peers = new Dictionary<ulong, IActorRef>();
         foreach (var id in Ids)
         {
             var database = SqliteDatabase.Open(Path.Combine(_directory, $"peer-{id}.db"), TimeSpan.FromSeconds(5));
             var journal = new SqliteJournal(database, GroupCommitSettings.Default);
             _journals.Add(journal);
-            var setup = new RaftPeerSetup(id, Ids, _transport, () => new RegisterStateMachine(), journal, new SqliteSnapshotStore(database), RaftPeerSettings.Default);
+            plugins.Set($"peer-{id}", journal, new SqliteSnapshotStore(database));
+            var setup = new RaftPeerSetup(id, Ids, _transport, () => new RegisterStateMachine(), RaftPeerSettings.Default)
+            {
+                JournalPluginId = $"peer-{id}",
+                SnapshotPluginId = $"peer-{id}",
+            };
             peers[id] = _system.ActorOf(RaftPeer.Props(setup), $"peer-{id}");
             _transport.Register(id, peers[id]);
         }

@@ -1,30 +1,38 @@
 using AkkaRaft.Actors;
+using AkkaRaft.Persistence;
+using AkkaRaft.Persistence.Snapshots;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer.Protocol;
 
 namespace AkkaRaft.Raft.Peer;
 
 /// <summary>
-/// One Raft peer as an actor: the thin shell around the pure <see cref="RaftNode"/> (DESIGN.md, "The Raft core is
-/// pure"). Peer messages become <see cref="RaftNode.Step"/>, its tick timer <see cref="RaftNode.Tick"/>, and each
-/// <see cref="Ready"/> becomes one journal batch (one atomic write, one fsync), then the messages, then the
-/// committed entries for the state machine child, then <see cref="RaftNode.Advance"/>. While a batch is being
-/// written, new proposals wait in the core and go out together in the next batch (group commit).
+/// One Raft peer as a persistent actor: the thin shell around the pure <see cref="RaftNode"/> (DESIGN.md, "The Raft
+/// core is pure"). Peer messages become <see cref="RaftNode.Step"/>, its tick timer <see cref="RaftNode.Tick"/>, and
+/// each <see cref="Ready"/> becomes one <c>PersistAllAsync</c> of its entries and hard state (one atomic journal
+/// write, one fsync), then the messages, then the committed entries for the state machine child, then
+/// <see cref="RaftNode.Advance"/>. Commands are not held while a batch is written: new proposals wait in the core and
+/// go out together in the next batch (group commit), and a leader reads its followers' acknowledgements meanwhile.
 /// </summary>
 /// <remarks>
-/// Persistence: the journal events are the Raft log and hard state (see <see cref="RaftJournal"/>); at start the
-/// peer rebuilds the core's storage from the latest snapshot record plus the events after it, before it handles
-/// any message. A failed journal write or a broken invariant fails the actor; its supervisor's restart recovers
-/// it from the journal. Clients talk to it with the messages of <c>RaftClientProtocol.cs</c>.
+/// Persistence: the journal events are the Raft log and hard state (see <see cref="RaftJournal"/>) under
+/// <see cref="RaftPeerSetup.PersistenceId"/>, in the journal and snapshot store named by
+/// <see cref="RaftPeerSetup.JournalPluginId"/> and <see cref="RaftPeerSetup.SnapshotPluginId"/> (the system's
+/// <see cref="PersistenceExtension"/>). Recovery rebuilds the core's storage from the latest snapshot record plus the
+/// events after it, before any message is handled. A failed journal write stops the peer, as it stops every
+/// persistent actor (put it under a <c>BackoffSupervisor</c> to bring it back); a failed snapshot save or a broken
+/// invariant fails it, and its supervisor's restart recovers it from the journal. Clients talk to it with the
+/// messages of <c>RaftClientProtocol.cs</c>.
 /// </remarks>
-public sealed partial class RaftPeer : ReceiveActor, IWithTimers
+public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
 {
     private readonly RaftPeerSetup _setup;
     private readonly RaftPeerSettings _settings;
-    private readonly RaftJournal _journal;
     private RaftNode _node = null!;
-    private MemoryStorage _durable = null!;
+    private MemoryStorage _durable = RaftJournal.EmptyStorage();
     private IActorRef _stateMachine = ActorRefs.Nobody;
     private Ready? _outstanding;
+    private long _snapshotSaveSequenceNr;
     private bool _sentEarly;
     private bool _recovered;
 
@@ -43,19 +51,35 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         ArgumentOutOfRangeException.ThrowIfZero(setup.NodeId);
         _setup = setup;
         _settings = setup.Settings;
-        _journal = new RaftJournal(setup.PersistenceId, setup.Journal, setup.SnapshotStore);
+        RaftJournal.Register(PersistenceExtension.Get(Context.System).Serialization);
 
-        Receive<RaftMessage>(OnRaftMessage);
-        Receive<PeerTick>(_ => OnTick());
-        Receive<BatchWritten>(OnBatchWritten);
-        Receive<BatchFailed>(OnBatchFailed);
-        Receive<StateMachineSnapshot>(OnStateMachineSnapshot);
-        Receive<Write>(OnWrite);
-        Receive<Query>(OnQuery);
-        Receive<AddVoter>(m => OnConfChange(ConfChange.AddVoter(m.NodeId), m.NodeId, m.Timeout));
-        Receive<RemoveVoter>(m => OnConfChange(ConfChange.Remove(m.NodeId), m.NodeId, m.Timeout));
-        Receive<TransferLeadership>(OnTransferLeadership);
-        Receive<GetPeerStatus>(_ => Sender.Tell(Status(), Self));
+        Recover<SnapshotOffer>(offer => _durable = offer.Snapshot is PeerSnapshotRecord record
+            ? RaftJournal.FromRecord(record)
+            : throw new InvalidDataException($"the snapshot of '{PersistenceId}' at {offer.Metadata.SequenceNr} is a {offer.Snapshot.GetType().Name}, not a Raft peer snapshot record"));
+        Recover<RaftJournalEvent>(e =>
+        {
+            RaftJournal.Replay(_durable, e, LastSequenceNr, PersistenceId);
+            _recoveredEvents++;
+        });
+        Recover<RecoveryCompleted>(_ => OnRecoveryCompleted());
+        RecoverAny(e => throw new InvalidDataException($"journal event {LastSequenceNr} of '{PersistenceId}' is a {e.GetType().Name}, not a Raft journal event"));
+
+        Command<RaftMessage>(OnRaftMessage);
+        Command<PeerTick>(_ => OnTick());
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<SaveSnapshotFailure>(OnSnapshotSaveFailed);
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        // A failed deletion leaves old events or records behind; recovery starts from the newest record anyway.
+        Command<DeleteMessagesFailure>(f => Context.GetLogger().Warning("peer {0}: deleting journal events up to {1} failed: {2}", _setup.NodeId, f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsFailure>(f => Context.GetLogger().Warning("peer {0}: deleting old snapshot records failed: {1}", _setup.NodeId, f.Cause.Message));
+        Command<StateMachineSnapshot>(OnStateMachineSnapshot);
+        Command<Write>(OnWrite);
+        Command<Query>(OnQuery);
+        Command<AddVoter>(m => OnConfChange(ConfChange.AddVoter(m.NodeId), m.NodeId, m.Timeout));
+        Command<RemoveVoter>(m => OnConfChange(ConfChange.Remove(m.NodeId), m.NodeId, m.Timeout));
+        Command<TransferLeadership>(OnTransferLeadership);
+        Command<GetPeerStatus>(_ => Sender.Tell(Status(), Self));
     }
 
     /// <summary>The props of a peer made of <paramref name="setup"/>.</summary>
@@ -67,19 +91,44 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc />
+    public override string PersistenceId => _setup.PersistenceId;
+
+    /// <inheritdoc />
+    public override string? JournalPluginId => _setup.JournalPluginId;
+
+    /// <inheritdoc />
+    public override string? SnapshotPluginId => _setup.SnapshotPluginId;
+
+    /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>A failure of the state machine child is a bug that every peer would hit on the same entry: fail this peer too.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
 
-    /// <inheritdoc />
-    protected override void PreStart() => RunTask(RecoverAsync);
+    /// <summary>
+    /// An event the journal refused before writing (larger than <c>akkaraft.persistence.journal.max-event-bytes</c>):
+    /// the Ready cannot be carried out, so the peer fails and recovers from what is durable.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr) =>
+        throw new RaftPeerStorageException($"peer {_setup.NodeId}: the journal refused event {sequenceNr}; restarting from the journal", cause);
 
-    private async Task RecoverAsync()
+    /// <summary>The log is rebuilt: a founder that never wrote anything journals its bootstrap entries first, then the core starts.</summary>
+    private void OnRecoveryCompleted()
     {
-        var recovered = await _journal.RecoverAsync(_setup.InitialVoters, CancellationToken.None);
-        _durable = recovered.Storage;
-        _recoveredEvents = recovered.RecoveredEvents;
+        if (LastSequenceNr == 0 && _durable.LastIndex == 0 && _setup.InitialVoters.Count > 0)
+        {
+            var (founders, events) = RaftJournal.Bootstrap(_setup.InitialVoters);
+            _durable = founders;
+            // Written before any command is handled; the core starts once it is durable.
+            PersistAll(events, _ => { });
+            Defer(founders, _ => StartCore());
+            return;
+        }
+        StartCore();
+    }
+
+    private void StartCore()
+    {
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
         _node = new RaftNode(_settings.CoreConfig(_setup.NodeId), _durable, random);
         // A generated name: after a restart the previous incarnation's child may still be stopping.
@@ -138,11 +187,19 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
                 CarryOut(ready);
                 continue;
             }
-            var batch = _journal.Prepare(ready, _durable);
+            var batch = RaftJournal.Prepare(ready, _durable);
+            if (batch.Events.Count == 0)
+            {
+                CarryOut(ready);
+                continue;
+            }
             _journalBatches++;
             _entriesPersisted += ready.Entries.Count;
-            _journal.WriteAsync(batch, Context.System.Clock.UtcNow)
-                .PipeTo(Self, Self, () => new BatchWritten(ready), e => new BatchFailed(ready, e));
+            var last = batch.Events[^1];
+            PersistAllAsync(batch.Events, e =>
+            {
+                if (ReferenceEquals(e, last)) OnBatchDurable(ready, batch.SnapshotRecord);
+            });
         }
     }
 
@@ -150,19 +207,36 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         ready.Entries.Count == 0 && ready.Snapshot is null && ready.Compaction is null
         && ready.HardState is { } hard && hard.Term == _durable.HardState.Term && hard.Vote == _durable.HardState.Vote;
 
-    private void OnBatchWritten(BatchWritten written)
+    /// <summary>The journal batch of <paramref name="ready"/> is durable; when it cuts the log, its snapshot record is saved first.</summary>
+    private void OnBatchDurable(Ready ready, PeerSnapshotRecord? record)
     {
-        // A write of an earlier incarnation (before a restart) completes into this one: not ours, ignore it.
-        if (!ReferenceEquals(written.Ready, _outstanding)) return;
-        CarryOut(written.Ready);
+        if (record is null)
+        {
+            CarryOut(ready);
+            Pump();
+            return;
+        }
+        // Nothing of this Ready is sent before the record is durable: a follower that acknowledged an installed
+        // snapshot it could lose in a crash would count towards a quorum it is not part of.
+        _snapshotSaveSequenceNr = LastSequenceNr;
+        SaveSnapshot(record);
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        if (_outstanding is not { } ready || saved.Metadata.SequenceNr != _snapshotSaveSequenceNr) return;
+        _snapshotSaveSequenceNr = 0;
+        DeleteMessages(saved.Metadata.SequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        CarryOut(ready);
         Pump();
     }
 
-    private void OnBatchFailed(BatchFailed failed)
+    private void OnSnapshotSaveFailed(SaveSnapshotFailure failed)
     {
-        if (!ReferenceEquals(failed.Ready, _outstanding)) return;
-        // What is durable is unknown now: the only safe way on is to rebuild from the journal (the supervisor restarts us).
-        throw new RaftPeerStorageException($"peer {_setup.NodeId}: a journal write failed; restarting from the journal", failed.Cause);
+        if (_outstanding is null || failed.Metadata.SequenceNr != _snapshotSaveSequenceNr) return;
+        // Recovery skips a SnapshotTaken without its record, so the journal still holds the log before it.
+        throw new RaftPeerStorageException($"peer {_setup.NodeId}: saving the snapshot record at {failed.Metadata.SequenceNr} failed; restarting from the journal", failed.Cause);
     }
 
     /// <summary>The Ready's writes are durable: update the mirror of the storage, send, apply, advance.</summary>
@@ -200,11 +274,6 @@ public sealed partial class RaftPeer : ReceiveActor, IWithTimers
         public static PeerTick Instance { get; } = new();
     }
 
-    /// <summary>The journal batch of <paramref name="Ready"/> is durable.</summary>
-    private sealed record BatchWritten(Ready Ready);
-
-    /// <summary>The journal batch of <paramref name="Ready"/> failed.</summary>
-    private sealed record BatchFailed(Ready Ready, Exception Cause);
 }
 
 /// <summary>A RaftPeer could not write its journal or snapshot; it fails and its supervisor restarts it from the journal.</summary>

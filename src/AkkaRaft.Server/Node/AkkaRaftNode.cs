@@ -121,9 +121,9 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             throw;
         }
 
+        // The peer journals through the system's persistence: the configured plugin (SQLite under the data directory by default).
         var plugins = new PersistencePlugins(persistence, settings.Node.DataDirectoryFullPath);
-        var journal = await plugins.GetJournalAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var snapshots = await plugins.GetSnapshotStoreAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        PersistenceExtension.Register(system, plugins, serialization, persistence);
 
         var directory = new MemberDirectory();
         var selfId = NodeIds.RaftIdOf(settings.Node.Id);
@@ -137,7 +137,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var transport = new RemoteRaftTransport(system, directory);
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
-        var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, journal, snapshots, raftSettings)
+        var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, raftSettings)
         {
             PersistenceId = $"raft-peer-{settings.Node.Id}",
         };

@@ -1,4 +1,6 @@
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Persistence;
 using AkkaRaft.Actors.Simulation;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
@@ -63,6 +65,7 @@ public sealed class SimulatedPeerCluster
     private readonly SimulationWorld _world;
     private readonly ActorSystem _system;
     private readonly SimulatedNetwork _network;
+    private readonly PersistencePluginMap _plugins = new();
     private readonly Dictionary<ulong, SimulatedDisk> _disks = new();
     private readonly Dictionary<ulong, IActorRef?> _peers = new();
     private readonly Dictionary<ulong, int> _incarnations = new();
@@ -81,6 +84,7 @@ public sealed class SimulatedPeerCluster
         _options = options;
         _world = new SimulationWorld(seed);
         _system = _world.CreateSystem("sim", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off, LogLevel = LogLevel.Error });
+        PersistenceExtension.Register(_system, _plugins, SerializationRegistry.CreateDefault());
         _network = new SimulatedNetwork(_world) { DropRate = options.DropRate, LongDelayRate = options.LongDelayRate, DuplicateRate = options.DuplicateRate };
         _ids = Enumerable.Range(1, options.Peers).Select(i => (ulong)i).ToArray();
         var defaults = RaftPeerSettings.Default;
@@ -101,6 +105,7 @@ public sealed class SimulatedPeerCluster
             var nodeId = id;
             disk.OnSnapshotSave = () => MaybeCrashDuringSnapshot(nodeId);
             _disks[id] = disk;
+            _plugins.Set(DiskId(id), disk, disk);
             Start(id);
         }
     }
@@ -150,8 +155,10 @@ public sealed class SimulatedPeerCluster
         _incarnations[id] = incarnation;
         var disk = _disks[id];
         var randomSeed = (ulong)(Seed * 1_000_003L) + id * 7919 + (ulong)incarnation;
-        var setup = new RaftPeerSetup(id, _ids, _network, () => new KvStateMachine(KvSettings.Default), disk, disk, _settings)
+        var setup = new RaftPeerSetup(id, _ids, _network, () => new KvStateMachine(KvSettings.Default), _settings)
         {
+            JournalPluginId = DiskId(id),
+            SnapshotPluginId = DiskId(id),
             RandomFactory = () => new SeededRandomSource(randomSeed),
         };
         disk.Reopen();
@@ -159,6 +166,8 @@ public sealed class SimulatedPeerCluster
         _peers[id] = peer;
         _network.SetPeer(id, peer);
     }
+
+    private static string DiskId(ulong id) => $"disk-{id}";
 
     private void Crash(ulong id)
     {
