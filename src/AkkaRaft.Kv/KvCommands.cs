@@ -80,6 +80,33 @@ public static class KvCommands
         return Encode(new KvCommand { AtomicDelete = new AtomicDeleteOp { Key = KeyBytes(key), PreviousIndex = previousIndex } });
     }
 
+    /// <summary>
+    /// Several puts and deletes applied as one log entry, all or nothing: either every operation takes effect, every
+    /// key written getting the entry's index as its last-modified index, or none does. The batch is refused, changing
+    /// nothing, when it is empty, holds more than <see cref="KvSettings.MaxBatchKeys"/> operations, names a key twice,
+    /// or when any operation would fail alone (a key or value over its limit, an invalid key, a delete of an absent
+    /// key: <see cref="KvStatus.KeyNotFound"/>, an ephemeral put without a session); the failed answer names that key
+    /// in <see cref="KvResult.FailedKey"/> and its message.
+    /// </summary>
+    /// <param name="operations">The operations, in order (the answer's <see cref="KvResult.Pairs"/> follows it).</param>
+    /// <returns>The command; the answer's <see cref="KvResult.Pairs"/> are the pairs written or deleted, without values,
+    /// and <see cref="KvResult.DeletedCount"/> the number of deletes.</returns>
+    /// <exception cref="ArgumentException">A key holds an unpaired surrogate, or an operation is null.</exception>
+    public static byte[] Batch(IEnumerable<KvBatchOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var batch = new BatchOp();
+        foreach (var operation in operations)
+        {
+            if (operation is null) throw new ArgumentException("A batch operation is null.", nameof(operations));
+            batch.Items.Add(operation.IsDelete
+                ? new BatchItem { Delete = new DeleteOp { Key = KeyBytes(operation.Key, nameof(operations)) } }
+                : new BatchItem { Put = new PutOp { Key = KeyBytes(operation.Key, nameof(operations)), Value = ByteString.CopyFrom(operation.Value.Span), Ephemeral = operation.Ephemeral } });
+        }
+
+        return Encode(new KvCommand { Batch = batch });
+    }
+
     internal static byte[] Encode(IMessage message) => message.ToByteArray();
 
     internal static ByteString KeyBytes(string text, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(text))] string? name = null) =>
@@ -98,6 +125,42 @@ public static class KvCommands
 
     private static byte[] Utf8(string value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null) =>
         Encoding.UTF8.GetBytes(Utf16(value, name));
+}
+
+/// <summary>One operation of a <see cref="KvCommands.Batch"/>: a put or a delete.</summary>
+public sealed record KvBatchOperation
+{
+    private KvBatchOperation(string key, ReadOnlyMemory<byte> value, bool isDelete, bool ephemeral)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Key = key;
+        Value = value;
+        IsDelete = isDelete;
+        Ephemeral = ephemeral;
+    }
+
+    /// <summary>The key.</summary>
+    public string Key { get; }
+
+    /// <summary>A put: the value. Empty for a delete.</summary>
+    public ReadOnlyMemory<byte> Value { get; }
+
+    /// <summary>True for a delete.</summary>
+    public bool IsDelete { get; }
+
+    /// <summary>A put: whether the key belongs to the proposing session (see <see cref="KvCommands.Put(string, ReadOnlySpan{byte}, bool)"/>).</summary>
+    public bool Ephemeral { get; }
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> (the bytes are copied when the batch is built).</summary>
+    public static KvBatchOperation Put(string key, ReadOnlyMemory<byte> value, bool ephemeral = false) => new(key, value, false, ephemeral);
+
+    /// <summary>Sets <paramref name="key"/> to the UTF-8 bytes of <paramref name="value"/>.</summary>
+    /// <exception cref="ArgumentException">The value holds an unpaired surrogate.</exception>
+    public static KvBatchOperation Put(string key, string value, bool ephemeral = false) =>
+        new(key, Encoding.UTF8.GetBytes(KvCommands.Utf16(value)), false, ephemeral);
+
+    /// <summary>Deletes <paramref name="key"/>, which must exist (else the whole batch fails with <see cref="KvStatus.KeyNotFound"/>).</summary>
+    public static KvBatchOperation Delete(string key) => new(key, ReadOnlyMemory<byte>.Empty, true, false);
 }
 
 /// <summary>Builds the bytes of key/value reads, to pass to the state machine's <c>Query</c> at a read level.</summary>

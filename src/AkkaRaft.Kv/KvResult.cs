@@ -34,6 +34,9 @@ public enum KvStatus
 
     /// <summary>The command or query bytes are not a key/value request (or lack a required field).</summary>
     InvalidRequest = 8,
+
+    /// <summary>A batch holds more operations than <see cref="KvSettings.MaxBatchKeys"/>.</summary>
+    BatchTooLarge = 9,
 }
 
 /// <summary>A key with its value and metadata, as libkv's <c>KVPair</c>.</summary>
@@ -74,12 +77,15 @@ public sealed record KvPair(string Key, ReadOnlyMemory<byte> Value, ulong LastIn
 /// <param name="Pair">Get: the pair read. Put, AtomicPut: the pair written, its LastIndex the new version, without
 /// its value (the caller has it; responses stay small). Delete, AtomicDelete: the pair deleted, without its value.
 /// Otherwise null.</param>
-/// <param name="Pairs">List: the pairs found, in ordinal key order. Otherwise empty.</param>
+/// <param name="Pairs">List: the pairs found, in ordinal key order. Batch: the pairs written or deleted, in batch order,
+/// without their values, each LastIndex the batch's entry index (for a delete, the index the key had). Otherwise empty.</param>
 /// <param name="Exists">Exists: whether the key exists.</param>
 /// <param name="CurrentIndex">KeyExists, KeyModified: the key's last-modified index now; 0 if absent.</param>
-/// <param name="DeletedCount">Delete, AtomicDelete (1), DeleteTree, session expiry: how many keys were deleted.</param>
+/// <param name="DeletedCount">Delete, AtomicDelete (1), DeleteTree, Batch, session expiry: how many keys were deleted.</param>
 /// <param name="Truncated">List: more keys with the prefix follow the last pair; list again starting after it.</param>
 /// <param name="Message">A failure: what was wrong, in a sentence. Empty when <see cref="Status"/> is Ok.</param>
+/// <param name="FailedKey">A failed batch: the key of the operation that failed it; empty otherwise (and when the batch
+/// as a whole is wrong, as an empty one).</param>
 public sealed record KvResult(
     KvStatus Status,
     KvPair? Pair,
@@ -88,7 +94,8 @@ public sealed record KvResult(
     ulong CurrentIndex,
     ulong DeletedCount,
     bool Truncated,
-    string Message)
+    string Message,
+    string FailedKey = "")
 {
     /// <summary>Whether the operation succeeded.</summary>
     public bool IsOk => Status == KvStatus.Ok;
@@ -103,7 +110,8 @@ public sealed record KvResult(
         && CurrentIndex == other.CurrentIndex
         && DeletedCount == other.DeletedCount
         && Truncated == other.Truncated
-        && string.Equals(Message, other.Message, StringComparison.Ordinal);
+        && string.Equals(Message, other.Message, StringComparison.Ordinal)
+        && string.Equals(FailedKey, other.FailedKey, StringComparison.Ordinal);
 
     /// <summary>A hash of the scalar fields and the number of pairs.</summary>
     public override int GetHashCode() => HashCode.Combine(Status, Pair, Pairs.Count, Exists, CurrentIndex, DeletedCount, Truncated, Message);
@@ -141,7 +149,10 @@ public sealed record KvResult(
             decoded.CurrentIndex,
             decoded.DeletedCount,
             decoded.Truncated,
-            decoded.Message);
+            decoded.Message,
+            decoded.FailedKey.IsEmpty ? ""
+                : KvText.TryDecode(decoded.FailedKey, out var failedKey) ? failedKey
+                : throw new InvalidDataException("The failed key in the key/value response is not valid UTF-8."));
     }
 
     /// <summary>Decodes the response bytes of a key/value command or query.</summary>

@@ -34,7 +34,7 @@ public sealed partial class KvStateMachine
 
     // Stored keys are checked for what a key may be, not against today's size limits: a snapshot written under
     // larger limits must still restore, as the peers that wrote it hold those keys.
-    private static readonly KvSettings StoredKeyRules = new(int.MaxValue, int.MaxValue, 1, 1);
+    private static readonly KvSettings StoredKeyRules = new(int.MaxValue, int.MaxValue, 1, 1, 1);
 
     /// <inheritdoc />
     /// <remarks>Writes the format described at the top of this file: header, the keys in ordinal order, and a

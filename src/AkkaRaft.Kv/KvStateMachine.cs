@@ -28,14 +28,11 @@ public sealed partial class KvStateMachine : IStateMachine
     private Dictionary<long, SortedSet<string>> _sessionKeys = [];
 
     /// <summary>Creates an empty store that enforces <paramref name="settings"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="settings"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="settings"/> is below 1 (or the batch limit above its maximum).</exception>
     public KvStateMachine(KvSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxKeyBytes, 1, nameof(settings.MaxKeyBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxValueBytes, 1, nameof(settings.MaxValueBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxListResults, 1, nameof(settings.MaxListResults));
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxListBytes, 1, nameof(settings.MaxListBytes));
+        settings.Validate();
         _settings = settings;
     }
 
@@ -81,6 +78,8 @@ public sealed partial class KvStateMachine : IStateMachine
                     : NotUtf8("key");
             case KvCommand.OpOneofCase.DeleteTree:
                 return KvText.TryDecode(decoded.DeleteTree.Prefix, out var prefix) ? DeleteTree(prefix) : NotUtf8("prefix");
+            case KvCommand.OpOneofCase.Batch:
+                return Batch(context, decoded.Batch);
             default:
                 return Failed(KvStatus.InvalidRequest, "The key/value command names no operation.");
         }
@@ -178,6 +177,86 @@ public sealed partial class KvStateMachine : IStateMachine
 
         return Written(key, Set(key, op.Value, context, op.Ephemeral));
     }
+
+    /// <summary>
+    /// Applies every operation of the batch or none: all are checked against the state before the first changes it
+    /// (no key appears twice, so a check cannot be invalidated by an earlier operation of the same batch).
+    /// </summary>
+    private ApplyResult Batch(in ApplyContext context, BatchOp batch)
+    {
+        var items = batch.Items;
+        if (items.Count == 0)
+        {
+            return Failed(KvStatus.InvalidRequest, "The batch holds no operation.");
+        }
+
+        var keys = new string[items.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var raw = item.OpCase switch
+            {
+                BatchItem.OpOneofCase.Put => item.Put.Key,
+                BatchItem.OpOneofCase.Delete => item.Delete.Key,
+                _ => null,
+            };
+            if (raw is null)
+            {
+                return Failed(KvStatus.InvalidRequest, $"Operation {i + 1} of the batch names no operation (put or delete).");
+            }
+
+            if (!KvText.TryDecode(raw, out var key))
+            {
+                return Failed(KvStatus.InvalidKey, $"The key of operation {i + 1} of the batch is not valid UTF-8.");
+            }
+
+            if (i == _settings.MaxBatchKeys)
+            {
+                // Named by its key, as every other refusal of a batch: the first key over the limit.
+                return BatchFailed(KvStatus.BatchTooLarge, key,
+                    $"The batch holds {items.Count} operations, more than max-batch-keys ({_settings.MaxBatchKeys}); the first over the limit is '{key}'.");
+            }
+
+            if (!seen.Add(key))
+            {
+                return BatchFailed(KvStatus.InvalidRequest, key, $"The key '{key}' appears more than once in the batch.");
+            }
+
+            var status = item.OpCase == BatchItem.OpOneofCase.Put
+                ? WriteProblem(context, key, item.Put.Value, item.Put.Ephemeral, out var problem)
+                : DeleteProblem(key, out problem);
+            if (status != KvStatus.Ok)
+            {
+                return BatchFailed(status, key, $"Key '{key}' (operation {i + 1} of the batch): {problem} Nothing in the batch was applied.");
+            }
+
+            keys[i] = key;
+        }
+
+        var response = new KvResponse();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var key = keys[i];
+            if (items[i].OpCase == BatchItem.OpOneofCase.Put)
+            {
+                var put = items[i].Put;
+                response.Pairs.Add(Set(key, put.Value, context, put.Ephemeral).ToEntry(key, withValue: false));
+            }
+            else
+            {
+                var current = _items[key];
+                Remove(key);
+                response.Pairs.Add(current.ToEntry(key, withValue: false));
+                response.DeletedCount++;
+            }
+        }
+
+        return new ApplyResult(Encode(response), keys);
+    }
+
+    private static ApplyResult BatchFailed(KvStatus status, string key, string message) =>
+        ApplyResult.Unchanged(Encode(new KvResponse { Status = (KvStatusCode)status, Message = message, FailedKey = ByteString.CopyFromUtf8(key) }));
 
     private ApplyResult Delete(string key)
     {
@@ -331,24 +410,46 @@ public sealed partial class KvStateMachine : IStateMachine
         }
     }
 
-    private ApplyResult? CheckWrite(in ApplyContext context, string key, ByteString value, bool ephemeral)
+    private ApplyResult? CheckWrite(in ApplyContext context, string key, ByteString value, bool ephemeral) =>
+        WriteProblem(context, key, value, ephemeral, out var message) is var status && status != KvStatus.Ok ? Failed(status, message) : null;
+
+    /// <summary>Why a put of <paramref name="key"/> would be refused (its key, value or session), or Ok.</summary>
+    private KvStatus WriteProblem(in ApplyContext context, string key, ByteString value, bool ephemeral, out string message)
     {
-        if (CheckKey(key) is { } refused)
+        if (KvKeys.CheckKey(key, _settings, out message) is var keyStatus && keyStatus != KvStatus.Ok)
         {
-            return refused;
+            return keyStatus;
         }
 
-        if (KvKeys.CheckValue(value.Length, _settings, out var message) is var status && status != KvStatus.Ok)
+        if (KvKeys.CheckValue(value.Length, _settings, out message) is var valueStatus && valueStatus != KvStatus.Ok)
         {
-            return Failed(status, message);
+            return valueStatus;
         }
 
         if (ephemeral && !context.HasSession)
         {
-            return Failed(KvStatus.NoSession, $"The ephemeral key '{key}' needs a client session to own it; the write came without one.");
+            message = $"The ephemeral key '{key}' needs a client session to own it; the write came without one.";
+            return KvStatus.NoSession;
         }
 
-        return null;
+        return KvStatus.Ok;
+    }
+
+    /// <summary>Why a delete of <paramref name="key"/> would be refused (its key, or its absence), or Ok.</summary>
+    private KvStatus DeleteProblem(string key, out string message)
+    {
+        if (KvKeys.CheckKey(key, _settings, out message) is var status && status != KvStatus.Ok)
+        {
+            return status;
+        }
+
+        if (!_items.ContainsKey(key))
+        {
+            message = $"The key '{key}' does not exist.";
+            return KvStatus.KeyNotFound;
+        }
+
+        return KvStatus.Ok;
     }
 
     private static ApplyResult NotUtf8(string what) => Failed(KvStatus.InvalidKey, $"The {what} is not valid UTF-8.");

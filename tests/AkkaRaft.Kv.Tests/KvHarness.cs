@@ -12,7 +12,7 @@ internal sealed class KvHarness
     }
 
     /// <summary>Small limits, so the limit tests need no large buffers.</summary>
-    public static KvSettings Small { get; } = new(MaxKeyBytes: 16, MaxValueBytes: 32, MaxListResults: 5, MaxListBytes: 1024);
+    public static KvSettings Small { get; } = new(MaxKeyBytes: 16, MaxValueBytes: 32, MaxListResults: 5, MaxListBytes: 1024, MaxBatchKeys: 4);
 
     public KvStateMachine Machine { get; }
 

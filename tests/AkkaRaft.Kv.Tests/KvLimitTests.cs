@@ -70,9 +70,11 @@ public sealed class KvLimitTests
     [Fact]
     public void A_store_should_refuse_settings_with_a_limit_below_one()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(0, 1, 1, 1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 0, 1, 1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 0, 1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 1, 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(0, 1, 1, 1, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 0, 1, 1, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 0, 1, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 1, 0, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 1, 1, 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvStateMachine(new KvSettings(1, 1, 1, 1, KvSettings.MaxBatchKeysLimit + 1)));
     }
 }

@@ -2,7 +2,7 @@ namespace AkkaRaft.Kv.Tests;
 
 public sealed class KvListTests
 {
-    private readonly KvHarness _kv = new(new KvSettings(MaxKeyBytes: 64, MaxValueBytes: 64, MaxListResults: 100, MaxListBytes: 4096));
+    private readonly KvHarness _kv = new(new KvSettings(MaxKeyBytes: 64, MaxValueBytes: 64, MaxListResults: 100, MaxListBytes: 4096, MaxBatchKeys: 100));
 
     [Fact]
     public void List_should_return_the_keys_with_the_prefix_in_ordinal_order()
@@ -93,7 +93,7 @@ public sealed class KvListTests
     [Fact]
     public void List_should_stop_at_max_list_bytes_but_always_return_one_pair()
     {
-        var kv = new KvHarness(new KvSettings(MaxKeyBytes: 16, MaxValueBytes: 100, MaxListResults: 100, MaxListBytes: 50));
+        var kv = new KvHarness(new KvSettings(MaxKeyBytes: 16, MaxValueBytes: 100, MaxListResults: 100, MaxListBytes: 50, MaxBatchKeys: 100));
         kv.Write(KvCommands.Put("a", new byte[20]));
         kv.Write(KvCommands.Put("b", new byte[20]));
         kv.Write(KvCommands.Put("c", new byte[20]));

@@ -184,7 +184,7 @@ public sealed class KvSnapshotTests
     [Fact]
     public void A_snapshot_written_under_larger_limits_should_restore_under_smaller_ones()
     {
-        var large = new KvHarness(new KvSettings(1024, 1024, 10, 4096));
+        var large = new KvHarness(new KvSettings(1024, 1024, 10, 4096, 100));
         large.Put(new string('k', 100), new string('v', 500));
         var small = new KvHarness();
 

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Raft.Peer;
 
 namespace AkkaRaft.Server.Tests;
 
@@ -57,13 +59,51 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
     }
 
     [Fact]
-    public async Task A_body_with_several_keys_should_write_each()
+    public async Task A_body_with_several_keys_should_write_them_all_in_one_entry_with_one_index()
     {
         var a = Unique("a");
         var b = Unique("b");
-        (await PostAsync($"{{\"{a}\": \"1\", \"{b}\": \"2\"}}")).EnsureSuccessStatusCode();
-        Assert.Equal("1", (await JsonAsync(await _client.GetAsync($"/key/{a}"))).GetProperty(a).GetString());
-        Assert.Equal("2", (await JsonAsync(await _client.GetAsync($"/key/{b}"))).GetProperty(b).GetString());
+        var post = await PostAsync($"{{\"{a}\": \"1\", \"{b}\": \"2\"}}");
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        var index = (await JsonAsync(post)).GetProperty("index");
+        var n = index.GetProperty(a).GetUInt64();
+        // Two entries could not share an index: the same index for both keys means one log entry.
+        Assert.Equal(n, index.GetProperty(b).GetUInt64());
+        var getA = await _client.GetAsync($"/key/{a}");
+        var getB = await _client.GetAsync($"/key/{b}");
+        Assert.Equal("1", (await JsonAsync(getA)).GetProperty(a).GetString());
+        Assert.Equal("2", (await JsonAsync(getB)).GetProperty(b).GetString());
+        Assert.Equal($"\"{n}\"", getA.Headers.ETag!.Tag);
+        Assert.Equal($"\"{n}\"", getB.Headers.ETag!.Tag);
+    }
+
+    [Fact]
+    public async Task An_oversized_value_in_a_several_key_body_should_be_413_naming_its_key_and_write_none_of_the_keys()
+    {
+        var a = Unique("a");
+        var big = Unique("big");
+        var post = await PostAsync($"{{\"{a}\": \"1\", \"{big}\": \"{new string('x', 65)}\"}}");
+        await AssertProblemAsync(post, HttpStatusCode.RequestEntityTooLarge, $"key '{big}'");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{big}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_with_more_keys_than_max_batch_keys_should_be_413_and_write_nothing()
+    {
+        // The fixture allows 3 keys per write.
+        var keys = Enumerable.Range(0, 4).Select(i => Unique($"many{i}")).ToList();
+        var post = await PostAsync("{" + string.Join(",", keys.Select(k => $"\"{k}\": \"v\"")) + "}");
+        await AssertProblemAsync(post, HttpStatusCode.RequestEntityTooLarge, $"max-batch-keys = 3); the first over the limit is '{keys[3]}'");
+        foreach (var key in keys) Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{key}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_naming_a_key_twice_should_be_400()
+    {
+        var a = Unique("twice");
+        await AssertProblemAsync(await PostAsync($"{{\"{a}\": \"1\", \"{a}\": \"2\"}}"), HttpStatusCode.BadRequest, "more than once");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{a}")).StatusCode);
     }
 
     [Fact]
@@ -209,10 +249,13 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
         Assert.True(status.GetProperty("term").GetUInt64() >= 1);
         Assert.True(status.GetProperty("commitIndex").GetUInt64() >= 1);
         Assert.True(status.GetProperty("journalBytes").GetInt64() > 0);
+        Assert.Equal("solo", status.GetProperty("progressFrom").GetString());
         var member = Assert.Single(status.GetProperty("members").EnumerateArray());
         Assert.Equal("solo", member.GetProperty("id").GetString());
         Assert.Equal(fixture.Node.Address, member.GetProperty("httpAddress").GetString());
+        Assert.Equal(fixture.Node.Node.RaftAddress.ToString(), member.GetProperty("raftAddress").GetString());
         Assert.Equal("leader", member.GetProperty("role").GetString());
+        Assert.True(member.GetProperty("matchIndex").GetUInt64() >= 1);
     }
 
     [Fact]
@@ -234,6 +277,25 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
 
         var count = text.Split('\n').Single(l => l.StartsWith("akkaraft_commit_latency_seconds_count ", StringComparison.Ordinal));
         Assert.True(long.Parse(count.Split(' ')[1]) >= 1, count);
+    }
+
+    [Fact]
+    public async Task Metrics_should_show_the_peers_commit_latency_as_a_complete_prometheus_histogram()
+    {
+        (await PostAsync($"{{\"{Unique("h")}\": \"v\"}}")).EnsureSuccessStatusCode();
+        var lines = (await _client.GetStringAsync("/metrics")).Split('\n');
+        Assert.Contains("# TYPE akkaraft_commit_latency_seconds histogram", lines);
+        var buckets = lines.Where(l => l.StartsWith("akkaraft_commit_latency_seconds_bucket{le=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(CommitLatencyHistogram.BucketBoundsSeconds.Count + 1, buckets.Count);
+        Assert.StartsWith("akkaraft_commit_latency_seconds_bucket{le=\"0.001\"} ", buckets[0]);
+        Assert.StartsWith("akkaraft_commit_latency_seconds_bucket{le=\"+Inf\"} ", buckets[^1]);
+        var cumulative = buckets.Select(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(cumulative.Order(), cumulative);
+        var count = long.Parse(lines.Single(l => l.StartsWith("akkaraft_commit_latency_seconds_count ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+        var sum = double.Parse(lines.Single(l => l.StartsWith("akkaraft_commit_latency_seconds_sum ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+        Assert.Equal(count, cumulative[^1]);
+        Assert.True(count >= 1, $"count {count}");
+        Assert.True(sum > 0, $"sum {sum}");
     }
 
     [Fact]

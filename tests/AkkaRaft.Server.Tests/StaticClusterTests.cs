@@ -71,4 +71,60 @@ public sealed class StaticClusterTests : IAsyncLifetime
         await TestCluster.WaitForAsync(async () => (await TestCluster.StatusAsync(_client, follower.Address)).GetProperty("members").GetArrayLength() == 3,
             "the member back in the configuration");
     }
+
+    [Fact]
+    public async Task A_followers_status_should_show_every_members_match_index_from_the_leader_and_none_without_a_leader()
+    {
+        foreach (var node in _nodes) await TestCluster.WaitForLeaderAsync(_client, node.Address, members: 3);
+        var leaderId = (await TestCluster.StatusAsync(_client, _nodes[0].Address)).GetProperty("leader").GetString()!;
+        var leader = _nodes.Single(n => n.Node.Id == leaderId);
+        var follower = _nodes.First(n => n != leader);
+        var post = await _client.PostAsync($"http://{follower.Address}/key", new StringContent("{\"p1\": \"1\", \"p2\": \"2\"}", Encoding.UTF8));
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        using (var answer = JsonDocument.Parse(await post.Content.ReadAsStringAsync()))
+        {
+            var written = answer.RootElement.GetProperty("index").GetProperty("p1").GetUInt64();
+            await TestCluster.WaitForAsync(async () =>
+            {
+                var status = await TestCluster.StatusAsync(_client, follower.Address);
+                var members = status.GetProperty("members").EnumerateArray().ToList();
+                return status.GetProperty("progressFrom").GetString() == leaderId
+                       && members.Count == 3
+                       && members.All(m => m.GetProperty("matchIndex").ValueKind == JsonValueKind.Number && m.GetProperty("matchIndex").GetUInt64() >= written);
+            }, "the follower's /status to show the leader's match indexes past the write");
+        }
+
+        var view = await TestCluster.StatusAsync(_client, follower.Address);
+        Assert.Equal("follower", view.GetProperty("role").GetString());
+        foreach (var member in view.GetProperty("members").EnumerateArray())
+        {
+            var id = member.GetProperty("id").GetString();
+            var node = _nodes.Single(n => n.Node.Id == id);
+            Assert.Equal(id == leaderId ? "leader" : "follower", member.GetProperty("role").GetString());
+            Assert.Equal(node.Node.RaftAddress.ToString(), member.GetProperty("raftAddress").GetString());
+            Assert.Equal(node.Address, member.GetProperty("httpAddress").GetString());
+        }
+
+        // Asked for its own view only (as it asks the leader), a follower knows no progress.
+        using var localDocument = JsonDocument.Parse(await _client.GetStringAsync($"http://{follower.Address}/status?progress=local"));
+        var local = localDocument.RootElement;
+        Assert.Equal(JsonValueKind.Null, local.GetProperty("progressFrom").ValueKind);
+        Assert.All(local.GetProperty("members").EnumerateArray(), m => Assert.Equal(JsonValueKind.Null, m.GetProperty("matchIndex").ValueKind));
+
+        // Without a quorum the last member knows no leader: no progress, and it says so.
+        var last = follower;
+        foreach (var node in _nodes.Where(n => n != last).ToList())
+        {
+            await node.DisposeAsync();
+            _nodes.Remove(node);
+        }
+
+        await TestCluster.WaitForAsync(async () =>
+        {
+            var status = await TestCluster.StatusAsync(_client, last.Address);
+            return status.GetProperty("leader").ValueKind == JsonValueKind.Null
+                   && status.GetProperty("progressFrom").ValueKind == JsonValueKind.Null
+                   && status.GetProperty("members").EnumerateArray().All(m => m.GetProperty("matchIndex").ValueKind == JsonValueKind.Null);
+        }, "the last member to know no leader and show no match index");
+    }
 }

@@ -149,6 +149,7 @@ public sealed class SingleNodeFixture : IAsyncLifetime
         {
             ["akkaraft.kv.max-value-bytes"] = "64",
             ["akkaraft.http.max-body-bytes"] = "4096",
+            ["akkaraft.kv.max-batch-keys"] = "3",
         });
         Client.BaseAddress = new Uri($"http://{_node.Address}");
         await TestCluster.WaitForLeaderAsync(Client, _node.Address);

@@ -1,4 +1,5 @@
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Core.Tracker;
 
 namespace AkkaRaft.Raft.Peer;
 
@@ -132,9 +133,65 @@ public sealed record GetPeerStatus
 /// <param name="LastIndex">Last index in the log.</param>
 /// <param name="Voters">The voters of the configuration in force.</param>
 /// <param name="Counters">Journal batches, entries and snapshots so far.</param>
+/// <remarks>
+/// <see cref="Members"/> and <see cref="CommitLatency"/> are init properties so that older senders still build a
+/// status; the Raft wire serializer does not carry them (a status asked of a remote peer has them empty).
+/// </remarks>
 public sealed record PeerStatus(
     ulong NodeId, RaftRole Role, ulong Term, ulong Leader, ulong CommitIndex, ulong AppliedIndex, ulong FirstIndex, ulong LastIndex,
-    IReadOnlyList<ulong> Voters, RaftPeerCounters Counters);
+    IReadOnlyList<ulong> Voters, RaftPeerCounters Counters)
+{
+    /// <summary>Every member of the configuration in force (voters, then learners, each in ascending id order), with the
+    /// replication progress the leader tracks for it; a peer that is not the leader knows no progress (null).</summary>
+    public IReadOnlyList<MemberProgress> Members { get; init; } = [];
+
+    /// <summary>Commit latency of the client writes this peer proposed as leader, in this incarnation.</summary>
+    public CommitLatencyHistogram CommitLatency { get; init; } = CommitLatencyHistogram.Empty;
+}
+
+/// <summary>One member of the configuration in force.</summary>
+/// <param name="NodeId">Its id.</param>
+/// <param name="IsVoter">True for a voter, false for a learner (a non-voting member that only receives the log).</param>
+/// <param name="Progress">The leader's view of its replication; null when the answering peer is not the leader.</param>
+public sealed record MemberProgress(ulong NodeId, bool IsVoter, ReplicationProgress? Progress);
+
+/// <summary>The leader's replication state of one member (Raft §5.3 matchIndex and nextIndex, plus flow control).</summary>
+/// <param name="State">How the leader replicates to it now.</param>
+/// <param name="Match">Highest log index known to be replicated on the member (the leader's own: its durable last index).</param>
+/// <param name="Next">Index of the next entry the leader sends it.</param>
+public sealed record ReplicationProgress(ProgressState State, ulong Match, ulong Next);
+
+/// <summary>
+/// A histogram of commit latencies: for each client <see cref="Write"/> the leader answered with a
+/// <see cref="WriteResult"/>, the time from its proposal to the hand-off of its committed entry to the state machine,
+/// which applies it and answers next. Measured on the actor system's clock (virtual under the simulation).
+/// </summary>
+/// <param name="BucketCounts">Writes per bucket, not cumulative: index i counts latencies ≤ <see cref="BucketBoundsSeconds"/>[i]
+/// and above the bound before it; the last index counts the latencies above every bound. Length = bounds + 1.</param>
+/// <param name="Sum">The sum of every latency counted.</param>
+/// <param name="Count">How many latencies were counted (the sum of <paramref name="BucketCounts"/>).</param>
+public sealed record CommitLatencyHistogram(IReadOnlyList<long> BucketCounts, TimeSpan Sum, long Count)
+{
+    private static readonly double[] Bounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly TimeSpan[] BoundSpans = Array.ConvertAll(Bounds, TimeSpan.FromSeconds);
+
+    /// <summary>The upper bounds of the buckets, in seconds, ascending (fixed: Prometheus's default latency buckets from 1 ms to 10 s).</summary>
+    public static IReadOnlyList<double> BucketBoundsSeconds => Bounds;
+
+    /// <summary>No latency counted.</summary>
+    public static CommitLatencyHistogram Empty { get; } = new(new long[Bounds.Length + 1], TimeSpan.Zero, 0);
+
+    /// <summary>The bucket <paramref name="latency"/> falls in (the last one for a latency above every bound).</summary>
+    public static int BucketOf(TimeSpan latency)
+    {
+        for (var i = 0; i < BoundSpans.Length; i++)
+        {
+            if (latency <= BoundSpans[i]) return i;
+        }
+
+        return BoundSpans.Length;
+    }
+}
 
 /// <summary>Running totals of one peer incarnation, for tests and benchmarks (the group-commit ratio is <see cref="EntriesPersisted"/> / <see cref="JournalBatches"/>).</summary>
 /// <param name="JournalBatches">Journal writes (one atomic write, one fsync each).</param>

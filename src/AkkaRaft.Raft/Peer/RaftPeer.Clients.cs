@@ -21,6 +21,11 @@ public sealed partial class RaftPeer
     private long _appliedBytesSinceSnapshot;
     private bool _snapshotRequested;
 
+    // Commit latency of acknowledged writes (proposal to hand-off of the committed entry), on the system's clock.
+    private readonly long[] _commitLatencyBuckets = new long[CommitLatencyHistogram.BucketBoundsSeconds.Count + 1];
+    private TimeSpan _commitLatencySum;
+    private long _commitLatencyCount;
+
     private int PendingCount => _pendingWrites.Count + _pendingReads.Count + _confirmedReads.Count + _pendingConfChanges.Count;
 
     private TimeSpan Now => Context.System.Clock.Elapsed;
@@ -48,7 +53,7 @@ public sealed partial class RaftPeer
         switch (result.Status)
         {
             case RequestStatus.Accepted:
-                _pendingWrites[result.Index] = new PendingWrite(Sender, result.Term, DeadlineOf(write.Timeout), write.Timeout ?? _settings.RequestTimeout);
+                _pendingWrites[result.Index] = new PendingWrite(Sender, result.Term, Now, DeadlineOf(write.Timeout), write.Timeout ?? _settings.RequestTimeout);
                 Pump();
                 break;
             case RequestStatus.Overloaded:
@@ -123,7 +128,7 @@ public sealed partial class RaftPeer
         switch (result.Status)
         {
             case RequestStatus.Accepted:
-                _pendingConfChanges[result.Index] = new PendingWrite(Sender, result.Term, DeadlineOf(timeout), timeout ?? _settings.RequestTimeout);
+                _pendingConfChanges[result.Index] = new PendingWrite(Sender, result.Term, Now, DeadlineOf(timeout), timeout ?? _settings.RequestTimeout);
                 Pump();
                 break;
             case RequestStatus.NotLeader:
@@ -184,7 +189,11 @@ public sealed partial class RaftPeer
             if (_pendingWrites.Remove(entry.Index, out var write))
             {
                 // Another entry at our index means ours was overwritten by a later leader: it never applies.
-                if (write.Term == entry.Term && entry.Type == EntryType.Normal) replies[i] = write.Client;
+                if (write.Term == entry.Term && entry.Type == EntryType.Normal)
+                {
+                    replies[i] = write.Client;
+                    RecordCommitLatency(Now - write.Proposed);
+                }
                 else write.Client.Tell(new NotLeader(_node.Leader, $"the entry at index {entry.Index} was replaced by another leader's"), Self);
             }
             if (_pendingConfChanges.Remove(entry.Index, out var change))
@@ -198,6 +207,19 @@ public sealed partial class RaftPeer
         _handedIndex = entries[^1].Index;
         _entriesApplied += entries.Count;
     }
+
+    /// <summary>Counts one acknowledged write: the state machine child applies its entry and answers next, in mailbox order.</summary>
+    private void RecordCommitLatency(TimeSpan latency)
+    {
+        // The clock is monotonic; a negative span would be a broken clock, counted as zero rather than skewing the sum.
+        if (latency < TimeSpan.Zero) latency = TimeSpan.Zero;
+        _commitLatencyBuckets[CommitLatencyHistogram.BucketOf(latency)]++;
+        _commitLatencySum += latency;
+        _commitLatencyCount++;
+    }
+
+    private CommitLatencyHistogram CommitLatency() =>
+        new((long[])_commitLatencyBuckets.Clone(), _commitLatencySum, _commitLatencyCount);
 
     private void OnReadConfirmed(ReadState read)
     {
@@ -292,7 +314,8 @@ public sealed partial class RaftPeer
         TimeSpan Timeout { get; }
     }
 
-    private sealed record PendingWrite(IActorRef Client, ulong Term, TimeSpan Deadline, TimeSpan Timeout) : IPending;
+    /// <param name="Proposed">When the entry was proposed, on the system's clock (for the commit latency).</param>
+    private sealed record PendingWrite(IActorRef Client, ulong Term, TimeSpan Proposed, TimeSpan Deadline, TimeSpan Timeout) : IPending;
 
     private sealed record PendingRead(IActorRef Client, byte[] Query, ReadPath Path, TimeSpan Deadline, TimeSpan Timeout) : IPending;
 }

@@ -220,20 +220,30 @@ public sealed partial class HttpFrontEnd
 
     private string NameOf(ulong raftId) => _node.Directory.Find(raftId)?.Id ?? (raftId == RaftIds.None ? "" : raftId.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>The query parameter with which a follower asks the leader's /status for its own view only (never passed on).</summary>
+    private const string LocalProgressQuery = "progress=local";
+
     private async Task StatusAsync(HttpContext context)
     {
         var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
-        var members = status.Voters.Select(v =>
+        // Only the leader tracks replication progress; a follower asks the leader's HTTP API for it, once.
+        var localOnly = context.Request.Query["progress"].ToString() == "local";
+        var (progress, progressFrom) = status.Role == RaftRole.Leader
+            ? (LocalProgress(status), _node.Id)
+            : localOnly ? (null, null) : await LeaderProgressAsync(status, context.RequestAborted).ConfigureAwait(false);
+        var members = status.Members.Select(m =>
         {
-            var member = _node.Directory.Find(v);
+            var member = _node.Directory.Find(m.NodeId);
+            (ulong Match, ulong Next)? known = progress is not null && progress.TryGetValue(m.NodeId, out var p) ? p : null;
             return new Dictionary<string, object?>
             {
-                ["id"] = NameOf(v),
-                ["raftId"] = v.ToString(CultureInfo.InvariantCulture),
+                ["id"] = NameOf(m.NodeId),
+                ["raftId"] = m.NodeId.ToString(CultureInfo.InvariantCulture),
                 ["raftAddress"] = member?.Raft,
                 ["httpAddress"] = member is { Http.Length: > 0 } ? member.Http : null,
-                ["role"] = v == status.Leader ? "leader" : "follower",
-                ["matchIndex"] = v == _node.RaftId ? status.LastIndex : null,
+                ["role"] = !m.IsVoter ? "learner" : m.NodeId == status.Leader ? "leader" : "follower",
+                ["matchIndex"] = known?.Match,
+                ["nextIndex"] = known?.Next,
             };
         }).ToList();
         await WriteJsonAsync(context, 200, new Dictionary<string, object?>
@@ -247,6 +257,7 @@ public sealed partial class HttpFrontEnd
             ["firstIndex"] = status.FirstIndex,
             ["lastIndex"] = status.LastIndex,
             ["members"] = members,
+            ["progressFrom"] = progressFrom,
             ["journalBytes"] = JournalBytes(),
             ["lastSnapshot"] = new Dictionary<string, object>
             {
@@ -257,6 +268,59 @@ public sealed partial class HttpFrontEnd
             ["raftAddress"] = _node.RaftAddress.ToString(),
             ["httpAddress"] = Address.ToString(),
         }).ConfigureAwait(false);
+    }
+
+    private static Dictionary<ulong, (ulong Match, ulong Next)> LocalProgress(PeerStatus status)
+    {
+        var progress = new Dictionary<ulong, (ulong, ulong)>();
+        foreach (var member in status.Members)
+        {
+            if (member.Progress is { } p) progress[member.NodeId] = (p.Match, p.Next);
+        }
+
+        return progress;
+    }
+
+    /// <summary>
+    /// The members' match and next indexes from the leader's own /status (asked with <c>?progress=local</c>, so it is
+    /// never passed on), and the leader's name; (null, null) when there is no leader, its HTTP address is unknown, it
+    /// does not answer within <c>akkaraft.http.status-progress-timeout</c>, or it no longer leads.
+    /// </summary>
+    private async Task<(Dictionary<ulong, (ulong Match, ulong Next)>? Progress, string? From)> LeaderProgressAsync(PeerStatus status, CancellationToken cancellationToken)
+    {
+        if (LeaderHttp(status.Leader) is not { } leaderHttp) return (null, null);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
+        try
+        {
+            using var response = await _proxy.GetAsync($"http://{leaderHttp}/status?{LocalProgressQuery}", timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return (null, null);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            return ParseLeaderProgress(body);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
+                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>Reads the members' progress out of a leader's /status body; (null, null) unless it answered as the leader.</summary>
+    internal static (Dictionary<ulong, (ulong Match, ulong Next)>? Progress, string? From) ParseLeaderProgress(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        var id = root.GetProperty("id").GetString();
+        if (id is null || root.GetProperty("role").GetString() != "leader" || root.GetProperty("progressFrom").GetString() != id) return (null, null);
+        var progress = new Dictionary<ulong, (ulong, ulong)>();
+        foreach (var member in root.GetProperty("members").EnumerateArray())
+        {
+            if (member.GetProperty("matchIndex").ValueKind != JsonValueKind.Number) continue;
+            var raftId = ulong.Parse(member.GetProperty("raftId").GetString() ?? "", NumberStyles.None, CultureInfo.InvariantCulture);
+            progress[raftId] = (member.GetProperty("matchIndex").GetUInt64(), member.GetProperty("nextIndex").GetUInt64());
+        }
+
+        return (progress, id);
     }
 
     private long JournalBytes()
@@ -307,6 +371,7 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_remote_frames_sent_total", "Frames sent to other members.", remote.FramesSent);
         Counter(text, "akkaraft_remote_frames_received_total", "Frames received from other members.", remote.FramesReceived);
         Metrics.WriteTo(text);
+        ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await context.Response.WriteAsync(text.ToString()).ConfigureAwait(false);

@@ -113,28 +113,69 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             throw new BadRequestException(400, "If-Match and If-None-Match apply to a body with exactly one key");
         }
 
+        // Every key and value is checked before anything is proposed; the state machine checks them again as it applies.
+        var values = CheckPairs(pairs);
         var written = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var (key, value) in pairs)
+        if (pairs.Count == 1)
         {
-            CheckKey(key);
-            var valueBytes = Encoding.UTF8.GetBytes(value);
-            if (KvKeys.CheckValue(valueBytes.Length, _node.KvSettings, out var valueProblem) != KvStatus.Ok)
-            {
-                throw new BadRequestException(413, valueProblem);
-            }
-
-            var command = ifMatch is { } index ? KvCommands.AtomicPut(key, valueBytes, index)
-                : createOnly ? KvCommands.AtomicPut(key, valueBytes, null)
-                : KvCommands.Put(key, valueBytes);
+            var key = pairs[0].Key;
+            var command = ifMatch is { } index ? KvCommands.AtomicPut(key, values[0], index)
+                : createOnly ? KvCommands.AtomicPut(key, values[0], null)
+                : KvCommands.Put(key, values[0]);
             var outcome = await WriteAsync(context, command).ConfigureAwait(false);
             if (outcome is null) return;
             if (!await AnswerFailureAsync(context, key, outcome.Value.Result).ConfigureAwait(false)) return;
             written[key] = outcome.Value.Result.Pair?.LastIndex ?? outcome.Value.Index;
+            context.Response.Headers.ETag = Quote(written[key]);
+        }
+        else
+        {
+            // Several keys are one batch: one log entry, all or nothing, every key with that entry's index.
+            var operations = new KvBatchOperation[pairs.Count];
+            for (var i = 0; i < pairs.Count; i++) operations[i] = KvBatchOperation.Put(pairs[i].Key, values[i]);
+            var outcome = await WriteAsync(context, KvCommands.Batch(operations)).ConfigureAwait(false);
+            if (outcome is null) return;
+            var result = outcome.Value.Result;
+            if (!await AnswerFailureAsync(context, result.FailedKey, result).ConfigureAwait(false)) return;
+            foreach (var pair in result.Pairs) written[pair.Key] = pair.LastIndex;
         }
 
-        if (written.Count == 1) context.Response.Headers.ETag = Quote(written.Values.First());
         await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["index"] = written }).ConfigureAwait(false);
     }
+
+    /// <summary>Checks the keys and values of a POST /key body, naming the offending key; returns the values' UTF-8 bytes.</summary>
+    private byte[][] CheckPairs(List<KeyValuePair<string, string>> pairs)
+    {
+        var settings = _node.KvSettings;
+        if (pairs.Count > settings.MaxBatchKeys)
+        {
+            throw new BadRequestException(413, $"the body has {pairs.Count} keys, more than one write may hold (akkaraft.kv.max-batch-keys = {settings.MaxBatchKeys}); the first over the limit is '{Shown(pairs[settings.MaxBatchKeys].Key)}'");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var values = new byte[pairs.Count][];
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var (key, value) = pairs[i];
+            var keyStatus = KvKeys.CheckKey(key, settings, out var keyProblem);
+            if (keyStatus != KvStatus.Ok)
+            {
+                throw new BadRequestException(keyStatus == KvStatus.KeyTooLarge ? 413 : 400, pairs.Count == 1 ? keyProblem : $"key '{Shown(key)}': {keyProblem} Nothing was written.");
+            }
+
+            if (!seen.Add(key)) throw new BadRequestException(400, $"the key '{Shown(key)}' appears more than once in the body");
+            values[i] = Encoding.UTF8.GetBytes(value);
+            if (KvKeys.CheckValue(values[i].Length, settings, out var valueProblem) != KvStatus.Ok)
+            {
+                throw new BadRequestException(413, pairs.Count == 1 ? valueProblem : $"key '{Shown(key)}': {valueProblem} Nothing was written.");
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>A key as an error message shows it: at most 64 characters.</summary>
+    private static string Shown(string key) => key.Length <= 64 ? key : key[..64] + "…";
 
     private async Task GetKeyAsync(HttpContext context)
     {
@@ -219,13 +260,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var timeout = _node.Settings.RequestTimeout;
         Metrics.Proposed();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var answer = await _node.AskAsync(new Write(command, timeout, policy), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
-        if (answer is WriteResult result)
-        {
-            Metrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            return (KvResult.Decode(result.Response), result.Index);
-        }
+        // The commit latency is timed by the peer itself (PeerStatus.CommitLatency), on the actor system's clock.
+        if (answer is WriteResult result) return (KvResult.Decode(result.Response), result.Index);
 
         Metrics.Failed();
         await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
@@ -288,6 +325,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             KvStatus.KeyModified => (409, result.CurrentIndex),
             KvStatus.KeyTooLarge => (413, null),
             KvStatus.ValueTooLarge => (413, null),
+            KvStatus.BatchTooLarge => (413, null),
             _ => (400, null),
         };
         var detail = result.Status switch

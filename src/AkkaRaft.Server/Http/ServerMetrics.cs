@@ -1,24 +1,20 @@
 using System.Globalization;
 using System.Text;
+using AkkaRaft.Raft.Peer;
 
 namespace AkkaRaft.Server.Http;
 
 /// <summary>
-/// What the HTTP front end counts itself: proposals and a commit latency histogram (cumulative buckets as
-/// Prometheus wants them). Thread-safe.
+/// What the HTTP front end counts itself (proposals made through it and those that failed), and the Prometheus
+/// text of the peer's commit latency histogram, which the peer times itself (<see cref="PeerStatus.CommitLatency"/>).
+/// Thread-safe.
 /// </summary>
 public sealed class ServerMetrics
 {
-    /// <summary>Upper bounds of the latency buckets, in seconds.</summary>
-    public static readonly double[] BucketSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-    private readonly long[] _buckets = new long[BucketSeconds.Length + 1];
     private long _proposals;
     private long _proposalsFailed;
-    private long _latencyCount;
-    private long _latencyMicrosSum;
 
-    /// <summary>Writes proposed (each key of a POST counts once).</summary>
+    /// <summary>Writes proposed (a POST of several keys is one batch write, counted once).</summary>
     public long Proposals => Interlocked.Read(ref _proposals);
 
     /// <summary>Counts one proposal.</summary>
@@ -27,17 +23,7 @@ public sealed class ServerMetrics
     /// <summary>Counts one proposal that did not commit (not leader, overloaded, timed out).</summary>
     public void Failed() => Interlocked.Increment(ref _proposalsFailed);
 
-    /// <summary>Records the time from proposal to applied answer of one committed write.</summary>
-    public void Committed(TimeSpan latency)
-    {
-        var seconds = latency.TotalSeconds;
-        var bucket = Array.FindIndex(BucketSeconds, b => seconds <= b);
-        Interlocked.Increment(ref _buckets[bucket < 0 ? BucketSeconds.Length : bucket]);
-        Interlocked.Increment(ref _latencyCount);
-        Interlocked.Add(ref _latencyMicrosSum, (long)(latency.TotalMilliseconds * 1000));
-    }
-
-    /// <summary>Appends the counters and the histogram in the Prometheus text format.</summary>
+    /// <summary>Appends the counters in the Prometheus text format.</summary>
     public void WriteTo(StringBuilder text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -45,18 +31,35 @@ public sealed class ServerMetrics
         text.Append("akkaraft_proposals_total ").Append(Proposals.ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("# HELP akkaraft_proposals_failed_total Proposals that did not commit (no leader, overloaded, timed out).\n# TYPE akkaraft_proposals_failed_total counter\n");
         text.Append("akkaraft_proposals_failed_total ").Append(Interlocked.Read(ref _proposalsFailed).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("# HELP akkaraft_commit_latency_seconds Time from proposal to applied answer of committed writes.\n# TYPE akkaraft_commit_latency_seconds histogram\n");
-        long cumulative = 0;
-        for (var i = 0; i < BucketSeconds.Length; i++)
+    }
+
+    /// <summary>
+    /// Appends <paramref name="histogram"/> as the Prometheus histogram <c>akkaraft_commit_latency_seconds</c>:
+    /// cumulative <c>_bucket{le=...}</c> lines, <c>+Inf</c>, <c>_sum</c> in seconds and <c>_count</c>.
+    /// </summary>
+    public static void WriteCommitLatency(StringBuilder text, CommitLatencyHistogram histogram)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(histogram);
+        var bounds = CommitLatencyHistogram.BucketBoundsSeconds;
+        if (histogram.BucketCounts.Count != bounds.Count + 1)
         {
-            cumulative += Interlocked.Read(ref _buckets[i]);
-            text.Append("akkaraft_commit_latency_seconds_bucket{le=\"").Append(BucketSeconds[i].ToString(CultureInfo.InvariantCulture)).Append("\"} ")
+            throw new ArgumentException($"the histogram has {histogram.BucketCounts.Count} buckets; {bounds.Count + 1} were expected", nameof(histogram));
+        }
+
+        text.Append("# HELP akkaraft_commit_latency_seconds Time from the leader's proposal of a client write to the hand-off of its committed entry for applying and answering, timed by the Raft peer.\n");
+        text.Append("# TYPE akkaraft_commit_latency_seconds histogram\n");
+        long cumulative = 0;
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            cumulative += histogram.BucketCounts[i];
+            text.Append("akkaraft_commit_latency_seconds_bucket{le=\"").Append(bounds[i].ToString(CultureInfo.InvariantCulture)).Append("\"} ")
                 .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        cumulative += Interlocked.Read(ref _buckets[^1]);
+        cumulative += histogram.BucketCounts[^1];
         text.Append("akkaraft_commit_latency_seconds_bucket{le=\"+Inf\"} ").Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("akkaraft_commit_latency_seconds_sum ").Append((Interlocked.Read(ref _latencyMicrosSum) / 1e6).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("akkaraft_commit_latency_seconds_count ").Append(Interlocked.Read(ref _latencyCount).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("akkaraft_commit_latency_seconds_sum ").Append(histogram.Sum.TotalSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("akkaraft_commit_latency_seconds_count ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 }

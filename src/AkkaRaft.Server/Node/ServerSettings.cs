@@ -17,6 +17,7 @@ namespace AkkaRaft.Server.Node;
 /// <param name="ShutdownTimeout">How long a stopping node waits for leadership transfer and in-flight requests.</param>
 /// <param name="DirectoryRefreshInterval">How often the member directory is re-read from the replicated state.</param>
 /// <param name="JoinRetryInterval">Wait between attempts to join through --join while it fails.</param>
+/// <param name="StatusProgressTimeout">How long <c>GET /status</c> on a follower waits for the leader's replication progress.</param>
 public sealed record ServerSettings(
     NodeSettings Node,
     HostPort RaftAddress,
@@ -27,7 +28,8 @@ public sealed record ServerSettings(
     long MaxBodyBytes,
     TimeSpan ShutdownTimeout,
     TimeSpan DirectoryRefreshInterval,
-    TimeSpan JoinRetryInterval)
+    TimeSpan JoinRetryInterval,
+    TimeSpan StatusProgressTimeout)
 {
     /// <summary>Where the HTTP section lives.</summary>
     public const string HttpSectionPath = "akkaraft.http";
@@ -47,12 +49,13 @@ public sealed record ServerSettings(
         var shutdown = Positive(config, HttpSectionPath + ".shutdown-timeout");
         var refresh = Positive(config, NodeSettings.SectionPath + ".directory-refresh-interval");
         var joinRetry = Positive(config, NodeSettings.SectionPath + ".join-retry-interval");
+        var statusProgress = config.GetTimeSpanInRange(HttpSectionPath + ".status-progress-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         if (peers.Count > 0 && !peers.Any(p => p.Id == node.Id))
         {
             throw config.Invalid(NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
         }
 
-        return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry);
+        return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry, statusProgress);
     }
 
     /// <summary>Parses <c>id=host:port,id=host:port</c>.</summary>
