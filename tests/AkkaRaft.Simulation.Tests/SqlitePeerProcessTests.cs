@@ -389,7 +389,7 @@ public sealed class SqlitePeerProcessTests : IDisposable
             }
             catch (InvalidOperationException)
             {
-                // Already disposed by KillAsync.
+                // It exited on its own between the check and the kill.
             }
             _process.Dispose();
         }
