@@ -4,7 +4,7 @@ using AkkaRaft.Actors.Serialization;
 using AkkaRaft.Hocon;
 using AkkaRaft.Kv;
 using AkkaRaft.Persistence;
-using AkkaRaft.Persistence.Sql.Sqlite;
+using AkkaRaft.Persistence.Sql;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Wire;
 using AkkaRaft.Remote;
@@ -57,12 +57,12 @@ public sealed record PeerHostReady(int Port, ulong FirstIndex, ulong LastIndex, 
 public sealed class PeerHost : IAsyncDisposable
 {
     private readonly ActorSystem _system;
-    private readonly RaftPeerSetup _setup;
+    private readonly PersistencePlugins _plugins;
 
-    private PeerHost(ActorSystem system, RaftPeerSetup setup, PeerHostReady ready)
+    private PeerHost(ActorSystem system, PersistencePlugins plugins, PeerHostReady ready)
     {
         _system = system;
-        _setup = setup;
+        _plugins = plugins;
         Ready = ready;
     }
 
@@ -84,6 +84,10 @@ public sealed class PeerHost : IAsyncDisposable
         Directory.CreateDirectory(arguments.DataDirectory);
 
         var system = ActorSystem.Create(PeerHostPaths.SystemName, config);
+        // The configured journal and snapshot store: SQLite (synchronous=FULL) under the data directory.
+        var persistence = PersistenceSettings.FromConfig(config);
+        var plugins = new PersistencePlugins(persistence, arguments.DataDirectory);
+        PersistenceExtension.Register(system, plugins, SerializationRegistry.CreateDefault(), persistence);
         try
         {
             var remote = RemoteActorRefProvider.Start(system, remoteSettings, RaftWire.Register(SerializationRegistry.CreateDefault()));
@@ -94,27 +98,22 @@ public sealed class PeerHost : IAsyncDisposable
             var recovered = await WaitUntilRecoveredAsync(peer, setup.Settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             system.ActorOf(Props.Create(() => new PeerInbox(peer)), PeerHostPaths.InboxName);
             var ready = new PeerHostReady(remote.Address.Port!.Value, recovered.FirstIndex, recovered.LastIndex, recovered.Term, recovered.Counters.RecoveredEvents);
-            return new PeerHost(system, setup, ready);
+            return new PeerHost(system, plugins, ready);
         }
         catch
         {
             await system.Terminate().ConfigureAwait(false);
+            await plugins.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>
-    /// Everything the peer is made of. Kept in one place: the journal and snapshot store are about to come from the
-    /// persistence extension instead of being opened here.
-    /// </summary>
+    /// <summary>Everything the peer is made of; it journals through the system's persistence (the default plugin).</summary>
     private static RaftPeerSetup CreateSetup(PeerHostArguments arguments, IRaftTransport transport, Config config)
     {
-        var persistence = PersistenceSettings.FromConfig(config);
         var kv = KvSettings.FromConfig(config);
-        var database = SqliteDatabase.Open(persistence.SqliteFilePath(arguments.DataDirectory), persistence.SqliteBusyTimeout);
         var voters = arguments.Peers.Select(p => p.NodeId).ToArray();
-        return new RaftPeerSetup(arguments.NodeId, voters, transport, () => new KvStateMachine(kv),
-            new SqliteJournal(database, persistence.GroupCommit), new SqliteSnapshotStore(database), RaftPeerSettings.FromConfig(config));
+        return new RaftPeerSetup(arguments.NodeId, voters, transport, () => new KvStateMachine(kv), RaftPeerSettings.FromConfig(config));
     }
 
     /// <summary>
@@ -135,7 +134,6 @@ public sealed class PeerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _system.Terminate().ConfigureAwait(false);
-        await _setup.Journal.DisposeAsync().ConfigureAwait(false);
-        await _setup.SnapshotStore.DisposeAsync().ConfigureAwait(false);
+        await _plugins.DisposeAsync().ConfigureAwait(false);
     }
 }
