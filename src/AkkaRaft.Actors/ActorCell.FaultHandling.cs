@@ -220,6 +220,8 @@ internal sealed partial class ActorCell
             _stash?.DrainToDeadLetters();
             _terminated = true;
             Mailbox.Close();
+            // A stopped actor hears no more events (as in Akka): nothing is published to its closed mailbox.
+            System.EventStream.Unsubscribe(Self);
             _parent?.SendSystem(new DeathWatchNotification(Self, existenceConfirmed: true, addressTerminated: false));
             TellWatchersWeDied();
             if (_parent is null) System.OnRootTerminated();

@@ -340,6 +340,13 @@ public sealed class ActorSystem : IDisposable
 
     internal void PublishDeadLetter(object message, IActorRef? sender, IActorRef recipient)
     {
+        if (message is DeadLetter)
+        {
+            // A dead-letter event that could not reach its subscriber (stopping as it was published): publishing it
+            // again would reach the same subscriber, and so on without end.
+            return;
+        }
+
         var count = Interlocked.Increment(ref _deadLetterCount);
         EventStream.Publish(new DeadLetter(message, sender, recipient));
         if (Settings.DeadLetterLogMax == 0 || !Log.IsEnabled(LogLevel.Info)) return;

@@ -25,6 +25,31 @@ public sealed class BadInputSpec
     [Theory]
     [InlineData(Mode.ThreadPool)]
     [InlineData(Mode.Simulation)]
+    public void A_stopped_dead_letter_subscriber_hears_no_more_and_dead_letters_are_published_once(Mode mode)
+    {
+        using var kit = Kits.Create(mode);
+        var listener = kit.Sys.ActorOf(Props.Create<Echo>());
+        kit.Sys.EventStream.Subscribe(listener, typeof(DeadLetter));
+        kit.Sys.EventStream.Subscribe(kit.TestActor, typeof(DeadLetter));
+        kit.Watch(listener);
+        kit.Sys.Stop(listener);
+        kit.ExpectTerminated(listener);
+        var stopped = kit.Sys.ActorOf(Props.Create<Echo>());
+        kit.Watch(stopped);
+        kit.Sys.Stop(stopped);
+        kit.ExpectTerminated(stopped);
+
+        stopped.Tell(new Ping(7), kit.TestActor);
+
+        // Before, the event went to the stopped listener's closed mailbox, which published it again, to itself, without end.
+        var dead = kit.ExpectMsg<DeadLetter>();
+        Assert.Equal(new Ping(7), dead.Message);
+        Assert.Null(kit.ReceiveOne(TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Theory]
+    [InlineData(Mode.ThreadPool)]
+    [InlineData(Mode.Simulation)]
     public void Telling_a_null_message_throws_argument_null_exception(Mode mode)
     {
         using var kit = Kits.Create(mode);

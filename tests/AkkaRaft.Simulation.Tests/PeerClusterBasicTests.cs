@@ -187,6 +187,20 @@ public sealed class PeerClusterBasicTests
         Assert.Equal("after", Value(Assert.IsType<QueryResponse>(group.Ask(group.Peer(newLeader), new Query(KvQueries.Get("k"), ReadLevel.Consistent)))));
     }
 
+    [Fact]
+    public void A_command_too_large_for_one_journal_event_is_refused_naming_the_setting_and_the_group_goes_on()
+    {
+        using var _ = NoSynchronizationContext.Enter();
+        var group = new Group(seed: 21);
+        var leader = group.WaitForLeader();
+        var huge = new byte[PersistenceSettings.Default.MaxEventBytes];
+
+        var refused = Assert.IsType<RequestRejected>(group.Ask(group.Peer(leader), new Write(huge)));
+
+        Assert.Contains("max-event-bytes", refused.Reason);
+        Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "small"))));
+    }
+
     private static string? Value(QueryResponse read)
     {
         var result = KvResult.Decode(read.Response);

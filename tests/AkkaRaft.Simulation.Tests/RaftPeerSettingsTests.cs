@@ -38,6 +38,15 @@ public sealed class RaftPeerSettingsTests
         Assert.Equal(20, With("akkaraft.raft { election-timeout = 1s, heartbeat-interval = 50ms }").ElectionTicks);
     }
 
+    [Fact]
+    public void The_restart_backoff_of_a_supervised_peer_is_read_from_the_section()
+    {
+        Assert.Equal(new RestartBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2), RaftPeerSettings.Default.Restart);
+        Assert.Equal(
+            new RestartBackoff(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(4), 0),
+            With("akkaraft.raft { restart-min-backoff = 250ms, restart-max-backoff = 4s, restart-random-factor = 0 }").Restart);
+    }
+
     [Theory]
     [InlineData("akkaraft.raft.election-timeout = 60ms", "election-timeout")]
     [InlineData("akkaraft.raft.max-log-count = 0", "max-log-count")]
@@ -46,6 +55,9 @@ public sealed class RaftPeerSettingsTests
     [InlineData("akkaraft.raft.request-timeout = 1ms", "request-timeout")]
     [InlineData("akkaraft.raft.lease-drift-margin-ticks = -1", "lease-drift-margin-ticks")]
     [InlineData("akkaraft.raft { lease-reads = on, check-quorum = off }", "lease-reads")]
+    [InlineData("akkaraft.raft.restart-min-backoff = 0s", "restart-min-backoff")]
+    [InlineData("akkaraft.raft { restart-min-backoff = 2s, restart-max-backoff = 1s }", "restart-max-backoff")]
+    [InlineData("akkaraft.raft.restart-random-factor = 1.5", "restart-random-factor")]
     public void An_out_of_range_setting_is_refused_with_its_name(string overrides, string key)
     {
         var error = Assert.Throws<ConfigException>(() => With(overrides));

@@ -39,6 +39,9 @@ internal static class RaftJournal
     /// <summary>Entry bytes one EntriesAppended event holds at most (one entry always goes, whatever its size).</summary>
     public const long MaxEntriesBytesPerEvent = 1024 * 1024;
 
+    /// <summary>Bytes an entry adds around its command in a journal event (term, index, type, lengths, command header), rounded up.</summary>
+    public const int EntryFramingBytes = 128;
+
     /// <summary>Registers the events and the snapshot record with <paramref name="registry"/> (idempotent).</summary>
     public static void Register(SerializationRegistry registry)
     {

@@ -39,6 +39,11 @@ public sealed partial class RaftPeer
             Sender.Tell(new RequestRejected("a write needs a command of at least one byte (empty entries are the leader's no-ops)"), Self);
             return;
         }
+        if (write.Command.Length > _maxCommandBytes)
+        {
+            Sender.Tell(new RequestRejected($"a command of {write.Command.Length} bytes cannot be journaled: the most is {_maxCommandBytes} (akkaraft.persistence.journal.max-event-bytes less the entry's framing)"), Self);
+            return;
+        }
         if (!_recovered || _node.Role != RaftRole.Leader)
         {
             NotLeaderOrForward(write, write.OnNotLeader, write.Hops, write with { Hops = write.Hops + 1 });

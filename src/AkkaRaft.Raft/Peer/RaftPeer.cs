@@ -1,4 +1,5 @@
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Pattern;
 using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Snapshots;
 using AkkaRaft.Raft.Core;
@@ -36,6 +37,9 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
     private bool _sentEarly;
     private bool _recovered;
 
+    // The longest command whose entry still fits one journal event.
+    private readonly long _maxCommandBytes;
+
     // Counters of this incarnation.
     private long _journalBatches;
     private long _entriesPersisted;
@@ -51,7 +55,9 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
         ArgumentOutOfRangeException.ThrowIfZero(setup.NodeId);
         _setup = setup;
         _settings = setup.Settings;
-        RaftJournal.Register(PersistenceExtension.Get(Context.System).Serialization);
+        var persistence = PersistenceExtension.Get(Context.System);
+        RaftJournal.Register(persistence.Serialization);
+        _maxCommandBytes = persistence.Settings.MaxEventBytes - RaftJournal.EntryFramingBytes;
 
         Recover<SnapshotOffer>(offer => _durable = offer.Snapshot is PeerSnapshotRecord record
             ? RaftJournal.FromRecord(record)
@@ -88,6 +94,18 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
         ArgumentNullException.ThrowIfNull(setup);
         setup.Settings.CoreConfig(setup.NodeId); // validate before the actor exists
         return Actors.Props.Create(() => new RaftPeer(setup));
+    }
+
+    /// <summary>
+    /// The props of a peer under a backoff supervisor (child name <c>peer</c>): when a failed journal write stops the
+    /// peer, it is started again from its journal after <see cref="RaftPeerSettings.Restart"/>. Messages to the
+    /// supervisor go to the peer; while it is down they go to dead letters (its clients' timeouts tell them).
+    /// </summary>
+    public static Props SupervisedProps(RaftPeerSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        var restart = setup.Settings.Restart;
+        return BackoffSupervisor.Props(Backoff.OnStop(Props(setup), "peer", restart.MinBackoff, restart.MaxBackoff, restart.RandomFactor));
     }
 
     /// <inheritdoc />

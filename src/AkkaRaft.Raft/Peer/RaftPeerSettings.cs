@@ -30,6 +30,13 @@ public sealed record RaftPeerSettings(
     int MaxProposalQueue,
     RaftConfig Core)
 {
+    /// <summary>
+    /// How a supervised peer (<see cref="RaftPeer.SupervisedProps"/>) comes back after it stopped on a failed journal
+    /// write: first after <c>restart-min-backoff</c>, doubling up to <c>restart-max-backoff</c>, each delay stretched by
+    /// up to <c>restart-random-factor</c>.
+    /// </summary>
+    public RestartBackoff Restart { get; init; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -76,8 +83,25 @@ public sealed record RaftPeerSettings(
                 $"{e.Message}; election-ticks = election-timeout / heartbeat-interval = {electionTicks}", e.Origin ?? config.GetOrigin(Key("election-timeout")), e);
         }
 
-        return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core);
+        var restartMin = config.GetTimeSpanInRange(Key("restart-min-backoff"), TimeSpan.FromMilliseconds(1));
+        var restartMax = config.GetTimeSpanInRange(Key("restart-max-backoff"), restartMin);
+        var randomFactor = config.GetDouble(Key("restart-random-factor"));
+        if (!(randomFactor is >= 0 and <= 1))
+        {
+            throw config.Invalid(Key("restart-random-factor"), $"expected a number from 0 to 1, got {randomFactor}");
+        }
+
+        return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core)
+        {
+            Restart = new RestartBackoff(restartMin, restartMax, randomFactor),
+        };
     }
 
     private static string Key(string name) => SectionPath + "." + name;
 }
+
+/// <summary>The backoff of a supervised peer's restarts.</summary>
+/// <param name="MinBackoff">Delay of the first restart.</param>
+/// <param name="MaxBackoff">Longest delay; each restart doubles the previous one up to it.</param>
+/// <param name="RandomFactor">Each delay is stretched by a random share of up to this (0 to 1), so peers do not restart in step.</param>
+public sealed record RestartBackoff(TimeSpan MinBackoff, TimeSpan MaxBackoff, double RandomFactor);

@@ -141,7 +141,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         {
             PersistenceId = $"raft-peer-{settings.Node.Id}",
         };
-        var peerRef = system.ActorOf(RaftPeer.Props(setup), RemoteRaftTransport.PeerName);
+        var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
         system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
         return new AkkaRaftNode(settings, config, system, remote, plugins, directory, peerRef, kv);
