@@ -63,7 +63,8 @@ public sealed class CliCommandTests(SingleNodeFixture fixture) : IClassFixture<S
             new CliEnvironment(new Dictionary<string, string?>()), new InvocationConfiguration { Output = output, Error = new StringWriter() });
         Assert.Equal(0, exit);
         Assert.StartsWith("node solo: leader, term ", output.ToString());
-        Assert.Contains("members:", output.ToString());
+        Assert.Contains("members (match indexes as leader solo sees them):", output.ToString());
+        Assert.Matches(@"\n  solo +leader +match [1-9][0-9]* +raft 127\.0\.0\.1:", output.ToString());
     }
 
     [Fact]

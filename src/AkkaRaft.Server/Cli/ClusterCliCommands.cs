@@ -44,11 +44,12 @@ public static class ClusterCliCommands
         text.Append($"leader {(root.GetProperty("leader").ValueKind == JsonValueKind.Null ? "(none)" : root.GetProperty("leader").GetString())}\n");
         text.Append($"commit index {root.GetProperty("commitIndex").GetUInt64()}, applied index {root.GetProperty("appliedIndex").GetUInt64()}, ");
         text.Append($"journal {root.GetProperty("journalBytes").GetInt64()} bytes, last snapshot at {root.GetProperty("lastSnapshot").GetProperty("index").GetUInt64()}\n");
-        text.Append("members:\n");
+        var progressFrom = root.TryGetProperty("progressFrom", out var from) && from.ValueKind == JsonValueKind.String ? from.GetString() : null;
+        text.Append(progressFrom is null ? "members (match indexes unknown: no leader answered):\n" : $"members (match indexes as leader {progressFrom} sees them):\n");
         foreach (var member in root.GetProperty("members").EnumerateArray())
         {
-            string Field(string name) => member.GetProperty(name).ValueKind == JsonValueKind.Null ? "?" : member.GetProperty(name).ToString();
-            text.Append($"  {Field("id"),-16} {Field("role"),-9} raft {Field("raftAddress"),-22} http {Field("httpAddress")}\n");
+            string Field(string name) => !member.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? "?" : value.ToString();
+            text.Append($"  {Field("id"),-16} {Field("role"),-9} match {Field("matchIndex"),-8} raft {Field("raftAddress"),-22} http {Field("httpAddress")}\n");
         }
 
         return text.ToString();
