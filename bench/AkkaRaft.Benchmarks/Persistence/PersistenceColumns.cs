@@ -49,13 +49,13 @@ public sealed record PersistenceFigures(
         return sortedTicks[Math.Max(0, index)] * 1_000_000.0 / Stopwatch.Frequency;
     }
 
-    private static string PathOf(string benchmark, string plugin, int batchSize, int writers) =>
-        Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{benchmark}-{plugin}-{batchSize}-{writers}.json");
+    private static string PathOf(string benchmark, string plugin, int batchSize, int writers, string mode) =>
+        Path.Combine(Path.GetTempPath(), "akkaraft-bench-persistence", $"{benchmark}-{plugin}-{batchSize}-{writers}{(mode.Length > 0 ? "-" + mode : "")}.json");
 
-    /// <summary>Stores the figures of one case of the benchmark class <paramref name="benchmark"/>.</summary>
-    public static void Write(string benchmark, string plugin, int batchSize, int writers, PersistenceFigures figures)
+    /// <summary>Stores the figures of one case of the benchmark class <paramref name="benchmark"/> (<paramref name="mode"/>: its Mode parameter, if it has one).</summary>
+    public static void Write(string benchmark, string plugin, int batchSize, int writers, PersistenceFigures figures, string mode = "")
     {
-        var path = PathOf(benchmark, plugin, batchSize, writers);
+        var path = PathOf(benchmark, plugin, batchSize, writers, mode);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(figures));
     }
@@ -70,7 +70,8 @@ public sealed record PersistenceFigures(
             return null;
         }
 
-        var path = PathOf(benchmarkCase.Descriptor.Type.Name, plugin, batchSize, writers);
+        var mode = benchmarkCase.Parameters.Items.Any(p => p.Name == "Mode") ? benchmarkCase.Parameters["Mode"] as string ?? "" : "";
+        var path = PathOf(benchmarkCase.Descriptor.Type.Name, plugin, batchSize, writers, mode);
         return File.Exists(path) ? JsonSerializer.Deserialize<PersistenceFigures>(File.ReadAllText(path)) : null;
     }
 }
