@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
-using AkkaRaft.Hocon;
 using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Journal;
-using AkkaRaft.Persistence.Sql;
 using BenchmarkDotNet.Attributes;
 
 namespace AkkaRaft.Benchmarks.Persistence;
@@ -22,13 +19,9 @@ public class PersistAsyncBenchmarks
     /// <summary>Commands per benchmark invocation, spread over the clients.</summary>
     public const int CommandsPerInvoke = 256;
 
-    private ActorSystem _system = null!;
-    private PersistencePlugins _plugins = null!;
-    private IJournal _journal = null!;
+    private PersistenceBenchNode _node = null!;
     private IActorRef _actor = ActorRefs.Nobody;
     private List<long>[] _latencies = [];
-    private string _directory = "";
-    private string? _schema;
     private JournalCountersSnapshot _countersAtStart;
     private long _iterationStart;
 
@@ -52,24 +45,9 @@ public class PersistAsyncBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "akkaraft-bench-" + Guid.NewGuid().ToString("N"));
-        _schema = "akkaraft_bench_" + Guid.NewGuid().ToString("N")[..12];
-        var connection = Environment.GetEnvironmentVariable("AKKARAFT_PG_CONNECTION") is { Length: > 0 } configured
-            ? configured
-            : "Host=127.0.0.1;Port=5432;Username=akkaraft;Password=akkaraft;Database=akkaraft_test";
-        var settings = PersistenceSettings.FromConfig(ConfigurationFactory.ParseString($$"""
-            akkaraft.persistence {
-              journal.plugin = {{Plugin}}
-              snapshot-store.plugin = {{Plugin}}
-              postgresql { connection-string = "{{connection}}", schema = {{_schema}} }
-            }
-            """).WithFallback(ConfigurationFactory.Default()));
-        _plugins = new PersistencePlugins(settings, _directory);
-        _system = ActorSystem.Create("bench");
-        PersistenceExtension.Register(_system, _plugins, SerializationRegistry.CreateDefault(), settings);
-        _journal = _plugins.GetJournalAsync().AsTask().GetAwaiter().GetResult();
+        _node = new PersistenceBenchNode(Plugin);
         var async = Mode == "PersistAsync";
-        _actor = _system.ActorOf(Props.Create(() => new OneActor("one", async)));
+        _actor = _node.System.ActorOf(Props.Create(() => new OneActor("one", async)));
         _actor.Ask<long>(0, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
         _latencies = Enumerable.Range(0, Writers).Select(_ => new List<long>(1 << 12)).ToArray();
     }
@@ -83,7 +61,7 @@ public class PersistAsyncBenchmarks
             latencies.Clear();
         }
 
-        _countersAtStart = _journal.Counters.Snapshot();
+        _countersAtStart = _node.Journal.Counters.Snapshot();
         _iterationStart = Stopwatch.GetTimestamp();
     }
 
@@ -105,7 +83,7 @@ public class PersistAsyncBenchmarks
     public void RecordIteration()
     {
         var figures = PersistenceFigures.Measure(
-            _countersAtStart, _journal.Counters.Snapshot(), Stopwatch.GetElapsedTime(_iterationStart), _latencies);
+            _countersAtStart, _node.Journal.Counters.Snapshot(), Stopwatch.GetElapsedTime(_iterationStart), _latencies);
         PersistenceFigures.Write(nameof(PersistAsyncBenchmarks), Plugin, BatchSize, Writers, figures, Mode);
     }
 
@@ -113,19 +91,7 @@ public class PersistAsyncBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _system.Terminate().GetAwaiter().GetResult();
-        _plugins.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        if (Plugin == "postgresql")
-        {
-            using var dataSource = Npgsql.NpgsqlDataSource.Create(_plugins.Settings.PostgreSqlConnectionString);
-            using var command = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;");
-            command.ExecuteNonQuery();
-        }
+        _node.Dispose();
     }
 
     private async Task SendAsync(List<long> latencies)
