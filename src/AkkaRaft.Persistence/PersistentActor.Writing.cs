@@ -308,20 +308,32 @@ public abstract partial class PersistentActor
                 continue;
             }
 
-            for (var i = 0; i < invocation.Events.Count; i++)
+            var completed = true;
+            WithSender(invocation.Sender, () => completed = RunHandlers(invocation, during));
+            if (!completed)
             {
-                if (invocation.Written)
-                {
-                    LastSequenceNr = invocation.FirstSequenceNr + i;
-                }
+                return false;
+            }
+        }
 
-                var @event = invocation.Events[i];
-                WithSender(invocation.Sender, () => invocation.Handler(@event));
-                if (_phase != during)
-                {
-                    // A handler stopped the actor; the rest is not run.
-                    return false;
-                }
+        return true;
+    }
+
+    /// <summary>Runs the handler of each event of <paramref name="invocation"/>; false when one stopped the actor.</summary>
+    private bool RunHandlers(Invocation invocation, Phase during)
+    {
+        for (var i = 0; i < invocation.Events.Count; i++)
+        {
+            if (invocation.Written)
+            {
+                LastSequenceNr = invocation.FirstSequenceNr + i;
+            }
+
+            invocation.Handler(invocation.Events[i]);
+            if (_phase != during)
+            {
+                // A handler stopped the actor; the rest is not run.
+                return false;
             }
         }
 
