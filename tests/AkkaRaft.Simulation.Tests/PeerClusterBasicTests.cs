@@ -201,6 +201,34 @@ public sealed class PeerClusterBasicTests
         Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "small"))));
     }
 
+    [Fact]
+    public void A_peer_whose_raft_snapshot_limit_exceeds_what_persistence_can_save_warns_naming_both_settings()
+    {
+        using var _ = NoSynchronizationContext.Enter();
+        var world = new SimulationWorld(22);
+        var system = world.CreateSystem("limits", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off });
+        var warnings = new List<string>();
+        system.EventStream.Subscribe<LogEvent>(e =>
+        {
+            if (e.Level == LogLevel.Warning) warnings.Add(e.Message);
+        });
+        var disk = new SimulatedDisk(world, 5);
+        var persistence = PersistenceSettings.Default with { MaxSnapshotBytes = 1024 * 1024 };
+        PersistenceExtension.Register(system, new PersistencePluginMap().Set("disk", disk, disk), SerializationRegistry.CreateDefault(), persistence);
+        var setup = new RaftPeerSetup(1, [1], new SimulatedNetwork(world), () => new KvStateMachine(KvSettings.Default), RaftPeerSettings.Default)
+        {
+            JournalPluginId = "disk",
+            SnapshotPluginId = "disk",
+        };
+
+        system.ActorOf(RaftPeer.Props(setup), "peer");
+        world.RunFor(TimeSpan.FromSeconds(1));
+
+        var warning = Assert.Single(warnings, w => w.Contains("max-snapshot-bytes", StringComparison.Ordinal));
+        Assert.Contains("akkaraft.raft.max-snapshot-bytes (268435456)", warning);
+        Assert.Contains("akkaraft.persistence.snapshot-store.max-snapshot-bytes (1048576)", warning);
+    }
+
     private static string? Value(QueryResponse read)
     {
         var result = KvResult.Decode(read.Response);

@@ -48,7 +48,7 @@ public sealed partial record RaftConfig
     public int SnapshotChunkBytes { get; init; } = 512 * 1024;
 
     /// <summary>Largest snapshot a follower accepts from a leader. Setting <c>max-snapshot-bytes</c>.</summary>
-    public long MaxSnapshotBytes { get; init; } = 1024L * 1024 * 1024;
+    public long MaxSnapshotBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>Most ReadIndex requests waiting for confirmation on a leader. Setting <c>max-pending-reads</c>.</summary>
     public int MaxPendingReads { get; init; } = 65536;

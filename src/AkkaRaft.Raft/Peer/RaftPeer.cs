@@ -58,6 +58,12 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
         var persistence = PersistenceExtension.Get(Context.System);
         RaftJournal.Register(persistence.Serialization);
         _maxCommandBytes = persistence.Settings.MaxEventBytes - RaftJournal.EntryFramingBytes;
+        if (_settings.Core.MaxSnapshotBytes > persistence.Settings.MaxSnapshotBytes)
+        {
+            Context.GetLogger().Warning(
+                "peer {0}: akkaraft.raft.max-snapshot-bytes ({1}) is above akkaraft.persistence.snapshot-store.max-snapshot-bytes ({2}): a snapshot between the two is accepted from a leader but cannot be saved, and the peer restarts on it",
+                setup.NodeId, _settings.Core.MaxSnapshotBytes, persistence.Settings.MaxSnapshotBytes);
+        }
 
         Recover<SnapshotOffer>(offer => _durable = offer.Snapshot is PeerSnapshotRecord record
             ? RaftJournal.FromRecord(record)

@@ -17,7 +17,7 @@ public class SettingsTests
         Assert.False(config.LeaseReads);
         Assert.Equal(1024 * 1024, config.MaxAppendEntriesBytes);
         Assert.Equal(512 * 1024, config.SnapshotChunkBytes);
-        Assert.Equal(1024L * 1024 * 1024, config.MaxSnapshotBytes);
+        Assert.Equal(256L * 1024 * 1024, config.MaxSnapshotBytes);
     }
 
     [Fact(DisplayName = "Settings: a value that breaks a rule is refused naming the setting")]
