@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Actors;
 using AkkaRaft.Hocon;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
@@ -80,8 +81,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapGet("/metrics", Guard(MetricsAsync));
     }
 
-    /// <summary>Turns an unexpected exception into a 500 problem without its stack trace.</summary>
-    private static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+    /// <summary>
+    /// Turns a peer that does not answer into a 504 problem (it may be restarting from its journal) and an unexpected
+    /// exception into a 500 problem, never with a stack trace.
+    /// </summary>
+    internal static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
     {
         try
         {
@@ -90,6 +94,13 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         catch (BadRequestException e)
         {
             if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            if (!context.Response.HasStarted)
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "the Raft peer did not answer in time (it may be restarting from its journal); retry shortly").ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
