@@ -260,16 +260,12 @@ public sealed partial class KvStateMachine : IStateMachine
 
     private ApplyResult Delete(string key)
     {
-        if (CheckKey(key) is { } refused)
+        if (DeleteProblem(key, out var message) is var status && status != KvStatus.Ok)
         {
-            return refused;
+            return Failed(status, message);
         }
 
-        if (!_items.TryGetValue(key, out var current))
-        {
-            return Failed(KvStatus.KeyNotFound, $"The key '{key}' does not exist.");
-        }
-
+        var current = _items[key];
         Remove(key);
         return Deleted(key, current);
     }
