@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 
 namespace AkkaRaft.Samples;
 

@@ -109,8 +109,8 @@ public sealed class ActorSystem : IDisposable
     /// Creates a system on the thread-pool dispatcher with the <c>akkaraft.actor</c> section of <paramref name="config"/>
     /// (the full configuration; reference.conf is the fallback for missing keys).
     /// </summary>
-    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
-    public static ActorSystem Create(string name, AkkaRaft.Hocon.Config config)
+    /// <exception cref="AkkaRaft.Configuration.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public static ActorSystem Create(string name, AkkaRaft.Configuration.Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
         return Create(name, ActorSystemSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath)));

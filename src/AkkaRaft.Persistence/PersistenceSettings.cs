@@ -1,4 +1,4 @@
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Persistence.Journal;
 
 namespace AkkaRaft.Persistence;

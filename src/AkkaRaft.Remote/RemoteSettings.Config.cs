@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 
 namespace AkkaRaft.Remote;
 

@@ -24,7 +24,7 @@ public class TestKit : IDisposable
     /// A test on a fresh thread-pool actor system configured by <paramref name="config"/> (the full configuration:
     /// <c>akkaraft.actor</c> and <c>akkaraft.actor.testkit</c>; reference.conf fills in what is missing).
     /// </summary>
-    public TestKit(AkkaRaft.Hocon.Config config, string? systemName = null)
+    public TestKit(AkkaRaft.Configuration.Config config, string? systemName = null)
         : this(ActorSystem.Create(systemName ?? "test", config), TestKitSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath + ".testkit")))
     {
     }

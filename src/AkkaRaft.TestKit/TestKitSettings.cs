@@ -16,8 +16,8 @@ public sealed record TestKitSettings
     public TimeSpan ExpectNoMessageDefault { get; init; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Reads <c>akkaraft.actor.testkit</c>, given as its own config; missing keys take the defaults.</summary>
-    /// <exception cref="AkkaRaft.Hocon.ConfigException">A duration is malformed or not positive.</exception>
-    public static TestKitSettings FromConfig(AkkaRaft.Hocon.Config section)
+    /// <exception cref="AkkaRaft.Configuration.ConfigException">A duration is malformed or not positive.</exception>
+    public static TestKitSettings FromConfig(AkkaRaft.Configuration.Config section)
     {
         ArgumentNullException.ThrowIfNull(section);
         var settings = new TestKitSettings
@@ -26,7 +26,7 @@ public sealed record TestKitSettings
             ExpectNoMessageDefault = section.GetTimeSpan("expect-no-message-default", Default.ExpectNoMessageDefault),
         };
         if (settings.SingleExpectDefault <= TimeSpan.Zero || settings.ExpectNoMessageDefault <= TimeSpan.Zero)
-            throw new AkkaRaft.Hocon.ConfigException("akkaraft.actor.testkit durations must be positive");
+            throw new AkkaRaft.Configuration.ConfigException("akkaraft.actor.testkit durations must be positive");
         return settings;
     }
 }

@@ -1,6 +1,6 @@
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Simulation;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.TestKit;
 
 namespace AkkaRaft.Actors.Tests;

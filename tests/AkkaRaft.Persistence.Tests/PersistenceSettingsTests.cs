@@ -1,4 +1,4 @@
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Persistence.InMemory;
 using AkkaRaft.Persistence.Sql;
 using AkkaRaft.Persistence.Sql.PostgreSql;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Serialization;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Sql;

@@ -1,5 +1,5 @@
 using AkkaRaft.Actors;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Remote.Actors;
 using AkkaRaft.Remote.TestHost;
 

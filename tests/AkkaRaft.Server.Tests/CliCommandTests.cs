@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Server.Cli;
 using AkkaRaft.Server.Node;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Server.Cli;
 
 namespace AkkaRaft.Server.Tests;

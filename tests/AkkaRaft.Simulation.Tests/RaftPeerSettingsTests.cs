@@ -1,4 +1,4 @@
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Peer;
 
 namespace AkkaRaft.Simulation.Tests;

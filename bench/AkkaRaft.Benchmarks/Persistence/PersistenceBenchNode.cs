@@ -1,6 +1,6 @@
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Serialization;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Journal;
 using AkkaRaft.Persistence.Sql;

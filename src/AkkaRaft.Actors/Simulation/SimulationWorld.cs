@@ -15,12 +15,12 @@ public sealed record SimulationSettings
     public DateTimeOffset Epoch { get; init; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Reads <c>akkaraft.actor.simulation</c>, given as its own config; missing keys take the defaults.</summary>
-    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
-    public static SimulationSettings FromConfig(AkkaRaft.Hocon.Config section)
+    /// <exception cref="AkkaRaft.Configuration.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public static SimulationSettings FromConfig(AkkaRaft.Configuration.Config section)
     {
         ArgumentNullException.ThrowIfNull(section);
         var max = section.GetInt("max-messages-per-run", Default.MaxMessagesPerRun);
-        if (max < 1) throw new AkkaRaft.Hocon.ConfigException($"akkaraft.actor.simulation.max-messages-per-run must be at least 1 (got {max})", section.GetOrigin("max-messages-per-run"));
+        if (max < 1) throw new AkkaRaft.Configuration.ConfigException($"akkaraft.actor.simulation.max-messages-per-run must be at least 1 (got {max})", section.GetOrigin("max-messages-per-run"));
         return Default with { MaxMessagesPerRun = max };
     }
 }
@@ -105,8 +105,8 @@ public sealed class SimulationWorld
     }
 
     /// <summary>Creates an actor system in this world with the <c>akkaraft.actor</c> section of <paramref name="config"/> (the full configuration).</summary>
-    /// <exception cref="AkkaRaft.Hocon.ConfigException">A setting has the wrong type or is out of range.</exception>
-    public ActorSystem CreateSystem(string name, AkkaRaft.Hocon.Config config)
+    /// <exception cref="AkkaRaft.Configuration.ConfigException">A setting has the wrong type or is out of range.</exception>
+    public ActorSystem CreateSystem(string name, AkkaRaft.Configuration.Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
         return CreateSystem(name, ActorSystemSettings.FromConfig(config.GetConfig(ActorSystemSettings.SectionPath)));

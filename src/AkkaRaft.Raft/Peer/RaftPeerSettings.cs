@@ -1,4 +1,4 @@
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Core;
 
 namespace AkkaRaft.Raft.Peer;

@@ -66,8 +66,8 @@ public sealed partial class RemoteActorRefProvider : IRemoteActorRefProvider, IR
     /// Starts remoting with the settings of the <c>akkaraft.remote</c> section of <paramref name="config"/>
     /// (see <see cref="Start(ActorSystem, RemoteSettings, SerializationRegistry, IRemoteLog?, string?)"/>).
     /// </summary>
-    /// <exception cref="AkkaRaft.Hocon.ConfigException">A remote setting is missing or invalid.</exception>
-    public static RemoteActorRefProvider Start(ActorSystem system, AkkaRaft.Hocon.Config config, SerializationRegistry serialization,
+    /// <exception cref="AkkaRaft.Configuration.ConfigException">A remote setting is missing or invalid.</exception>
+    public static RemoteActorRefProvider Start(ActorSystem system, AkkaRaft.Configuration.Config config, SerializationRegistry serialization,
         IRemoteLog? log = null, string? bulkDirectory = null) =>
         Start(system, RemoteSettings.FromConfig(config), serialization, log, bulkDirectory);
 

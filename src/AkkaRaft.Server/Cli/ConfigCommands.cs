@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 
 namespace AkkaRaft.Server.Cli;
 

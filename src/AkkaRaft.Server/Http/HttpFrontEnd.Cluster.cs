@@ -195,9 +195,9 @@ public sealed partial class HttpFrontEnd
             throw new BadRequestException(400, "a join request needs \"id\" and \"addr\" (the joining node's Raft address)");
         }
 
-        if (request.Id.Length > Hocon.NodeSettings.IdLengthMax || !request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        if (request.Id.Length > AkkaRaft.Configuration.NodeSettings.IdLengthMax || !request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            throw new BadRequestException(400, $"the node id '{request.Id}' must be 1 to {Hocon.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
+            throw new BadRequestException(400, $"the node id '{request.Id}' must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
         }
 
         if (!HostPort.TryParse(request.Addr, out var raft) || raft.Port == 0)

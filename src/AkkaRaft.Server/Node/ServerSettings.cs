@@ -1,5 +1,5 @@
 using System.Net;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 
 namespace AkkaRaft.Server.Node;
 

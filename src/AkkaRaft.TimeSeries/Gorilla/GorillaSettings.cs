@@ -1,4 +1,4 @@
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 
 namespace AkkaRaft.TimeSeries.Gorilla;
 

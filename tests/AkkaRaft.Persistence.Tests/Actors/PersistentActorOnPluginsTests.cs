@@ -1,5 +1,5 @@
 using AkkaRaft.Actors;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.Persistence.Journal;
 using AkkaRaft.Persistence.Sql;
 using AkkaRaft.Persistence.Tests.Support;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AkkaRaft.Hocon;
+using AkkaRaft.Configuration;
 using AkkaRaft.TimeSeries.Gorilla;
 
 namespace AkkaRaft.TimeSeries.Tests.Gorilla;
