@@ -18,9 +18,8 @@ public static class ConfigCommands
     private static readonly Func<Config, object>[] SettingsReaders =
     [
         NodeSettings.FromConfig,
-        config => AkkaRaft.Actors.ActorSystemSettings.FromConfig(config.GetConfig(AkkaRaft.Actors.ActorSystemSettings.SectionPath)),
-        AkkaRaft.Remote.RemoteSettings.FromConfig,
-        AkkaRaft.Persistence.PersistenceSettings.FromConfig,
+        AkkaRaft.Raft.Remoting.RemotingSettings.FromConfig,
+        AkkaRaft.Raft.Persistence.RaftPersistenceSettings.FromConfig,
         AkkaRaft.Kv.KvSettings.FromConfig,
         AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig,
         Node.ServerSettings.FromConfig,
