@@ -364,7 +364,9 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_entries_persisted_total", "Log entries journaled.", status.Counters.EntriesPersisted);
         Counter(text, "akkaraft_entries_applied_total", "Committed entries applied.", status.Counters.EntriesApplied);
         Counter(text, "akkaraft_snapshots_total", "Snapshots saved (local compactions and installs).", status.Counters.SnapshotsSaved);
-        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.DeadLetterCount);
+        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.Events.DeadLetters);
+        Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
+        Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);
         Metrics.WriteTo(text);
         ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
         context.Response.StatusCode = 200;

@@ -21,20 +21,19 @@ namespace AkkaRaft.Server.Node;
 public sealed class AkkaRaftNode : IAsyncDisposable
 {
     private readonly RaftPersistenceSettings _persistence;
-    private readonly DeadLetterCounter _deadLetters;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
     private int _disposed;
 
     private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, HostPort raftAddress,
-        RaftPersistenceSettings persistence, DeadLetterCounter deadLetters, MemberDirectory directory, IActorRef peer, KvSettings kv)
+        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, KvSettings kv)
     {
         Settings = settings;
         Config = config;
         System = system;
         RaftAddress = raftAddress;
         _persistence = persistence;
-        _deadLetters = deadLetters;
+        Events = events;
         Directory = directory;
         Peer = peer;
         KvSettings = kv;
@@ -71,8 +70,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>The HTTP address this node advertises; set by the HTTP front end once it listens.</summary>
     public HostPort? HttpAddress { get; private set; }
 
-    /// <summary>Messages that reached no actor since the node started.</summary>
-    public long DeadLetterCount => _deadLetters.Count;
+    /// <summary>Dead letters and remote associations since the node started.</summary>
+    internal NodeEventCounters Events { get; }
 
     /// <summary>Fires when the node is stopping.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -113,7 +112,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             .WithFallback(RaftPersistence.AkkaConfig(persistence, dataDirectory))
             .WithFallback(AkkaHandover.ToAkkaConfig(config));
         var system = ActorSystem.Create(settings.Node.ActorSystemName, akkaConfig);
-        var deadLetters = new DeadLetterCounter(system);
+        var events = new NodeEventCounters(system);
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         var bound = new HostPort(address.Host ?? settings.RaftAddress.Host, address.Port ?? settings.RaftAddress.Port);
 
@@ -139,7 +138,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
         system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
-        return new AkkaRaftNode(settings, config, system, bound, persistence, deadLetters, directory, peerRef, kv);
+        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, kv);
     }
 
     /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
@@ -275,21 +274,40 @@ internal static class ServerSettingsExtensions
     public static TimeSpan RaftHeartbeat(this ServerSettings settings) => TimeSpan.FromMilliseconds(Math.Max(10, settings.RequestTimeout.TotalMilliseconds / 100));
 }
 
-/// <summary>Counts the dead letters of an actor system (for <c>/metrics</c>), from its event stream.</summary>
-internal sealed class DeadLetterCounter
+/// <summary>
+/// Counts what an operator watches on <c>/metrics</c> from the actor system's event stream: dead letters, and
+/// Akka.Remote's associations with other members (made, and failed).
+/// </summary>
+internal sealed class NodeEventCounters
 {
-    private long _count;
+    private long _deadLetters;
+    private long _associations;
+    private long _associationErrors;
 
-    public DeadLetterCounter(ActorSystem system)
+    public NodeEventCounters(ActorSystem system)
     {
-        var counter = system.ActorOf(Props.Create(() => new Subscriber(this)), "dead-letter-counter");
+        var counter = system.ActorOf(Props.Create(() => new Subscriber(this)), "event-counters");
         system.EventStream.Subscribe(counter, typeof(AllDeadLetters));
+        system.EventStream.Subscribe(counter, typeof(Akka.Remote.AssociatedEvent));
+        system.EventStream.Subscribe(counter, typeof(Akka.Remote.AssociationErrorEvent));
     }
 
-    public long Count => Interlocked.Read(ref _count);
+    /// <summary>Messages that reached no actor.</summary>
+    public long DeadLetters => Interlocked.Read(ref _deadLetters);
+
+    /// <summary>Associations (connections, either way) made with other actor systems.</summary>
+    public long Associations => Interlocked.Read(ref _associations);
+
+    /// <summary>Associations that failed.</summary>
+    public long AssociationErrors => Interlocked.Read(ref _associationErrors);
 
     private sealed class Subscriber : ReceiveActor
     {
-        public Subscriber(DeadLetterCounter counter) => ReceiveAny(_ => Interlocked.Increment(ref counter._count));
+        public Subscriber(NodeEventCounters counters)
+        {
+            Receive<AllDeadLetters>(_ => Interlocked.Increment(ref counters._deadLetters));
+            Receive<Akka.Remote.AssociatedEvent>(_ => Interlocked.Increment(ref counters._associations));
+            Receive<Akka.Remote.AssociationErrorEvent>(_ => Interlocked.Increment(ref counters._associationErrors));
+        }
     }
 }
