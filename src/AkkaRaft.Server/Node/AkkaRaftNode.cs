@@ -6,7 +6,7 @@ using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
-using AkkaRaft.Raft.Remoting;
+using AkkaRaft.Raft;
 using AkkaRaft.Raft.StateMachines;
 using Config = AkkaRaft.Configuration.Config;
 
@@ -100,17 +100,9 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var settings = ServerSettings.FromConfig(config);
         var raftSettings = RaftPeerSettings.FromConfig(config);
         var persistence = RaftPersistenceSettings.FromConfig(config);
-        var remoting = RemotingSettings.FromConfig(config);
         var kv = KvSettings.FromConfig(config);
         var dataDirectory = settings.Node.DataDirectoryFullPath;
-        global::System.IO.Directory.CreateDirectory(dataDirectory);
-        RaftPersistence.PrepareStorage(persistence, dataDirectory);
-
-        // What only this node knows (its Raft address, its journal) first, then the resolved file (akka section and
-        // reference.conf), then the plugins' own defaults.
-        var akkaConfig = RaftRemoting.AkkaConfig(remoting, settings.RaftAddress.Host, settings.RaftAddress.Port)
-            .WithFallback(RaftPersistence.AkkaConfig(persistence, dataDirectory))
-            .WithFallback(AkkaHandover.ToAkkaConfig(config));
+        var akkaConfig = RaftActorSystem.AkkaConfig(config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
         var system = ActorSystem.Create(settings.Node.ActorSystemName, akkaConfig);
         var events = new NodeEventCounters(system);
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;

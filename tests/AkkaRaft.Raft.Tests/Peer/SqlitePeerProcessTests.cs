@@ -3,18 +3,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
+using Akka.Actor;
+using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.PeerHost;
-using AkkaRaft.Raft.Wire;
-using AkkaRaft.Remote;
-using AkkaRaft.Remote.Actors;
 using Xunit.Abstractions;
 
-namespace AkkaRaft.Simulation.Tests;
+namespace AkkaRaft.Raft.Tests.Peer;
 
 /// <summary>
 /// The 3-peer key/value group of <see cref="SqlitePeerClusterTests"/>, each peer in a process of its own
@@ -30,14 +27,9 @@ public sealed class SqlitePeerProcessTests : IDisposable
     /// <summary>One attempt of a request; a lost one (a killed peer, a leader that moved) is tried again.</summary>
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 
-    private const string ClusterSecret = "peer-process-test";
-
     // Small logs: the leader compacts while a peer is down, so the restarted peer also gets a snapshot over remoting.
     private const string HostConfig = """
-        akkaraft {
-          raft.max-log-count = 20
-          remote { cluster-secret = "peer-process-test", reconnect-backoff-max = 1s }
-        }
+        akkaraft.raft.max-log-count = 20
         """;
 
     private readonly ITestOutputHelper _output;
@@ -46,7 +38,9 @@ public sealed class SqlitePeerProcessTests : IDisposable
     private readonly IReadOnlyList<PeerAddress> _peers;
     private readonly Dictionary<ulong, HostProcess> _hosts = new();
     private readonly Dictionary<ulong, IActorRef> _inboxes = new();
-    private readonly ActorSystem _client = ActorSystem.Create("peer-process-client", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off });
+    private readonly ActorSystem _client = ActorSystem.Create("peer-process-client",
+        Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = remote\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }\nakka.stdout-loglevel = OFF\nakka.loglevel = OFF")
+            .WithFallback(AkkaHandover.ToAkkaConfig(ConfigurationFactory.Default())));
     private readonly SortedDictionary<string, string> _acknowledged = new(StringComparer.Ordinal);
     private ulong _lastAcknowledgedIndex;
     private ulong _leaderGuess;
@@ -59,11 +53,9 @@ public sealed class SqlitePeerProcessTests : IDisposable
         _configFile = Path.Combine(_directory, "peer-host.conf");
         File.WriteAllText(_configFile, HostConfig);
         _peers = FreeLoopbackPorts(3).Select((port, i) => new PeerAddress((ulong)i + 1, "127.0.0.1", port)).ToArray();
-        var remote = RemoteActorRefProvider.Start(_client,
-            new RemoteSettings { Hostname = "127.0.0.1", Port = 0, ClusterSecret = ClusterSecret, ReconnectBackoffMax = TimeSpan.FromSeconds(1) }.Validate(),
-            RaftWire.Register(SerializationRegistry.CreateDefault()));
-        foreach (var peer in _peers) _inboxes[peer.NodeId] = _client.ResolveActorRef(PeerHostPaths.InboxPath(peer.HostPort));
-        _output.WriteLine($"data directory {_directory}; peers {PeerHostArguments.FormatPeers(_peers)}; client {remote.Address}");
+        var provider = ((ExtendedActorSystem)_client).Provider;
+        foreach (var peer in _peers) _inboxes[peer.NodeId] = provider.ResolveActorRef(PeerHostPaths.InboxPath(peer.HostPort));
+        _output.WriteLine($"data directory {_directory}; peers {PeerHostArguments.FormatPeers(_peers)}; client {provider.DefaultAddress}");
     }
 
     [Fact]
@@ -310,7 +302,7 @@ public sealed class SqlitePeerProcessTests : IDisposable
     public void Dispose()
     {
         foreach (var host in _hosts.Values) host.Dispose();
-        _client.Dispose();
+        _client.Terminate().Wait(TimeSpan.FromSeconds(10));
         if (_passed) Directory.Delete(_directory, recursive: true);
     }
 
@@ -334,7 +326,7 @@ public sealed class SqlitePeerProcessTests : IDisposable
 
         public static HostProcess Start(ulong nodeId, IEnumerable<string> arguments)
         {
-            var hostDll = typeof(PeerHost).Assembly.Location;
+            var hostDll = typeof(AkkaRaft.Raft.PeerHost.PeerHost).Assembly.Location;
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
             var start = new ProcessStartInfo(dotnet)
             {
