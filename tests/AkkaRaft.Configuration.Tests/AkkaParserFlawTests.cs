@@ -57,7 +57,9 @@ public sealed class AkkaParserFlawTests : IDisposable
         const string text =
             "akka.remote.dot-netty.tcp.hostname = ${?AKKARAFT_TEST_VARIABLE_NEVER_SET}\nakka.loglevel = DEBUG\nakkaraft.node.id = n1\n";
 
-        // Akka: the settings after the unset ${?VAR} are gone, without an error.
+        // Akka: the settings after the unset ${?VAR} are gone, without an error. (Its Config.ToString(), which a node
+        // logs with akka.log-config-on-start = on, then overflows the stack too; not tested here: the overflow
+        // takes some 20 seconds to happen.)
         var akka = AkkaConfigurationFactory.ParseString(text);
         Assert.False(akka.HasPath("akka.loglevel"));
         Assert.False(akka.HasPath("akkaraft.node.id"));
@@ -120,15 +122,6 @@ public sealed class AkkaParserFlawTests : IDisposable
         Assert.Contains("cycle", error.Message);
         Assert.Contains("akka.loglevel", error.Message);
         Assert.Contains("akka.stdout-loglevel", error.Message);
-    }
-
-    [Fact]
-    public void Printing_a_configuration_with_an_unset_optional_substitution_overflows_Akkas_stack()
-    {
-        // Not in issue #13's list; found while checking it. Akka's Config.ToString() is what a node logs with
-        // akka.log-config-on-start = on.
-        var akka = RunAkkaParser("akka.remote.dot-netty.tcp.hostname = ${?AKKARAFT_TEST_VARIABLE_NEVER_SET}\n", Program.WholeConfig);
-        AssertStackOverflowAfterParsing(akka);
     }
 
     [Fact]

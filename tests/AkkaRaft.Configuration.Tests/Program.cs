@@ -11,22 +11,18 @@ internal static class Program
 {
     public const string ReadCommand = "akka-read";
 
-    /// <summary>The path argument that asks for the whole configuration as text (Akka's Config.ToString()).</summary>
-    public const string WholeConfig = "-";
-
     public static int Main(string[] args)
     {
         if (args is not [ReadCommand, var file, var path])
         {
-            Console.Error.WriteLine($"usage: {ReadCommand} FILE PATH (runs Akka's HOCON parser on FILE and reads PATH, or {WholeConfig} for all)");
+            Console.Error.WriteLine($"usage: {ReadCommand} FILE PATH (runs Akka's HOCON parser on FILE and reads PATH)");
             return 64;
         }
 
         var config = AkkaConfigurationFactory.ParseString(File.ReadAllText(file));
         Console.Out.WriteLine("parsed");
         Console.Out.Flush();
-        var value = path == WholeConfig ? config.ToString() : config.GetString(path);
-        Console.Out.WriteLine("read: " + value);
+        Console.Out.WriteLine("read: " + config.GetString(path));
         return 0;
     }
 }
