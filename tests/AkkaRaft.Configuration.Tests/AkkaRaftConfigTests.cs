@@ -167,7 +167,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
         Assert.Contains("  akkaraft.akka (environment variable AKKARAFT__AKKA__LOGLEVEL)", error.Message);
 
         var config = AkkaRaftConfig.Load(null, Env(("AKKA__LOGLEVEL", "DEBUG"), ("AKKA_LOGLEVEL", "DEBUG")), null);
-        Assert.False(config.HasPath("akka.loglevel"));
+        Assert.Equal(ConfigurationFactory.Default().GetString("akka.loglevel"), config.GetString("akka.loglevel"));
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
     public void NodeSettings_should_read_the_node_section()
     {
         var settings = NodeSettings.FromConfig(AkkaRaftConfig.Load(null, Env(("AKKARAFT__NODE__ID", "n-2.east_1")), null));
-        Assert.Equal(new NodeSettings("n-2.east_1", "./data"), settings);
+        Assert.Equal(new NodeSettings("n-2.east_1", "./data", "akkaraft"), settings);
         Assert.Equal(Path.GetFullPath("./data"), settings.DataDirectoryFullPath);
     }
 
@@ -233,6 +233,8 @@ public sealed class AkkaRaftConfigTests : IDisposable
     [InlineData("akkaraft.node.id = [a]", "akkaraft.node.id: expected a string, got an array")]
     [InlineData("akkaraft.node.data-dir = \"  \"", "akkaraft.node.data-dir: expected a directory path, got an empty string")]
     [InlineData("akkaraft.node.data-dir = null", "akkaraft.node.data-dir: expected a string, got null")]
+    [InlineData("akkaraft.node.actor-system-name = \"a b\"", "akkaraft.node.actor-system-name: expected letters, digits, '-' and '_'")]
+    [InlineData("akkaraft.node.actor-system-name = \"-x\"", "akkaraft.node.actor-system-name: expected letters, digits, '-' and '_', starting with a letter or digit")]
     public void NodeSettings_should_refuse_bad_values_naming_path_rule_and_origin(string line, string message)
     {
         var file = _dir.Write("user.conf", line);
@@ -247,7 +249,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
     {
         var file = Path.Combine(RepositoryRoot(), "hocon", "single-node.conf");
         var settings = NodeSettings.FromConfig(AkkaRaftConfig.Load(file, Env(), null));
-        Assert.Equal(new NodeSettings("node-1", "./data/node-1"), settings);
+        Assert.Equal(new NodeSettings("node-1", "./data/node-1", "akkaraft"), settings);
     }
 
     [Fact]
