@@ -1,0 +1,100 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using AkkaRaft.Raft.Persistence;
+using Xunit.Abstractions;
+
+namespace AkkaRaft.Raft.Tests.Persistence;
+
+/// <summary>
+/// A persistent actor on the configuration <see cref="RaftPersistence.AkkaConfig"/> ships: what one PersistAll costs in
+/// SQL transactions, recovery after a restart, and how a corrupted journal row fails recovery.
+/// </summary>
+public abstract class PersistentActorTests : SqlPersistenceTestKit
+{
+    /// <summary>A system whose SQL the test watches.</summary>
+    protected PersistentActorTests(RaftPersistencePlugin plugin, ITestOutputHelper output)
+        : base(TestStorage.Create(plugin), new SqlObserver(), output)
+    {
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(250)]
+    public void PersistAll_should_write_its_events_in_one_transaction(int events)
+    {
+        var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>();
+        Observer!.ClearInserts();
+
+        var values = Enumerable.Range(1, events).Select(i => $"v-{i}").ToList();
+        log.Tell(new EventLogActor.PersistAllOf(values));
+        ExpectMsg<EventLogActor.Persisted>(p => Assert.Equal(events, p.SequenceNr));
+
+        var inserts = Observer.JournalInserts;
+        Assert.NotEmpty(inserts);
+        Assert.All(inserts, i => Assert.NotEqual(0, i.Transaction));
+        Assert.Single(inserts.Select(i => i.Transaction).Distinct());
+        Output?.WriteLine($"PersistAll of {events}: {inserts.Count} INSERT statement(s) in 1 transaction");
+    }
+
+    [Fact]
+    public void PersistAll_should_be_replayed_whole_after_the_actor_restarts()
+    {
+        var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>(r => Assert.Empty(r.Values));
+        log.Tell(new EventLogActor.PersistAllOf(["a", "b", "c"]));
+        ExpectMsg<EventLogActor.Persisted>(p => Assert.Equal(3, p.SequenceNr));
+        log.Tell(new EventLogActor.PersistAllOf(["d"]));
+        ExpectMsg<EventLogActor.Persisted>(p => Assert.Equal(4, p.SequenceNr));
+        Watch(log);
+        Sys.Stop(log);
+        ExpectTerminated(log);
+
+        Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>(r =>
+        {
+            Assert.Equal(["a", "b", "c", "d"], r.Values);
+            Assert.Equal(4, r.LastSequenceNr);
+        });
+    }
+
+    [Fact]
+    public void Recovery_should_fail_on_a_corrupted_row_with_the_serializer_exception_after_the_last_good_event()
+    {
+        var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>();
+        log.Tell(new EventLogActor.PersistAllOf(["a", "b", "c"]));
+        ExpectMsg<EventLogActor.Persisted>();
+        Watch(log);
+        Sys.Stop(log);
+        ExpectTerminated(log);
+
+        // Overwrite event 2's bytes with ones the serializer refuses (no TEV1 header).
+        var changed = Storage.Execute($"UPDATE {Storage.JournalTable} SET message = {GarbageLiteral} WHERE persistence_id = 'p-1' AND sequence_number = 2;");
+        Assert.Equal(1, changed);
+
+        var restarted = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        Watch(restarted);
+        var failed = ExpectMsg<EventLogActor.RecoveryFailed>();
+        Output?.WriteLine($"cause: {failed.Cause.GetType().FullName}: {failed.Cause.Message}; message: {failed.Message ?? "null"}; LastSequenceNr: {failed.LastSequenceNr}");
+
+        // Akka.Persistence.Sql hands over the serializer's exception as it is: it names neither the persistence id
+        // nor the sequence number. The actor knows both: its PersistenceId, and LastSequenceNr + 1 is the bad row.
+        var cause = Assert.IsType<SerializationException>(failed.Cause);
+        Assert.Contains("TEV1", cause.Message, StringComparison.Ordinal);
+        Assert.Null(failed.Message);
+        Assert.Equal(1, failed.LastSequenceNr);
+        ExpectTerminated(restarted);
+    }
+
+    private string GarbageLiteral => Storage.Settings.Plugin == RaftPersistencePlugin.Sqlite ? "X'00FF00FF'" : "'\\x00ff00ff'::bytea";
+}
+
+/// <summary>The persistent actor cases on the embedded SQLite file.</summary>
+public sealed class SqlitePersistentActorTests(ITestOutputHelper output)
+    : PersistentActorTests(RaftPersistencePlugin.Sqlite, output);
+
+/// <summary>The persistent actor cases on the PostgreSQL server.</summary>
+public sealed class PostgreSqlPersistentActorTests(ITestOutputHelper output)
+    : PersistentActorTests(RaftPersistencePlugin.PostgreSql, output);
