@@ -34,7 +34,8 @@ public abstract class PersistentActorTests : SqlPersistenceTestKit
         var inserts = Observer.JournalInserts;
         Assert.NotEmpty(inserts);
         Assert.All(inserts, i => Assert.NotEqual(0, i.Transaction));
-        Assert.Single(inserts.Select(i => i.Transaction).Distinct());
+        var transaction = Assert.Single(inserts.Select(i => i.Transaction).Distinct());
+        Assert.True(Observer.Committed(transaction), $"transaction {transaction} of the journal INSERTs was not committed");
         Output?.WriteLine($"PersistAll of {events}: {inserts.Count} INSERT statement(s) in 1 transaction");
     }
 

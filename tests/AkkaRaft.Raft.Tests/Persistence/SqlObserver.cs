@@ -1,28 +1,30 @@
-using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
-using LinqToDB.Common;
-using LinqToDB.Interceptors;
+using LinqToDB.Data;
 
 namespace AkkaRaft.Raft.Tests.Persistence;
 
 /// <summary>
-/// Watches the connections and commands of Akka.Persistence.Sql without changing them: given to the test system as a
+/// Watches the connections and statements of Akka.Persistence.Sql without changing them: given to the test system as a
 /// <see cref="DataOptionsSetup"/> built from the same provider and connection string that
 /// <see cref="AkkaRaft.Raft.Persistence.RaftPersistence.AkkaConfig"/> puts in HOCON (the path Akka.Persistence.Sql
 /// takes without a setup is <c>new DataOptions().UseConnectionString(provider, connectionString)</c>). It reads
-/// <c>PRAGMA synchronous</c> and <c>journal_mode</c> on every SQLite connection the plugins open, and groups the
-/// journal's INSERT statements by the transaction they run in.
+/// <c>PRAGMA synchronous</c> and <c>journal_mode</c> on every SQLite connection the plugins open, and, from linq2db's
+/// trace, numbers the transactions each data connection begins and notes the one each journal INSERT runs in.
+/// (Transaction objects cannot be told apart by identity: Npgsql reuses one per physical connection.)
 /// </summary>
-public sealed class SqlObserver : ICommandInterceptor
+public sealed partial class SqlObserver
 {
     private readonly Lock _gate = new();
-    private readonly ConditionalWeakTable<DbTransaction, object> _transactionIds = new();
+    private readonly ConditionalWeakTable<DataConnection, StrongBox<int>> _currentTransaction = new();
     private readonly List<(string Synchronous, string JournalMode)> _sqlitePragmas = [];
     private readonly List<(int Transaction, string Sql)> _journalInserts = [];
+    private readonly HashSet<int> _committed = [];
     private int _nextTransactionId;
 
     /// <summary>What each SQLite connection the plugins opened reported, in the order they were opened.</summary>
@@ -37,7 +39,7 @@ public sealed class SqlObserver : ICommandInterceptor
         }
     }
 
-    /// <summary>Every INSERT into the journal table so far, with the id of its transaction (0 for none).</summary>
+    /// <summary>Every INSERT into the journal table so far, with the number of its transaction (0 for none).</summary>
     public IReadOnlyList<(int Transaction, string Sql)> JournalInserts
     {
         get
@@ -46,6 +48,15 @@ public sealed class SqlObserver : ICommandInterceptor
             {
                 return [.. _journalInserts];
             }
+        }
+    }
+
+    /// <summary>Whether the transaction with this number was committed.</summary>
+    public bool Committed(int transaction)
+    {
+        lock (_gate)
+        {
+            return _committed.Contains(transaction);
         }
     }
 
@@ -58,7 +69,7 @@ public sealed class SqlObserver : ICommandInterceptor
                 Opened(connection);
                 return Task.CompletedTask;
             })
-            .UseInterceptor(this));
+            .UseTracing(TraceLevel.Verbose, Trace));
 
     /// <summary>Forgets the INSERTs seen so far.</summary>
     public void ClearInserts()
@@ -69,73 +80,40 @@ public sealed class SqlObserver : ICommandInterceptor
         }
     }
 
-    /// <inheritdoc />
-    public DbCommand CommandInitialized(CommandEventData eventData, DbCommand command)
+    private void Trace(TraceInfo info)
     {
-        var sql = command.CommandText;
-        if (sql.Contains("INSERT", StringComparison.OrdinalIgnoreCase) && IsJournalInsert(sql))
+        if (info.TraceInfoStep != TraceInfoStep.AfterExecute || info.DataConnection is not { } connection)
         {
-            lock (_gate)
+            return;
+        }
+
+        lock (_gate)
+        {
+            var current = _currentTransaction.GetValue(connection, _ => new StrongBox<int>(0));
+            switch (info.Operation)
             {
-                var transaction = command.Transaction is { } t
-                    ? (int)_transactionIds.GetValue(t, _ => ++_nextTransactionId)
-                    : 0;
-                _journalInserts.Add((transaction, sql));
+                case TraceOperation.BeginTransaction:
+                    current.Value = ++_nextTransactionId;
+                    break;
+                case TraceOperation.CommitTransaction:
+                    _committed.Add(current.Value);
+                    current.Value = 0;
+                    break;
+                case TraceOperation.RollbackTransaction or TraceOperation.DisposeTransaction:
+                    current.Value = 0;
+                    break;
+                case TraceOperation.ExecuteNonQuery or TraceOperation.ExecuteScalar or TraceOperation.ExecuteReader
+                    when info.SqlText is { } sql && JournalInsert().IsMatch(sql):
+                    _journalInserts.Add((current.Value, sql));
+                    break;
             }
         }
-
-        return command;
     }
-
-    /// <inheritdoc />
-    public Option<object?> ExecuteScalar(CommandEventData eventData, DbCommand command, Option<object?> result) => result;
-
-    /// <inheritdoc />
-    public Task<Option<object?>> ExecuteScalarAsync(CommandEventData eventData, DbCommand command, Option<object?> result, CancellationToken cancellationToken) =>
-        Task.FromResult(result);
-
-    /// <inheritdoc />
-    public Option<int> ExecuteNonQuery(CommandEventData eventData, DbCommand command, Option<int> result) => result;
-
-    /// <inheritdoc />
-    public Task<Option<int>> ExecuteNonQueryAsync(CommandEventData eventData, DbCommand command, Option<int> result, CancellationToken cancellationToken) =>
-        Task.FromResult(result);
-
-    /// <inheritdoc />
-    public Option<DbDataReader> ExecuteReader(CommandEventData eventData, DbCommand command, CommandBehavior commandBehavior, Option<DbDataReader> result) => result;
-
-    /// <inheritdoc />
-    public Task<Option<DbDataReader>> ExecuteReaderAsync(
-        CommandEventData eventData, DbCommand command, CommandBehavior commandBehavior, Option<DbDataReader> result, CancellationToken cancellationToken) =>
-        Task.FromResult(result);
-
-    /// <inheritdoc />
-    public void AfterExecuteReader(CommandEventData eventData, DbCommand command, CommandBehavior commandBehavior, DbDataReader dataReader)
-    {
-    }
-
-    /// <inheritdoc />
-    public void BeforeReaderDispose(CommandEventData eventData, DbCommand? command, DbDataReader dataReader)
-    {
-    }
-
-    /// <inheritdoc />
-    public Task BeforeReaderDisposeAsync(CommandEventData eventData, DbCommand? command, DbDataReader dataReader) => Task.CompletedTask;
 
     // The journal table is "journal" (table-mapping = default), schema-qualified on PostgreSQL; linq2db quotes it.
-    private static bool IsJournalInsert(string sql)
-    {
-        var into = sql.IndexOf("INTO", StringComparison.OrdinalIgnoreCase);
-        if (into < 0)
-        {
-            return false;
-        }
-
-        var target = sql[(into + 4)..].TrimStart();
-        var end = target.IndexOfAny([' ', '\n', '\r', '(']);
-        var name = (end < 0 ? target : target[..end]).Replace("\"", "", StringComparison.Ordinal).Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal);
-        return name == "journal" || name.EndsWith(".journal", StringComparison.Ordinal);
-    }
+    // SqlText starts with a comment naming the provider and the parameters' declarations.
+    [GeneratedRegex(@"\bINSERT\s+INTO\s+(?:[\w""\[\]]+\.)?[""\[]?journal[""\]]?[\s(]", RegexOptions.IgnoreCase)]
+    private static partial Regex JournalInsert();
 
     private void Opened(DbConnection connection)
     {
