@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
+using Akka.Persistence;
 using AkkaRaft.Raft.Persistence;
 using Xunit.Abstractions;
 
@@ -7,7 +8,7 @@ namespace AkkaRaft.Raft.Tests.Persistence;
 
 /// <summary>
 /// A persistent actor on the configuration <see cref="RaftPersistence.AkkaConfig"/> ships: what one PersistAll costs in
-/// SQL transactions, recovery after a restart, and how a corrupted journal row fails recovery.
+/// SQL transactions, recovery after a restart, and how a corrupted journal row or snapshot fails recovery.
 /// </summary>
 public abstract class PersistentActorTests : SqlPersistenceTestKit
 {
@@ -21,6 +22,7 @@ public abstract class PersistentActorTests : SqlPersistenceTestKit
     [InlineData(1)]
     [InlineData(10)]
     [InlineData(250)]
+    [InlineData(1500)] // more rows than one INSERT statement carries (db-round-trip-max-batch-size = 1000)
     public void PersistAll_should_write_its_events_in_one_transaction(int events)
     {
         var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
@@ -86,6 +88,34 @@ public abstract class PersistentActorTests : SqlPersistenceTestKit
         Assert.Contains("TEV1", cause.Message, StringComparison.Ordinal);
         Assert.Null(failed.Message);
         Assert.Equal(1, failed.LastSequenceNr);
+        ExpectTerminated(restarted);
+    }
+
+    [Fact]
+    public void Recovery_should_fail_on_a_corrupted_snapshot_with_the_serializer_exception()
+    {
+        var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>();
+        log.Tell(new EventLogActor.PersistAllOf(["a", "b", "c"]));
+        ExpectMsg<EventLogActor.Persisted>();
+        SnapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata("p-1", 2, DateTime.UtcNow), new TestEvent("s")), TestActor);
+        ExpectMsg<SaveSnapshotSuccess>();
+        Watch(log);
+        Sys.Stop(log);
+        ExpectTerminated(log);
+
+        var changed = Storage.Execute($"UPDATE {Storage.SnapshotTable} SET snapshot = {GarbageLiteral} WHERE persistence_id = 'p-1' AND sequence_number = 2;");
+        Assert.Equal(1, changed);
+
+        var restarted = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        Watch(restarted);
+        var failed = ExpectMsg<EventLogActor.RecoveryFailed>();
+        Output?.WriteLine($"cause: {failed.Cause.GetType().FullName}: {failed.Cause.Message}; LastSequenceNr: {failed.LastSequenceNr}");
+
+        // The snapshot store's load fails and recovery fails with it: it does not fall back to replaying the journal.
+        var cause = Assert.IsType<SerializationException>(failed.Cause);
+        Assert.Contains("TEV1", cause.Message, StringComparison.Ordinal);
+        Assert.Equal(0, failed.LastSequenceNr);
         ExpectTerminated(restarted);
     }
 

@@ -42,6 +42,9 @@ public sealed class TestStorage : IDisposable
     /// <summary>The journal table's name as SQL names it (schema-qualified on PostgreSQL).</summary>
     public string JournalTable => Settings.Plugin == RaftPersistencePlugin.Sqlite ? "journal" : $"{Settings.PostgreSqlSchema}.journal";
 
+    /// <summary>The snapshot table's name as SQL names it (schema-qualified on PostgreSQL).</summary>
+    public string SnapshotTable => Settings.Plugin == RaftPersistencePlugin.Sqlite ? "snapshot" : $"{Settings.PostgreSqlSchema}.snapshot";
+
     /// <summary>Creates and prepares a database for one test.</summary>
     public static TestStorage Create(RaftPersistencePlugin plugin)
     {
