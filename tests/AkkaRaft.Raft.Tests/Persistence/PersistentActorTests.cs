@@ -63,6 +63,51 @@ public abstract class PersistentActorTests : SqlPersistenceTestKit
     }
 
     [Fact]
+    public void Many_persistent_actors_writing_at_once_should_all_be_acknowledged_and_replayed()
+    {
+        // Their writes queue in the one journal, are grouped up to max-batch-size rows per transaction and run
+        // write-parallelism transactions at once: on SQLite these wait for each other's lock (busy-timeout).
+        const int actors = 16;
+        const int commands = 10;
+        var logs = Enumerable.Range(0, actors).Select(a => Sys.ActorOf(EventLogActor.Props($"p-{a}", TestActor))).ToList();
+        for (var a = 0; a < actors; a++)
+        {
+            ExpectMsg<EventLogActor.Recovered>();
+        }
+
+        for (var c = 0; c < commands; c++)
+        {
+            for (var a = 0; a < actors; a++)
+            {
+                logs[a].Tell(new EventLogActor.PersistAllOf([$"{a}-{c}-x", $"{a}-{c}-y", $"{a}-{c}-z"]));
+            }
+        }
+
+        for (var i = 0; i < actors * commands; i++)
+        {
+            ExpectMsg<EventLogActor.Persisted>();
+        }
+
+        Output?.WriteLine($"{Observer!.JournalInserts.Select(t => t.Transaction).Distinct().Count()} write transactions for {actors * commands} PersistAll calls");
+        foreach (var log in logs)
+        {
+            Watch(log);
+            Sys.Stop(log);
+            ExpectTerminated(log);
+        }
+
+        for (var a = 0; a < actors; a++)
+        {
+            Sys.ActorOf(EventLogActor.Props($"p-{a}", TestActor));
+            var recovered = ExpectMsg<EventLogActor.Recovered>();
+            Assert.Equal(3 * commands, recovered.LastSequenceNr);
+            var owner = recovered.Values[0].Split('-')[0];
+            var expected = Enumerable.Range(0, commands).SelectMany(c => new[] { $"{owner}-{c}-x", $"{owner}-{c}-y", $"{owner}-{c}-z" });
+            Assert.Equal(expected, recovered.Values);
+        }
+    }
+
+    [Fact]
     public void Recovery_should_fail_on_a_corrupted_row_with_the_serializer_exception_after_the_last_good_event()
     {
         var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
