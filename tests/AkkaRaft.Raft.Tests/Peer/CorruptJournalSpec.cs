@@ -39,7 +39,7 @@ public abstract class CorruptJournalSpec : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(RaftRole.Leader, (await peer.Ask<PeerStatus>(GetPeerStatus.Instance, TimeSpan.FromSeconds(1))).Role), TimeSpan.FromSeconds(20));
         for (var i = 0; i < 10; i++)
         {
-            Assert.IsType<WriteResult>(await peer.Ask<object>(new Write(KvCommands.Put($"k{i}", $"v{i}")), TimeSpan.FromSeconds(10)));
+            Assert.IsType<WriteResult>(await peer.Ask<object>(new Write(KvCommands.Put($"k{i}", $"v{i}"), TimeSpan.FromSeconds(10)), TimeSpan.FromSeconds(15)));
         }
         await peer.GracefulStop(TimeSpan.FromSeconds(10));
 
