@@ -11,7 +11,8 @@ namespace AkkaRaft.Raft.Remoting;
 /// cluster's CA certificates (and to nothing else: the operating system's trust store is not consulted), it is in
 /// date, and it allows both TLS client and server authentication. Akka.Remote 1.5.75 runs this on both ends of every
 /// connection (<see cref="Callback"/>), so a connection needs two such certificates. Revocation is not checked: a
-/// private cluster CA publishes no revocation list; rotate the CA to exclude a node.
+/// private cluster CA publishes no revocation list; rotate the CA to exclude a node. A refusal on the dialling side
+/// makes Akka.Remote 1.5.75 shut the dialling system down (see <see cref="RaftRemoting"/>).
 /// </summary>
 public sealed class ClusterCertificateValidator
 {

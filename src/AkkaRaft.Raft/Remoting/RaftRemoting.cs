@@ -15,6 +15,13 @@ namespace AkkaRaft.Raft.Remoting;
 /// cannot name a private CA in HOCON (it validates a peer against the operating system's trust store unless a
 /// validation callback is supplied in code). <see cref="AkkaConfig"/> therefore leaves the certificate out when TLS
 /// is on, so a system created from it alone fails to start instead of running with the wrong trust.
+/// <para>
+/// Akka.Remote 1.5.75 runs CoordinatedShutdown (reason <c>TlsHandshakeFailureReason</c>, exit code 79) on a system
+/// whose outbound TLS handshake fails, whatever the cause: the peer's certificate refused by the validator (another
+/// CA, expired), or no TLS answer at all (a plain listener on that port). So a node that dials an address where no
+/// cluster member with a valid certificate listens shuts itself down; a refused TCP connect (peer down) does not.
+/// Inbound refusals (outsiders, garbage) only close that connection.
+/// </para>
 /// </remarks>
 public static class RaftRemoting
 {
