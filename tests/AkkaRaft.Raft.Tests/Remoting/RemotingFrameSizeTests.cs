@@ -13,6 +13,10 @@ public sealed class RemotingFrameSizeTests : Akka.TestKit.Xunit2.TestKit
 {
     private const long SmallestFrameBytes = RemotingSettings.MaximumFrameSizeBytesMin;
 
+    // How long a probe message may take before the connection counts as lost: loopback takes milliseconds, but the
+    // machines running these tests are shared.
+    private static readonly TimeSpan DeliveryWithin = TimeSpan.FromSeconds(5);
+
     private readonly List<ActorSystem> _systems = [];
     private long _nextId;
 
@@ -159,11 +163,11 @@ public sealed class RemotingFrameSizeTests : Akka.TestKit.Xunit2.TestKit
         var marker = ++_nextId;
         to.Tell(new TestBlob(id, new byte[payloadBytes - RemotingTestKit.BlobHeaderBytes]), sender);
         to.Tell(new TestBlob(marker, []), sender);
-        var first = probe.ReceiveOne(TimeSpan.FromSeconds(2)) as TestBlob;
+        var first = probe.ReceiveOne(DeliveryWithin) as TestBlob;
         while (first is not null && first.Id != id && first.Id != marker)
         {
             // A late marker of an earlier probe.
-            first = probe.ReceiveOne(TimeSpan.FromSeconds(2)) as TestBlob;
+            first = probe.ReceiveOne(DeliveryWithin) as TestBlob;
         }
 
         if (first is null)
@@ -187,7 +191,7 @@ public sealed class RemotingFrameSizeTests : Akka.TestKit.Xunit2.TestKit
             var ping = ++_nextId;
             to.Tell(new TestBlob(ping, []), sender);
             probe.FishForMessage<TestBlob>(m => m.Id == ping, TimeSpan.FromMilliseconds(500));
-        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
 
     private (ActorSystem System, Akka.TestKit.TestProbe Probe) Start(string name, RemotingSettings settings, string sinkName = "sink")
     {

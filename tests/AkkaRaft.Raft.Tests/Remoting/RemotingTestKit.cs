@@ -72,8 +72,13 @@ internal static class RemotingTestKit
     /// <summary>Bytes TestBlobSerializer adds to a blob's bytes (the id).</summary>
     public const int BlobHeaderBytes = 8;
 
-    /// <summary>The serializer binding every test system has, and logging quiet enough for a test run.</summary>
+    /// <summary>
+    /// The serializer binding every test system has, logging quiet enough for a test run, and ExpectMsg waiting up to
+    /// 10s by default: machines running these tests are shared, and a first message between two fresh systems includes
+    /// TCP, TLS and Akka handshakes. A passing ExpectMsg returns as soon as the message arrives.
+    /// </summary>
     public static readonly Akka.Configuration.Config TestConfig = Akka.Configuration.ConfigurationFactory.ParseString($$"""
+        akka.test.single-expect-default = 10s
         akka.loglevel = WARNING
         akka.stdout-loglevel = WARNING
         akka.log-dead-letters = off

@@ -16,6 +16,9 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
     // Long enough for a loopback connect, a refused handshake and the drop that follows; a delivered message takes milliseconds.
     private static readonly TimeSpan NoDelivery = TimeSpan.FromSeconds(3);
 
+    // Longest wait for something that must happen (an association error, a log line); shared machines can be slow.
+    private static readonly TimeSpan EventWithin = TimeSpan.FromSeconds(15);
+
     private readonly TestCertificateAuthority _cluster = new("akkaraft-test-cluster-ca");
     private readonly List<ActorSystem> _systems = [];
 
@@ -95,8 +98,10 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
         var failures = CreateTestProbe(member);
         member.EventStream.Subscribe(failures.Ref, typeof(AssociationErrorEvent));
         member.RemoteRef(down, "sink").Tell(new TestBlob(1, []));
-        failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(down), NoDelivery);
-        failures.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(down), EventWithin);
+
+        // Give a shutdown, had the failure started one, time to begin.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         Assert.False(member.WhenTerminated.IsCompleted, "a refused TCP connect shut the member down");
 
         var (peer, peerProbe) = StartWithSink("peer", RemotingTestKit.Defaults().WithTls(_cluster, "peer"));
@@ -104,7 +109,7 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
         {
             member.RemoteRef(peer.BoundAddress(), "sink").Tell(new TestBlob(2, []));
             Assert.Equal(2, peerProbe.ExpectMsg<TestBlob>(TimeSpan.FromMilliseconds(500)).Id);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
     }
 
     [Fact(DisplayName = "TLS: with TLS on, a system created from AkkaConfig alone (without ActorSystemSetup's certificate and validator) fails to start")]
@@ -138,7 +143,7 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
     private void ExpectValidatorRefusal(Akka.TestKit.TestProbe warnings, string subject)
     {
         var refusal = warnings.FishForMessage<Akka.Event.Warning>(
-            w => w.Message.ToString()!.StartsWith("Refused TLS peer", StringComparison.Ordinal), NoDelivery + NoDelivery);
+            w => w.Message.ToString()!.StartsWith("Refused TLS peer", StringComparison.Ordinal), EventWithin);
         Assert.Contains(subject, refusal.Message.ToString());
         Output?.WriteLine(refusal.Message.ToString());
     }
@@ -197,7 +202,7 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
         var failures = CreateTestProbe(from);
         from.EventStream.Subscribe(failures.Ref, typeof(AssociationErrorEvent));
         from.RemoteRef(to, "sink").Tell(new TestBlob(666, [6, 6, 6]));
-        var error = failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(to), NoDelivery + NoDelivery);
+        var error = failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(to), EventWithin);
         Output?.WriteLine($"{from.Name} -> {to}: {error.Cause?.GetType().Name}: {error.Cause?.Message}");
         sinkProbe.ExpectNoMsg(NoDelivery);
         from.EventStream.Unsubscribe(failures.Ref);
