@@ -35,7 +35,7 @@ public static class RaftRemoting
     /// The <c>akka.actor.provider</c> and <c>akka.remote</c> settings binding <paramref name="hostname"/>:<paramref name="port"/>
     /// (the node's <c>akkaraft.node.raft-address</c>), with the frame size, timeouts, failure detectors and TLS of
     /// <paramref name="settings"/>. Put it in front of the rest of the node's Akka configuration. The provider is
-    /// <c>remote</c>; a node that runs Akka.Cluster sets <c>cluster</c> over it.
+    /// <c>remote</c>; a node that runs Akka.Cluster puts <c>akka.actor.provider = cluster</c> in front of this.
     /// </summary>
     /// <param name="settings">The node's <c>akkaraft.remote</c>.</param>
     /// <param name="hostname">Host name or IP literal to bind to and advertise; peers must reach the node at it.</param>
