@@ -7,18 +7,24 @@ namespace AkkaRaft.Server.Tests;
 /// <summary>
 /// A snapshot larger than one chunk crosses Akka.Remote in pieces: a node that joins a cluster whose log was
 /// compacted is sent the leader's snapshot in at least 8 InstallSnapshot chunks (each below the remote frame size),
-/// reassembles and restores it, and then serves every key from its own state.
+/// reassembles and restores it, and then serves every key from its own state. In CI the snapshot is 320KiB in
+/// 16KiB chunks; <c>AKKARAFT_SOAK_SNAPSHOT_MB</c> (set by <c>build.fsx soak</c>) makes it that many MiB in the
+/// default 512KiB chunks.
 /// </summary>
 public sealed class SnapshotTransferTests : IAsyncLifetime
 {
-    private const int ChunkBytes = 16 * 1024;
-    private const int Keys = 40;
-    private const int ValueBytes = 8 * 1024;
+    private static readonly int SoakMegabytes = int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_SOAK_SNAPSHOT_MB"), out var mb) && mb > 0 ? mb : 0;
+    private static readonly int ChunkBytes = SoakMegabytes > 0 ? 512 * 1024 : 16 * 1024;
+    private static readonly int ValueBytes = SoakMegabytes > 0 ? 256 * 1024 : 8 * 1024;
+    private static readonly int Keys = SoakMegabytes > 0 ? SoakMegabytes * 4 : 40;
 
     private static readonly Dictionary<string, string> Small = new()
     {
         ["akkaraft.raft.snapshot-chunk-bytes"] = $"{ChunkBytes}",
         ["akkaraft.raft.max-log-count"] = "10",
+        // A soak snapshot is bigger than the default limits of one value and one snapshot.
+        ["akkaraft.kv.max-value-bytes"] = $"{Math.Max(ValueBytes, 1024 * 1024)}",
+        ["akkaraft.http.max-body-bytes"] = $"{2 * Math.Max(ValueBytes, 1024 * 1024)}",
     };
 
     private readonly string _root = TestCluster.TempDirectory("snapshot");
@@ -49,7 +55,7 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
         }
 
         // The founder has compacted its log: a new member can only be brought up to date by its snapshot, which holds
-        // every value (Keys x ValueBytes = 320KiB), so at least 20 chunks of 16KiB.
+        // every value (Keys x ValueBytes: 320KiB in CI), so at least 20 chunks of 16KiB.
         await TestCluster.WaitForAsync(async () => (await TestCluster.StatusAsync(_client, founder.Address)).GetProperty("firstIndex").GetUInt64() > 1,
             "the founder's log compacted into a snapshot");
         Assert.True(Keys * ValueBytes >= 8 * ChunkBytes);
@@ -69,7 +75,7 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
             var status = await TestCluster.StatusAsync(_client, joiner.Address);
             return status.GetProperty("lastSnapshot").GetProperty("installed").GetInt64() >= 1
                 && status.GetProperty("appliedIndex").GetUInt64() >= leaderCommit;
-        }, "the joiner to install the snapshot and catch up");
+        }, "the joiner to install the snapshot and catch up", SoakMegabytes > 0 ? TimeSpan.FromMinutes(10) : null);
 
         foreach (var (key, value) in values)
         {
