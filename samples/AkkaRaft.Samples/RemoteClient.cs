@@ -1,30 +1,34 @@
 using System.Text;
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
+using Akka.Actor;
+using Akka.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;
-using AkkaRaft.Raft.Wire;
-using AkkaRaft.Remote;
-using AkkaRaft.Remote.Actors;
 using AkkaRaft.Server.Node;
 
 namespace AkkaRaft.Samples;
 
 /// <summary>
 /// A client application that talks to a running cluster with actor messages: its own actor system with remoting,
-/// the Raft wire serializer registered, and Ask on the member's Raft peer (<c>akkaraft.tcp://akkaraft@host:port/user/raft</c>).
+/// the Raft wire serializer bound, and Ask on the member's Raft peer (<c>akka.tcp://akkaraft@host:port/user/raft</c>).
 /// A follower forwards the write to the leader, which answers this client directly.
 /// </summary>
 public static class RemoteClient
 {
+    private static readonly Config ClientConfig = ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.actor.provider = remote
+        akka.actor.serializers.raft-wire = "AkkaRaft.Raft.Wire.RaftWireSerializer, AkkaRaft.Raft"
+        akka.actor.serialization-bindings { "AkkaRaft.Raft.Peer.IRaftClientMessage, AkkaRaft.Raft" = raft-wire }
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        """);
+
     /// <summary>Writes a key through the member at <paramref name="raftAddress"/> and reads it back consistently; returns the value.</summary>
     public static async Task<string> RunAsync(string raftAddress, TextWriter output)
     {
-        using var system = ActorSystem.Create("client");
-        RemoteActorRefProvider.Start(system, new RemoteSettings { Hostname = "127.0.0.1", Port = 0 }, RaftWire.Register(SerializationRegistry.CreateDefault()));
+        using var system = ActorSystem.Create("client", ClientConfig);
         try
         {
-            var peer = system.ResolveActorRef(RemoteRaftTransport.PeerPath(raftAddress));
+            var peer = ((ExtendedActorSystem)system).Provider.ResolveActorRef(RemoteRaftTransport.PeerPath("akkaraft", raftAddress));
             var written = await peer.Ask(new Write(KvCommands.Put("from-client", "sent as an actor message")), TimeSpan.FromSeconds(10));
             if (written is not WriteResult result) throw new InvalidOperationException($"the write was not committed: {written}");
             await output.WriteLineAsync($"committed at index {result.Index} by leader {result.Leader}");

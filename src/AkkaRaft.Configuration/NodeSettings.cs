@@ -8,7 +8,8 @@ namespace AkkaRaft.Configuration;
 /// </summary>
 /// <param name="Id">The node's name, unique in its cluster.</param>
 /// <param name="DataDirectory">Where the node keeps its journal and snapshots, as configured.</param>
-public sealed record NodeSettings(string Id, string DataDirectory)
+/// <param name="ActorSystemName">The name of the node's Akka actor system; every member of a cluster uses the same.</param>
+public sealed record NodeSettings(string Id, string DataDirectory, string ActorSystemName)
 {
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.node";
@@ -40,7 +41,15 @@ public sealed record NodeSettings(string Id, string DataDirectory)
             throw config.Invalid(dataDirPath, $"expected a directory path, got '{dataDirectory}', which holds a character paths cannot hold");
         }
 
-        return new NodeSettings(id, dataDirectory);
+        var systemNamePath = SectionPath + ".actor-system-name";
+        var systemName = config.GetString(systemNamePath);
+        // Akka's rule for system names: they appear in actor paths and remote addresses.
+        if (systemName.Length == 0 || !char.IsAsciiLetterOrDigit(systemName[0]) || !systemName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw config.Invalid(systemNamePath, $"expected letters, digits, '-' and '_', starting with a letter or digit, got '{systemName}'");
+        }
+
+        return new NodeSettings(id, dataDirectory, systemName);
     }
 
     /// <summary>The data directory as an absolute path (relative paths are taken from the working directory).</summary>

@@ -1,14 +1,10 @@
 using System.Globalization;
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
+using Akka.Actor;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
-using AkkaRaft.Persistence;
-using AkkaRaft.Persistence.Sql;
 using AkkaRaft.Raft.Peer;
-using AkkaRaft.Raft.Wire;
-using AkkaRaft.Remote;
-using AkkaRaft.Remote.Actors;
+using AkkaRaft.Raft.Persistence;
+using Config = AkkaRaft.Configuration.Config;
 
 namespace AkkaRaft.Raft.PeerHost;
 
@@ -57,12 +53,10 @@ public sealed record PeerHostReady(int Port, ulong FirstIndex, ulong LastIndex, 
 public sealed class PeerHost : IAsyncDisposable
 {
     private readonly ActorSystem _system;
-    private readonly PersistencePlugins _plugins;
 
-    private PeerHost(ActorSystem system, PersistencePlugins plugins, PeerHostReady ready)
+    private PeerHost(ActorSystem system, PeerHostReady ready)
     {
         _system = system;
-        _plugins = plugins;
         Ready = ready;
     }
 
@@ -80,30 +74,23 @@ public sealed class PeerHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(arguments);
         var config = ConfigurationFactory.ParseFile(arguments.ConfigFile).WithFallback(ConfigurationFactory.Default());
         var self = arguments.Self;
-        var remoteSettings = (RemoteSettings.FromConfig(config) with { Hostname = self.Host, Port = self.Port }).Validate();
-        Directory.CreateDirectory(arguments.DataDirectory);
-
-        var system = ActorSystem.Create(PeerHostPaths.SystemName, config);
         // The configured journal and snapshot store: SQLite (synchronous=FULL) under the data directory.
-        var persistence = PersistenceSettings.FromConfig(config);
-        var plugins = new PersistencePlugins(persistence, arguments.DataDirectory);
-        PersistenceExtension.Register(system, plugins, SerializationRegistry.CreateDefault(), persistence);
+        var system = ActorSystem.Create(PeerHostPaths.SystemName, RaftActorSystem.AkkaConfig(config, self.Host, self.Port, arguments.DataDirectory));
         try
         {
-            var remote = RemoteActorRefProvider.Start(system, remoteSettings, RaftWire.Register(SerializationRegistry.CreateDefault()));
             var transport = new StaticPeersTransport(system, self.NodeId, arguments.Peers);
             var setup = CreateSetup(arguments, transport, config);
             var peer = system.ActorOf(RaftPeer.Props(setup), PeerHostPaths.PeerName);
             transport.SetSelf(peer);
             var recovered = await WaitUntilRecoveredAsync(peer, setup.Settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             system.ActorOf(Props.Create(() => new PeerInbox(peer)), PeerHostPaths.InboxName);
-            var ready = new PeerHostReady(remote.Address.Port!.Value, recovered.FirstIndex, recovered.LastIndex, recovered.Term, recovered.Counters.RecoveredEvents);
-            return new PeerHost(system, plugins, ready);
+            var port = ((ExtendedActorSystem)system).Provider.DefaultAddress.Port ?? self.Port;
+            var ready = new PeerHostReady(port, recovered.FirstIndex, recovered.LastIndex, recovered.Term, recovered.Counters.RecoveredEvents);
+            return new PeerHost(system, ready);
         }
         catch
         {
             await system.Terminate().ConfigureAwait(false);
-            await plugins.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -113,7 +100,14 @@ public sealed class PeerHost : IAsyncDisposable
     {
         var kv = KvSettings.FromConfig(config);
         var voters = arguments.Peers.Select(p => p.NodeId).ToArray();
-        return new RaftPeerSetup(arguments.NodeId, voters, transport, () => new KvStateMachine(kv), RaftPeerSettings.FromConfig(config));
+        var persistence = RaftPersistenceSettings.FromConfig(config);
+        return new RaftPeerSetup(arguments.NodeId, voters, transport, () => new KvStateMachine(kv), RaftPeerSettings.FromConfig(config))
+        {
+            JournalPluginId = RaftPersistence.JournalPluginId,
+            SnapshotPluginId = RaftPersistence.SnapshotPluginId,
+            MaxEventBytes = persistence.MaxEventBytes,
+            MaxSnapshotStoreBytes = persistence.MaxSnapshotBytes,
+        };
     }
 
     /// <summary>
@@ -130,10 +124,6 @@ public sealed class PeerHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the actor system, then closes the journal and snapshot store (pending writes finish first).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _system.Terminate().ConfigureAwait(false);
-        await _plugins.DisposeAsync().ConfigureAwait(false);
-    }
+    /// <summary>Stops the actor system (the journal finishes its pending writes first).</summary>
+    public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
 }

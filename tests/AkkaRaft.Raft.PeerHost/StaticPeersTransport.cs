@@ -1,4 +1,4 @@
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 
@@ -17,7 +17,7 @@ public static class PeerHostPaths
     public const string PeerName = "raft-peer";
 
     /// <summary>The remote path of the inbox of the host listening at <paramref name="hostPort"/>.</summary>
-    public static string InboxPath(string hostPort) => $"akkaraft.tcp://{SystemName}@{hostPort}/user/{InboxName}";
+    public static string InboxPath(string hostPort) => $"akka.tcp://{SystemName}@{hostPort}/user/{InboxName}";
 }
 
 /// <summary>
@@ -39,7 +39,7 @@ public sealed class StaticPeersTransport : IRaftTransport
         _selfId = selfId;
         foreach (var peer in peers)
         {
-            if (peer.NodeId != selfId) _others.Add(peer.NodeId, system.ResolveActorRef(PeerHostPaths.InboxPath(peer.HostPort)));
+            if (peer.NodeId != selfId) _others.Add(peer.NodeId, ((ExtendedActorSystem)system).Provider.ResolveActorRef(PeerHostPaths.InboxPath(peer.HostPort)));
         }
     }
 

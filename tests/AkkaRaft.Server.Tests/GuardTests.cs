@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Server.Http;
 using Microsoft.AspNetCore.Http;
 

@@ -269,7 +269,7 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
                  {
                      "akkaraft_term ", "akkaraft_role{role=\"leader\"} 1", "akkaraft_commit_index ", "akkaraft_applied_index ", "akkaraft_proposals_total ",
                      "akkaraft_commit_latency_seconds_bucket{le=\"+Inf\"} ", "akkaraft_fsyncs_total ", "akkaraft_snapshots_total ",
-                     "akkaraft_dead_letters_total ", "akkaraft_connections_accepted_total ",
+                     "akkaraft_dead_letters_total ", "akkaraft_remote_associations_total ",
                  })
         {
             Assert.Contains(name, text);

@@ -1,20 +1,28 @@
-using AkkaRaft.Actors.Serialization;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Wire;
 
 namespace AkkaRaft.Server.Tests;
 
-/// <summary>Raft peer messages and the client protocol survive the wire form the remoting layer carries.</summary>
-public sealed class RaftWireTests
+/// <summary>
+/// Raft peer messages and the client protocol survive the wire form Akka.Remote carries, through the serializer the
+/// shipped configuration (reference.conf handed to Akka) binds them to.
+/// </summary>
+public sealed class RaftWireTests : IDisposable
 {
-    private readonly SerializationRegistry _registry = RaftWire.Register(SerializationRegistry.CreateDefault());
+    private readonly ActorSystem _system = ActorSystem.Create("wire-tests", AkkaHandover.ToAkkaConfig(ConfigurationFactory.Default()));
+
+    public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
 
     private object RoundTrip(object message)
     {
-        var serialized = _registry.Serialize(message);
-        Assert.Equal(RaftWireSerializer.Id, serialized.SerializerId);
-        return _registry.Deserialize(serialized);
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        Assert.Equal(RaftWireSerializer.Id, serializer.Identifier);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        return _system.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
     }
 
     public static TheoryData<object> PeerMessages() =>
@@ -95,8 +103,9 @@ public sealed class RaftWireTests
     [Fact]
     public void A_payload_that_does_not_parse_should_be_a_serialization_exception()
     {
-        Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "p", [0xFF, 0xFF, 0xFF]));
-        Assert.Throws<SerializationException>(() => _registry.Deserialize(RaftWireSerializer.Id, "zz", []));
+        Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([0xFF, 0xFF, 0xFF], RaftWireSerializer.Id, "p"));
+        var unknown = Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([], RaftWireSerializer.Id, "zz"));
+        Assert.Contains("no manifest 'zz'", unknown.Message);
     }
 
     [Fact]
@@ -105,8 +114,9 @@ public sealed class RaftWireTests
         // A well-formed message whose one entry says type 7: the entry's type field (field 3, varint) is the
         // last 0x18 0x01 of the payload, since the entry is the innermost and last thing written.
         var message = new AppendEntries(5, 6, 9, 4, 8, [new Entry(8, 5, EntryType.ConfChange, [])], 2);
-        var serialized = _registry.Serialize(message);
-        var bytes = serialized.Payload.ToArray();
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var bytes = serializer.ToBinary(message);
         var at = -1;
         for (var i = bytes.Length - 2; i >= 0 && at < 0; i--)
         {
@@ -117,7 +127,7 @@ public sealed class RaftWireTests
         bytes[at] = 0x07;
 
         var error = Assert.Throws<SerializationException>(
-            () => _registry.Deserialize(serialized.SerializerId, serialized.Manifest, bytes));
+            () => _system.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Contains("unknown type 7", error.Message);
     }
 }

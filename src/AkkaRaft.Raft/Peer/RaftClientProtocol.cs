@@ -7,6 +7,12 @@ namespace AkkaRaft.Raft.Peer;
 // peer crashes or the message is lost (the client's own Ask timeout covers that). Expected failures are
 // values: NotLeader, Overloaded, RequestTimedOut.
 
+/// <summary>
+/// Marks the client protocol's messages: they cross the wire with <see cref="Wire.RaftWireSerializer"/>, bound to this
+/// interface in <c>reference.conf</c>.
+/// </summary>
+public interface IRaftClientMessage;
+
 /// <summary>What a non-leader does with a request only the leader can serve.</summary>
 public enum NotLeaderPolicy
 {
@@ -47,7 +53,7 @@ public enum ReadPath
 /// <param name="Command">The command bytes, as the state machine decodes them (not empty).</param>
 /// <param name="Timeout">How long to wait for the commit; null for <c>akkaraft.raft.request-timeout</c>.</param>
 /// <param name="OnNotLeader">What a follower does with it.</param>
-public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward)
+public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward) : IRaftClientMessage
 {
     /// <summary>How many peers forwarded it already (a forwarded request is never forwarded twice).</summary>
     internal int Hops { get; init; }
@@ -57,14 +63,14 @@ public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPo
 /// <param name="Response">What the state machine answered.</param>
 /// <param name="Index">The log index the command got.</param>
 /// <param name="Leader">The leader that committed it.</param>
-public sealed record WriteResult(ReadOnlyMemory<byte> Response, ulong Index, ulong Leader);
+public sealed record WriteResult(ReadOnlyMemory<byte> Response, ulong Index, ulong Leader) : IRaftClientMessage;
 
 /// <summary>Asks the state machine a read-only question. Answered by <see cref="QueryResponse"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/> or <see cref="RequestTimedOut"/>.</summary>
 /// <param name="Bytes">The query bytes, as the state machine decodes them.</param>
 /// <param name="Level">How fresh the answer must be.</param>
 /// <param name="Timeout">How long to wait for the leader's confirmation; null for <c>akkaraft.raft.request-timeout</c>.</param>
 /// <param name="OnNotLeader">What a follower does with a Default or Consistent read.</param>
-public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward)
+public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward) : IRaftClientMessage
 {
     /// <summary>How many peers forwarded it already.</summary>
     internal int Hops { get; init; }
@@ -75,48 +81,48 @@ public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, Ti
 /// <param name="AppliedIndex">The log index the state was at when the query was answered (at least the read index).</param>
 /// <param name="Leader">The leader the serving peer knew.</param>
 /// <param name="ServedBy">How the read was served: a Default read without a valid lease says <see cref="ReadPath.ReadIndex"/>.</param>
-public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy);
+public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage;
 
 /// <summary>This peer is not the leader and did not forward the request. A write answered so did not and will not take effect.</summary>
 /// <param name="LeaderHint">The leader this peer knows, or <see cref="RaftIds.None"/> (0).</param>
 /// <param name="Reason">Why, for logs.</param>
-public sealed record NotLeader(ulong LeaderHint, string Reason);
+public sealed record NotLeader(ulong LeaderHint, string Reason) : IRaftClientMessage;
 
 /// <summary>The peer refused the request because a bound is reached (the setting is named); nothing was proposed.</summary>
 /// <param name="Reason">Which limit.</param>
-public sealed record Overloaded(string Reason);
+public sealed record Overloaded(string Reason) : IRaftClientMessage;
 
 /// <summary>
 /// No outcome within the request's timeout. For a write this is ambiguous: it may still commit.
 /// </summary>
 /// <param name="After">The timeout that passed.</param>
-public sealed record RequestTimedOut(TimeSpan After);
+public sealed record RequestTimedOut(TimeSpan After) : IRaftClientMessage;
 
 /// <summary>The request itself is invalid (an empty command, an unknown node); nothing was proposed.</summary>
 /// <param name="Reason">What is wrong.</param>
-public sealed record RequestRejected(string Reason);
+public sealed record RequestRejected(string Reason) : IRaftClientMessage;
 
 /// <summary>Adds a voter to the group (through the log, thesis 4.1). Answered by <see cref="MembershipChanged"/>, <see cref="NotLeader"/>, <see cref="RequestRejected"/> or <see cref="RequestTimedOut"/>.</summary>
 /// <param name="NodeId">The new voter's id (not 0).</param>
 /// <param name="Timeout">How long to wait for the commit; null for the default.</param>
-public sealed record AddVoter(ulong NodeId, TimeSpan? Timeout = null);
+public sealed record AddVoter(ulong NodeId, TimeSpan? Timeout = null) : IRaftClientMessage;
 
 /// <summary>Removes a voter or learner from the group. Answered like <see cref="AddVoter"/>.</summary>
 /// <param name="NodeId">The id to remove.</param>
 /// <param name="Timeout">How long to wait for the commit; null for the default.</param>
-public sealed record RemoveVoter(ulong NodeId, TimeSpan? Timeout = null);
+public sealed record RemoveVoter(ulong NodeId, TimeSpan? Timeout = null) : IRaftClientMessage;
 
 /// <summary>A membership change committed.</summary>
 /// <param name="Index">Its log index.</param>
 /// <param name="Voters">The voters after the change.</param>
-public sealed record MembershipChanged(ulong Index, IReadOnlyList<ulong> Voters);
+public sealed record MembershipChanged(ulong Index, IReadOnlyList<ulong> Voters) : IRaftClientMessage;
 
 /// <summary>Asks the leader to hand leadership to <paramref name="Target"/> (thesis 3.10). Answered by <see cref="PeerStatus"/> at once (the transfer completes later) or <see cref="NotLeader"/>/<see cref="RequestRejected"/>.</summary>
 /// <param name="Target">The voter to become leader.</param>
-public sealed record TransferLeadership(ulong Target);
+public sealed record TransferLeadership(ulong Target) : IRaftClientMessage;
 
 /// <summary>Asks a peer for its <see cref="PeerStatus"/>.</summary>
-public sealed record GetPeerStatus
+public sealed record GetPeerStatus : IRaftClientMessage
 {
     /// <summary>The single instance.</summary>
     public static GetPeerStatus Instance { get; } = new();
@@ -139,7 +145,7 @@ public sealed record GetPeerStatus
 /// </remarks>
 public sealed record PeerStatus(
     ulong NodeId, RaftRole Role, ulong Term, ulong Leader, ulong CommitIndex, ulong AppliedIndex, ulong FirstIndex, ulong LastIndex,
-    IReadOnlyList<ulong> Voters, RaftPeerCounters Counters)
+    IReadOnlyList<ulong> Voters, RaftPeerCounters Counters) : IRaftClientMessage
 {
     /// <summary>Every member of the configuration in force (voters, then learners, each in ascending id order), with the
     /// replication progress the leader tracks for it; a peer that is not the leader knows no progress (null).</summary>

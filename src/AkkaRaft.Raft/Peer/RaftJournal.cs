@@ -1,4 +1,3 @@
-using AkkaRaft.Actors.Serialization;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
 using AkkaRaft.Raft.Protos;
@@ -30,26 +29,11 @@ internal sealed record JournalBatch(IReadOnlyList<RaftJournalEvent> Events, Peer
 /// </remarks>
 internal static class RaftJournal
 {
-    /// <summary>The manifest of journal events.</summary>
-    public const string EventManifest = "akkaraft.raft.peer.RaftJournalEvent";
-
-    /// <summary>The manifest of snapshot records.</summary>
-    public const string SnapshotManifest = "akkaraft.raft.peer.PeerSnapshotRecord";
-
     /// <summary>Entry bytes one EntriesAppended event holds at most (one entry always goes, whatever its size).</summary>
     public const long MaxEntriesBytesPerEvent = 1024 * 1024;
 
     /// <summary>Bytes an entry adds around its command in a journal event (term, index, type, lengths, command header), rounded up.</summary>
     public const int EntryFramingBytes = 128;
-
-    /// <summary>Registers the events and the snapshot record with <paramref name="registry"/> (idempotent).</summary>
-    public static void Register(SerializationRegistry registry)
-    {
-        var protobuf = registry.Protobuf
-            ?? throw new InvalidOperationException("the persistence serialization registry has no protobuf serializer; create it with SerializationRegistry.CreateDefault()");
-        protobuf.Register<RaftJournalEvent>(EventManifest);
-        protobuf.Register<PeerSnapshotRecord>(SnapshotManifest);
-    }
 
     /// <summary>The empty storage a peer starts from before anything is recovered.</summary>
     public static MemoryStorage EmptyStorage() => new(RaftSnapshot.Initial(ConfState.Empty));

@@ -1,4 +1,4 @@
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Raft.Core;
 
 namespace AkkaRaft.Raft.Peer;
@@ -28,7 +28,8 @@ public sealed partial class RaftPeer
 
     private int PendingCount => _pendingWrites.Count + _pendingReads.Count + _confirmedReads.Count + _pendingConfChanges.Count;
 
-    private TimeSpan Now => Context.System.Clock.Elapsed;
+    // The scheduler's monotonic clock: the only time the shell reads (the core counts ticks).
+    private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
 
     private TimeSpan DeadlineOf(TimeSpan? timeout) => Now + (timeout is { } t && t > TimeSpan.Zero ? t : _settings.RequestTimeout);
 

@@ -1,14 +1,14 @@
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Pattern;
-using AkkaRaft.Persistence;
-using AkkaRaft.Persistence.Snapshots;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using Akka.Persistence;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
 
 namespace AkkaRaft.Raft.Peer;
 
 /// <summary>
-/// One Raft peer as a persistent actor: the thin shell around the pure <see cref="RaftNode"/> (DESIGN.md, "The Raft
+/// One Raft peer as a persistent actor: the thin shell around the pure <see cref="RaftNode"/> (docs/ARCHITECTURE.md, "The Raft
 /// core is pure"). Peer messages become <see cref="RaftNode.Step"/>, its tick timer <see cref="RaftNode.Tick"/>, and
 /// each <see cref="Ready"/> becomes one <c>PersistAllAsync</c> of its entries and hard state (one atomic journal
 /// write, one fsync), then the messages, then the committed entries for the state machine child, then
@@ -18,8 +18,8 @@ namespace AkkaRaft.Raft.Peer;
 /// <remarks>
 /// Persistence: the journal events are the Raft log and hard state (see <see cref="RaftJournal"/>) under
 /// <see cref="RaftPeerSetup.PersistenceId"/>, in the journal and snapshot store named by
-/// <see cref="RaftPeerSetup.JournalPluginId"/> and <see cref="RaftPeerSetup.SnapshotPluginId"/> (the system's
-/// <see cref="PersistenceExtension"/>). Recovery rebuilds the core's storage from the latest snapshot record plus the
+/// <see cref="RaftPeerSetup.JournalPluginId"/> and <see cref="RaftPeerSetup.SnapshotPluginId"/> (Akka.Persistence
+/// plugins; the defaults when null). Recovery rebuilds the core's storage from the latest snapshot record plus the
 /// events after it, before any message is handled. A failed journal write stops the peer, as it stops every
 /// persistent actor (put it under a <c>BackoffSupervisor</c> to bring it back); a failed snapshot save or a broken
 /// invariant fails it, and its supervisor's restart recovers it from the journal. Clients talk to it with the
@@ -55,14 +55,14 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
         ArgumentOutOfRangeException.ThrowIfZero(setup.NodeId);
         _setup = setup;
         _settings = setup.Settings;
-        var persistence = PersistenceExtension.Get(Context.System);
-        RaftJournal.Register(persistence.Serialization);
-        _maxCommandBytes = persistence.Settings.MaxEventBytes - RaftJournal.EntryFramingBytes;
-        if (_settings.Core.MaxSnapshotBytes > persistence.Settings.MaxSnapshotBytes)
+        JournalPluginId = setup.JournalPluginId;
+        SnapshotPluginId = setup.SnapshotPluginId;
+        _maxCommandBytes = setup.MaxEventBytes - RaftJournal.EntryFramingBytes;
+        if (_settings.Core.MaxSnapshotBytes > setup.MaxSnapshotStoreBytes)
         {
             Context.GetLogger().Warning(
                 "peer {0}: akkaraft.raft.max-snapshot-bytes ({1}) is above akkaraft.persistence.snapshot-store.max-snapshot-bytes ({2}): a snapshot between the two is accepted from a leader but cannot be saved, and the peer restarts on it",
-                setup.NodeId, _settings.Core.MaxSnapshotBytes, persistence.Settings.MaxSnapshotBytes);
+                setup.NodeId, _settings.Core.MaxSnapshotBytes, setup.MaxSnapshotStoreBytes);
         }
 
         Recover<SnapshotOffer>(offer => _durable = offer.Snapshot is PeerSnapshotRecord record
@@ -99,7 +99,7 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
     {
         ArgumentNullException.ThrowIfNull(setup);
         setup.Settings.CoreConfig(setup.NodeId); // validate before the actor exists
-        return Actors.Props.Create(() => new RaftPeer(setup));
+        return Akka.Actor.Props.Create(() => new RaftPeer(setup));
     }
 
     /// <summary>
@@ -111,17 +111,11 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
     {
         ArgumentNullException.ThrowIfNull(setup);
         var restart = setup.Settings.Restart;
-        return BackoffSupervisor.Props(Backoff.OnStop(Props(setup), "peer", restart.MinBackoff, restart.MaxBackoff, restart.RandomFactor));
+        return BackoffSupervisor.Props(Backoff.OnStop(Props(setup), "peer", restart.MinBackoff, restart.MaxBackoff, restart.RandomFactor, maxNrOfRetries: -1));
     }
 
     /// <inheritdoc />
     public override string PersistenceId => _setup.PersistenceId;
-
-    /// <inheritdoc />
-    public override string? JournalPluginId => _setup.JournalPluginId;
-
-    /// <inheritdoc />
-    public override string? SnapshotPluginId => _setup.SnapshotPluginId;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -136,6 +130,19 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr) =>
         throw new RaftPeerStorageException($"peer {_setup.NodeId}: the journal refused event {sequenceNr}; restarting from the journal", cause);
 
+    /// <summary>
+    /// The journal or snapshot store could not be read back (a corrupt row fails its checksum, or the store is down):
+    /// say loudly which peer and where, and stop; nothing of the unreadable event is applied. The backoff supervisor
+    /// tries again, which succeeds once the store reads again and keeps failing, loudly, on a corrupt row.
+    /// </summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.GetLogger().Error(reason,
+            "peer {0}: recovery of persistence id '{1}' failed at journal event {2} (events up to {3} were read): {4}",
+            _setup.NodeId, PersistenceId, LastSequenceNr + 1, LastSequenceNr, reason.Message);
+        base.OnRecoveryFailure(reason, message);
+    }
+
     /// <summary>The log is rebuilt: a founder that never wrote anything journals its bootstrap entries first, then the core starts.</summary>
     private void OnRecoveryCompleted()
     {
@@ -144,8 +151,11 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
             var (founders, events) = RaftJournal.Bootstrap(_setup.InitialVoters);
             _durable = founders;
             // Written before any command is handled; the core starts once it is durable.
-            PersistAll(events, _ => { });
-            Defer(founders, _ => StartCore());
+            var last = events[^1];
+            PersistAll(events, e =>
+            {
+                if (ReferenceEquals(e, last)) StartCore();
+            });
             return;
         }
         StartCore();
@@ -156,7 +166,7 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
         _node = new RaftNode(_settings.CoreConfig(_setup.NodeId), _durable, random);
         // A generated name: after a restart the previous incarnation's child may still be stopping.
-        _stateMachine = Context.ActorOf(Actors.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
+        _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
         var snapshot = _durable.Snapshot;
         if (snapshot.Metadata.Index > 0) _stateMachine.Tell(new RestoreStateMachine(snapshot.Data, snapshot.Metadata.Index), Self);
         _handedIndex = snapshot.Metadata.Index;

@@ -5,7 +5,8 @@ namespace AkkaRaft.Raft.Peer;
 
 /// <summary>
 /// Everything a <see cref="RaftPeer"/> is made of. Create one per peer; pass it to <see cref="RaftPeer.Props"/>. The
-/// actor system must have persistence registered (<c>PersistenceExtension.Register</c>): the peer journals through it.
+/// peer journals through Akka.Persistence: the actor system's configuration must name its journal and snapshot store
+/// (<c>RaftPersistence.AkkaConfig</c>) and bind the Raft serializers (<c>reference.conf</c>).
 /// </summary>
 /// <param name="NodeId">This peer's id in its group (not 0).</param>
 /// <param name="InitialVoters">The founding voters of a new group (this peer among them); empty for a peer that joins an existing group and learns the configuration from its leader. Ignored once the journal holds anything.</param>
@@ -23,13 +24,18 @@ public sealed record RaftPeerSetup(
     public string PersistenceId { get; init; } = $"raft-peer-{NodeId}";
 
     /// <summary>
-    /// The journal plugin of the Raft log and hard state, from the system's <c>PersistenceExtension</c>; null for its
-    /// default. Peers in one process may share a journal (their persistence ids differ) or each name its own.
+    /// The Akka.Persistence journal plugin id of the Raft log and hard state; null for the system's default. Peers in one process may share a journal (their persistence ids differ) or each name its own.
     /// </summary>
     public string? JournalPluginId { get; init; }
 
     /// <summary>The snapshot store plugin of the peer's snapshot records; null for the system's default.</summary>
     public string? SnapshotPluginId { get; init; }
+
+    /// <summary>The largest journal event the journal takes (<c>akkaraft.persistence.journal.max-event-bytes</c>): a command whose entry would not fit one event is refused.</summary>
+    public long MaxEventBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>The largest snapshot the snapshot store takes (<c>akkaraft.persistence.snapshot-store.max-snapshot-bytes</c>): the peer warns when Raft's own limit is above it.</summary>
+    public long MaxSnapshotStoreBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>The source of the core's election randomness; null for a fresh randomly seeded one per incarnation. Tests pass a seeded one.</summary>
     public Func<IRandomSource>? RandomFactory { get; init; }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Raft.Core;
 
 namespace AkkaRaft.Raft.Peer;

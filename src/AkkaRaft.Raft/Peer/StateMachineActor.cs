@@ -1,4 +1,4 @@
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
 using AkkaRaft.Raft.StateMachines;

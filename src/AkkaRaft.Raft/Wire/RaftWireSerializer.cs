@@ -1,5 +1,6 @@
-using System.Buffers;
-using AkkaRaft.Actors.Serialization;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Wire.Protocol;
@@ -9,38 +10,32 @@ using AkkaRaft.Raft.Protos;
 namespace AkkaRaft.Raft.Wire;
 
 /// <summary>
-/// Registers the Raft wire serializer with a <see cref="SerializationRegistry"/>, so that Raft peers in different
-/// processes exchange <see cref="RaftMessage"/>s and clients send the <c>RaftClientProtocol.cs</c> messages over
-/// remoting. Register it on every actor system of the cluster and on client systems.
-/// </summary>
-public static class RaftWire
-{
-    /// <summary>Adds <see cref="RaftWireSerializer"/> to <paramref name="registry"/>.</summary>
-    /// <exception cref="ArgumentException">A serializer with <see cref="RaftWireSerializer.Id"/> is already there.</exception>
-    public static SerializationRegistry Register(SerializationRegistry registry)
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        return registry.Add(new RaftWireSerializer());
-    }
-}
-
-/// <summary>
 /// Protobuf forms (<c>Wire/raft_wire.proto</c>) of the Raft peer messages (manifest <c>p</c>) and of the client
-/// protocol (manifest <c>c</c>). No type names travel: the manifest picks the envelope and its oneof case picks the record.
+/// protocol (manifest <c>c</c>). No type names travel: the manifest picks the envelope and its oneof case picks the
+/// record. Bound in <c>reference.conf</c> (<c>akka.actor.serialization-bindings</c>) to <see cref="IRaftWireMessage"/>.
 /// </summary>
-public sealed class RaftWireSerializer : ISerializer
+/// <remarks>
+/// An unknown manifest or a payload that does not parse is a <see cref="SerializationException"/>: Akka.Remote drops
+/// that one message and keeps the connection.
+/// </remarks>
+public sealed class RaftWireSerializer : SerializerWithStringManifest
 {
-    /// <summary>This serializer's identifier on the wire.</summary>
-    public const int Id = 40;
+    /// <summary>This serializer's identifier on the wire (<c>akka.actor.serialization-identifiers</c>).</summary>
+    public const int Id = 101;
 
     private const string PeerManifest = "p";
     private const string ClientManifest = "c";
 
-    /// <inheritdoc />
-    public int Identifier => Id;
+    /// <summary>Created by Akka's serialization extension from the configuration.</summary>
+    public RaftWireSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
 
     /// <inheritdoc />
-    public bool CanSerialize(Type type) =>
+    public override int Identifier => Id;
+
+    /// <summary>Whether this serializer carries messages of <paramref name="type"/>.</summary>
+    public static bool CanSerialize(Type type) =>
         typeof(RaftMessage).IsAssignableFrom(type)
         || type == typeof(Write) || type == typeof(WriteResult) || type == typeof(Query) || type == typeof(QueryResponse)
         || type == typeof(NotLeader) || type == typeof(Overloaded) || type == typeof(RequestTimedOut) || type == typeof(RequestRejected)
@@ -48,39 +43,37 @@ public sealed class RaftWireSerializer : ISerializer
         || type == typeof(TransferLeadership) || type == typeof(GetPeerStatus) || type == typeof(PeerStatus);
 
     /// <inheritdoc />
-    public string Manifest(object message) => message switch
+    public override string Manifest(object o) => o switch
     {
         RaftMessage => PeerManifest,
-        _ when CanSerialize(message.GetType()) => ClientManifest,
-        _ => throw Unknown(message),
+        _ when CanSerialize(o.GetType()) => ClientManifest,
+        _ => throw Unknown(o),
     };
 
     /// <inheritdoc />
-    public void Serialize(object message, IBufferWriter<byte> output)
+    public override byte[] ToBinary(object obj)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        IMessage wire = message is RaftMessage peer ? ToWire(peer) : ToWireClient(message);
-        var size = wire.CalculateSize();
-        var span = output.GetSpan(size)[..size];
-        wire.WriteTo(span);
-        output.Advance(size);
+        ArgumentNullException.ThrowIfNull(obj);
+        IMessage wire = obj is RaftMessage peer ? ToWire(peer) : ToWireClient(obj);
+        return wire.ToByteArray();
     }
 
     /// <inheritdoc />
-    public object Deserialize(ReadOnlySpan<byte> payload, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
         try
         {
             return manifest switch
             {
-                PeerManifest => FromWire(WirePeerMessage.Parser.ParseFrom(payload)),
-                ClientManifest => FromWireClient(WireClientMessage.Parser.ParseFrom(payload)),
+                PeerManifest => FromWire(WirePeerMessage.Parser.ParseFrom(bytes)),
+                ClientManifest => FromWireClient(WireClientMessage.Parser.ParseFrom(bytes)),
                 _ => throw new SerializationException($"The Raft wire serializer has no manifest '{manifest}' (it knows '{PeerManifest}' and '{ClientManifest}')."),
             };
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new SerializationException($"A Raft wire message (manifest '{manifest}', {payload.Length} bytes) does not parse: {e.Message}", e);
+            throw new SerializationException($"A Raft wire message (manifest '{manifest}', {bytes.Length} bytes) does not parse: {e.Message}", e);
         }
         catch (InvalidDataException e)
         {

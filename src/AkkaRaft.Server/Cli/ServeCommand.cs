@@ -183,7 +183,7 @@ public static class ServeCommand
             {
                 return;
             }
-            catch (AkkaRaft.Actors.AskTimeoutException)
+            catch (Akka.Actor.AskTimeoutException)
             {
                 // A busy peer: ask again.
             }

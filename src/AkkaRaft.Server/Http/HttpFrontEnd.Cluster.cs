@@ -364,12 +364,9 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_entries_persisted_total", "Log entries journaled.", status.Counters.EntriesPersisted);
         Counter(text, "akkaraft_entries_applied_total", "Committed entries applied.", status.Counters.EntriesApplied);
         Counter(text, "akkaraft_snapshots_total", "Snapshots saved (local compactions and installs).", status.Counters.SnapshotsSaved);
-        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.System.DeadLetterCount);
-        var remote = _node.RemoteMetrics;
-        Counter(text, "akkaraft_connections_accepted_total", "Inbound Raft connections accepted.", remote.ConnectionsAccepted);
-        Counter(text, "akkaraft_connections_dialled_total", "Outbound Raft connections made.", remote.ConnectionsDialled);
-        Counter(text, "akkaraft_remote_frames_sent_total", "Frames sent to other members.", remote.FramesSent);
-        Counter(text, "akkaraft_remote_frames_received_total", "Frames received from other members.", remote.FramesReceived);
+        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.Events.DeadLetters);
+        Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
+        Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);
         Metrics.WriteTo(text);
         ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
         context.Response.StatusCode = 200;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;

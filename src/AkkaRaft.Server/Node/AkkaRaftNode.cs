@@ -1,40 +1,39 @@
 using System.Text;
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
+using Akka.Actor;
+using Akka.Event;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
-using AkkaRaft.Persistence;
-using AkkaRaft.Persistence.Sql;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Persistence;
+using AkkaRaft.Raft;
 using AkkaRaft.Raft.StateMachines;
-using AkkaRaft.Raft.Wire;
-using AkkaRaft.Remote;
-using AkkaRaft.Remote.Actors;
+using Config = AkkaRaft.Configuration.Config;
 
 namespace AkkaRaft.Server.Node;
 
 /// <summary>
-/// One AkkaRaft node: an actor system with remoting, the persistence plugins under the data directory, and a
+/// One AkkaRaft node: an Akka.NET actor system with Akka.Remote on the Raft address, Akka.Persistence.Sql (SQLite
+/// under the data directory by default, or PostgreSQL), and a
 /// <see cref="RaftPeer"/> over the key/value state machine (or a state machine of your own). The HTTP API
 /// (<see cref="Http.HttpFrontEnd"/>) and embedding applications talk to it through <see cref="AskAsync"/>.
 /// </summary>
 public sealed class AkkaRaftNode : IAsyncDisposable
 {
-    private readonly PersistencePlugins _plugins;
-    private readonly RemoteActorRefProvider _remote;
+    private readonly RaftPersistenceSettings _persistence;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
     private int _disposed;
 
-    private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, RemoteActorRefProvider remote,
-        PersistencePlugins plugins, MemberDirectory directory, IActorRef peer, KvSettings kv)
+    private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, HostPort raftAddress,
+        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, KvSettings kv)
     {
         Settings = settings;
         Config = config;
         System = system;
-        _remote = remote;
-        _plugins = plugins;
+        RaftAddress = raftAddress;
+        _persistence = persistence;
+        Events = events;
         Directory = directory;
         Peer = peer;
         KvSettings = kv;
@@ -47,7 +46,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>The full configuration.</summary>
     public Config Config { get; }
 
-    /// <summary>The node's actor system (named <see cref="RemoteRaftTransport.SystemName"/>).</summary>
+    /// <summary>The node's actor system (named by <c>akkaraft.node.actor-system-name</c>, <c>akkaraft</c> by default).</summary>
     public ActorSystem System { get; }
 
     /// <summary>The Raft peer actor (<c>/user/raft</c>): send it the messages of <c>RaftClientProtocol.cs</c>.</summary>
@@ -66,21 +65,19 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     public string Id => Settings.Node.Id;
 
     /// <summary>The Raft address actually bound (the port is the OS's choice when configured as 0).</summary>
-    public HostPort RaftAddress => new(_remote.Address.Host!, _remote.Address.Port!.Value);
+    public HostPort RaftAddress { get; }
 
     /// <summary>The HTTP address this node advertises; set by the HTTP front end once it listens.</summary>
     public HostPort? HttpAddress { get; private set; }
 
-    /// <summary>Remoting counters (connections, frames).</summary>
-    public RemoteMetrics RemoteMetrics => _remote.Transport.Metrics;
+    /// <summary>Dead letters and remote associations since the node started.</summary>
+    internal NodeEventCounters Events { get; }
 
     /// <summary>Fires when the node is stopping.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>The SQLite file (or null under another plugin) whose size /status reports as the journal size.</summary>
-    public string? JournalFile => _plugins.Settings.JournalPlugin == PersistenceSettings.SqlitePluginId
-        ? _plugins.Settings.SqliteFilePath(Settings.Node.DataDirectoryFullPath)
-        : null;
+    public string? JournalFile => RaftPersistence.SqliteFile(_persistence, Settings.Node.DataDirectoryFullPath);
 
     /// <summary>
     /// Starts a node with the key/value state machine: opens the data directory, binds the Raft address, starts
@@ -102,28 +99,14 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stateMachineFactory);
         var settings = ServerSettings.FromConfig(config);
         var raftSettings = RaftPeerSettings.FromConfig(config);
-        var persistence = PersistenceSettings.FromConfig(config);
+        var persistence = RaftPersistenceSettings.FromConfig(config);
         var kv = KvSettings.FromConfig(config);
-        var remoteSettings = RemoteSettings.FromConfig(config) with { Hostname = settings.RaftAddress.Host, Port = settings.RaftAddress.Port };
-        global::System.IO.Directory.CreateDirectory(settings.Node.DataDirectoryFullPath);
-
-        var system = ActorSystem.Create(RemoteRaftTransport.SystemName, config);
-        var serialization = SerializationRegistry.CreateDefault();
-        RaftWire.Register(serialization);
-        RemoteActorRefProvider remote;
-        try
-        {
-            remote = RemoteActorRefProvider.Start(system, remoteSettings, serialization);
-        }
-        catch
-        {
-            await system.Terminate().ConfigureAwait(false);
-            throw;
-        }
-
-        // The peer journals through the system's persistence: the configured plugin (SQLite under the data directory by default).
-        var plugins = new PersistencePlugins(persistence, settings.Node.DataDirectoryFullPath);
-        PersistenceExtension.Register(system, plugins, serialization, persistence);
+        var dataDirectory = settings.Node.DataDirectoryFullPath;
+        var akkaConfig = RaftActorSystem.AkkaConfig(config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
+        var system = ActorSystem.Create(settings.Node.ActorSystemName, akkaConfig);
+        var events = new NodeEventCounters(system);
+        var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        var bound = new HostPort(address.Host ?? settings.RaftAddress.Host, address.Port ?? settings.RaftAddress.Port);
 
         var directory = new MemberDirectory();
         var selfId = NodeIds.RaftIdOf(settings.Node.Id);
@@ -132,7 +115,6 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             directory.Upsert(new Member(peer.Id, peer.RaftAddress.ToString(), ""));
         }
 
-        var bound = new HostPort(remote.Address.Host!, remote.Address.Port!.Value);
         directory.Upsert(new Member(settings.Node.Id, bound.ToString(), ""));
         var transport = new RemoteRaftTransport(system, directory);
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
@@ -140,11 +122,15 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, raftSettings)
         {
             PersistenceId = $"raft-peer-{settings.Node.Id}",
+            JournalPluginId = RaftPersistence.JournalPluginId,
+            SnapshotPluginId = RaftPersistence.SnapshotPluginId,
+            MaxEventBytes = persistence.MaxEventBytes,
+            MaxSnapshotStoreBytes = persistence.MaxSnapshotBytes,
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
         system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
-        return new AkkaRaftNode(settings, config, system, remote, plugins, directory, peerRef, kv);
+        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, kv);
     }
 
     /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
@@ -249,8 +235,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         {
         }
 
-        await System.Terminate().ConfigureAwait(false);
-        await _plugins.DisposeAsync().ConfigureAwait(false);
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ActorSystemTerminateReason.Instance).ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -279,4 +264,42 @@ internal static class ServerSettingsExtensions
 {
     /// <summary>A polling interval short enough to notice a leadership change quickly.</summary>
     public static TimeSpan RaftHeartbeat(this ServerSettings settings) => TimeSpan.FromMilliseconds(Math.Max(10, settings.RequestTimeout.TotalMilliseconds / 100));
+}
+
+/// <summary>
+/// Counts what an operator watches on <c>/metrics</c> from the actor system's event stream: dead letters, and
+/// Akka.Remote's associations with other members (made, and failed).
+/// </summary>
+internal sealed class NodeEventCounters
+{
+    private long _deadLetters;
+    private long _associations;
+    private long _associationErrors;
+
+    public NodeEventCounters(ActorSystem system)
+    {
+        var counter = system.ActorOf(Props.Create(() => new Subscriber(this)), "event-counters");
+        system.EventStream.Subscribe(counter, typeof(AllDeadLetters));
+        system.EventStream.Subscribe(counter, typeof(Akka.Remote.AssociatedEvent));
+        system.EventStream.Subscribe(counter, typeof(Akka.Remote.AssociationErrorEvent));
+    }
+
+    /// <summary>Messages that reached no actor.</summary>
+    public long DeadLetters => Interlocked.Read(ref _deadLetters);
+
+    /// <summary>Associations (connections, either way) made with other actor systems.</summary>
+    public long Associations => Interlocked.Read(ref _associations);
+
+    /// <summary>Associations that failed.</summary>
+    public long AssociationErrors => Interlocked.Read(ref _associationErrors);
+
+    private sealed class Subscriber : ReceiveActor
+    {
+        public Subscriber(NodeEventCounters counters)
+        {
+            Receive<AllDeadLetters>(_ => Interlocked.Increment(ref counters._deadLetters));
+            Receive<Akka.Remote.AssociatedEvent>(_ => Interlocked.Increment(ref counters._associations));
+            Receive<Akka.Remote.AssociationErrorEvent>(_ => Interlocked.Increment(ref counters._associationErrors));
+        }
+    }
 }

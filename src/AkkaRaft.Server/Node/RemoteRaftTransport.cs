@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AkkaRaft.Actors;
+using Akka.Actor;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 
@@ -7,14 +7,11 @@ namespace AkkaRaft.Server.Node;
 
 /// <summary>
 /// Carries Raft messages and forwarded client requests between members over remoting: node id → the member's
-/// Raft address in the <see cref="MemberDirectory"/> → <c>akkaraft.tcp://akkaraft@host:port/user/raft</c>.
+/// Raft address in the <see cref="MemberDirectory"/> → <c>akka.tcp://akkaraft@host:port/user/raft</c> (Akka.Remote).
 /// Messages to a member whose address is not known yet are dropped (Raft retries). Thread-safe.
 /// </summary>
 public sealed class RemoteRaftTransport : IRaftTransport
 {
-    /// <summary>The actor system name every member uses.</summary>
-    public const string SystemName = "akkaraft";
-
     /// <summary>The name of the actor under /user that other members send to (<see cref="RaftInbox"/>).</summary>
     public const string InboxName = "raft";
 
@@ -43,7 +40,7 @@ public sealed class RemoteRaftTransport : IRaftTransport
     }
 
     /// <summary>The actor path of the Raft peer at <paramref name="raftAddress"/>.</summary>
-    public static string PeerPath(string raftAddress) => $"akkaraft.tcp://{SystemName}@{raftAddress}/user/{InboxName}";
+    public static string PeerPath(string systemName, string raftAddress) => $"akka.tcp://{systemName}@{raftAddress}/user/{InboxName}";
 
     /// <summary>
     /// Remembers who sent a message as node <paramref name="raftId"/>: a member whose address is not in the directory
@@ -76,7 +73,8 @@ public sealed class RemoteRaftTransport : IRaftTransport
         var member = _directory.Find(raftId);
         if (member is null) return _learned.TryGetValue(raftId, out var learned) ? learned : null;
         if (_refs.TryGetValue(raftId, out var cached) && cached.Raft == member.Raft) return cached.Ref;
-        var resolved = _system.ResolveActorRef(PeerPath(member.Raft));
+        // Resolving a remote path makes a ref without a round trip; Akka.Remote connects on the first message.
+        var resolved = ((ExtendedActorSystem)_system).Provider.ResolveActorRef(PeerPath(_system.Name, member.Raft));
         _refs[raftId] = (member.Raft, resolved);
         return resolved;
     }
