@@ -141,6 +141,9 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.RoleChanged"/>: the new role, leader and term.</summary>
     public PeerRoleChanged RoleChange => As<PeerRoleChanged>(_payload, PeerEffectKind.RoleChanged);
 
+    /// <summary><see cref="PeerEffectKind.ApplyEntries"/>: for each entry of <see cref="Entries"/>, the client waiting for it (null when none); null when no entry has one.</summary>
+    public TClient?[]? Replies => Kind == PeerEffectKind.ApplyEntries ? (TClient?[]?)_extra : throw Wrong(nameof(Replies));
+
     /// <summary><see cref="PeerEffectKind.ApplyEntries"/>: the client waiting for entry <paramref name="position"/> of <see cref="Entries"/>, or null.</summary>
     public TClient? ReplyFor(int position)
     {

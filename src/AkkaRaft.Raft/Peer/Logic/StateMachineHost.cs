@@ -74,3 +74,6 @@ internal sealed class StateMachineHost
     public static byte[] EncodeCommand(byte[] command, long sessionId) =>
         new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId }.ToByteArray();
 }
+
+/// <summary>The state machine's snapshot at <paramref name="Index"/> (everything applied up to it).</summary>
+internal sealed record StateMachineSnapshot(ulong Index, byte[] Data);
