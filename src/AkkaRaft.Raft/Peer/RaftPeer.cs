@@ -82,7 +82,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     public static Props Props(RaftPeerSetup setup)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        setup.Settings.CoreConfig(setup.NodeId); // validate before the actor exists
+        LogicSetup(setup, new SeededRandomSource(1)); // validate before the actor exists
         return Akka.Actor.Props.Create(() => new RaftPeer(setup));
     }
 
@@ -137,13 +137,17 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Start()
     {
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
-        var logicSetup = new PeerLogicSetup(_setup.NodeId, _setup.InitialVoters, _setup.Settings, _setup.MaxEventBytes - RaftJournal.EntryFramingBytes, random);
-        _logic = new PeerLogic<IActorRef>(logicSetup, _recovery.Complete(LastSequenceNr));
+        _logic = new PeerLogic<IActorRef>(LogicSetup(_setup, random), _recovery.Complete(LastSequenceNr));
         // A generated name: after a restart the previous incarnation's child may still be stopping.
         _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
         Timers.StartPeriodicTimer(PeerTick.Instance, PeerTick.Instance, _setup.Settings.HeartbeatInterval);
         CarryOut(_logic.Start(Now));
     }
+
+    /// <summary>What the logic is made of: the setup's, with the longest command one journal event holds.</summary>
+    /// <exception cref="ArgumentException">The setup is invalid (a founder not among its voters, a core setting out of range).</exception>
+    private static PeerLogicSetup LogicSetup(RaftPeerSetup setup, IRandomSource random) =>
+        new PeerLogicSetup(setup.NodeId, setup.InitialVoters, setup.Settings, setup.MaxEventBytes - RaftJournal.EntryFramingBytes, random).Validate();
 
     private void Request(object request) => CarryOut(Logic.Request(request, Sender, Now));
 
@@ -155,7 +159,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
             switch (effect.Kind)
             {
                 case PeerEffectKind.Persist:
-                    Persist(effect.Events, effect.Token);
+                    PersistBatch(effect.Events, effect.Token);
                     break;
                 case PeerEffectKind.SaveSnapshotRecord:
                     if (effect.SequenceNr != SnapshotSequenceNr)
@@ -197,7 +201,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>One journal batch, one atomic write; the logic hears when its last event is durable.</summary>
-    private void Persist(IReadOnlyList<RaftJournalEvent> events, long token)
+    private void PersistBatch(IReadOnlyList<RaftJournalEvent> events, long token)
     {
         var last = events[^1];
         PersistAllAsync(events, e =>
