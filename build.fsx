@@ -51,7 +51,7 @@ let targets : (string * string * (string list -> unit)) list =
           run [ ("AKKARAFT_SIM_SEEDS", coreSeeds) ] "dotnet"
               [ "test"; "tests/AkkaRaft.Raft.Tests"; "-c"; "Release"; "--filter"; "Category=Simulation";
                 "--logger"; "console;verbosity=normal" ]
-          // RaftPeer groups (actors, journals with simulated fsync) on the simulation dispatcher.
+          // Groups of the pure peer logic (no actors) on simulated networks and disks that lose unflushed writes.
           run [ ("AKKARAFT_PEER_SEEDS", peerSeeds) ] "dotnet"
               [ "test"; "tests/AkkaRaft.Simulation.Tests"; "-c"; "Release"; "--logger"; "console;verbosity=normal" ]
           // A 200 MB snapshot sent in chunks over Akka.Remote to a joining node.
