@@ -17,6 +17,29 @@ public interface IBenchCluster
 
     /// <summary>Address given to the load generator (it finds the leader itself).</summary>
     string Endpoint { get; }
+
+    /// <summary>What <see cref="HistogramAsync"/> measures, for the diagnostics under the table.</summary>
+    string HistogramName { get; }
+
+    /// <summary>Sum (seconds) and count of the histogram named by <see cref="HistogramName"/> so far, from the members' Prometheus text.</summary>
+    Task<(double Sum, double Count)> HistogramAsync(HttpClient http);
+}
+
+/// <summary>Reading Prometheus text.</summary>
+public static class Prometheus
+{
+    /// <summary>The value of the sample <paramref name="name"/> (no labels) in <paramref name="text"/>.</summary>
+    /// <exception cref="KeyNotFoundException">There is none.</exception>
+    public static double Sample(string text, string name)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line.AsSpan(name.Length + 1), NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+
+        throw new KeyNotFoundException($"no sample {name} in the metrics");
+    }
 }
 
 /// <summary>Short commands run to completion, echoed first, as build.fsx does.</summary>
@@ -102,6 +125,23 @@ public sealed class EtcdCluster : IBenchCluster
     /// <inheritdoc />
     public string Endpoint => $"127.0.0.1:{_clientPorts[0]}";
 
+    /// <inheritdoc />
+    public string HistogramName => "etcd WAL fsync (etcd_disk_wal_fsync_duration_seconds, all 3 members)";
+
+    /// <inheritdoc />
+    public async Task<(double Sum, double Count)> HistogramAsync(HttpClient http)
+    {
+        double sum = 0, count = 0;
+        foreach (var port in _clientPorts)
+        {
+            var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics").ConfigureAwait(false);
+            sum += Prometheus.Sample(text, "etcd_disk_wal_fsync_duration_seconds_sum");
+            count += Prometheus.Sample(text, "etcd_disk_wal_fsync_duration_seconds_count");
+        }
+
+        return (sum, count);
+    }
+
     /// <summary>Installs etcd-server with apt-get when no etcd is on the PATH (root only; apt-get update first).</summary>
     /// <returns>The etcd executable.</returns>
     /// <exception cref="InvalidOperationException">It is missing and cannot be installed here.</exception>
@@ -178,6 +218,16 @@ public sealed class AkkaRaftCluster : IBenchCluster
     /// <inheritdoc />
     public string Endpoint => $"127.0.0.1:{_httpPorts[0]}";
 
+    /// <inheritdoc />
+    public string HistogramName => "AkkaRaft commit latency (akkaraft_commit_latency_seconds, leader: proposal to committed)";
+
+    /// <inheritdoc />
+    public async Task<(double Sum, double Count)> HistogramAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync($"http://{await LeaderAddressAsync(http).ConfigureAwait(false)}/metrics").ConfigureAwait(false);
+        return (Prometheus.Sample(text, "akkaraft_commit_latency_seconds_sum"), Prometheus.Sample(text, "akkaraft_commit_latency_seconds_count"));
+    }
+
     /// <summary>Starts node01, waits until it leads, then starts node02 and node03 and waits until all three are voters.</summary>
     /// <param name="akkaraftDll">The Release build of the server (<c>akkaraft.dll</c>).</param>
     /// <param name="settings">path=value settings every node gets with <c>--set</c>.</param>
@@ -218,23 +268,16 @@ public sealed class AkkaRaftCluster : IBenchCluster
     /// <summary>The leader's journal counters from its Prometheus text: batches written, entries persisted.</summary>
     public async Task<(double Batches, double Entries)> JournalCountersAsync(HttpClient http)
     {
-        using var status = JsonDocument.Parse(await http.GetStringAsync($"http://{Endpoint}/status").ConfigureAwait(false));
-        var leader = status.RootElement.GetProperty("leader").GetString();
-        var address = status.RootElement.GetProperty("members").EnumerateArray()
-            .Where(m => m.GetProperty("id").GetString() == leader).Select(m => m.GetProperty("httpAddress").GetString()).FirstOrDefault() ?? Endpoint;
-        var text = await http.GetStringAsync($"http://{address}/metrics").ConfigureAwait(false);
-        return (Metric(text, "akkaraft_fsyncs_total"), Metric(text, "akkaraft_entries_persisted_total"));
+        var text = await http.GetStringAsync($"http://{await LeaderAddressAsync(http).ConfigureAwait(false)}/metrics").ConfigureAwait(false);
+        return (Prometheus.Sample(text, "akkaraft_fsyncs_total"), Prometheus.Sample(text, "akkaraft_entries_persisted_total"));
     }
 
-    private static double Metric(string prometheus, string name)
+    private async Task<string> LeaderAddressAsync(HttpClient http)
     {
-        foreach (var line in prometheus.Split('\n'))
-        {
-            if (line.StartsWith(name + " ", StringComparison.Ordinal))
-                return double.Parse(line.AsSpan(name.Length + 1), NumberStyles.Float, CultureInfo.InvariantCulture);
-        }
-
-        throw new KeyNotFoundException($"the leader's /metrics has no {name}");
+        using var status = JsonDocument.Parse(await http.GetStringAsync($"http://{Endpoint}/status").ConfigureAwait(false));
+        var leader = status.RootElement.GetProperty("leader").GetString();
+        return status.RootElement.GetProperty("members").EnumerateArray()
+            .Where(m => m.GetProperty("id").GetString() == leader).Select(m => m.GetProperty("httpAddress").GetString()).FirstOrDefault() ?? Endpoint;
     }
 }
 

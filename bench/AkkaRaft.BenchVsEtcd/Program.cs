@@ -82,6 +82,7 @@ public static class Program
             var akkaraftCluster = await AkkaRaftCluster.StartAsync(options.AkkaraftDll, options.AkkaraftSettings, directory, options.PortOffset, children, http).ConfigureAwait(false);
             Console.WriteLine("bench-vs-etcd: both clusters are up");
             var results = new List<(Row Row, Figures AkkaRaft, Figures Etcd, double EntriesPerBatch)>();
+            var diagnostics = new StringBuilder();
             for (var i = 0; i < Rows.Length; i++)
             {
                 var row = Rows[i];
@@ -93,7 +94,16 @@ public static class Program
                 {
                     children.EnsureRunning();
                     var before = cluster is AkkaRaftCluster a && row.ReadPercent == 0 ? await a.JournalCountersAsync(http).ConfigureAwait(false) : default;
+                    var histogramBefore = row.ReadPercent == 0 ? await cluster.HistogramAsync(http).ConfigureAwait(false) : default;
                     var figures = await LoadAsync(options, cluster, row).ConfigureAwait(false);
+                    if (row.ReadPercent == 0)
+                    {
+                        var histogramAfter = await cluster.HistogramAsync(http).ConfigureAwait(false);
+                        var count = histogramAfter.Count - histogramBefore.Count;
+                        diagnostics.Append(CultureInfo.InvariantCulture,
+                            $"  {row.Label} x{row.Clients}: {cluster.HistogramName}: mean {(count > 0 ? (histogramAfter.Sum - histogramBefore.Sum) / count * 1000 : double.NaN):0.00} ms over {count:0}\n");
+                    }
+
                     if (cluster is AkkaRaftCluster b && row.ReadPercent == 0)
                     {
                         var after = await b.JournalCountersAsync(http).ConfigureAwait(false);
@@ -112,6 +122,8 @@ public static class Program
             children.EnsureRunning();
             Console.WriteLine();
             Console.WriteLine(Table(results, options, etcdVersion));
+            Console.WriteLine("Where the put time goes (means over each put cell, warm-up included):");
+            Console.WriteLine(diagnostics.ToString());
             failed = false;
             return 0;
         }

@@ -47,6 +47,7 @@ public class RemoteRoundTripBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        RemoteFigures.Forget(PayloadBytes, InFlight, Batching);
         _remote = ActorSystem.Create("bench-remote", NodeConfig(Batching));
         _remote.ActorOf(Props.Create(() => new Echo()), "echo");
         _local = ActorSystem.Create("bench-local", NodeConfig(Batching));
@@ -142,6 +143,9 @@ public sealed record RemoteFigures(int RoundTrips, double P50Micros, double P99M
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(figures));
     }
+
+    /// <summary>Removes the stored figures of one case (a case that fails shows none rather than an older run's).</summary>
+    public static void Forget(int payload, int inFlight, bool batching) => File.Delete(PathOf(payload, inFlight, batching));
 
     /// <summary>The stored figures of one case, or null.</summary>
     public static RemoteFigures? Read(BenchmarkCase benchmarkCase) =>

@@ -56,6 +56,7 @@ public class PersistModeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        PersistFigures.Forget(Backend, Senders, Mode);
         _directory = Directory.CreateTempSubdirectory("akkaraft-bench-persist-").FullName;
         var connection = Environment.GetEnvironmentVariable("AKKARAFT_PG_CONNECTION") ?? "Host=127.0.0.1;Port=5432;Username=akkaraft;Password=akkaraft;Database=akkaraft_test";
         if (Backend == "postgresql") Sql(connection, $"DROP SCHEMA IF EXISTS {Schema} CASCADE; CREATE SCHEMA {Schema};");
@@ -216,6 +217,9 @@ public sealed record PersistFigures(double EventsPerSecond, double CommandsPerSe
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(figures));
     }
+
+    /// <summary>Removes the stored figures of one case (a case that fails shows none rather than an older run's).</summary>
+    public static void Forget(string backend, int senders, PersistMode mode) => File.Delete(PathOf(backend, senders, mode));
 
     /// <summary>The stored figures of one case, or null.</summary>
     public static PersistFigures? Read(BenchmarkCase benchmarkCase) =>

@@ -26,6 +26,7 @@ namespace AkkaRaft.Benchmarks.Raft;
 public class RaftWriteBenchmarks
 {
     private const int KeyCount = 1000;
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(20);
     private SqlitePeerGroup _group = null!;
     private byte[][] _commands = [];
     private long[][] _latencies = [];
@@ -44,6 +45,7 @@ public class RaftWriteBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        RaftFigures.Forget(Clients);
         var overrides = (Environment.GetEnvironmentVariable("AKKARAFT_BENCH_JOURNAL") ?? "").Replace(",", "\n", StringComparison.Ordinal);
         _group = SqlitePeerGroup.StartAsync(overrides).GetAwaiter().GetResult();
         var value = new string('v', 100);
@@ -77,7 +79,9 @@ public class RaftWriteBenchmarks
         {
             var command = _commands[(client * 7919 + i) % KeyCount];
             var start = Stopwatch.GetTimestamp();
-            var answer = await leader.Ask<object>(new Write(command, OnNotLeader: NotLeaderPolicy.Reject), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            // A generous commit timeout: on a shared machine a write can take over the default second, and a
+            // timed-out write is ambiguous (it may still commit), which would end the case.
+            var answer = await leader.Ask<object>(new Write(command, WriteTimeout, NotLeaderPolicy.Reject), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             if (answer is not WriteResult) throw new InvalidOperationException($"write not acknowledged: {answer}");
             latencies[i] = Stopwatch.GetTimestamp() - start;
         }
@@ -128,6 +132,9 @@ public sealed record RaftFigures(double WritesPerSecond, double P50Milliseconds,
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(figures));
     }
+
+    /// <summary>Removes the stored figures of one case (a case that fails shows none rather than an older run's).</summary>
+    public static void Forget(int clients) => File.Delete(PathOf(clients));
 
     /// <summary>The stored figures of one case, or null.</summary>
     public static RaftFigures? Read(BenchmarkCase benchmarkCase) =>
