@@ -27,9 +27,10 @@ public sealed class ChildProcesses : IDisposable
 
     /// <summary>Starts <paramref name="file"/> with <paramref name="arguments"/>, its output appended to <paramref name="logPath"/>; printed first.</summary>
     /// <returns>The process.</returns>
-    public Process Start(string name, string file, IReadOnlyList<string> arguments, string logPath)
+    public Process Start(string name, string file, IReadOnlyList<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
-        Console.WriteLine($"> {file} {string.Join(' ', arguments)}   (output: {logPath})");
+        var shown = string.Concat((environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value} "));
+        Console.WriteLine($"> {shown}{file} {string.Join(' ', arguments)}   (output: {logPath})");
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -37,6 +38,7 @@ public sealed class ChildProcesses : IDisposable
             UseShellExecute = false,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(log, e.Data);

@@ -23,6 +23,53 @@ public interface IBenchCluster
 
     /// <summary>Sum (seconds) and count of the histogram named by <see cref="HistogramName"/> so far, from the members' Prometheus text.</summary>
     Task<(double Sum, double Count)> HistogramAsync(HttpClient http);
+
+    /// <summary>The members' process ids.</summary>
+    IReadOnlyList<int> Pids { get; }
+}
+
+/// <summary>What the kernel counted for a set of processes: CPU time and context switches, from /proc.</summary>
+/// <param name="CpuSeconds">User plus system CPU time of every thread, live or exited.</param>
+/// <param name="ContextSwitches">Voluntary and involuntary context switches of the threads alive now.</param>
+public readonly record struct ProcessUsage(double CpuSeconds, long ContextSwitches)
+{
+    // Linux reports CPU time in clock ticks of USER_HZ, 100 on every mainstream kernel.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>The usage of <paramref name="pids"/> so far.</summary>
+    public static ProcessUsage Of(IReadOnlyList<int> pids)
+    {
+        double ticks = 0;
+        long switches = 0;
+        foreach (var pid in pids)
+        {
+            // Fields after the command name: state is 3rd, utime 14th, stime 15th (proc(5)).
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                            switches += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread exited meanwhile.
+                }
+            }
+        }
+
+        return new ProcessUsage(ticks / TicksPerSecond, switches);
+    }
+
+    /// <summary>What was used between <paramref name="before"/> and <paramref name="after"/>.</summary>
+    public static ProcessUsage operator -(ProcessUsage after, ProcessUsage before) =>
+        new(after.CpuSeconds - before.CpuSeconds, after.ContextSwitches - before.ContextSwitches);
 }
 
 /// <summary>Reading Prometheus text.</summary>
@@ -114,7 +161,14 @@ public sealed class EtcdCluster : IBenchCluster
 {
     private readonly int[] _clientPorts;
 
-    private EtcdCluster(int[] clientPorts) => _clientPorts = clientPorts;
+    private EtcdCluster(int[] clientPorts, IReadOnlyList<int> pids)
+    {
+        _clientPorts = clientPorts;
+        Pids = pids;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> Pids { get; }
 
     /// <inheritdoc />
     public string Name => "etcd";
@@ -165,9 +219,10 @@ public sealed class EtcdCluster : IBenchCluster
         Commands.EnsureFree("etcd", [.. clientPorts, .. peerPorts]);
         var initialCluster = string.Join(',', names.Select((n, i) => $"{n}=http://127.0.0.1:{peerPorts[i]}"));
         var token = "akkaraft-bench-" + Guid.NewGuid().ToString("N")[..8];
+        var pids = new List<int>();
         for (var i = 0; i < names.Length; i++)
         {
-            children.Start(names[i], etcd,
+            var member = children.Start(names[i], etcd,
             [
                 "--name", names[i], "--data-dir", Path.Combine(directory, names[i]),
                 "--listen-client-urls", $"http://127.0.0.1:{clientPorts[i]}", "--advertise-client-urls", $"http://127.0.0.1:{clientPorts[i]}",
@@ -175,6 +230,7 @@ public sealed class EtcdCluster : IBenchCluster
                 "--initial-cluster", initialCluster, "--initial-cluster-token", token, "--initial-cluster-state", "new",
                 "--logger", "zap", "--log-level", "warn",
             ], Path.Combine(directory, names[i] + ".log"));
+            pids.Add(member.Id);
         }
 
         foreach (var port in clientPorts)
@@ -186,7 +242,7 @@ public sealed class EtcdCluster : IBenchCluster
             }, children).ConfigureAwait(false);
         }
 
-        return new EtcdCluster(clientPorts);
+        return new EtcdCluster(clientPorts, pids);
     }
 
     /// <summary>The version line of the etcd executable.</summary>
@@ -207,7 +263,14 @@ public sealed class AkkaRaftCluster : IBenchCluster
 {
     private readonly int[] _httpPorts;
 
-    private AkkaRaftCluster(int[] httpPorts) => _httpPorts = httpPorts;
+    private AkkaRaftCluster(int[] httpPorts, IReadOnlyList<int> pids)
+    {
+        _httpPorts = httpPorts;
+        Pids = pids;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> Pids { get; }
 
     /// <inheritdoc />
     public string Name => "AkkaRaft";
@@ -231,20 +294,22 @@ public sealed class AkkaRaftCluster : IBenchCluster
     /// <summary>Starts node01, waits until it leads, then starts node02 and node03 and waits until all three are voters.</summary>
     /// <param name="akkaraftDll">The Release build of the server (<c>akkaraft.dll</c>).</param>
     /// <param name="settings">path=value settings every node gets with <c>--set</c>.</param>
-    public static async Task<AkkaRaftCluster> StartAsync(string akkaraftDll, IReadOnlyList<string> settings, string directory, int portOffset, ChildProcesses children, HttpClient http)
+    /// <param name="environment">Environment variables every node gets.</param>
+    public static async Task<AkkaRaftCluster> StartAsync(string akkaraftDll, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string> environment, string directory, int portOffset, ChildProcesses children, HttpClient http)
     {
         var ids = new[] { "node01", "node02", "node03" };
         var httpPorts = new[] { 8091, 8191, 8291 }.Select(p => p + portOffset).ToArray();
         var raftPorts = new[] { 8089, 8189, 8289 }.Select(p => p + portOffset).ToArray();
         Commands.EnsureFree("AkkaRaft", [.. httpPorts, .. raftPorts]);
         var first = $"127.0.0.1:{httpPorts[0]}";
+        var pids = new List<int>();
         for (var i = 0; i < ids.Length; i++)
         {
             var arguments = new List<string> { akkaraftDll, "serve", "-id", ids[i], "-haddr", $"127.0.0.1:{httpPorts[i]}", "-raddr", $"127.0.0.1:{raftPorts[i]}" };
             if (i > 0) arguments.AddRange(["-join", first]);
             foreach (var setting in settings) arguments.AddRange(["--set", setting]);
             arguments.Add(Path.Combine(directory, ids[i]));
-            children.Start(ids[i], "dotnet", arguments, Path.Combine(directory, ids[i] + ".log"));
+            pids.Add(children.Start(ids[i], "dotnet", arguments, Path.Combine(directory, ids[i] + ".log"), environment).Id);
             if (i == 0)
             {
                 await Commands.WaitUntilAsync($"{ids[0]} did not lead", TimeSpan.FromSeconds(120), async () =>
@@ -262,7 +327,7 @@ public sealed class AkkaRaftCluster : IBenchCluster
                 .Count(m => m.GetProperty("role").GetString() is "leader" or "follower");
             return voters == ids.Length;
         }, children).ConfigureAwait(false);
-        return new AkkaRaftCluster(httpPorts);
+        return new AkkaRaftCluster(httpPorts, pids);
     }
 
     /// <summary>The leader's journal counters from its Prometheus text: batches written, entries persisted.</summary>

@@ -18,7 +18,11 @@ public static class Program
     /// <param name="Clients">Concurrent closed-loop clients.</param>
     /// <param name="ReadPercent">100 for gets, 0 for puts.</param>
     /// <param name="Level">AkkaRaft's read level; for etcd, stale = serializable range, otherwise linearizable.</param>
-    public sealed record Row(string Label, int Clients, int ReadPercent, string Level);
+    public sealed record Row(string Label, int Clients, int ReadPercent, string Level)
+    {
+        /// <summary>The row's name for <c>--rows</c>: put-1, put-16, put-64, linearizable-get-64, stale-get-64.</summary>
+        public string Id => $"{Label.Replace(' ', '-')}-{Clients}";
+    }
 
     /// <summary>What one load generator run reported.</summary>
     public sealed record Figures(double Throughput, double P50Ms, double P99Ms, long Errors);
@@ -43,10 +47,12 @@ public static class Program
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring, per row and system.", DefaultValueFactory = _ => 2 };
         var portOffset = new Option<int>("--port-offset") { Description = "Added to every port (etcd 2379/2380..., AkkaRaft 8091/8089...).", DefaultValueFactory = _ => 0 };
         var set = new Option<string[]>("--akkaraft-set") { Description = "A setting every AkkaRaft node starts with (its --set path=value), to measure a configuration value (repeatable).", Arity = ArgumentArity.ZeroOrMore };
-        var command = new RootCommand("bench-vs-etcd: AkkaRaft and etcd 3.4, 3 members each on loopback, under the same closed-loop load") { akkaraft, loadgen, duration, warmup, portOffset, set };
+        var environment = new Option<string[]>("--akkaraft-env") { Description = "An environment variable every AkkaRaft node starts with (NAME=value), e.g. a .NET runtime setting (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var rows = new Option<string[]>("--rows") { Description = "Run only these rows: " + string.Join(", ", Rows.Select(r => r.Id)) + " (repeatable; default all).", Arity = ArgumentArity.ZeroOrMore };
+        var command = new RootCommand("bench-vs-etcd: AkkaRaft and etcd 3.4, 3 members each on loopback, under the same closed-loop load") { akkaraft, loadgen, duration, warmup, portOffset, set, environment, rows };
         command.SetAction(async (result, _) =>
         {
-            var options = new Options(result.GetValue(akkaraft)!, result.GetValue(loadgen)!, result.GetValue(duration), result.GetValue(warmup), result.GetValue(portOffset), result.GetValue(set) ?? []);
+            var options = new Options(result.GetValue(akkaraft)!, result.GetValue(loadgen)!, result.GetValue(duration), result.GetValue(warmup), result.GetValue(portOffset), result.GetValue(set) ?? [], result.GetValue(environment) ?? [], result.GetValue(rows) ?? []);
             try
             {
                 return await RunAsync(options).ConfigureAwait(false);
@@ -60,13 +66,24 @@ public static class Program
         return command.Parse(args).Invoke();
     }
 
-    private sealed record Options(string AkkaraftDll, string LoadgenDll, double Duration, double Warmup, int PortOffset, string[] AkkaraftSettings);
+    private sealed record Options(string AkkaraftDll, string LoadgenDll, double Duration, double Warmup, int PortOffset, string[] AkkaraftSettings, string[] AkkaraftEnvironment, string[] RowIds);
 
     private static async Task<int> RunAsync(Options options)
     {
         foreach (var file in new[] { options.AkkaraftDll, options.LoadgenDll })
         {
             if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: build it in Release first (build.fsx bench-vs-etcd does)");
+        }
+
+        var unknown = options.RowIds.Where(id => Rows.All(r => r.Id != id)).ToList();
+        if (unknown.Count > 0) throw new InvalidOperationException($"unknown row {string.Join(", ", unknown)}; the rows are {string.Join(", ", Rows.Select(r => r.Id))}");
+        var rows = Rows.Where(r => options.RowIds.Length == 0 || options.RowIds.Contains(r.Id)).ToArray();
+        var environment = new Dictionary<string, string>();
+        foreach (var pair in options.AkkaraftEnvironment)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0) throw new InvalidOperationException($"--akkaraft-env takes NAME=value, not '{pair}'");
+            environment[pair[..equals]] = pair[(equals + 1)..];
         }
 
         var etcd = await EtcdCluster.EnsureInstalledAsync().ConfigureAwait(false);
@@ -79,13 +96,13 @@ public static class Program
         try
         {
             var etcdCluster = await EtcdCluster.StartAsync(etcd, directory, options.PortOffset, children, http).ConfigureAwait(false);
-            var akkaraftCluster = await AkkaRaftCluster.StartAsync(options.AkkaraftDll, options.AkkaraftSettings, directory, options.PortOffset, children, http).ConfigureAwait(false);
+            var akkaraftCluster = await AkkaRaftCluster.StartAsync(options.AkkaraftDll, options.AkkaraftSettings, environment, directory, options.PortOffset, children, http).ConfigureAwait(false);
             Console.WriteLine("bench-vs-etcd: both clusters are up");
             var results = new List<(Row Row, Figures AkkaRaft, Figures Etcd, double EntriesPerBatch)>();
             var diagnostics = new StringBuilder();
-            for (var i = 0; i < Rows.Length; i++)
+            for (var i = 0; i < rows.Length; i++)
             {
-                var row = Rows[i];
+                var row = rows[i];
                 // Alternate which system goes first, so a drift in the machine's load does not favour one of them.
                 IBenchCluster[] order = i % 2 == 0 ? [etcdCluster, akkaraftCluster] : [akkaraftCluster, etcdCluster];
                 Figures? ours = null, theirs = null;
@@ -95,7 +112,13 @@ public static class Program
                     children.EnsureRunning();
                     var before = cluster is AkkaRaftCluster a && row.ReadPercent == 0 ? await a.JournalCountersAsync(http).ConfigureAwait(false) : default;
                     var histogramBefore = row.ReadPercent == 0 ? await cluster.HistogramAsync(http).ConfigureAwait(false) : default;
+                    var usageBefore = ProcessUsage.Of(cluster.Pids);
                     var figures = await LoadAsync(options, cluster, row).ConfigureAwait(false);
+                    var usage = ProcessUsage.Of(cluster.Pids) - usageBefore;
+                    // Requests answered over warm-up and measured time together, at the measured rate.
+                    var requests = figures.Throughput * (options.Warmup + options.Duration);
+                    diagnostics.Append(CultureInfo.InvariantCulture,
+                        $"  {row.Label} x{row.Clients}: {cluster.Name} members used {usage.CpuSeconds / requests * 1e6:0} µs CPU and {usage.ContextSwitches / requests:0.0} context switches per request ({usage.CpuSeconds:0.0} CPU s in all)\n");
                     if (row.ReadPercent == 0)
                     {
                         var histogramAfter = await cluster.HistogramAsync(http).ConfigureAwait(false);
@@ -122,7 +145,7 @@ public static class Program
             children.EnsureRunning();
             Console.WriteLine();
             Console.WriteLine(Table(results, options, etcdVersion));
-            Console.WriteLine("Where the put time goes (means over each put cell, warm-up included):");
+            Console.WriteLine("Where the time goes (each cell, warm-up included; CPU and context switches of the 3 members' processes from /proc):");
             Console.WriteLine(diagnostics.ToString());
             failed = false;
             return 0;
@@ -172,6 +195,7 @@ public static class Program
         text.Append(CultureInfo.InvariantCulture,
             $"AkkaRaft vs {etcdVersion}: 3 members each on 127.0.0.1, closed loop, 256-byte values over 1,000 keys, {options.Warmup:0.#} s warm-up + {options.Duration:0.#} s per cell; {Environment.ProcessorCount} cores; load average at the end {LoadAverage()}\n");
         if (options.AkkaraftSettings.Length > 0) text.Append(CultureInfo.InvariantCulture, $"AkkaRaft nodes started with --set {string.Join(" --set ", options.AkkaraftSettings)}\n");
+        if (options.AkkaraftEnvironment.Length > 0) text.Append(CultureInfo.InvariantCulture, $"AkkaRaft nodes started with environment {string.Join(' ', options.AkkaraftEnvironment)}\n");
         text.Append('\n');
         text.Append("| row | clients | AkkaRaft ops/s | p50 ms | p99 ms | etcd ops/s | p50 ms | p99 ms | ops/s AkkaRaft/etcd | p99 AkkaRaft/etcd | AkkaRaft entries/batch | errors (A/e) |\n");
         text.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
