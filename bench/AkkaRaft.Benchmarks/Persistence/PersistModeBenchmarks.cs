@@ -36,6 +36,7 @@ public class PersistModeBenchmarks
     private IActorRef _writer = ActorRefs.Nobody;
     private long[][] _latencies = [];
     private long _started;
+    private TimeSpan _cpuAtStart;
 
     /// <summary>The journal: sqlite or postgresql.</summary>
     [Params("sqlite", "postgresql")]
@@ -80,6 +81,7 @@ public class PersistModeBenchmarks
     public void StartIteration()
     {
         _latencies = Enumerable.Range(0, Senders).Select(_ => new long[CommandsPerSender]).ToArray();
+        _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         _started = Stopwatch.GetTimestamp();
     }
 
@@ -108,10 +110,11 @@ public class PersistModeBenchmarks
     public void RecordIteration()
     {
         var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
         var all = _latencies.SelectMany(l => l).Order().ToArray();
         var events = all.Length * (Mode == PersistMode.PersistAll ? EventsPerPersistAll : 1);
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        PersistFigures.Write(Backend, Senders, Mode, new PersistFigures(events / seconds, all.Length / seconds, Ms(all[all.Length / 2]), Ms(all[Math.Min(all.Length - 1, all.Length * 99 / 100)])));
+        PersistFigures.Write(Backend, Senders, Mode, new PersistFigures(events / seconds, all.Length / seconds, Ms(all[all.Length / 2]), Ms(all[Math.Min(all.Length - 1, all.Length * 99 / 100)]), cpu.TotalMicroseconds / all.Length));
     }
 
     /// <summary>Terminates the actor system, removes the file or drops the schema.</summary>
@@ -206,7 +209,8 @@ public enum PersistMode
 /// <param name="CommandsPerSecond">Commands answered per second.</param>
 /// <param name="P50Milliseconds">Median command latency.</param>
 /// <param name="P99Milliseconds">99th percentile command latency.</param>
-public sealed record PersistFigures(double EventsPerSecond, double CommandsPerSecond, double P50Milliseconds, double P99Milliseconds)
+/// <param name="CpuMicrosPerCommand">CPU time of the whole process (actor, journal, senders) per command, µs.</param>
+public sealed record PersistFigures(double EventsPerSecond, double CommandsPerSecond, double P50Milliseconds, double P99Milliseconds, double CpuMicrosPerCommand)
 {
     private static string PathOf(string backend, int senders, PersistMode mode) => Path.Combine(Path.GetTempPath(), "akkaraft-bench-persist", $"{backend}-{senders}-{mode}.json");
 
@@ -242,6 +246,7 @@ public sealed class PersistBenchmarkConfig : ManualConfig
             Column("events/s", "Events persisted per second (last iteration)", f => f.EventsPerSecond, "N0"),
             Column("commands/s", "Commands answered per second (last iteration)", f => f.CommandsPerSecond, "N0"),
             Column("p50 ms", "Median command latency in ms (last iteration)", f => f.P50Milliseconds, "N2"),
-            Column("p99 ms", "99th percentile command latency in ms (last iteration)", f => f.P99Milliseconds, "N2"));
+            Column("p99 ms", "99th percentile command latency in ms (last iteration)", f => f.P99Milliseconds, "N2"),
+            Column("CPU µs/command", "CPU time of the process (actor, journal, senders) per command", f => f.CpuMicrosPerCommand, "N0"));
     }
 }

@@ -33,6 +33,7 @@ public class RaftWriteBenchmarks
     private RaftPeerCounters _leaderAtStart = null!;
     private RaftPeerCounters[] _allAtStart = [];
     private long _started;
+    private TimeSpan _cpuAtStart;
 
     /// <summary>Concurrent clients.</summary>
     [Params(1, 16, 64, 256)]
@@ -59,6 +60,7 @@ public class RaftWriteBenchmarks
         _latencies = Enumerable.Range(0, Clients).Select(_ => new long[WritesPerClient]).ToArray();
         _leaderAtStart = _group.LeaderCountersAsync().GetAwaiter().GetResult();
         _allAtStart = _group.AllCountersAsync().GetAwaiter().GetResult();
+        _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         _started = Stopwatch.GetTimestamp();
     }
 
@@ -92,6 +94,7 @@ public class RaftWriteBenchmarks
     public void RecordIteration()
     {
         var elapsed = Stopwatch.GetElapsedTime(_started);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
         var leader = _group.LeaderCountersAsync().GetAwaiter().GetResult();
         var all = _group.AllCountersAsync().GetAwaiter().GetResult();
         var latencies = _latencies.SelectMany(l => l).Order().ToArray();
@@ -105,7 +108,8 @@ public class RaftWriteBenchmarks
             Milliseconds(latencies[writes / 2]),
             Milliseconds(latencies[Math.Min(writes - 1, writes * 99 / 100)]),
             (double)allBatches / writes,
-            batches == 0 ? 0 : (double)entries / batches));
+            batches == 0 ? 0 : (double)entries / batches,
+            cpu.TotalMicroseconds / writes));
     }
 
     /// <summary>Stops the group and removes its files.</summary>
@@ -121,7 +125,8 @@ public class RaftWriteBenchmarks
 /// <param name="P99Milliseconds">99th percentile write latency.</param>
 /// <param name="BatchesPerEntry">Journal batches (one transaction and fsync each) on all three peers per committed write.</param>
 /// <param name="EntriesPerBatch">Entries per leader journal batch.</param>
-public sealed record RaftFigures(double WritesPerSecond, double P50Milliseconds, double P99Milliseconds, double BatchesPerEntry, double EntriesPerBatch)
+/// <param name="CpuMicrosPerWrite">CPU time of the whole process (three peers, their journals, the clients) per acknowledged write, µs.</param>
+public sealed record RaftFigures(double WritesPerSecond, double P50Milliseconds, double P99Milliseconds, double BatchesPerEntry, double EntriesPerBatch, double CpuMicrosPerWrite)
 {
     private static string PathOf(int clients) => Path.Combine(Path.GetTempPath(), "akkaraft-bench-raft", $"clients-{clients}.json");
 
@@ -157,6 +162,7 @@ public sealed class RaftBenchmarkConfig : ManualConfig
             Column("p50 ms", "Median write latency in milliseconds (last iteration)", f => f.P50Milliseconds, "N2"),
             Column("p99 ms", "99th percentile write latency in milliseconds (last iteration)", f => f.P99Milliseconds, "N2"),
             Column("batches/entry", "Journal batches (one transaction each) on the three peers per committed write", f => f.BatchesPerEntry, "N2"),
-            Column("entries/batch", "Entries per leader journal batch: the group-commit gain", f => f.EntriesPerBatch, "N1"));
+            Column("entries/batch", "Entries per leader journal batch: the group-commit gain", f => f.EntriesPerBatch, "N1"),
+            Column("CPU µs/write", "CPU time of the process (3 peers, journals, clients) per acknowledged write", f => f.CpuMicrosPerWrite, "N0"));
     }
 }
