@@ -26,6 +26,8 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
     private readonly string _directory;
     private readonly Dictionary<ulong, IActorRef> _peers = new();
     private readonly TaskCompletionSource<ulong> _elected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _leaderId;
+    private long _leaderChanges;
 
     private SqlitePeerGroup(string directory, ActorSystem system)
     {
@@ -36,8 +38,11 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
     /// <summary>The actor system of the three peers.</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The leader's actor, once <see cref="StartAsync"/> returned.</summary>
-    public IActorRef Leader { get; private set; } = ActorRefs.Nobody;
+    /// <summary>The actor of the peer that last reported itself leader on the event stream.</summary>
+    public IActorRef Leader => _peers.TryGetValue((ulong)Interlocked.Read(ref _leaderId), out var leader) ? leader : ActorRefs.Nobody;
+
+    /// <summary>How many times a peer other than the last leader reported itself leader, since the start.</summary>
+    public long LeaderChanges => Interlocked.Read(ref _leaderChanges);
 
     /// <summary>
     /// Starts the group on fresh files, waits for a leader and for its first write to commit.
@@ -59,7 +64,7 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
         akka = akka.WithFallback(AkkaHandover.ToAkkaConfig(resolved));
         var system = ActorSystem.Create("bench-raft", akka);
         var group = new SqlitePeerGroup(directory, system);
-        var listener = system.ActorOf(Props.Create(() => new LeaderListener(group._elected)), "leader-listener");
+        var listener = system.ActorOf(Props.Create(() => new LeaderListener(group)), "leader-listener");
         system.EventStream.Subscribe(listener, typeof(PeerRoleChanged));
 
         var transport = new ActorRefTransport();
@@ -76,8 +81,7 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
             transport.Register(id, group._peers[id]);
         }
 
-        var leader = await group._elected.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        group.Leader = group._peers[leader];
+        await group._elected.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         // The leader's no-op must commit before proposals count as steady state.
         var first = await group.Leader.Ask<object>(new Write(KvCommands.Put("warm", "up"), OnNotLeader: NotLeaderPolicy.Reject), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         if (first is not WriteResult) throw new InvalidOperationException($"the first write was answered {first}");
@@ -148,13 +152,20 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
 
     private static string Quote(string value) => JsonSerializer.Serialize(value);
 
-    /// <summary>Completes with the first peer that reports itself leader on the event stream.</summary>
+    private void OnLeader(ulong id)
+    {
+        var previous = (ulong)Interlocked.Exchange(ref _leaderId, (long)id);
+        if (previous != 0 && previous != id) Interlocked.Increment(ref _leaderChanges);
+        _elected.TrySetResult(id);
+    }
+
+    /// <summary>Follows the peers' roles on the event stream: the last peer that reported itself leader is the leader.</summary>
     private sealed class LeaderListener : ReceiveActor
     {
-        public LeaderListener(TaskCompletionSource<ulong> elected) =>
+        public LeaderListener(SqlitePeerGroup group) =>
             Receive<PeerRoleChanged>(changed =>
             {
-                if (changed.Role == RaftRole.Leader) elected.TrySetResult(changed.NodeId);
+                if (changed.Role == RaftRole.Leader) group.OnLeader(changed.NodeId);
             });
     }
 }
