@@ -63,7 +63,14 @@ let targets : (string * string * (string list -> unit)) list =
       (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ])
 
       "cluster", "start a local 3-node cluster (HTTP on 127.0.0.1:8091, 8191, 8291) until Ctrl+C",
-      (fun _ -> run [] "bash" [ Path.Combine(root, "samples", "cluster.sh") ]) ]
+      (fun _ -> run [] "bash" [ Path.Combine(root, "samples", "cluster.sh") ])
+
+      "bench-vs-etcd", "AkkaRaft vs etcd 3.4 (apt-get etcd-server if missing), 3 members each on loopback, one table: bench-vs-etcd [--duration s] [--port-offset n]",
+      (fun extra ->
+          // Release builds of the server and the load generator; the comparison starts and kills every member itself.
+          dotnet [ "build"; "src/AkkaRaft.Server"; "-c"; "Release" ]
+          dotnet [ "build"; "bench/AkkaRaft.LoadGen"; "-c"; "Release" ]
+          dotnet ([ "run"; "-c"; "Release"; "--project"; "bench/AkkaRaft.BenchVsEtcd"; "--" ] @ extra)) ]
 
 let usage () =
     printfn "usage: dotnet fsi build.fsx <target> [args]"

@@ -10,7 +10,8 @@ namespace AkkaRaft.LoadGen;
 /// <summary>
 /// Closed-loop load against a running cluster's HTTP API: N clients, each sending its next request as soon as the
 /// last one is answered; a mix of puts and gets over a key space, for a duration. Prints throughput and latency
-/// percentiles (HDR-style histogram) per operation.
+/// percentiles (HDR-style histogram) per operation. <c>--target etcd</c> drives an etcd cluster's v3 JSON gateway
+/// with the same load instead (<see cref="EtcdGateway"/>), so the two systems can be compared request for request.
 /// </summary>
 public static class Program
 {
@@ -26,11 +27,15 @@ public static class Program
         var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json };
+        var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target };
         root.SetAction(async (result, cancel) =>
         {
             var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
-                result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)));
+                result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)))
+            {
+                Target = result.GetValue(target)!,
+            };
             if (options.Validate() is { } problem)
             {
                 await Console.Error.WriteLineAsync($"akkaraft-loadgen: {problem}");
@@ -58,9 +63,13 @@ public static class Program
 /// <summary>What to run.</summary>
 public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int ValueBytes, int ReadPercent, string Level, TimeSpan Duration, TimeSpan Warmup)
 {
+    /// <summary>The system behind <see cref="Endpoint"/>: <c>akkaraft</c> (default) or <c>etcd</c>.</summary>
+    public string Target { get; init; } = "akkaraft";
+
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate() =>
-        Clients < 1 ? "--clients must be at least 1"
+        Target is not ("akkaraft" or "etcd") ? "--target must be akkaraft or etcd"
+        : Clients < 1 ? "--clients must be at least 1"
         : Keys < 1 ? "--keys must be at least 1"
         : ValueBytes < 0 ? "--value-bytes must not be negative"
         : ReadPercent is < 0 or > 100 ? "--read-percent must be 0 to 100"
@@ -81,6 +90,7 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyH
     public string ToText()
     {
         var text = new StringBuilder();
+        if (Options.Target != "akkaraft") text.Append(CultureInfo.InvariantCulture, $"target {Options.Target}, ");
         text.Append(CultureInfo.InvariantCulture, $"clients {Options.Clients}, keys {Options.Keys}, value {Options.ValueBytes} B, reads {Options.ReadPercent}%, {Measured.TotalSeconds:0.0} s\n");
         text.Append(CultureInfo.InvariantCulture, $"throughput {Throughput:0} ops/s, errors {Errors}\n");
         foreach (var (name, h) in new[] { ("put", Puts), ("get", Gets) })
@@ -96,6 +106,7 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyH
     /// <summary>The summary as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(new
     {
+        target = Options.Target,
         clients = Options.Clients,
         seconds = Measured.TotalSeconds,
         throughput = Throughput,
@@ -122,7 +133,10 @@ public static class LoadRun
         ArgumentNullException.ThrowIfNull(options);
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = true, MaxConnectionsPerServer = options.Clients + 4 };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-        var leader = await LeaderAsync(http, Normalize(options.Endpoint), cancellationToken);
+        var etcd = options.Target == "etcd" ? new EtcdGateway(options.ValueBytes, options.Level == "stale") : null;
+        var leader = etcd is null
+            ? await LeaderAsync(http, Normalize(options.Endpoint), cancellationToken)
+            : await EtcdGateway.LeaderAsync(http, Normalize(options.Endpoint), cancellationToken);
         var value = new string('v', options.ValueBytes);
         var stopwatch = Stopwatch.StartNew();
         var measureFrom = options.Warmup;
@@ -141,10 +155,18 @@ public static class LoadRun
                 bool ok;
                 try
                 {
-                    using var response = read
-                        ? await http.GetAsync($"{leader}/key/{key}?level={options.Level}", cancellationToken)
-                        : await http.PostAsync($"{leader}/key", new StringContent($"{{\"{key}\":\"{value}\"}}", Encoding.UTF8, "application/json"), cancellationToken);
-                    ok = response.IsSuccessStatusCode || (read && response.StatusCode == HttpStatusCode.NotFound);
+                    if (etcd is not null)
+                    {
+                        using var answer = await http.PostAsync(read ? $"{leader}/v3/kv/range" : $"{leader}/v3/kv/put", read ? etcd.Range(key) : etcd.Put(key), cancellationToken);
+                        ok = answer.IsSuccessStatusCode;
+                    }
+                    else
+                    {
+                        using var response = read
+                            ? await http.GetAsync($"{leader}/key/{key}?level={options.Level}", cancellationToken)
+                            : await http.PostAsync($"{leader}/key", new StringContent($"{{\"{key}\":\"{value}\"}}", Encoding.UTF8, "application/json"), cancellationToken);
+                        ok = response.IsSuccessStatusCode || (read && response.StatusCode == HttpStatusCode.NotFound);
+                    }
                 }
                 catch (HttpRequestException)
                 {
@@ -178,7 +200,7 @@ public static class LoadRun
         return new LoadReport(options, options.Duration, allPuts, allGets, allErrors);
     }
 
-    private static string Normalize(string endpoint) => (endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : "http://" + endpoint).TrimEnd('/');
+    internal static string Normalize(string endpoint) => (endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : "http://" + endpoint).TrimEnd('/');
 
     /// <summary>The leader's HTTP base address, from the member's /status.</summary>
     private static async Task<string> LeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
