@@ -1,3 +1,4 @@
+using AkkaRaft.TestSupport.Simulation;
 using System.Text;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;

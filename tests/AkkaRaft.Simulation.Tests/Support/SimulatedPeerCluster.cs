@@ -1,3 +1,4 @@
+using AkkaRaft.TestSupport.Simulation;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.TestSupport.Linearizability;
