@@ -51,9 +51,13 @@ let targets : (string * string * (string list -> unit)) list =
           run [ ("AKKARAFT_SIM_SEEDS", coreSeeds) ] "dotnet"
               [ "test"; "tests/AkkaRaft.Raft.Tests"; "-c"; "Release"; "--filter"; "Category=Simulation";
                 "--logger"; "console;verbosity=normal" ]
-          // RaftPeer groups (actors, journals with simulated fsync) on the simulation dispatcher.
+          // Groups of the pure peer logic (no actors) on simulated networks and disks that lose unflushed writes.
           run [ ("AKKARAFT_PEER_SEEDS", peerSeeds) ] "dotnet"
-              [ "test"; "tests/AkkaRaft.Simulation.Tests"; "-c"; "Release"; "--logger"; "console;verbosity=normal" ])
+              [ "test"; "tests/AkkaRaft.Simulation.Tests"; "-c"; "Release"; "--logger"; "console;verbosity=normal" ]
+          // A 200 MB snapshot sent in chunks over Akka.Remote to a joining node.
+          run [ ("AKKARAFT_SOAK_SNAPSHOT_MB", "200") ] "dotnet"
+              [ "test"; "tests/AkkaRaft.Server.Tests"; "-c"; "Release"; "--filter"; "FullyQualifiedName~SnapshotTransfer";
+                "--logger"; "console;verbosity=normal" ])
 
       "pack", "produce NuGet packages of the libraries under ./artifacts",
       (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ])

@@ -4,12 +4,22 @@ namespace AkkaRaft.Benchmarks;
 
 /// <summary>
 /// Entry point for every micro benchmark: `dotnet run -c Release --project bench/AkkaRaft.Benchmarks -- --filter '*Gorilla*'`.
-/// BenchmarkDotNet's switcher lists the benchmarks when no filter is given.
+/// BenchmarkDotNet's switcher lists the benchmarks when no filter is given. `-- persist-throughput [seconds]` runs the
+/// persistence measurement instead (<see cref="Persistence.SqlPersistThroughput"/>).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is ["persist-throughput", ..])
+        {
+            // Not a BenchmarkDotNet benchmark: one persistent actor, 64 senders, each mode for a window (SqlPersistThroughput).
+            var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+            Persistence.SqlPersistThroughput.RunAsync(Console.Out, TimeSpan.FromSeconds(seconds)).GetAwaiter().GetResult();
+            return 0;
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
     }

@@ -28,7 +28,7 @@ public static class RemoteClient
         using var system = ActorSystem.Create("client", ClientConfig);
         try
         {
-            var peer = ((ExtendedActorSystem)system).Provider.ResolveActorRef(RemoteRaftTransport.PeerPath("akkaraft", raftAddress));
+            var peer = ((ExtendedActorSystem)system).Provider.ResolveActorRef(RemoteRaftTransport.PeerPath("akka.tcp", "akkaraft", raftAddress));
             var written = await peer.Ask(new Write(KvCommands.Put("from-client", "sent as an actor message")), TimeSpan.FromSeconds(10));
             if (written is not WriteResult result) throw new InvalidOperationException($"the write was not committed: {written}");
             await output.WriteLineAsync($"committed at index {result.Index} by leader {result.Leader}");

@@ -53,10 +53,11 @@ internal static class TestCluster
     public static string Quote(string text) => JsonSerializer.Serialize(text);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after <see cref="Patience"/>.</summary>
-    public static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    public static async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan? patience = null)
     {
+        var limit = patience ?? Patience;
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < Patience)
+        while (watch.Elapsed < limit)
         {
             try
             {
@@ -73,7 +74,7 @@ internal static class TestCluster
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"gave up after {Patience.TotalSeconds}s waiting for {what}");
+        throw new TimeoutException($"gave up after {limit.TotalSeconds}s waiting for {what}");
     }
 
     /// <summary>The /status of the node at <paramref name="http"/>.</summary>

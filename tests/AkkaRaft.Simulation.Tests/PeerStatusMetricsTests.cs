@@ -1,19 +1,16 @@
-using AkkaRaft.Actors;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core.Tracker;
 using AkkaRaft.Raft.Peer;
-using AkkaRaft.Simulation.Tests.Support;
 using Group = AkkaRaft.Simulation.Tests.PeerClusterBasicTests.Group;
 
 namespace AkkaRaft.Simulation.Tests;
 
-/// <summary>What a RaftPeer's status tells about its group (members and their replication) and its commit latency, on the simulation dispatcher.</summary>
+/// <summary>What a peer's status tells about its group (members and their replication) and its commit latency, in the simulation.</summary>
 public sealed class PeerStatusMetricsTests
 {
     [Fact]
     public void The_commit_latency_histogram_counts_every_acknowledged_write_once_and_its_sum_grows()
     {
-        using var _ = NoSynchronizationContext.Enter();
         var group = new Group(seed: 41);
         var leader = group.WaitForLeader();
         var follower = group.Ids.First(id => id != leader);
@@ -24,7 +21,7 @@ public sealed class PeerStatusMetricsTests
         {
             // Writes sent to a follower are forwarded and timed by the leader that proposes them.
             var target = i % 2 == 0 ? leader : follower;
-            if (group.Ask(group.Peer(target), new Write(KvCommands.Put($"k{i}", "v"))) is WriteResult) acknowledged++;
+            if (group.Ask(target, new Write(KvCommands.Put($"k{i}", "v"))) is WriteResult) acknowledged++;
         }
 
         var first = group.Status(leader).CommitLatency;
@@ -34,9 +31,9 @@ public sealed class PeerStatusMetricsTests
         Assert.Equal(CommitLatencyHistogram.BucketBoundsSeconds.Count + 1, first.BucketCounts.Count);
         Assert.True(first.Sum > TimeSpan.Zero, "five writes through a simulated disk took no virtual time");
 
-        var tasks = Enumerable.Range(0, 20).Select(i => group.Peer(leader).Ask<object>(new Write(KvCommands.Put($"c{i}", "v")), TimeSpan.FromSeconds(5))).ToList();
-        Assert.True(group.World.RunUntil(() => tasks.All(t => t.IsCompleted), TimeSpan.FromSeconds(5)));
-        acknowledged += tasks.Count(t => t.Result is WriteResult);
+        var probes = Enumerable.Range(0, 20).Select(i => group.Simulator.Send(leader, new Write(KvCommands.Put($"c{i}", "v")))).ToList();
+        Assert.True(group.Simulator.RunUntil(() => probes.All(p => p.Answer is not null), TimeSpan.FromSeconds(5)));
+        acknowledged += probes.Count(p => p.Answer is WriteResult);
 
         var second = group.Status(leader).CommitLatency;
         Assert.Equal(25, acknowledged);
@@ -49,28 +46,22 @@ public sealed class PeerStatusMetricsTests
     [Fact]
     public void A_write_that_times_out_is_not_counted_as_committed()
     {
-        using var _ = NoSynchronizationContext.Enter();
         var group = new Group(seed: 42);
         var leader = group.WaitForLeader();
-        Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "v"))));
-        foreach (var other in group.Ids.Where(id => id != leader))
-        {
-            group.Network.Cut(leader, other);
-            group.Network.Cut(other, leader);
-        }
+        Assert.IsType<WriteResult>(group.Ask(leader, new Write(KvCommands.Put("k", "v"))));
+        group.Network.Isolate(leader, group.Ids);
 
-        Assert.IsType<RequestTimedOut>(group.Ask(group.Peer(leader), new Write(KvCommands.Put("k", "lost"), TimeSpan.FromMilliseconds(200))));
+        Assert.IsType<RequestTimedOut>(group.Ask(leader, new Write(KvCommands.Put("k", "lost"), TimeSpan.FromMilliseconds(200))));
         Assert.Equal(1, group.Status(leader).CommitLatency.Count);
     }
 
     [Fact]
     public void The_leader_reports_every_member_with_its_match_index_and_a_follower_reports_the_members_without_progress()
     {
-        using var _ = NoSynchronizationContext.Enter();
         var group = new Group(seed: 43);
         var leader = group.WaitForLeader();
-        for (var i = 0; i < 3; i++) Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put($"k{i}", "v"))));
-        group.World.RunFor(TimeSpan.FromMilliseconds(300));
+        for (var i = 0; i < 3; i++) Assert.IsType<WriteResult>(group.Ask(leader, new Write(KvCommands.Put($"k{i}", "v"))));
+        group.Simulator.RunFor(TimeSpan.FromMilliseconds(300));
 
         var status = group.Status(leader);
         Assert.Equal(group.Ids, status.Members.Select(m => m.NodeId));
@@ -91,13 +82,12 @@ public sealed class PeerStatusMetricsTests
     [Fact]
     public void A_lagging_member_shows_a_match_index_behind_the_others()
     {
-        using var _ = NoSynchronizationContext.Enter();
         var group = new Group(seed: 44);
         var leader = group.WaitForLeader();
-        group.World.RunFor(TimeSpan.FromMilliseconds(200));
+        group.Simulator.RunFor(TimeSpan.FromMilliseconds(200));
         var lagging = group.Ids.First(id => id != leader);
         group.Network.Cut(leader, lagging);
-        for (var i = 0; i < 3; i++) Assert.IsType<WriteResult>(group.Ask(group.Peer(leader), new Write(KvCommands.Put($"k{i}", "v"))));
+        for (var i = 0; i < 3; i++) Assert.IsType<WriteResult>(group.Ask(leader, new Write(KvCommands.Put($"k{i}", "v"))));
 
         var status = group.Status(leader);
         var behind = status.Members.Single(m => m.NodeId == lagging).Progress!;
@@ -105,7 +95,7 @@ public sealed class PeerStatusMetricsTests
         Assert.True(behind.Match + 3 <= upToDate.Match, $"lagging match {behind.Match}, up-to-date match {upToDate.Match}");
 
         group.Network.HealAll();
-        Assert.True(group.World.RunUntil(
+        Assert.True(group.Simulator.RunUntil(
             () => group.Status(leader).Members.Single(m => m.NodeId == lagging).Progress!.Match == group.Status(leader).LastIndex,
             TimeSpan.FromSeconds(5)), "the healed member did not catch up");
     }

@@ -22,6 +22,35 @@ public sealed class RaftPeerSettingsTests
     }
 
     [Fact]
+    public void The_defaults_of_reference_conf_make_a_valid_core_config()
+    {
+        var core = RaftPeerSettings.Default.CoreConfig(7);
+        Assert.True(core.PreVote);
+        Assert.True(core.CheckQuorum);
+        Assert.False(core.LeaseReads);
+        Assert.Equal(1024 * 1024, core.MaxAppendEntriesBytes);
+        Assert.Equal(512 * 1024, core.SnapshotChunkBytes);
+        Assert.Equal(256L * 1024 * 1024, core.MaxSnapshotBytes);
+    }
+
+    [Fact]
+    public void A_core_setting_that_breaks_a_rule_is_refused_naming_the_setting_and_where_it_was_set()
+    {
+        var user = ConfigurationFactory.ParseString("akkaraft.raft { max-inflight-messages = 0 }", "user.conf").WithFallback(ConfigurationFactory.Default());
+        var error = Assert.Throws<ConfigException>(() => RaftPeerSettings.FromConfig(user));
+        Assert.Contains("akkaraft.raft.max-inflight-messages = 0", error.Message);
+        Assert.Contains("user.conf", error.Message);
+    }
+
+    [Fact]
+    public void The_core_ticks_follow_the_timeouts_when_the_settings_are_changed_in_code()
+    {
+        var settings = RaftPeerSettings.Default with { ElectionTimeout = TimeSpan.FromSeconds(1), HeartbeatInterval = TimeSpan.FromMilliseconds(50) };
+        Assert.Equal(20, settings.CoreConfig(1).ElectionTicks);
+        Assert.Equal(1, settings.CoreConfig(1).HeartbeatTicks);
+    }
+
+    [Fact]
     public void The_core_keys_of_the_section_reach_the_core_settings()
     {
         var core = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 1KiB }").CoreConfig(1);

@@ -1,12 +1,13 @@
 namespace AkkaRaft.Raft.Core;
 
 /// <summary>
-/// Settings of one Raft node. Every limit has a default; <see cref="Validate"/> checks them all and the
-/// <see cref="RaftNode"/> constructor calls it. The kebab-case names in <c>hocon/reference.conf</c>
-/// (section <c>akkaraft.raft</c>) map one to one onto these properties, except the two tick counts, which the
-/// actor shell derives from <c>election-timeout</c> and <c>heartbeat-interval</c>.
+/// Settings of one Raft node, as a plain record: the core reads no configuration file. Every limit has a default;
+/// <see cref="Validate"/> checks them all and the <see cref="RaftNode"/> constructor calls it. The peer's settings
+/// (<c>RaftPeerSettings</c>) build it from the <c>akkaraft.raft</c> section of <c>hocon/reference.conf</c>, whose
+/// kebab-case names map one to one onto these properties, except the two tick counts, which the peer derives from
+/// <c>election-timeout</c> and <c>heartbeat-interval</c>. <see cref="Validate"/> names a broken setting by its key.
 /// </summary>
-public sealed partial record RaftConfig
+public sealed record RaftConfig
 {
     /// <summary>This node's id (never 0).</summary>
     public required ulong NodeId { get; init; }

@@ -12,7 +12,7 @@ namespace AkkaRaft.Raft.Peer;
 /// <c>round(election-timeout / heartbeat-interval)</c>; the core randomizes each election timeout in
 /// [election-ticks, 2 × election-ticks) ticks. Every other core key of the section (pre-vote, check-quorum,
 /// lease-reads, lease-drift-margin-ticks, max-inflight-messages, max-append-entries-bytes, ...) is read here into
-/// <see cref="Core"/> as it stands.
+/// <see cref="Core"/> as it stands: the core itself reads no configuration, it gets this plain record.
 /// </remarks>
 /// <param name="ElectionTimeout">Time without a leader before a follower campaigns (randomized per election by the core).</param>
 /// <param name="HeartbeatInterval">Time between heartbeats; the length of one core tick.</param>
@@ -20,7 +20,7 @@ namespace AkkaRaft.Raft.Peer;
 /// <param name="MaxLogCount">Applied entries after which the log is compacted into a snapshot.</param>
 /// <param name="MaxLogBytes">Applied entry bytes after which the log is compacted into a snapshot.</param>
 /// <param name="MaxProposalQueue">Most client requests (writes and reads) one peer holds waiting for an outcome.</param>
-/// <param name="Core">The core's settings for node id 1 (<see cref="CoreConfig"/> sets the real id).</param>
+/// <param name="Core">The core's settings for node id 1 (<see cref="CoreConfig"/> sets the real id and the tick counts).</param>
 public sealed record RaftPeerSettings(
     TimeSpan ElectionTimeout,
     TimeSpan HeartbeatInterval,
@@ -46,9 +46,12 @@ public sealed record RaftPeerSettings(
     /// <summary>Ticks of the core in one election timeout (the core's <c>election-ticks</c>).</summary>
     public int ElectionTicks => (int)Math.Round(ElectionTimeout / HeartbeatInterval);
 
-    /// <summary>The core's settings for node <paramref name="nodeId"/>, validated.</summary>
+    /// <summary>
+    /// The core's settings for node <paramref name="nodeId"/>, validated. Its tick counts always follow the timeouts
+    /// (<see cref="ElectionTicks"/>, one heartbeat per tick), whatever <see cref="Core"/> says.
+    /// </summary>
     /// <exception cref="ArgumentException">The id is 0 or a core setting is invalid.</exception>
-    public RaftConfig CoreConfig(ulong nodeId) => (Core with { NodeId = nodeId }).Validate();
+    public RaftConfig CoreConfig(ulong nodeId) => (Core with { NodeId = nodeId, ElectionTicks = ElectionTicks, HeartbeatTicks = 1 }).Validate();
 
     /// <summary>Reads and validates <c>akkaraft.raft</c> from the full configuration (reference.conf supplies missing keys when loaded with it).</summary>
     /// <exception cref="ConfigException">A setting is missing, of the wrong type, or breaks its rule.</exception>
@@ -72,16 +75,7 @@ public sealed record RaftPeerSettings(
 
         // The shell ticks once per heartbeat interval, so the core's election timeout in ticks is their ratio.
         var electionTicks = (int)Math.Round(electionTimeout / heartbeat);
-        RaftConfig core;
-        try
-        {
-            core = RaftConfig.FromConfig(config, nodeId: 1, electionTicks, heartbeatTicks: 1);
-        }
-        catch (ConfigException e) when (e.Message.Contains("election-ticks", StringComparison.Ordinal))
-        {
-            throw new ConfigException(
-                $"{e.Message}; election-ticks = election-timeout / heartbeat-interval = {electionTicks}", e.Origin ?? config.GetOrigin(Key("election-timeout")), e);
-        }
+        var core = ReadCore(config, electionTicks);
 
         var restartMin = config.GetTimeSpanInRange(Key("restart-min-backoff"), TimeSpan.FromMilliseconds(1));
         var restartMax = config.GetTimeSpanInRange(Key("restart-max-backoff"), restartMin);
@@ -95,6 +89,45 @@ public sealed record RaftPeerSettings(
         {
             Restart = new RestartBackoff(restartMin, restartMax, randomFactor),
         };
+    }
+
+    /// <summary>
+    /// The core's keys of the section, as the core's plain settings record (node id 1: <see cref="CoreConfig"/> sets
+    /// the real one), validated against the tick counts the timeouts give.
+    /// </summary>
+    private static RaftConfig ReadCore(Config config, int electionTicks)
+    {
+        var core = new RaftConfig
+        {
+            NodeId = 1,
+            ElectionTicks = electionTicks,
+            HeartbeatTicks = 1,
+            PreVote = config.GetBoolean(Key("pre-vote")),
+            CheckQuorum = config.GetBoolean(Key("check-quorum")),
+            LeaseReads = config.GetBoolean(Key("lease-reads")),
+            LeaseDriftMarginTicks = config.GetInt(Key("lease-drift-margin-ticks")),
+            MaxAppendEntriesBytes = config.GetByteSize(Key("max-append-entries-bytes")),
+            MaxInflightMessages = config.GetInt(Key("max-inflight-messages")),
+            MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes")),
+            MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes")),
+            MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready")),
+            SnapshotChunkBytes = config.GetByteSizeInt32(Key("snapshot-chunk-bytes"), 1),
+            MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes")),
+            MaxPendingReads = config.GetInt(Key("max-pending-reads")),
+        };
+        try
+        {
+            return core.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // The core names the broken setting by its key; the tick counts are not keys but the timeouts' ratio.
+            var origin = config.GetOrigin(Key(e.ParamName ?? "")) ?? config.GetOrigin(Key("election-timeout"));
+            var message = e.Message.Contains("election-ticks", StringComparison.Ordinal)
+                ? $"{e.Message}; election-ticks = election-timeout / heartbeat-interval = {electionTicks}"
+                : e.Message;
+            throw new ConfigException(origin is null ? message : $"{message} ({origin})", origin, e);
+        }
     }
 
     private static string Key(string name) => SectionPath + "." + name;

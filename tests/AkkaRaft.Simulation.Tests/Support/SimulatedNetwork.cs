@@ -1,101 +1,66 @@
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Simulation;
-using AkkaRaft.Raft.Core;
-using AkkaRaft.Raft.Peer;
-
 namespace AkkaRaft.Simulation.Tests.Support;
 
 /// <summary>
-/// An <see cref="IRaftTransport"/> for a simulated world: peers' actor refs by node id, with seeded message drops,
-/// delays (some long) and partitions (directed cuts). Forwarded client requests cross the same network.
+/// The links between the simulated peers: seeded loss, ordinary delays (which reorder), long delays, duplicates, and
+/// directed cuts (partitions). A message is checked against the cuts when it is sent and again when it arrives, so a
+/// partition that begins stops the messages in flight. Clients reach peers over links that delay but never lose.
 /// </summary>
-public sealed class SimulatedNetwork : IRaftTransport
+internal sealed class SimulatedNetwork
 {
-    private readonly SimulationWorld _world;
-    private readonly Dictionary<ulong, IActorRef> _peers = new();
     private readonly HashSet<(ulong From, ulong To)> _cut = new();
 
-    /// <summary>A network of <paramref name="world"/>.</summary>
-    public SimulatedNetwork(SimulationWorld world) => _world = world;
-
-    /// <summary>Probability that a message is lost.</summary>
+    /// <summary>Probability that a message between peers is lost.</summary>
     public double DropRate { get; set; }
 
-    /// <summary>Largest ordinary delay (ms).</summary>
-    public int MaxDelayMs { get; set; } = 5;
+    /// <summary>Longest ordinary delay.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Probability that a message takes 20 to 150 ms extra.</summary>
+    /// <summary>Probability that a message takes 20 to 150 ms extra (and so overtakes, or is overtaken by, many others).</summary>
     public double LongDelayRate { get; set; }
 
     /// <summary>Probability that a Raft message is delivered twice.</summary>
     public double DuplicateRate { get; set; }
 
-    /// <summary>Messages delivered twice so far.</summary>
-    public long Duplicated { get; private set; }
-
-    /// <summary>Messages dropped so far (by loss or partition).</summary>
-    public long Dropped { get; private set; }
+    /// <summary>Messages dropped so far (by loss or cut).</summary>
+    public long Dropped { get; set; }
 
     /// <summary>Messages delivered late so far.</summary>
-    public long Delayed { get; private set; }
+    public long Delayed { get; set; }
 
-    /// <summary>Sets the current actor of node <paramref name="id"/> (null: the node is down).</summary>
-    public void SetPeer(ulong id, IActorRef? peer)
-    {
-        if (peer is null) _peers.Remove(id);
-        else _peers[id] = peer;
-    }
+    /// <summary>Messages delivered twice so far.</summary>
+    public long Duplicated { get; set; }
 
-    /// <summary>Cuts the link from <paramref name="from"/> to <paramref name="to"/>.</summary>
-    public void Cut(ulong from, ulong to) => _cut.Add((from, to));
-
-    /// <summary>Heals every cut.</summary>
-    public void HealAll() => _cut.Clear();
+    /// <summary>Messages handed to a peer so far.</summary>
+    public long Delivered { get; set; }
 
     /// <summary>Whether any link is cut.</summary>
     public bool HasCuts => _cut.Count > 0;
 
-    /// <inheritdoc />
-    public void Send(RaftMessage message, IActorRef sender) => Route(message.From, message.To, message, sender);
+    /// <summary>Cuts the link from <paramref name="from"/> to <paramref name="to"/> (one direction).</summary>
+    public void Cut(ulong from, ulong to) => _cut.Add((from, to));
 
-    /// <inheritdoc />
-    public bool Forward(ulong from, ulong to, object request, IActorRef client)
+    /// <summary>Cuts both directions between <paramref name="victim"/> and each of <paramref name="others"/>.</summary>
+    public void Isolate(ulong victim, IEnumerable<ulong> others)
     {
-        if (!_peers.ContainsKey(to)) return false;
-        Route(from, to, request, client);
-        return true;
-    }
-
-    private void Route(ulong from, ulong to, object message, IActorRef sender)
-    {
-        if (_cut.Contains((from, to)) || _world.Random.Chance(DropRate) || !_peers.TryGetValue(to, out var peer))
+        foreach (var other in others)
         {
-            Dropped++;
-            return;
-        }
-        Schedule(from, to, message, sender, peer);
-        // Only Raft messages are duplicated: a client request delivered twice would be proposed twice, which
-        // only client sessions (a later issue) can deduplicate; the actor transport never duplicates a tell.
-        if (message is RaftMessage && _world.Random.Chance(DuplicateRate))
-        {
-            Duplicated++;
-            Schedule(from, to, message, sender, peer);
+            if (other == victim) continue;
+            Cut(victim, other);
+            Cut(other, victim);
         }
     }
 
-    private void Schedule(ulong from, ulong to, object message, IActorRef sender, IActorRef peer)
+    /// <summary>Heals every cut.</summary>
+    public void HealAll() => _cut.Clear();
+
+    /// <summary>Whether the link from <paramref name="from"/> to <paramref name="to"/> is cut.</summary>
+    public bool IsCut(ulong from, ulong to) => _cut.Contains((from, to));
+
+    /// <summary>No more loss, long delays or duplicates (cuts stay).</summary>
+    public void Calm()
     {
-        var delay = _world.Random.NextInt(MaxDelayMs + 1);
-        if (_world.Random.Chance(LongDelayRate))
-        {
-            Delayed++;
-            delay += 20 + _world.Random.NextInt(130);
-        }
-        // Look the peer up again on arrival: a partition that began, or a crash, stops a message in flight.
-        _world.Scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(delay), () =>
-        {
-            if (_cut.Contains((from, to)) || !_peers.TryGetValue(to, out var current) || !ReferenceEquals(current, peer)) return;
-            current.Tell(message, sender);
-        });
+        DropRate = 0;
+        LongDelayRate = 0;
+        DuplicateRate = 0;
     }
 }

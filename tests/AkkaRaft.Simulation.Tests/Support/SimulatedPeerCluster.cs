@@ -1,15 +1,11 @@
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Serialization;
-using AkkaRaft.Persistence;
-using AkkaRaft.Actors.Simulation;
-using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.TestSupport.Linearizability;
 
 namespace AkkaRaft.Simulation.Tests.Support;
 
-/// <summary>How hard a simulated run is.</summary>
-public sealed record PeerSimulationOptions
+/// <summary>How hard a randomized run is.</summary>
+internal sealed record PeerSimulationOptions
 {
     /// <summary>Peers in the group.</summary>
     public int Peers { get; init; } = 3;
@@ -32,49 +28,51 @@ public sealed record PeerSimulationOptions
     /// <summary>Probability of a long delay.</summary>
     public double LongDelayRate { get; init; } = 0.05;
 
-    /// <summary>Mean virtual time between faults (ms); 0 for none.</summary>
-    public int FaultIntervalMs { get; init; } = 400;
+    /// <summary>Mean virtual time between faults; zero for none.</summary>
+    public TimeSpan FaultInterval { get; init; } = TimeSpan.FromMilliseconds(400);
 
-    /// <summary>Longest journal write (ms).</summary>
-    public int MaxDiskLatencyMs { get; init; } = 8;
+    /// <summary>Longest fsync.</summary>
+    public TimeSpan MaxDiskLatency { get; init; } = TimeSpan.FromMilliseconds(8);
 
     /// <summary>Applied entries between snapshots (small, so runs compact and install snapshots often).</summary>
     public int MaxLogCount { get; init; } = 16;
 
-    /// <summary>Probability that a leader saving a snapshot crashes right then.</summary>
-    public double CrashLeaderDuringSnapshot { get; init; } = 0.15;
+    /// <summary>Probability that a peer saving a snapshot record (a leader compacting, a follower installing the leader's) crashes right then.</summary>
+    public double CrashDuringSnapshotSave { get; init; } = 0.15;
 
     /// <summary>The disks acknowledge writes before they are durable (a bug the checker must catch).</summary>
     public bool LyingDisks { get; init; }
 
     /// <summary>Whether leaders serve default reads under their lease.</summary>
     public bool LeaseReads { get; init; }
+
+    /// <summary>See <see cref="PeerSimulatorOptions.CheckSafety"/>.</summary>
+    public bool CheckSafety { get; init; } = true;
+
+    /// <summary>See <see cref="PeerSimulatorOptions.SuperviseInvariantViolations"/>.</summary>
+    public bool SuperviseInvariantViolations { get; init; }
+
+    /// <summary>Receives a line per notable event; for debugging one seed.</summary>
+    public Action<string>? Trace { get; init; }
 }
 
-/// <summary>What a simulated run did.</summary>
-public sealed record PeerSimulationReport(int Seed, int Operations, int Completed, int TimedOut, int Faults, int Crashes, int LostChanges, long Dropped, long Delayed, long Duplicated, TimeSpan VirtualTime, long Batches, long Events);
+/// <summary>What a randomized run did.</summary>
+internal sealed record PeerSimulationReport(
+    int Seed, int Operations, int Completed, int TimedOut, int Faults, int Crashes, int LostWrites, long Dropped, long Delayed,
+    long Duplicated, TimeSpan VirtualTime, long Batches, long Events, long SimulatorEvents);
 
 /// <summary>
-/// A group of <see cref="RaftPeer"/>s serving the key/value state machine in one <see cref="SimulationWorld"/>:
-/// seeded network faults (loss, delay, partitions), peer crashes that lose unflushed writes (a leader also while
-/// it saves a snapshot) and restarts from the journal, and clients that record a history for the checker.
+/// A randomized run of a simulated group serving the key/value state machine: clients recording a history, seeded
+/// network faults (loss, delay, duplicates, isolating and one-way partitions), power losses that lose unflushed writes
+/// (also while a peer saves a snapshot record), restarts from disk, leadership transfers. After the workload
+/// every fault heals, every peer starts, and every key is read consistently, so lost acknowledged writes show.
 /// </summary>
-public sealed class SimulatedPeerCluster
+internal sealed class SimulatedPeerCluster
 {
     private readonly PeerSimulationOptions _options;
-    private readonly SimulationWorld _world;
-    private readonly ActorSystem _system;
-    private readonly SimulatedNetwork _network;
-    private readonly PersistencePluginMap _plugins = new();
-    private readonly Dictionary<ulong, SimulatedDisk> _disks = new();
-    private readonly Dictionary<ulong, IActorRef?> _peers = new();
-    private readonly Dictionary<ulong, int> _incarnations = new();
-    private readonly Dictionary<ulong, (ulong Leader, RaftRole Role)> _views = new();
-    private readonly ulong[] _ids;
-    private readonly RaftPeerSettings _settings;
+    private readonly PeerSimulator _simulator;
     private readonly ClientWorkload _work;
     private int _faults;
-    private int _crashes;
     private bool _faultsOn = true;
 
     /// <summary>Builds the group for <paramref name="seed"/>; nothing runs until <see cref="Run"/>.</summary>
@@ -82,123 +80,109 @@ public sealed class SimulatedPeerCluster
     {
         Seed = seed;
         _options = options;
-        _world = new SimulationWorld(seed);
-        _system = _world.CreateSystem("sim", ActorSystemSettings.Default with { StdoutLogLevel = LogLevel.Off, LogLevel = LogLevel.Error });
-        PersistenceExtension.Register(_system, _plugins, SerializationRegistry.CreateDefault());
-        _network = new SimulatedNetwork(_world) { DropRate = options.DropRate, LongDelayRate = options.LongDelayRate, DuplicateRate = options.DuplicateRate };
-        _ids = Enumerable.Range(1, options.Peers).Select(i => (ulong)i).ToArray();
         var defaults = RaftPeerSettings.Default;
-        _settings = defaults with
+        var settings = defaults with
         {
             ElectionTimeout = TimeSpan.FromMilliseconds(300),
             HeartbeatInterval = TimeSpan.FromMilliseconds(30),
             RequestTimeout = TimeSpan.FromSeconds(1),
             MaxLogCount = options.MaxLogCount,
-            Core = defaults.Core with { LeaseReads = options.LeaseReads, LeaseDriftMarginTicks = 2, SnapshotChunkBytes = 64, MaxAppendEntriesBytes = 512, MaxInflightMessages = 8 },
+            Core = defaults.Core with
+            {
+                ElectionTicks = 10,
+                LeaseReads = options.LeaseReads,
+                LeaseDriftMarginTicks = 2,
+                SnapshotChunkBytes = 64,
+                MaxAppendEntriesBytes = 512,
+                MaxInflightMessages = 8,
+                // A few entries per Ready: reads then wait for the state machine to reach their index.
+                MaxCommittedBytesPerReady = 200,
+            },
         };
-        _system.EventStream.Subscribe<PeerRoleChanged>(e => _views[e.NodeId] = (e.Leader, e.Role));
-        var keys = Enumerable.Range(0, options.Keys).Select(i => ((char)('a' + i)).ToString()).ToArray();
-        _work = new ClientWorkload { Operations = options.Operations, Keys = keys, NodeIds = _ids, PeerOf = id => _peers.GetValueOrDefault(id) };
-        foreach (var id in _ids)
+        _simulator = new PeerSimulator(seed, new PeerSimulatorOptions
         {
-            var disk = new SimulatedDisk(_world, options.MaxDiskLatencyMs) { AcknowledgeBeforeFlush = options.LyingDisks };
-            var nodeId = id;
-            disk.OnSnapshotSave = () => MaybeCrashDuringSnapshot(nodeId);
-            _disks[id] = disk;
-            _plugins.Set(DiskId(id), disk, disk);
-            Start(id);
-        }
+            Peers = options.Peers,
+            Settings = settings,
+            MaxDiskLatency = options.MaxDiskLatency,
+            LyingDisks = options.LyingDisks,
+            CheckSafety = options.CheckSafety,
+            SuperviseInvariantViolations = options.SuperviseInvariantViolations,
+            Trace = options.Trace,
+        });
+        _simulator.Network.DropRate = options.DropRate;
+        _simulator.Network.LongDelayRate = options.LongDelayRate;
+        _simulator.Network.DuplicateRate = options.DuplicateRate;
+        _simulator.OnSnapshotSave = MaybeCrashDuringSnapshot;
+        var keys = Enumerable.Range(0, options.Keys).Select(i => ((char)('a' + i)).ToString()).ToArray();
+        _work = new ClientWorkload { Operations = options.Operations, Keys = keys };
     }
 
     /// <summary>The seed.</summary>
     public int Seed { get; }
 
     /// <summary>The history recorded so far.</summary>
-    public AkkaRaft.TestSupport.Linearizability.HistoryRecorder History => _work.History;
+    public HistoryRecorder History => _work.History;
 
     /// <summary>Runs the clients to the end with faults, then heals everything and reads every key consistently.</summary>
+    /// <exception cref="PeerSimulationException">A peer failed, a safety property broke, or the run did not finish.</exception>
     public PeerSimulationReport Run()
     {
         for (var c = 0; c < _options.Clients; c++) StartClient(c, finalReadsOnly: false);
-        if (_options.FaultIntervalMs > 0) ScheduleFault();
+        if (_options.FaultInterval > TimeSpan.Zero) ScheduleFault();
         var limit = TimeSpan.FromSeconds(30 + _options.Operations);
-        if (!_world.RunUntil(() => _work.Running == 0, limit))
-            throw new InvalidOperationException($"seed {Seed}: clients did not finish within {limit} of virtual time");
+        if (!_simulator.RunUntil(() => _work.Running == 0, limit))
+            throw new PeerSimulationException($"seed {Seed}: clients did not finish within {limit} of virtual time");
+
         // Recovery: no more faults, every peer up, then every key read through a consistent read.
         _faultsOn = false;
-        _network.HealAll();
-        _network.DropRate = 0;
-        _network.LongDelayRate = 0;
-        _network.DuplicateRate = 0;
-        foreach (var id in _ids)
-        {
-            if (_peers.GetValueOrDefault(id) is null) Start(id);
-        }
-        _world.RunFor(TimeSpan.FromSeconds(2));
+        _simulator.Network.HealAll();
+        _simulator.Network.Calm();
+        foreach (var id in _simulator.NodeIds) _simulator.Start(id);
+        _simulator.RunFor(TimeSpan.FromSeconds(2));
         StartClient(_options.Clients, finalReadsOnly: true);
-        if (!_world.RunUntil(() => _work.Running == 0, TimeSpan.FromSeconds(60)))
-            throw new InvalidOperationException($"seed {Seed}: the final reads did not finish");
-        var lost = _disks.Values.Sum(d => d.LostChanges);
-        return new PeerSimulationReport(Seed, _work.Invoked, _work.Completed, _work.TimedOut, _faults, _crashes, lost,
-            _network.Dropped, _network.Delayed, _network.Duplicated, _world.Now, _disks.Values.Sum(d => d.Counters.Transactions), _disks.Values.Sum(d => d.Counters.Events));
+        if (!_simulator.RunUntil(() => _work.Running == 0, TimeSpan.FromSeconds(60)))
+            throw new PeerSimulationException($"seed {Seed}: the final reads did not finish");
+
+        var disks = _simulator.Peers.Select(p => p.Disk).ToList();
+        var network = _simulator.Network;
+        return new PeerSimulationReport(Seed, _work.Invoked, _work.Completed, _work.TimedOut, _faults, _simulator.Crashes,
+            disks.Sum(d => d.LostWrites), network.Dropped, network.Delayed, network.Duplicated, _simulator.Now,
+            disks.Sum(d => d.JournalWrites), disks.Sum(d => d.JournalEvents), _simulator.EventsHandled);
     }
 
     private void StartClient(int id, bool finalReadsOnly)
     {
-        var random = new DeterministicRandom(Seed * 7919L + id);
-        _system.ActorOf(Props.Create(() => new KvClientActor(id, _work, random, () => _world.Now.Ticks, finalReadsOnly)), $"client-{id}-{(finalReadsOnly ? "final" : "load")}");
+        var random = new SimRandom((ulong)(uint)Seed * 7919UL + (ulong)id);
+        new KvWorkloadClient(id, _simulator, _work, random, finalReadsOnly).Start();
     }
 
-    private void Start(ulong id)
+    /// <summary>Sometimes crashes a peer while its snapshot record is being saved: at once, or while the write is in flight.</summary>
+    private void MaybeCrashDuringSnapshot(SimPeer peer)
     {
-        var incarnation = _incarnations.GetValueOrDefault(id) + 1;
-        _incarnations[id] = incarnation;
-        var disk = _disks[id];
-        var randomSeed = (ulong)(Seed * 1_000_003L) + id * 7919 + (ulong)incarnation;
-        var setup = new RaftPeerSetup(id, _ids, _network, () => new KvStateMachine(KvSettings.Default), _settings)
+        if (!_faultsOn || !_simulator.Random.Chance(_options.CrashDuringSnapshotSave) || DownCount() >= MaxDown()) return;
+        _faults++;
+        var epoch = peer.Epoch;
+        var id = peer.Id;
+        if (_simulator.Random.Chance(0.5))
         {
-            JournalPluginId = DiskId(id),
-            SnapshotPluginId = DiskId(id),
-            RandomFactory = () => new SeededRandomSource(randomSeed),
-        };
-        disk.Reopen();
-        var peer = _system.ActorOf(RaftPeer.Props(setup), $"peer-{id}-{incarnation}");
-        _peers[id] = peer;
-        _network.SetPeer(id, peer);
-    }
-
-    private static string DiskId(ulong id) => $"disk-{id}";
-
-    private void Crash(ulong id)
-    {
-        if (_peers.GetValueOrDefault(id) is not { } peer) return;
-        _crashes++;
-        _system.Stop(peer);
-        _peers[id] = null;
-        _network.SetPeer(id, null);
-        _views.Remove(id);
-        _disks[id].Crash();
-        var nodeId = id;
-        _world.Scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(100 + _world.Random.NextInt(900)), () =>
+            Crash(id);
+            return;
+        }
+        _simulator.ScheduleCall(_simulator.Now + _simulator.Random.Upto(_options.MaxDiskLatency), () =>
         {
-            if (_peers.GetValueOrDefault(nodeId) is null) Start(nodeId);
+            if (_faultsOn && peer.Epoch == epoch && DownCount() < MaxDown()) Crash(id);
         });
     }
 
-    private void MaybeCrashDuringSnapshot(ulong id)
-    {
-        if (!_faultsOn || !_views.TryGetValue(id, out var view) || view.Role != RaftRole.Leader) return;
-        if (!_world.Random.Chance(_options.CrashLeaderDuringSnapshot) || DownCount() >= MaxDown()) return;
-        _faults++;
-        Crash(id);
-    }
+    private void Crash(ulong id) =>
+        _simulator.Crash(id, restartAfter: TimeSpan.FromMilliseconds(100) + _simulator.Random.Upto(TimeSpan.FromMilliseconds(900)));
 
-    private int DownCount() => _ids.Count(id => _peers.GetValueOrDefault(id) is null);
+    private int DownCount() => _simulator.NodeIds.Count(id => !_simulator.IsUp(id));
 
-    private int MaxDown() => (_ids.Length - 1) / 2;
+    private int MaxDown() => (_simulator.NodeIds.Count - 1) / 2;
 
     private void ScheduleFault() =>
-        _world.Scheduler.ScheduleOnce(TimeSpan.FromMilliseconds(_world.Random.NextInt(_options.FaultIntervalMs * 2)), () =>
+        _simulator.ScheduleCall(_simulator.Now + _simulator.Random.Upto(2 * _options.FaultInterval), () =>
         {
             if (!_faultsOn) return;
             InjectFault();
@@ -208,30 +192,26 @@ public sealed class SimulatedPeerCluster
     private void InjectFault()
     {
         _faults++;
-        var roll = _world.Random.NextInt(100);
+        var ids = _simulator.NodeIds;
+        var network = _simulator.Network;
+        var roll = _simulator.Random.Next(100);
         if (roll < 25)
         {
             // Isolate one peer (often the leader) in both directions.
-            var victim = LeaderOrRandom();
-            foreach (var other in _ids)
-            {
-                if (other == victim) continue;
-                _network.Cut(victim, other);
-                _network.Cut(other, victim);
-            }
+            network.Isolate(LeaderOrRandom(), ids);
         }
         else if (roll < 35)
         {
-            // A one-way cut: victim hears nobody, but everybody hears it.
-            var victim = _ids[_world.Random.NextInt(_ids.Length)];
-            foreach (var other in _ids)
+            // A one-way cut: the victim hears nobody, but everybody hears it.
+            var victim = ids[_simulator.Random.Next(ids.Count)];
+            foreach (var other in ids)
             {
-                if (other != victim) _network.Cut(other, victim);
+                if (other != victim) network.Cut(other, victim);
             }
         }
         else if (roll < 60)
         {
-            _network.HealAll();
+            network.HealAll();
         }
         else if (roll < 80)
         {
@@ -240,28 +220,20 @@ public sealed class SimulatedPeerCluster
         else if (roll < 88)
         {
             // Leadership transfer (thesis 3.10) to a random other peer, asked of whoever leads now.
-            var leader = _views.Where(v => v.Value.Role == RaftRole.Leader).Select(v => v.Key).FirstOrDefault();
-            if (leader != 0 && _peers.GetValueOrDefault(leader) is { } peer)
-            {
-                var target = _ids[_world.Random.NextInt(_ids.Length)];
-                if (target != leader) peer.Tell(new TransferLeadership(target));
-            }
+            var leader = _simulator.Leader();
+            var target = ids[_simulator.Random.Next(ids.Count)];
+            if (leader != 0 && target != leader) _simulator.Send(leader, new TransferLeadership(target));
         }
         else
         {
-            _network.DropRate = _network.DropRate > 0 ? 0 : _options.DropRate * 2;
+            network.DropRate = network.DropRate > 0 ? 0 : _options.DropRate * 2;
         }
     }
 
     private ulong LeaderOrRandom()
     {
-        if (_world.Random.Chance(0.6))
-        {
-            foreach (var (id, view) in _views)
-            {
-                if (view.Role == RaftRole.Leader && _peers.GetValueOrDefault(id) is not null) return id;
-            }
-        }
-        return _ids[_world.Random.NextInt(_ids.Length)];
+        var ids = _simulator.NodeIds;
+        if (_simulator.Random.Chance(0.6) && _simulator.Leader() is var leader and not 0) return leader;
+        return ids[_simulator.Random.Next(ids.Count)];
     }
 }

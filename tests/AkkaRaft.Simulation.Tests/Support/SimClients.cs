@@ -1,13 +1,39 @@
 using System.Text;
-using AkkaRaft.Actors;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.TestSupport.Linearizability;
 
 namespace AkkaRaft.Simulation.Tests.Support;
 
-/// <summary>What the clients of one simulated run share: the history, the op budget and how to reach peers.</summary>
-public sealed class ClientWorkload
+/// <summary>Whoever a simulated peer answers: the <c>TClient</c> of the simulated <see cref="PeerLogic{TClient}"/>s.</summary>
+internal abstract class SimClient
+{
+    /// <summary>An answer arrived.</summary>
+    public abstract void OnAnswer(object answer);
+}
+
+/// <summary>One request's answer, as an Ask would give it: the first answer counts, later ones are ignored.</summary>
+internal sealed class ProbeClient(string name) : SimClient
+{
+    /// <summary>The answer, or null while none came.</summary>
+    public object? Answer { get; private set; }
+
+    /// <summary>Answers after the first (a peer must answer each request once).</summary>
+    public int ExtraAnswers { get; private set; }
+
+    /// <inheritdoc />
+    public override void OnAnswer(object answer)
+    {
+        if (Answer is null) Answer = answer;
+        else ExtraAnswers++;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => name;
+}
+
+/// <summary>What the clients of one simulated run share: the history, the operation budget.</summary>
+internal sealed class ClientWorkload
 {
     /// <summary>The recorded history.</summary>
     public HistoryRecorder History { get; } = new();
@@ -18,13 +44,7 @@ public sealed class ClientWorkload
     /// <summary>The keys operated on.</summary>
     public required string[] Keys { get; init; }
 
-    /// <summary>The node ids of the group.</summary>
-    public required ulong[] NodeIds { get; init; }
-
-    /// <summary>The current actor of a node, or null while it is down.</summary>
-    public required Func<ulong, IActorRef?> PeerOf { get; init; }
-
-    /// <summary>How long one operation may take before the client gives up (virtual time).</summary>
+    /// <summary>How long one operation may take before the client gives up (its outcome is then unknown).</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Operations issued so far.</summary>
@@ -41,16 +61,17 @@ public sealed class ClientWorkload
 }
 
 /// <summary>
-/// A simulated client: issues get/put/delete/create-if-absent one at a time against the peer it believes leads,
-/// follows NotLeader hints, retries definite refusals, and records every invocation and answer. An ambiguous
-/// outcome (a timeout) is recorded as such.
+/// A simulated key/value client: issues get/put/delete/create-if-absent one at a time against the peer it believes
+/// leads, follows NotLeader hints, retries definite refusals, and records every invocation and answer. An ambiguous
+/// outcome (a timeout) is recorded as such. Each attempt has its own reply endpoint, as an Ask has its own actor, so a
+/// late answer to an earlier attempt is told apart.
 /// </summary>
-public sealed class KvClientActor : ReceiveActor, IWithTimers
+internal sealed class KvWorkloadClient
 {
     private readonly int _id;
+    private readonly PeerSimulator _simulator;
     private readonly ClientWorkload _work;
-    private readonly Actors.Simulation.DeterministicRandom _random;
-    private readonly Func<long> _now;
+    private readonly SimRandom _random;
     private readonly bool _finalReadsOnly;
     private int _opId = -1;
     private KvInput? _input;
@@ -60,37 +81,30 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
     private int _written;
     private int _finalKey;
 
-    /// <summary>Creates client <paramref name="id"/>; with <paramref name="finalReadsOnly"/> it reads every key once, consistently, and stops.</summary>
-    public KvClientActor(int id, ClientWorkload work, Actors.Simulation.DeterministicRandom random, Func<long> now, bool finalReadsOnly = false)
+    /// <summary>Client <paramref name="id"/>; with <paramref name="finalReadsOnly"/> it reads every key once, consistently, and stops.</summary>
+    public KvWorkloadClient(int id, PeerSimulator simulator, ClientWorkload work, SimRandom random, bool finalReadsOnly)
     {
         _id = id;
+        _simulator = simulator;
         _work = work;
         _random = random;
-        _now = now;
         _finalReadsOnly = finalReadsOnly;
-        Receive<Next>(_ => StartOperation());
-        Receive<Retry>(r => { if (r.OpId == _opId && r.Attempt == _attempt) SendAttempt(); });
-        Receive<Answer>(OnAnswer);
     }
 
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <inheritdoc />
-    protected override void PreStart()
+    /// <summary>Starts issuing operations.</summary>
+    public void Start()
     {
         _work.Running++;
-        Self.Tell(Next.Instance);
+        _simulator.ScheduleCall(_simulator.Now, StartOperation);
     }
 
-    private TimeSpan Now => TimeSpan.FromTicks(_now());
+    private TimeSpan Now => _simulator.Now;
 
     private void StartOperation()
     {
         if (_finalReadsOnly ? _finalKey >= _work.Keys.Length : _work.Invoked >= _work.Operations)
         {
             _work.Running--;
-            Context.Stop(Self);
             return;
         }
         KvInput input;
@@ -101,8 +115,8 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
         else
         {
             _work.Invoked++;
-            var key = _work.Keys[_random.NextInt(_work.Keys.Length)];
-            var roll = _random.NextInt(100);
+            var key = _work.Keys[_random.Next(_work.Keys.Length)];
+            var roll = _random.Next(100);
             var value = $"c{_id}-{++_written}";
             input = roll switch
             {
@@ -113,7 +127,7 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
             };
         }
         _input = input;
-        _opId = _work.History.Invoke(_id, input, _now());
+        _opId = _work.History.Invoke(_id, input, Now.Ticks);
         _deadline = Now + _work.OperationTimeout;
         SendAttempt();
     }
@@ -127,12 +141,14 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
             Finish(null);
             return;
         }
-        var target = _leaderGuess != 0 ? _leaderGuess : _work.NodeIds[_random.NextInt(_work.NodeIds.Length)];
-        var peer = _work.PeerOf(target);
-        if (peer is null)
+        var ids = _simulator.NodeIds;
+        var target = _leaderGuess != 0 ? _leaderGuess : ids[_random.Next(ids.Count)];
+        var opId = _opId;
+        var attempt = _attempt;
+        if (!_simulator.IsUp(target))
         {
             _leaderGuess = 0;
-            Timers.StartSingleTimer("retry", new Retry(_opId, _attempt), TimeSpan.FromMilliseconds(20));
+            _simulator.ScheduleCall(Now + TimeSpan.FromMilliseconds(20), () => Retry(opId, attempt));
             return;
         }
         var policy = _random.Chance(0.5) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
@@ -144,17 +160,24 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
             KvOpKind.Delete => new Write(KvCommands.Delete(input.Key), remaining, policy),
             _ => new Write(KvCommands.AtomicPut(input.Key, input.Value!, null), remaining, policy),
         };
-        var opId = _opId;
-        var attempt = _attempt;
-        peer.Ask<object>(request, remaining)
-            .PipeTo(Self, success: r => new Answer(opId, attempt, r), failure: e => new Answer(opId, attempt, e));
+        _simulator.SendRequest(target, request, new AttemptEndpoint(this, opId, attempt));
+        // The Ask's own timeout: no answer by the deadline (the peer crashed, or the answer is late) is an unknown outcome.
+        _simulator.ScheduleCall(_deadline, () =>
+        {
+            if (opId == _opId && attempt == _attempt) Finish(null);
+        });
     }
 
-    private void OnAnswer(Answer answer)
+    private void Retry(int opId, int attempt)
     {
-        if (answer.OpId != _opId || answer.Attempt != _attempt) return;
+        if (opId == _opId && attempt == _attempt) SendAttempt();
+    }
+
+    private void OnAnswer(int opId, int attempt, object answer)
+    {
+        if (opId != _opId || attempt != _attempt) return;
         var input = _input!;
-        switch (answer.Reply)
+        switch (answer)
         {
             case WriteResult w:
                 var result = KvResult.Decode(w.Response);
@@ -172,16 +195,18 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
             case NotLeader notLeader:
                 // Definite: nothing was proposed (or our entry was replaced). Try where the hint points.
                 _leaderGuess = notLeader.LeaderHint;
-                Timers.StartSingleTimer("retry", new Retry(_opId, _attempt), TimeSpan.FromMilliseconds(notLeader.LeaderHint == 0 ? 30 : 1));
+                _simulator.ScheduleCall(Now + TimeSpan.FromMilliseconds(notLeader.LeaderHint == 0 ? 30 : 1), () => Retry(opId, attempt));
                 break;
             case Overloaded or RequestRejected:
-                Timers.StartSingleTimer("retry", new Retry(_opId, _attempt), TimeSpan.FromMilliseconds(30));
+                _simulator.ScheduleCall(Now + TimeSpan.FromMilliseconds(30), () => Retry(opId, attempt));
                 break;
-            default:
-                // RequestTimedOut, an Ask timeout: the write may or may not have happened.
+            case RequestTimedOut:
+                // The write may or may not have happened.
                 _leaderGuess = 0;
                 Finish(null);
                 break;
+            default:
+                throw new InvalidOperationException($"client {_id} got a {answer.GetType().Name} for {input}: {answer}");
         }
     }
 
@@ -194,19 +219,21 @@ public sealed class KvClientActor : ReceiveActor, IWithTimers
         }
         else
         {
-            _work.History.Return(_opId, output, _now());
+            _work.History.Return(_opId, output, Now.Ticks);
             _work.Completed++;
         }
         _opId = -1;
-        Timers.StartSingleTimer("next", Next.Instance, TimeSpan.FromMilliseconds(_random.NextInt(20)));
+        _simulator.ScheduleCall(Now + TimeSpan.FromMilliseconds(_random.Next(20)), StartOperation);
     }
 
-    private sealed record Next
+    /// <inheritdoc />
+    public override string ToString() => $"client {_id}";
+
+    /// <summary>Where the answers of one attempt go.</summary>
+    private sealed class AttemptEndpoint(KvWorkloadClient owner, int opId, int attempt) : SimClient
     {
-        public static Next Instance { get; } = new();
+        public override void OnAnswer(object answer) => owner.OnAnswer(opId, attempt, answer);
+
+        public override string ToString() => $"{owner} op {opId} attempt {attempt}";
     }
-
-    private sealed record Retry(int OpId, int Attempt);
-
-    private sealed record Answer(int OpId, int Attempt, object Reply);
 }

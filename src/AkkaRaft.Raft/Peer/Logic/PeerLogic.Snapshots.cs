@@ -1,0 +1,48 @@
+using AkkaRaft.Raft.Core;
+
+namespace AkkaRaft.Raft.Peer;
+
+// Log compaction (Raft §7): after max-log-count entries or max-log-bytes of them have been handed to the state
+// machine since the last snapshot, the state machine is asked for a snapshot; the core then cuts the log at its
+// index in the next Ready, whose batch saves the snapshot record and deletes the journal up to it.
+internal sealed partial class PeerLogic<TClient>
+{
+    private long _appliedSinceSnapshot;
+    private long _appliedBytesSinceSnapshot;
+    private bool _snapshotRequested;
+
+    /// <summary>
+    /// The state machine's snapshot asked for by <see cref="PeerEffectKind.TakeStateMachineSnapshot"/>: everything up to
+    /// <paramref name="index"/> applied, as <paramref name="data"/>.
+    /// </summary>
+    /// <exception cref="RaftInvariantException">No snapshot was asked for, or it covers entries never handed over.</exception>
+    public PeerEffects<TClient> StateMachineSnapshotTaken(ulong index, byte[] data, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Begin(now);
+        if (!_snapshotRequested)
+            throw new RaftInvariantException("a state machine snapshot comes only when asked for", $"peer {_id}: snapshot at {index} not asked for");
+        if (index > _handedIndex)
+            throw new RaftInvariantException("a state machine snapshot covers only entries handed to it", $"peer {_id}: snapshot at {index}, handed up to {_handedIndex}");
+        _snapshotRequested = false;
+        // Compaction may be refused (one already pending, or the index not past the current snapshot, say after a
+        // snapshot from the leader was installed meanwhile): the next trigger retries.
+        if (_node!.CompactLog(index, data)) ResetSnapshotTrigger();
+        Pump();
+        return Done();
+    }
+
+    private void MaybeRequestSnapshot()
+    {
+        if (_snapshotRequested) return;
+        if (_appliedSinceSnapshot < _settings.MaxLogCount && _appliedBytesSinceSnapshot < _settings.MaxLogBytes) return;
+        _snapshotRequested = true;
+        _effects.Add(PeerEffect<TClient>.TakeSnapshot());
+    }
+
+    private void ResetSnapshotTrigger()
+    {
+        _appliedSinceSnapshot = 0;
+        _appliedBytesSinceSnapshot = 0;
+    }
+}

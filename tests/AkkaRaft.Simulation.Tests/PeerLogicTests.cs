@@ -1,0 +1,219 @@
+using AkkaRaft.Kv;
+using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+
+namespace AkkaRaft.Simulation.Tests;
+
+/// <summary>The order of a single peer's effects, fed by hand: what is written before what is sent, and what waits for what.</summary>
+public sealed class PeerLogicTests
+{
+    [Fact]
+    public void A_founder_journals_its_bootstrap_entries_and_starts_its_core_only_once_they_are_durable()
+    {
+        var peer = new Driver(1, [1, 2, 3]);
+
+        var start = peer.Start();
+
+        var persist = Assert.Single(start);
+        Assert.Equal(PeerEffectKind.Persist, persist.Kind);
+        Assert.False(peer.Logic.Started);
+        Assert.IsType<NotLeader>(peer.Answer(new Write(KvCommands.Put("k", "v"))));
+
+        peer.Durable(persist);
+        Assert.True(peer.Logic.Started);
+        Assert.Equal(new ulong[] { 1, 2, 3 }, peer.Logic.Status().Voters);
+    }
+
+    [Fact]
+    public void A_follower_acknowledges_entries_only_after_its_journal_batch_is_durable()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        var entries = new[] { new Entry(2, 4, EntryType.Normal, StateMachineHost.EncodeCommand(KvCommands.Put("k", "v"), 0)) };
+
+        var appended = peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, entries, 3), peer.Now));
+
+        Assert.Equal([PeerEffectKind.RoleChanged, PeerEffectKind.Persist], appended.Select(e => e.Kind));
+        var acknowledged = peer.Durable(appended[1]);
+        var response = Assert.IsType<AppendEntriesResponse>(Assert.Single(acknowledged, e => e.Kind == PeerEffectKind.Send).Message);
+        Assert.True(response.Success);
+        Assert.Equal(4UL, response.Index);
+    }
+
+    [Fact]
+    public void A_leader_sends_its_appends_before_its_own_write_is_durable()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+
+        var proposed = peer.Feed(l => l.Request(new Write(KvCommands.Put("k", "v")), new TestClient(), peer.Now));
+
+        var kinds = proposed.Select(e => e.Kind).ToList();
+        Assert.Equal([PeerEffectKind.Send, PeerEffectKind.Send, PeerEffectKind.Persist], kinds);
+        Assert.All(proposed.Take(2), e => Assert.IsType<AppendEntries>(e.Message));
+    }
+
+    [Fact]
+    public void A_write_is_answered_through_the_state_machine_once_its_entry_commits()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+        var client = new TestClient();
+        var proposed = peer.Feed(l => l.Request(new Write(KvCommands.Put("k", "v")), client, peer.Now));
+        var index = ((AppendEntries)proposed[0].Message).Entries[^1].Index;
+        peer.Durable(proposed[^1]);
+
+        var committed = peer.Feed(l => l.Step(new AppendEntriesResponse(2, 1, peer.Logic.Term, true, index, 0, 0), peer.Now));
+
+        var apply = Assert.Single(committed, e => e.Kind == PeerEffectKind.ApplyEntries);
+        Assert.Equal(index, apply.Entries[^1].Index);
+        Assert.Same(client, apply.ReplyFor(apply.Entries.Count - 1));
+        Assert.Equal(1, peer.Logic.Status().CommitLatency.Count);
+    }
+
+    [Fact]
+    public void A_snapshot_from_the_leader_is_saved_before_it_is_acknowledged_and_the_journal_is_deleted_after()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        using var stream = new MemoryStream();
+        new KvStateMachine(KvSettings.Default).WriteSnapshot(stream);
+        var data = stream.ToArray();
+        var metadata = new SnapshotMetadata(10, 2, ConfState.OfVoters(1, 2, 3));
+
+        var installed = peer.Feed(l => l.Step(new InstallSnapshot(1, 2, 2, metadata, 0, data, data.Length, true), peer.Now));
+        var persist = Assert.Single(installed, e => e.Kind == PeerEffectKind.Persist);
+        Assert.DoesNotContain(installed, e => e.Kind == PeerEffectKind.Send);
+
+        var durable = peer.Durable(persist);
+        var save = Assert.Single(durable);
+        Assert.Equal(PeerEffectKind.SaveSnapshotRecord, save.Kind);
+        Assert.Equal(10UL, save.SnapshotRecord.Index);
+
+        var saved = peer.Feed(l => l.SnapshotRecordSaved(save.SequenceNr, peer.Now));
+        Assert.Equal(PeerEffectKind.DeleteUpTo, saved[0].Kind);
+        Assert.Equal(save.SequenceNr, saved[0].SequenceNr);
+        var restore = saved.ToList().FindIndex(e => e.Kind == PeerEffectKind.RestoreStateMachine);
+        var send = saved.ToList().FindIndex(e => e.Kind == PeerEffectKind.Send);
+        Assert.True(send > 0 && restore > send, $"effects after the record was saved: {string.Join(", ", saved)}");
+        Assert.Equal(10UL, peer.Logic.Status().AppliedIndex);
+    }
+
+    [Fact]
+    public void A_durable_report_for_a_batch_that_is_not_in_flight_is_a_broken_invariant()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+
+        var error = Assert.Throws<RaftInvariantException>(() => peer.Logic.BatchDurable(99, 5, peer.Now));
+
+        Assert.Contains("a batch is durable only while one is written", error.Message);
+    }
+
+    [Fact]
+    public void Time_that_goes_back_is_a_broken_invariant()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        peer.Feed(l => l.Tick(TimeSpan.FromSeconds(5)));
+
+        var error = Assert.Throws<RaftInvariantException>(() => peer.Logic.Tick(TimeSpan.FromSeconds(4)));
+
+        Assert.Contains("time never goes back", error.Message);
+    }
+
+    [Fact]
+    public void A_pending_write_expires_with_its_own_timeout()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+        var client = new TestClient();
+        peer.Feed(l => l.Request(new Write(KvCommands.Put("k", "v"), TimeSpan.FromMilliseconds(120)), client, peer.Now));
+
+        peer.Now += TimeSpan.FromMilliseconds(100);
+        Assert.DoesNotContain(peer.Feed(l => l.Tick(peer.Now)), e => e.Kind == PeerEffectKind.Reply);
+        peer.Now += TimeSpan.FromMilliseconds(50);
+        var expired = Assert.Single(peer.Feed(l => l.Tick(peer.Now)), e => e.Kind == PeerEffectKind.Reply);
+
+        Assert.Same(client, expired.Client);
+        Assert.Equal(TimeSpan.FromMilliseconds(120), Assert.IsType<RequestTimedOut>(expired.Answer).After);
+    }
+
+    private sealed class TestClient;
+
+    /// <summary>One peer's logic, fed by hand, with a journal that only counts sequence numbers.</summary>
+    private sealed class Driver
+    {
+        private long _sequenceNr;
+
+        public Driver(ulong id, ulong[] voters)
+        {
+            var settings = RaftPeerSettings.Default;
+            Logic = new PeerLogic<TestClient>(new PeerLogicSetup(id, voters, settings, 1 << 20, new SeededRandomSource(id)), RecoveredPeer.Empty());
+        }
+
+        public PeerLogic<TestClient> Logic { get; }
+
+        public TimeSpan Now { get; set; }
+
+        /// <summary>A founder whose bootstrap write is durable.</summary>
+        public static Driver Started(ulong id, ulong[] voters)
+        {
+            var driver = new Driver(id, voters);
+            driver.Durable(Assert.Single(driver.Start()));
+            return driver;
+        }
+
+        /// <summary>A founder elected by the votes of the others, with its no-op written and replicated.</summary>
+        public static Driver Leader(ulong id, ulong[] voters)
+        {
+            var driver = Started(id, voters);
+            for (var tick = 0; tick < 100 && driver.Logic.Role != RaftRole.Leader; tick++)
+            {
+                driver.Now += TimeSpan.FromMilliseconds(50);
+                driver.Cooperate(driver.Feed(l => l.Tick(driver.Now)));
+            }
+            Assert.Equal(RaftRole.Leader, driver.Logic.Role);
+            return driver;
+        }
+
+        public List<PeerEffect<TestClient>> Start() => Feed(l => l.Start(Now));
+
+        public List<PeerEffect<TestClient>> Feed(Func<PeerLogic<TestClient>, PeerEffects<TestClient>> input)
+        {
+            var effects = new List<PeerEffect<TestClient>>();
+            foreach (var effect in input(Logic)) effects.Add(effect);
+            return effects;
+        }
+
+        /// <summary>The batch of <paramref name="persist"/> is durable.</summary>
+        public List<PeerEffect<TestClient>> Durable(PeerEffect<TestClient> persist)
+        {
+            _sequenceNr += persist.Events.Count;
+            return Feed(l => l.BatchDurable(persist.Token, _sequenceNr, Now));
+        }
+
+        public object Answer(object request)
+        {
+            var client = new TestClient();
+            var reply = Assert.Single(Feed(l => l.Request(request, client, Now)), e => e.Kind == PeerEffectKind.Reply);
+            Assert.Same(client, reply.Client);
+            return reply.Answer;
+        }
+
+        /// <summary>Writes every batch, and has the others grant every vote and accept every append, until nothing is left to do.</summary>
+        private void Cooperate(List<PeerEffect<TestClient>> effects)
+        {
+            while (effects.Count > 0)
+            {
+                var next = new List<PeerEffect<TestClient>>();
+                foreach (var effect in effects)
+                {
+                    if (effect.Kind == PeerEffectKind.Persist) next.AddRange(Durable(effect));
+                    if (effect.Kind != PeerEffectKind.Send) continue;
+                    RaftMessage? answer = effect.Message switch
+                    {
+                        RequestVote vote => new RequestVoteResponse(vote.To, vote.From, vote.Term, vote.PreVote, true),
+                        AppendEntries append => new AppendEntriesResponse(append.To, append.From, append.Term, true, append.PrevLogIndex + (ulong)append.Entries.Length, 0, 0),
+                        _ => null,
+                    };
+                    if (answer is not null) next.AddRange(Feed(l => l.Step(answer, Now)));
+                }
+                effects = next;
+            }
+        }
+    }
+}
