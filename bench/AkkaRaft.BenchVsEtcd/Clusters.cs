@@ -21,8 +21,11 @@ public interface IBenchCluster
     /// <summary>What <see cref="HistogramAsync"/> measures, for the diagnostics under the table.</summary>
     string HistogramName { get; }
 
-    /// <summary>Sum (seconds) and count of the histogram named by <see cref="HistogramName"/> so far, from the members' Prometheus text.</summary>
-    Task<(double Sum, double Count)> HistogramAsync(HttpClient http);
+    /// <summary>
+    /// Sum (seconds) and count of the histogram named by <see cref="HistogramName"/> so far, from the members' Prometheus
+    /// text, and which member(s) they came from (two readings are comparable only when that is the same).
+    /// </summary>
+    Task<(double Sum, double Count, string Source)> HistogramAsync(HttpClient http);
 
     /// <summary>The members' process ids.</summary>
     IReadOnlyList<int> Pids { get; }
@@ -183,7 +186,7 @@ public sealed class EtcdCluster : IBenchCluster
     public string HistogramName => "etcd WAL fsync (etcd_disk_wal_fsync_duration_seconds, all 3 members)";
 
     /// <inheritdoc />
-    public async Task<(double Sum, double Count)> HistogramAsync(HttpClient http)
+    public async Task<(double Sum, double Count, string Source)> HistogramAsync(HttpClient http)
     {
         double sum = 0, count = 0;
         foreach (var port in _clientPorts)
@@ -193,7 +196,7 @@ public sealed class EtcdCluster : IBenchCluster
             count += Prometheus.Sample(text, "etcd_disk_wal_fsync_duration_seconds_count");
         }
 
-        return (sum, count);
+        return (sum, count, "all members");
     }
 
     /// <summary>Installs etcd-server with apt-get when no etcd is on the PATH (root only; apt-get update first).</summary>
@@ -285,10 +288,11 @@ public sealed class AkkaRaftCluster : IBenchCluster
     public string HistogramName => "AkkaRaft commit latency (akkaraft_commit_latency_seconds, leader: proposal to committed)";
 
     /// <inheritdoc />
-    public async Task<(double Sum, double Count)> HistogramAsync(HttpClient http)
+    public async Task<(double Sum, double Count, string Source)> HistogramAsync(HttpClient http)
     {
-        var text = await http.GetStringAsync($"http://{await LeaderAddressAsync(http).ConfigureAwait(false)}/metrics").ConfigureAwait(false);
-        return (Prometheus.Sample(text, "akkaraft_commit_latency_seconds_sum"), Prometheus.Sample(text, "akkaraft_commit_latency_seconds_count"));
+        var leader = await LeaderAddressAsync(http).ConfigureAwait(false);
+        var text = await http.GetStringAsync($"http://{leader}/metrics").ConfigureAwait(false);
+        return (Prometheus.Sample(text, "akkaraft_commit_latency_seconds_sum"), Prometheus.Sample(text, "akkaraft_commit_latency_seconds_count"), leader);
     }
 
     /// <summary>Starts node01, waits until it leads, then starts node02 and node03 and waits until all three are voters.</summary>
@@ -331,10 +335,12 @@ public sealed class AkkaRaftCluster : IBenchCluster
     }
 
     /// <summary>The leader's journal counters from its Prometheus text: batches written, entries persisted.</summary>
-    public async Task<(double Batches, double Entries)> JournalCountersAsync(HttpClient http)
+    /// <remarks>Counters of one leader: two readings are comparable only when <c>Leader</c> is the same.</remarks>
+    public async Task<(double Batches, double Entries, string Leader)> JournalCountersAsync(HttpClient http)
     {
-        var text = await http.GetStringAsync($"http://{await LeaderAddressAsync(http).ConfigureAwait(false)}/metrics").ConfigureAwait(false);
-        return (Prometheus.Sample(text, "akkaraft_fsyncs_total"), Prometheus.Sample(text, "akkaraft_entries_persisted_total"));
+        var leader = await LeaderAddressAsync(http).ConfigureAwait(false);
+        var text = await http.GetStringAsync($"http://{leader}/metrics").ConfigureAwait(false);
+        return (Prometheus.Sample(text, "akkaraft_fsyncs_total"), Prometheus.Sample(text, "akkaraft_entries_persisted_total"), leader);
     }
 
     private async Task<string> LeaderAddressAsync(HttpClient http)

@@ -134,14 +134,23 @@ public static class Program
                     {
                         var histogramAfter = await cluster.HistogramAsync(http).ConfigureAwait(false);
                         var count = histogramAfter.Count - histogramBefore.Count;
-                        diagnostics.Append(CultureInfo.InvariantCulture,
-                            $"  {row.Label} x{row.Clients}: {cluster.HistogramName}: mean {(count > 0 ? (histogramAfter.Sum - histogramBefore.Sum) / count * 1000 : double.NaN):0.00} ms over {count:0}\n");
+                        if (histogramAfter.Source != histogramBefore.Source)
+                        {
+                            diagnostics.Append(CultureInfo.InvariantCulture,
+                                $"  {row.Label} x{row.Clients}: {cluster.HistogramName}: leadership moved during the cell ({histogramBefore.Source} to {histogramAfter.Source}); no mean\n");
+                        }
+                        else
+                        {
+                            diagnostics.Append(CultureInfo.InvariantCulture,
+                                $"  {row.Label} x{row.Clients}: {cluster.HistogramName}: mean {(count > 0 ? (histogramAfter.Sum - histogramBefore.Sum) / count * 1000 : double.NaN):0.00} ms over {count:0}\n");
+                        }
                     }
 
                     if (cluster is AkkaRaftCluster b && row.ReadPercent == 0)
                     {
                         var after = await b.JournalCountersAsync(http).ConfigureAwait(false);
-                        entriesPerBatch = (after.Entries - before.Entries) / Math.Max(1, after.Batches - before.Batches);
+                        // A new leader's counters say nothing about the cell: no figure rather than a wrong one.
+                        entriesPerBatch = after.Leader == before.Leader ? (after.Entries - before.Entries) / Math.Max(1, after.Batches - before.Batches) : double.NaN;
                     }
 
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -51,11 +51,11 @@ public static class SqlPersistThroughput
     }
 
     /// <summary>What one backend and mode did in the measured window.</summary>
-    public sealed record Result(string Backend, Mode Mode, double Seconds, long Commands, long Events, long Transactions, long Inserts)
+    public sealed record Result(string Backend, Mode Mode, double Seconds, long Commands, long Events, long Transactions, long Inserts, TimeSpan Cpu)
     {
         /// <inheritdoc />
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"| {Backend,-10} | {Mode,-12} | {Commands / Seconds,10:F0} | {Events / Seconds,10:F0} | {Transactions / Seconds,8:F0} | {(double)Events / Math.Max(1, Transactions),8:F2} | {(double)Inserts / Math.Max(1, Transactions),8:F2} |");
+            $"| {Backend,-10} | {Mode,-12} | {Commands / Seconds,10:F0} | {Events / Seconds,10:F0} | {Transactions / Seconds,8:F0} | {(double)Events / Math.Max(1, Transactions),8:F2} | {(double)Inserts / Math.Max(1, Transactions),8:F2} | {Cpu.TotalMicroseconds / Math.Max(1, Transactions),8:F0} |");
     }
 
     /// <summary>Measures every mode on SQLite then PostgreSQL, <paramref name="window"/> each after a 2s warm-up, and writes a table.</summary>
@@ -63,8 +63,9 @@ public static class SqlPersistThroughput
     {
         ArgumentNullException.ThrowIfNull(output);
         var results = new List<Result>();
-        await output.WriteLineAsync("| backend    | mode         | commands/s |   events/s |  txn/s | events/txn | INSERTs/txn |").ConfigureAwait(false);
-        await output.WriteLineAsync("|---|---|---:|---:|---:|---:|---:|").ConfigureAwait(false);
+        // CPU µs/txn: CPU time of this whole process (actor, journal, senders, the trace that counts) per transaction.
+        await output.WriteLineAsync("| backend    | mode         | commands/s |   events/s |  txn/s | events/txn | INSERTs/txn | CPU µs/txn |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---:|---:|---:|---:|---:|---:|").ConfigureAwait(false);
         foreach (var plugin in new[] { RaftPersistencePlugin.Sqlite, RaftPersistencePlugin.PostgreSql })
         {
             foreach (var mode in Enum.GetValues<Mode>())
@@ -111,12 +112,14 @@ public static class SqlPersistThroughput
 
             await DriveAsync(actor, mode, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             counter.Reset();
+            var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
             var commands = await DriveAsync(actor, mode, window).ConfigureAwait(false);
             var seconds = stopwatch.Elapsed.TotalSeconds;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
             var (transactions, inserts) = counter.Read();
             var events = mode == Mode.PersistAll ? commands * EventsPerPersistAll : commands;
-            return new Result(plugin == RaftPersistencePlugin.Sqlite ? "sqlite" : "postgresql", mode, seconds, commands, events, transactions, inserts);
+            return new Result(plugin == RaftPersistencePlugin.Sqlite ? "sqlite" : "postgresql", mode, seconds, commands, events, transactions, inserts, cpu);
         }
         finally
         {

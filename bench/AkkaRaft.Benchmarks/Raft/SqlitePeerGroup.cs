@@ -140,9 +140,15 @@ public sealed class SqlitePeerGroup : IAsyncDisposable
     private static void Section(StringBuilder text, string pluginId, AkkaConfig plugin, string overrides)
     {
         text.Append(CultureInfo.InvariantCulture, $"{pluginId} {{\n");
+        // The keys RaftPersistence.AkkaConfig sets (the rest are Akka.Persistence.Sql's defaults either way).
         foreach (var key in new[] { "class", "plugin-dispatcher", "connection-string", "provider-name", "table-mapping" })
         {
             text.Append(CultureInfo.InvariantCulture, $"  {key} = {Quote(plugin.GetString(key))}\n");
+        }
+
+        foreach (var key in new[] { "batch-size", "buffer-size", "parallelism", "replay-batch-size" })
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {key} = {plugin.GetInt(key)}\n");
         }
 
         text.Append(CultureInfo.InvariantCulture, $"  plugin-id = {Quote(pluginId)}\n");
