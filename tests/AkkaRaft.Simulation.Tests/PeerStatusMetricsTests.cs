@@ -1,4 +1,6 @@
 using AkkaRaft.Actors;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core.Tracker;
 using AkkaRaft.Raft.Peer;

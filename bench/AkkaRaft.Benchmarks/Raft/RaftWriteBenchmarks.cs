@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Serialization;
+using AkkaRaft.Client;
 using AkkaRaft.Persistence;
 using AkkaRaft.Persistence.Journal;
 using AkkaRaft.Persistence.Sql.Sqlite;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;

@@ -1,12 +1,14 @@
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
+using AkkaRaft.Raft;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
-using AkkaRaft.Raft;
 using AkkaRaft.Raft.StateMachines;
 using Config = AkkaRaft.Configuration.Config;
 
@@ -49,7 +51,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>The node's actor system (named by <c>akkaraft.node.actor-system-name</c>, <c>akkaraft</c> by default).</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The Raft peer actor (<c>/user/raft</c>): send it the messages of <c>RaftClientProtocol.cs</c>.</summary>
+    /// <summary>The Raft peer actor (<c>/user/raft-peer</c>, behind the inbox <c>/user/raft</c>): send it the messages of
+    /// <c>AkkaRaft.Client</c>'s <c>RaftClientProtocol.cs</c>.</summary>
     public IActorRef Peer { get; }
 
     /// <summary>Ids and addresses of the members.</summary>
@@ -129,7 +132,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
-        system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
+        system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory)), RemoteRaftTransport.InboxName);
         return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, kv);
     }
 

@@ -1,5 +1,7 @@
 using System.Text;
 using AkkaRaft.Actors;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.TestSupport.Linearizability;

@@ -1,8 +1,9 @@
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Serialization;
-using AkkaRaft.Persistence;
 using AkkaRaft.Actors.Simulation;
+using AkkaRaft.Client;
 using AkkaRaft.Kv;
+using AkkaRaft.Persistence;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 
