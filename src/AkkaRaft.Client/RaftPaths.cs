@@ -16,18 +16,24 @@ public static class RaftPaths
     /// <summary>The path of the inbox relative to its actor system, as <c>ClusterClient.Send</c> names a service.</summary>
     public const string InboxServicePath = "/user/" + InboxName;
 
+    /// <summary>The scheme of a cluster's addresses without TLS; with <c>akkaraft.remote.tls</c> on it is <c>akka.ssl.tcp</c>.</summary>
+    public const string TcpProtocol = "akka.tcp";
+
     /// <summary>The inbox of the member at <paramref name="raftAddress"/> (host:port): <c>akka.tcp://akkaraft@host:port/user/raft</c>.</summary>
-    /// <exception cref="ArgumentException">The address or system name is empty.</exception>
-    public static string Inbox(string raftAddress, string systemName = SystemName) => Root(raftAddress, systemName) + InboxServicePath;
+    /// <exception cref="ArgumentException">The address, system name or protocol is empty.</exception>
+    public static string Inbox(string raftAddress, string systemName = SystemName, string protocol = TcpProtocol) =>
+        Root(raftAddress, systemName, protocol) + InboxServicePath;
 
     /// <summary>The ClusterClient receptionist of the member at <paramref name="raftAddress"/>: an initial contact.</summary>
-    /// <exception cref="ArgumentException">The address or system name is empty.</exception>
-    public static string Receptionist(string raftAddress, string systemName = SystemName) => Root(raftAddress, systemName) + "/system/receptionist";
+    /// <exception cref="ArgumentException">The address, system name or protocol is empty.</exception>
+    public static string Receptionist(string raftAddress, string systemName = SystemName, string protocol = TcpProtocol) =>
+        Root(raftAddress, systemName, protocol) + "/system/receptionist";
 
-    private static string Root(string raftAddress, string systemName)
+    private static string Root(string raftAddress, string systemName, string protocol)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(raftAddress);
         ArgumentException.ThrowIfNullOrWhiteSpace(systemName);
-        return $"akka.tcp://{systemName}@{raftAddress.Trim()}";
+        ArgumentException.ThrowIfNullOrWhiteSpace(protocol);
+        return $"{protocol}://{systemName}@{raftAddress.Trim()}";
     }
 }

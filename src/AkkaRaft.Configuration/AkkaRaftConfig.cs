@@ -3,7 +3,8 @@ namespace AkkaRaft.Configuration;
 /// <summary>
 /// Loads the configuration AkkaRaft runs with. Precedence, highest first:
 /// <list type="number">
-/// <item>overrides: command-line options, given as HOCON paths and values (<c>akkaraft.raft.election-timeout</c> → <c>750ms</c>);</item>
+/// <item>overrides: command-line options, given as HOCON paths and values (<c>akkaraft.raft.election-timeout</c> → <c>750ms</c>,
+/// <c>akka.loglevel</c> → <c>DEBUG</c>);</item>
 /// <item>environment variables: <c>AKKARAFT__RAFT__ELECTION_TIMEOUT=750ms</c> sets <c>akkaraft.raft.election-timeout</c>
 /// (a double underscore separates path elements, a single underscore becomes '-', names are lower-cased);</item>
 /// <item>the user's file (<c>--file</c>);</item>
@@ -19,21 +20,26 @@ public static class AkkaRaftConfig
     /// <summary>The root under which every AkkaRaft setting lives.</summary>
     public const string RootPath = "akkaraft";
 
-    /// <summary>The prefix of environment variables that set AkkaRaft settings.</summary>
+    /// <summary>
+    /// The root of Akka.NET's own settings, beside <see cref="RootPath"/> in the same file as in any Akka app. The
+    /// loader reads and resolves it like the rest and <see cref="AkkaHandover"/> hands it to Akka; its keys are not
+    /// checked here (Akka's reference.conf files and its plugins define them, and Akka ignores keys it does not know).
+    /// </summary>
+    public const string AkkaRootPath = "akka";
+
+    /// <summary>The only roots a configuration may hold; any other root is refused as an unknown setting.</summary>
+    public static IReadOnlyList<string> Roots { get; } = [AkkaRootPath, RootPath];
+
+    /// <summary>
+    /// The prefix of environment variables that set AkkaRaft settings. There is no such variable for the <c>akka</c>
+    /// section: Akka.NET reads none, and a file can take any Akka setting from any variable with <c>${?NAME}</c>.
+    /// </summary>
     public const string EnvironmentPrefix = "AKKARAFT__";
 
     /// <summary>
-    /// Paths of reference.conf whose contents are free-form maps (keys chosen by the user): keys under them are
-    /// never reported as unknown. A part that adds such a section lists its path here.
-    /// </summary>
-    public static IReadOnlyList<string> FreeFormPaths { get; } =
-    [
-        "akkaraft.actor.dispatchers", // id { throughput = n }, one per dispatcher the user names (AkkaRaft.Actors)
-        "akkaraft.actor.deployment", // "/user/path" { mailbox, dispatcher, ... }, one per deployed actor path (AkkaRaft.Actors)
-    ];
-
-    /// <summary>
-    /// Loads, merges and resolves the configuration, and rejects unknown settings under <c>akkaraft</c>.
+    /// Loads, merges and resolves the configuration, and rejects unknown settings: roots other than <c>akka</c> and
+    /// <c>akkaraft</c>, and settings under <c>akkaraft</c> that reference.conf does not have. Hand the result to
+    /// Akka.NET with <see cref="AkkaHandover.ToAkkaConfig"/>.
     /// </summary>
     /// <param name="file">The user's file, or null for none.</param>
     /// <param name="environment">The environment variables: AKKARAFT__* variables set settings, and every
@@ -49,7 +55,7 @@ public static class AkkaRaftConfig
         var unknown = new List<UnknownSetting>();
         foreach (var source in sources)
         {
-            unknown.AddRange(UnknownSettings.Find(reference, source, FreeFormPaths));
+            unknown.AddRange(UnknownSettings.Find(reference, source));
         }
 
         if (unknown.Count > 0)
@@ -68,8 +74,9 @@ public static class AkkaRaftConfig
     }
 
     /// <summary>
-    /// Every setting under <c>akkaraft</c> that the user's file, environment or overrides set but reference.conf
-    /// does not have; empty when all are known. <see cref="Load"/> throws when this is not empty.
+    /// Every root other than <c>akka</c> and <c>akkaraft</c>, and every setting under <c>akkaraft</c> that
+    /// reference.conf does not have, that the user's file, environment or overrides set; empty when all are known.
+    /// <see cref="Load"/> throws when this is not empty.
     /// </summary>
     /// <exception cref="ConfigException">A source is malformed.</exception>
     public static IReadOnlyList<UnknownSetting> FindUnknownSettings(
@@ -77,7 +84,7 @@ public static class AkkaRaftConfig
     {
         ArgumentNullException.ThrowIfNull(environment);
         var reference = ConfigurationFactory.ReferenceUnresolved;
-        return ReadSources(file, environment, overrides).SelectMany(s => UnknownSettings.Find(reference, s, FreeFormPaths)).ToList();
+        return ReadSources(file, environment, overrides).SelectMany(s => UnknownSettings.Find(reference, s)).ToList();
     }
 
     /// <summary>The settings that AKKARAFT__* environment variables set, as a configuration tree (unresolved).</summary>

@@ -5,10 +5,12 @@ namespace AkkaRaft.Configuration;
 /// <summary>Renders a resolved tree as JSON or as HOCON.</summary>
 internal static class Renderer
 {
-    public static string Json(Node node, bool indented)
+    /// <param name="omitNullFields">Leave out object fields whose value is null (HOCON's "no value"); nulls inside
+    /// arrays stay, since leaving them out would move the elements after them.</param>
+    public static string Json(Node node, bool indented, bool omitNullFields = false)
     {
         var sb = new StringBuilder();
-        WriteJson(sb, node, indented, 0);
+        WriteJson(sb, node, indented, omitNullFields, 0);
         if (indented)
         {
             sb.Append('\n');
@@ -25,7 +27,7 @@ internal static class Renderer
         }
     }
 
-    private static void WriteJson(StringBuilder sb, Node node, bool indented, int depth)
+    private static void WriteJson(StringBuilder sb, Node node, bool indented, bool omitNullFields, int depth)
     {
         switch (node)
         {
@@ -40,6 +42,11 @@ internal static class Renderer
                 var firstField = true;
                 foreach (var (key, value) in o.Fields)
                 {
+                    if (omitNullFields && value is ScalarNode { Kind: ScalarKind.Null })
+                    {
+                        continue;
+                    }
+
                     if (!firstField)
                     {
                         sb.Append(',');
@@ -48,7 +55,7 @@ internal static class Renderer
                     firstField = false;
                     NewLine(sb, indented, depth + 1);
                     sb.Append(ConfigPath.Quote(key)).Append(indented ? ": " : ":");
-                    WriteJson(sb, value, indented, depth + 1);
+                    WriteJson(sb, value, indented, omitNullFields, depth + 1);
                 }
 
                 NewLine(sb, indented, depth);
@@ -70,7 +77,7 @@ internal static class Renderer
                     }
 
                     NewLine(sb, indented, depth + 1);
-                    WriteJson(sb, a.Items[i], indented, depth + 1);
+                    WriteJson(sb, a.Items[i], indented, omitNullFields, depth + 1);
                 }
 
                 NewLine(sb, indented, depth);

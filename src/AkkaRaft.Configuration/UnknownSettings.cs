@@ -2,8 +2,8 @@ using System.Text;
 
 namespace AkkaRaft.Configuration;
 
-/// <summary>A setting under <c>akkaraft</c> that reference.conf does not have.</summary>
-/// <param name="Path">The full path, as in <c>akkaraft.raft.electon-timeout</c>.</param>
+/// <summary>A setting under <c>akkaraft</c> that reference.conf does not have, or a root other than <c>akka</c> and <c>akkaraft</c>.</summary>
+/// <param name="Path">The full path, as in <c>akkaraft.raft.electon-timeout</c>, or the unknown root, as in <c>akkraft</c>.</param>
 /// <param name="Origin">Where it was set.</param>
 /// <param name="Suggestion">A known key or path that is close, or null.</param>
 public sealed record UnknownSetting(string Path, ConfigOrigin Origin, string? Suggestion)
@@ -13,30 +13,39 @@ public sealed record UnknownSetting(string Path, ConfigOrigin Origin, string? Su
         $"{Path} ({Origin})" + (Suggestion is null ? "" : $": did you mean {Suggestion}?");
 }
 
-/// <summary>Finds the settings a user source sets under <c>akkaraft</c> that reference.conf does not define.</summary>
+/// <summary>
+/// Finds what a user source sets that AkkaRaft does not know: a root other than <c>akka</c> and <c>akkaraft</c> (a typo
+/// such as <c>akkraft</c> would otherwise be silently ignored), or a setting under <c>akkaraft</c> that reference.conf
+/// does not define. Keys under <c>akka</c> are Akka.NET's and its plugins' (serializers, journals, dispatchers are
+/// named by the user), so they are not checked here.
+/// </summary>
 internal static class UnknownSettings
 {
-    public static IReadOnlyList<UnknownSetting> Find(ObjectNode reference, ObjectNode source, IReadOnlyList<string> freeFormPaths)
+    public static IReadOnlyList<UnknownSetting> Find(ObjectNode reference, ObjectNode source)
     {
         var found = new List<UnknownSetting>();
-        if (source.Get(AkkaRaftConfig.RootPath) is not { } userRoot)
+        var knownPaths = new List<List<string>>();
+        var knownRoot = reference.Get(AkkaRaftConfig.RootPath);
+        CollectPaths(knownRoot, [AkkaRaftConfig.RootPath], knownPaths);
+        foreach (var (key, value) in source.Fields)
         {
-            return found;
+            switch (key)
+            {
+                case AkkaRaftConfig.AkkaRootPath:
+                    continue;
+                case AkkaRaftConfig.RootPath:
+                    Walk(value, knownRoot, [AkkaRaftConfig.RootPath]);
+                    continue;
+                default:
+                    found.Add(new UnknownSetting(key, source.KeyOrigin(key), Suggest(key, AkkaRaftConfig.Roots, knownPaths)));
+                    continue;
+            }
         }
 
-        var knownPaths = new List<List<string>>();
-        CollectPaths(reference.Get(AkkaRaftConfig.RootPath), [AkkaRaftConfig.RootPath], knownPaths);
-        var freeForm = freeFormPaths.Select(ConfigPath.Parse).ToList();
-        Walk(userRoot, reference.Get(AkkaRaftConfig.RootPath), [AkkaRaftConfig.RootPath]);
         return found;
 
         void Walk(Node user, Node? known, List<string> path)
         {
-            if (freeForm.Any(f => f.Count <= path.Count && f.SequenceEqual(path.Take(f.Count))))
-            {
-                return;
-            }
-
             var knownObject = AsObject(known);
             foreach (var userObject in Objects(user))
             {
@@ -44,10 +53,10 @@ internal static class UnknownSettings
                 {
                     List<string> childPath = [.. path, key];
                     var knownChild = knownObject?.Get(key);
-                    if (knownChild is null && !freeForm.Any(f => f.Count <= childPath.Count && f.SequenceEqual(childPath.Take(f.Count))))
+                    if (knownChild is null)
                     {
                         found.Add(new UnknownSetting(ConfigPath.Render(childPath), userObject.KeyOrigin(key),
-                            Suggest(key, knownObject, knownPaths)));
+                            Suggest(key, knownObject?.Keys ?? [], knownPaths)));
                         continue;
                     }
 
@@ -61,7 +70,10 @@ internal static class UnknownSettings
     {
         var sb = new StringBuilder();
         sb.Append(unknown.Count == 1 ? "unknown setting" : $"{unknown.Count} unknown settings");
-        sb.Append(" under akkaraft (reference.conf lists every setting):");
+        var prefix = AkkaRaftConfig.RootPath + ".";
+        sb.Append(unknown.All(u => u.Path.StartsWith(prefix, StringComparison.Ordinal))
+            ? " under akkaraft (reference.conf lists every setting):"
+            : $" (a configuration holds {AkkaRaftConfig.AkkaRootPath} {{ }}, Akka.NET's settings, and {AkkaRaftConfig.RootPath} {{ }}, whose settings reference.conf lists):");
         foreach (var setting in unknown)
         {
             sb.Append("\n  ").Append(setting);
@@ -99,19 +111,17 @@ internal static class UnknownSettings
         }
     }
 
-    private static string? Suggest(string key, ObjectNode? siblings, List<List<string>> knownPaths)
+    /// <summary>The nearest of <paramref name="siblings"/>, else the full path of a known key of the same name elsewhere.</summary>
+    private static string? Suggest(string key, IEnumerable<string> siblings, List<List<string>> knownPaths)
     {
-        if (siblings is not null)
+        var best = siblings
+            .Select(k => (Key: k, Distance: Distance(key, k)))
+            .Where(c => c.Distance <= Math.Max(1, Math.Min(3, key.Length / 3)))
+            .OrderBy(c => c.Distance)
+            .FirstOrDefault();
+        if (best.Key is not null)
         {
-            var best = siblings.Keys
-                .Select(k => (Key: k, Distance: Distance(key, k)))
-                .Where(c => c.Distance <= Math.Max(1, Math.Min(3, key.Length / 3)))
-                .OrderBy(c => c.Distance)
-                .FirstOrDefault();
-            if (best.Key is not null)
-            {
-                return best.Key;
-            }
+            return best.Key;
         }
 
         var elsewhere = knownPaths.FirstOrDefault(p => p[^1] == key);

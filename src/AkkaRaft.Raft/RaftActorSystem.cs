@@ -1,3 +1,4 @@
+using Akka.Actor;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
@@ -24,5 +25,16 @@ public static class RaftActorSystem
         return RaftRemoting.AkkaConfig(remoting, host, port)
             .WithFallback(RaftPersistence.AkkaConfig(persistence, dataDirectory))
             .WithFallback(AkkaHandover.ToAkkaConfig(resolved));
+    }
+
+    /// <summary>
+    /// Creates the actor system of a peer: <see cref="AkkaConfig"/>, and with <c>akkaraft.remote.tls</c> on, this node's
+    /// certificate and the cluster CA's validator (Akka.Remote's mutual TLS).
+    /// </summary>
+    /// <exception cref="ConfigException">A setting is invalid, or a TLS file cannot be read.</exception>
+    public static ActorSystem Create(string name, AkkaRaft.Configuration.Config resolved, string host, int port, string dataDirectory)
+    {
+        var akka = AkkaConfig(resolved, host, port, dataDirectory);
+        return ActorSystem.Create(name, RaftRemoting.ActorSystemSetup(RemotingSettings.FromConfig(resolved), akka));
     }
 }

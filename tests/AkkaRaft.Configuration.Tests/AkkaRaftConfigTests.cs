@@ -97,7 +97,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
     [Fact]
     public void Unknown_settings_from_every_source_should_be_listed_with_origin_and_suggestion()
     {
-        var file = _dir.Write("user.conf", "akkaraft {\n  node {\n    idd = x\n  }\n  raaft { a = 1, b = 2 }\n}\nother.stuff = 1");
+        var file = _dir.Write("user.conf", "akkaraft {\n  node {\n    idd = x\n  }\n  raaft { a = 1, b = 2 }\n}");
         var error = Assert.Throws<ConfigException>(() => AkkaRaftConfig.Load(
             file,
             Env(("AKKARAFT__NODE__DATADIR", "/x")),
@@ -108,6 +108,66 @@ public sealed class AkkaRaftConfigTests : IDisposable
         Assert.Contains("  akkaraft.node.datadir (environment variable AKKARAFT__NODE__DATADIR): did you mean data-dir?", lines);
         Assert.Contains($"  akkaraft.node.idd ({file}:3:5): did you mean id?", lines);
         Assert.Contains($"  akkaraft.raaft ({file}:5:3): did you mean raft?", lines);
+    }
+
+    [Theory]
+    [InlineData("akkraft.node.id = x", "akkraft", "akkaraft")]
+    [InlineData("aka.loglevel = DEBUG", "aka", "akka")]
+    [InlineData("node { id = x }", "node", "akkaraft.node")]
+    [InlineData("other.stuff = 1", "other", null)]
+    public void A_root_other_than_akka_and_akkaraft_should_be_refused_naming_it_and_the_nearest_root(
+        string line, string root, string? suggestion)
+    {
+        var file = _dir.Write("user.conf", "akkaraft.node.id = fine\n" + line);
+
+        var error = Assert.Throws<ConfigException>(() => AkkaRaftConfig.Load(file, Env(), null));
+
+        var lines = error.Message.Split('\n');
+        Assert.Equal("unknown setting (a configuration holds akka { }, Akka.NET's settings, and akkaraft { }, whose settings reference.conf lists):", lines[0]);
+        Assert.Equal($"  {root} ({file}:2:1)" + (suggestion is null ? "" : $": did you mean {suggestion}?"), lines[1]);
+        Assert.Equal(2, lines.Length);
+    }
+
+    [Fact]
+    public void An_unknown_root_from_the_command_line_should_be_refused_like_one_from_a_file()
+    {
+        var unknown = AkkaRaftConfig.FindUnknownSettings(null, Env(), new Dictionary<string, string> { ["akkraft.node.id"] = "x" });
+        Assert.Equal([new UnknownSetting("akkraft", new ConfigOrigin("command-line option akkraft.node.id=x"), "akkaraft")], unknown);
+    }
+
+    [Fact]
+    public void An_akka_section_should_load_from_the_file_environment_substitutions_and_the_command_line()
+    {
+        var file = _dir.Write("user.conf", """
+            akka {
+              loglevel = INFO
+              actor.provider = cluster
+              remote.dot-netty.tcp { hostname = ${?AKKA_HOST_FOR_TEST}, port = 4053 }
+              any-key-akka-or-a-plugin-defines { x = 1 }
+            }
+            akkaraft.node.id = n1
+            """);
+        var config = AkkaRaftConfig.Load(file, Env(("AKKA_HOST_FOR_TEST", "10.0.0.7")),
+            new Dictionary<string, string> { ["akka.loglevel"] = "DEBUG" });
+
+        Assert.Equal("DEBUG", config.GetString("akka.loglevel"));
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+        Assert.Equal("10.0.0.7", config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(1, config.GetInt("akka.any-key-akka-or-a-plugin-defines.x"));
+        Assert.Equal("n1", config.GetString("akkaraft.node.id"));
+    }
+
+    [Fact]
+    public void Environment_variables_with_the_akkaraft_prefix_should_set_only_akkaraft_settings()
+    {
+        // AKKARAFT__AKKA__LOGLEVEL names akkaraft.akka.loglevel, which does not exist; Akka's settings come from the
+        // file (with ${?NAME} for a variable) or from --set akka.x=y, never from a prefix of their own.
+        var error = Assert.Throws<ConfigException>(() => AkkaRaftConfig.Load(null, Env(("AKKARAFT__AKKA__LOGLEVEL", "DEBUG")), null));
+        Assert.Contains("  akkaraft.akka (environment variable AKKARAFT__AKKA__LOGLEVEL)", error.Message);
+
+        var config = AkkaRaftConfig.Load(null, Env(("AKKA__LOGLEVEL", "DEBUG"), ("AKKA_LOGLEVEL", "DEBUG")), null);
+        Assert.Equal(ConfigurationFactory.Default().GetString("akka.loglevel"), config.GetString("akka.loglevel"));
     }
 
     [Fact]
@@ -123,26 +183,12 @@ public sealed class AkkaRaftConfigTests : IDisposable
     }
 
     [Fact]
-    public void Keys_under_a_free_form_path_should_not_be_reported()
+    public void Keys_under_akka_should_not_be_checked_and_keys_under_akkaraft_should()
     {
-        var reference = Parse("akkaraft { plugins {}, node { id = 1 } }");
-        var user = Parse("akkaraft { plugins { mine { x = 1 } }, node { idd = 2 } }");
-        var unknown = UnknownSettings.Find(reference, user, ["akkaraft.plugins"]);
+        var reference = Parse("akkaraft { node { id = 1 } }");
+        var user = Parse("akka { actor { serializers { mine = \"My.Serializer, Mine\" } } }, akkaraft { node { idd = 2 } }");
+        var unknown = UnknownSettings.Find(reference, user);
         Assert.Equal(["akkaraft.node.idd"], unknown.Select(u => u.Path));
-        Assert.Equal(2, UnknownSettings.Find(reference, user, []).Count);
-    }
-
-    [Fact]
-    public void User_named_dispatchers_and_deployments_should_load_as_settings_the_actor_kernel_reads()
-    {
-        var file = _dir.Write("user.conf",
-            "akkaraft.actor.dispatchers { raft-io { throughput = 5 } }\n" +
-            "akkaraft.actor.deployment { \"/user/raft\" { dispatcher = raft-io } }\n");
-
-        var config = AkkaRaftConfig.Load(file, Env(), null);
-
-        Assert.Equal(5, config.GetInt("akkaraft.actor.dispatchers.raft-io.throughput"));
-        Assert.True(config.HasPath("akkaraft.actor.deployment"));
     }
 
     private static ObjectNode Parse(string text) => Parser.ParseDocument(text, "t.conf", Includer.ForText("t.conf"), []);
@@ -176,7 +222,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
     public void NodeSettings_should_read_the_node_section()
     {
         var settings = NodeSettings.FromConfig(AkkaRaftConfig.Load(null, Env(("AKKARAFT__NODE__ID", "n-2.east_1")), null));
-        Assert.Equal(new NodeSettings("n-2.east_1", "./data"), settings);
+        Assert.Equal(new NodeSettings("n-2.east_1", "./data", "akkaraft"), settings);
         Assert.Equal(Path.GetFullPath("./data"), settings.DataDirectoryFullPath);
     }
 
@@ -187,6 +233,8 @@ public sealed class AkkaRaftConfigTests : IDisposable
     [InlineData("akkaraft.node.id = [a]", "akkaraft.node.id: expected a string, got an array")]
     [InlineData("akkaraft.node.data-dir = \"  \"", "akkaraft.node.data-dir: expected a directory path, got an empty string")]
     [InlineData("akkaraft.node.data-dir = null", "akkaraft.node.data-dir: expected a string, got null")]
+    [InlineData("akkaraft.node.actor-system-name = \"a b\"", "akkaraft.node.actor-system-name: expected letters, digits, '-' and '_'")]
+    [InlineData("akkaraft.node.actor-system-name = \"-x\"", "akkaraft.node.actor-system-name: expected letters, digits, '-' and '_', starting with a letter or digit")]
     public void NodeSettings_should_refuse_bad_values_naming_path_rule_and_origin(string line, string message)
     {
         var file = _dir.Write("user.conf", line);
@@ -201,7 +249,7 @@ public sealed class AkkaRaftConfigTests : IDisposable
     {
         var file = Path.Combine(RepositoryRoot(), "hocon", "single-node.conf");
         var settings = NodeSettings.FromConfig(AkkaRaftConfig.Load(file, Env(), null));
-        Assert.Equal(new NodeSettings("node-1", "./data/node-1"), settings);
+        Assert.Equal(new NodeSettings("node-1", "./data/node-1", "akkaraft"), settings);
     }
 
     [Fact]

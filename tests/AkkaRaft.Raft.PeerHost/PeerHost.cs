@@ -76,7 +76,7 @@ public sealed class PeerHost : IAsyncDisposable
         var config = ConfigurationFactory.ParseFile(arguments.ConfigFile).WithFallback(ConfigurationFactory.Default());
         var self = arguments.Self;
         // The configured journal and snapshot store: SQLite (synchronous=FULL) under the data directory.
-        var system = ActorSystem.Create(PeerHostPaths.SystemName, RaftActorSystem.AkkaConfig(config, self.Host, self.Port, arguments.DataDirectory));
+        var system = RaftActorSystem.Create(PeerHostPaths.SystemName, config, self.Host, self.Port, arguments.DataDirectory);
         try
         {
             var transport = new StaticPeersTransport(system, self.NodeId, arguments.Peers);

@@ -130,6 +130,19 @@ public sealed partial class RaftPeer : ReceivePersistentActor, IWithTimers
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr) =>
         throw new RaftPeerStorageException($"peer {_setup.NodeId}: the journal refused event {sequenceNr}; restarting from the journal", cause);
 
+    /// <summary>
+    /// The journal or snapshot store could not be read back (a corrupt row fails its checksum, or the store is down):
+    /// say loudly which peer and where, and stop; nothing of the unreadable event is applied. The backoff supervisor
+    /// tries again, which succeeds once the store reads again and keeps failing, loudly, on a corrupt row.
+    /// </summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.GetLogger().Error(reason,
+            "peer {0}: recovery of persistence id '{1}' failed at journal event {2} (events up to {3} were read): {4}",
+            _setup.NodeId, PersistenceId, LastSequenceNr + 1, LastSequenceNr, reason.Message);
+        base.OnRecoveryFailure(reason, message);
+    }
+
     /// <summary>The log is rebuilt: a founder that never wrote anything journals its bootstrap entries first, then the core starts.</summary>
     private void OnRecoveryCompleted()
     {

@@ -1,91 +1,215 @@
-using AkkaRaft.Configuration;
+using System.Globalization;
+using System.Text;
+using Akka.Persistence.Sql;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using AkkaConfig = Akka.Configuration.Config;
+using AkkaConfigurationFactory = Akka.Configuration.ConfigurationFactory;
 
 namespace AkkaRaft.Raft.Persistence;
 
-/// <summary>The <c>akkaraft.persistence</c> section, read once and validated.</summary>
-/// <param name="Plugin">sqlite or postgresql.</param>
-/// <param name="SqliteFile">The SQLite file, relative to the data directory unless absolute.</param>
-/// <param name="PostgreSqlConnectionString">The Npgsql connection string.</param>
-/// <param name="PostgreSqlSchema">The PostgreSQL schema of the tables.</param>
-/// <param name="MaxEventBytes">Largest journal event the peer writes.</param>
-/// <param name="MaxSnapshotBytes">Largest snapshot record the peer saves.</param>
-public sealed record RaftPersistenceSettings(string Plugin, string SqliteFile, string PostgreSqlConnectionString, string PostgreSqlSchema, long MaxEventBytes, long MaxSnapshotBytes)
-{
-    /// <summary>Where the section lives.</summary>
-    public const string SectionPath = "akkaraft.persistence";
-
-    /// <summary>Reads the section.</summary>
-    public static RaftPersistenceSettings FromConfig(AkkaRaft.Configuration.Config config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var plugin = config.GetString(SectionPath + ".journal.plugin");
-        if (plugin is not ("sqlite" or "postgresql")) throw config.Invalid(SectionPath + ".journal.plugin", $"expected sqlite or postgresql, got '{plugin}'");
-        return new RaftPersistenceSettings(plugin, config.GetString(SectionPath + ".sqlite.file"),
-            config.GetString(SectionPath + ".postgresql.connection-string"), config.GetString(SectionPath + ".postgresql.schema"),
-            config.GetByteSizeInRange(SectionPath + ".journal.max-event-bytes", 1, int.MaxValue),
-            config.GetByteSizeInRange(SectionPath + ".snapshot-store.max-snapshot-bytes", 1, int.MaxValue));
-    }
-}
-
-/// <summary>The Akka.Persistence.Sql configuration of a node.</summary>
+/// <summary>
+/// The journal and snapshot store of a node: Akka.Persistence.Sql over one SQLite file under the data directory
+/// (provider <c>SQLite.MS</c>, WAL, <c>synchronous=FULL</c>) or over PostgreSQL. The host calls
+/// <see cref="PrepareStorage"/>, then creates its ActorSystem with <see cref="AkkaConfig"/> among its configuration.
+/// </summary>
+/// <remarks>
+/// Durability on SQLite: an acknowledged write must be on disk, which in WAL mode takes <c>synchronous=FULL</c>
+/// (NORMAL may lose the last transactions on power loss). Microsoft.Data.Sqlite has no connection-string keyword for
+/// pragmas and Akka.Persistence.Sql opens its connections through linq2db from a provider name and connection
+/// string, so no pragma can be run on them from HOCON (only an ActorSystem <c>DataOptionsSetup</c> could, and it
+/// would replace the connection string and provider this configuration sets). <c>synchronous</c> is a per-connection
+/// setting whose initial value is compiled into the native library (<c>SQLITE_DEFAULT_SYNCHRONOUS</c>, and
+/// <c>SQLITE_DEFAULT_WAL_SYNCHRONOUS</c> for WAL databases, both 2 = FULL unless the build overrides them); every
+/// connection of the process uses the one e_sqlite3 library, and neither Microsoft.Data.Sqlite, linq2db nor
+/// Akka.Persistence.Sql changes it. <see cref="PrepareStorage"/> therefore opens a connection the way they do and
+/// refuses to start unless it reports WAL and FULL; the tests read the same pragmas on the journal's own connections.
+/// </remarks>
 public static class RaftPersistence
 {
-    /// <summary>The journal plugin id.</summary>
+    /// <summary>The HOCON path, and plugin id, of the Akka.Persistence.Sql journal.</summary>
     public const string JournalPluginId = "akka.persistence.journal.sql";
 
-    /// <summary>The snapshot store plugin id.</summary>
+    /// <summary>The HOCON path, and plugin id, of the Akka.Persistence.Sql snapshot store.</summary>
     public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
 
-    /// <summary>The SQLite file, or null under PostgreSQL.</summary>
-    public static string? SqliteFile(RaftPersistenceSettings settings, string dataDirectory) =>
-        settings.Plugin == "sqlite" ? Path.GetFullPath(Path.Combine(dataDirectory, settings.SqliteFile)) : null;
+    /// <summary>The linq2db provider of SQLite: Microsoft.Data.Sqlite over e_sqlite3.</summary>
+    public const string SqliteProvider = "SQLite.MS";
 
-    /// <summary>Creates the SQLite file in WAL mode before the system starts.</summary>
+    /// <summary>SQLite's value of <c>PRAGMA synchronous</c> for FULL.</summary>
+    public const int SqliteSynchronousFull = 2;
+
+    /// <summary>
+    /// The <c>akka.persistence</c> section for this node: the Akka.Persistence.Sql journal and snapshot store (the
+    /// SQLite file under <paramref name="dataDirectory"/> by default, or PostgreSQL), set as the default plugins, over
+    /// Akka.Persistence.Sql's own defaults.
+    /// </summary>
+    /// <param name="settings">The validated <c>akkaraft.persistence</c> section.</param>
+    /// <param name="dataDirectory">The node's data directory (<c>akkaraft.node.data-dir</c>).</param>
+    public static AkkaConfig AkkaConfig(RaftPersistenceSettings settings, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+
+        var (connectionString, provider, schema) = settings.Plugin switch
+        {
+            RaftPersistencePlugin.Sqlite => (SqliteConnectionString(settings, dataDirectory), SqliteProvider, (string?)null),
+            RaftPersistencePlugin.PostgreSql => (settings.PostgreSqlConnectionString, settings.PostgreSqlProvider, settings.PostgreSqlSchema),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Plugin, "unknown persistence plugin"),
+        };
+
+        var common = new StringBuilder()
+            .Append("  connection-string = ").Append(Quote(connectionString)).Append('\n')
+            .Append("  provider-name = ").Append(Quote(provider)).Append('\n')
+            // Akka.Persistence.Sql's own table and column names (no legacy plugin's); a schema on PostgreSQL only.
+            .Append("  table-mapping = default\n")
+            .Append(schema is null ? "" : $"  default.schema-name = {Quote(schema)}\n")
+            .Append("  auto-initialize = ").Append(settings.AutoInitialize ? "on" : "off").Append('\n')
+            // A failed table creation must be seen: the first write then fails too, and this log says why.
+            .Append("  warn-on-auto-init-fail = on\n")
+            .ToString();
+
+        var hocon = new StringBuilder()
+            .Append("akka.persistence.journal.plugin = ").Append(Quote(JournalPluginId)).Append('\n')
+            .Append("akka.persistence.snapshot-store.plugin = ").Append(Quote(SnapshotPluginId)).Append('\n')
+            .Append(JournalPluginId).Append(" {\n")
+            .Append(common)
+            .Append("  batch-size = ").Append(Invariant(settings.MaxBatchSize)).Append('\n')
+            .Append("  buffer-size = ").Append(Invariant(settings.MaxPendingWrites)).Append('\n')
+            .Append("  parallelism = ").Append(Invariant(settings.WriteParallelism)).Append('\n')
+            .Append("  replay-batch-size = ").Append(Invariant(settings.ReplayBatchSize)).Append('\n')
+            .Append("}\n")
+            .Append(SnapshotPluginId).Append(" {\n")
+            .Append(common)
+            .Append("}\n")
+            .ToString();
+
+        return AkkaConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>
+    /// Prepares the database before the ActorSystem starts. SQLite: creates the directory and the file, sets
+    /// <c>journal_mode=WAL</c> (kept in the file), and checks that a new connection runs with
+    /// <c>synchronous=FULL</c>. PostgreSQL: creates the schema when it is missing, and checks that the server
+    /// acknowledges a commit only once it is flushed (<c>fsync</c> and <c>synchronous_commit</c> on).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The database would not keep acknowledged writes: WAL could not be
+    /// set, or synchronous is not FULL, or the PostgreSQL server runs without fsync or synchronous commit.</exception>
+    /// <exception cref="SqliteException">The SQLite file cannot be created or opened.</exception>
+    /// <exception cref="NpgsqlException">The PostgreSQL server cannot be reached or refuses the schema.</exception>
     public static void PrepareStorage(RaftPersistenceSettings settings, string dataDirectory)
     {
-        if (SqliteFile(settings, dataDirectory) is not { } file) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        using var connection = new SqliteConnection($"Data Source={file}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        switch (settings.Plugin)
+        {
+            case RaftPersistencePlugin.Sqlite:
+                PrepareSqlite(settings, dataDirectory);
+                break;
+            case RaftPersistencePlugin.PostgreSql:
+                PreparePostgreSql(settings);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Plugin, "unknown persistence plugin");
+        }
     }
 
-    /// <summary>The akka.persistence section.</summary>
-    public static Akka.Configuration.Config AkkaConfig(RaftPersistenceSettings settings, string dataDirectory)
+    /// <summary>The full path of the SQLite file, or null when the node persists to PostgreSQL.</summary>
+    public static string? SqliteFile(RaftPersistenceSettings settings, string dataDirectory)
     {
-        var sqlite = SqliteFile(settings, dataDirectory);
-        var (connection, provider, mapping, schema) = sqlite is not null
-            ? ($"Data Source={sqlite}", "SQLite.MS", "sqlite", "")
-            : (settings.PostgreSqlConnectionString, LinqToDB.ProviderName.PostgreSQL15, "postgresql", settings.PostgreSqlSchema);
-        var text = $$"""
-            akka.persistence {
-              journal {
-                plugin = "{{JournalPluginId}}"
-                sql {
-                  connection-string = {{Quote(connection)}}
-                  provider-name = {{Quote(provider)}}
-                  table-mapping = {{mapping}}
-                  auto-initialize = true
-                  {{(schema.Length > 0 ? $"{mapping}.schema-name = {Quote(schema)}" : "")}}
-                }
-              }
-              snapshot-store {
-                plugin = "{{SnapshotPluginId}}"
-                sql {
-                  connection-string = {{Quote(connection)}}
-                  provider-name = {{Quote(provider)}}
-                  table-mapping = {{mapping}}
-                  auto-initialize = true
-                  {{(schema.Length > 0 ? $"{mapping}.schema-name = {Quote(schema)}" : "")}}
-                }
-              }
-            }
-            """;
-        return Akka.Configuration.ConfigurationFactory.ParseString(text).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return settings.Plugin == RaftPersistencePlugin.Sqlite
+            ? Path.GetFullPath(Path.Combine(dataDirectory, settings.SqliteFile))
+            : null;
     }
 
+    /// <summary>
+    /// The Microsoft.Data.Sqlite connection string of the SQLite file, the one the journal and snapshot store use:
+    /// pooled connections, and <c>Default Timeout</c> (seconds) as the busy timeout, which Microsoft.Data.Sqlite
+    /// applies by retrying a statement that finds the database locked.
+    /// </summary>
+    public static string SqliteConnectionString(RaftPersistenceSettings settings, string dataDirectory)
+    {
+        var file = SqliteFile(settings, dataDirectory)
+            ?? throw new ArgumentException("the settings choose PostgreSQL, not SQLite", nameof(settings));
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = file,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = checked((int)Math.Ceiling(settings.SqliteBusyTimeout.TotalSeconds)),
+        }.ToString();
+    }
+
+    private static void PrepareSqlite(RaftPersistenceSettings settings, string dataDirectory)
+    {
+        var file = SqliteFile(settings, dataDirectory)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        using var connection = new SqliteConnection(SqliteConnectionString(settings, dataDirectory));
+        connection.Open();
+
+        // journal_mode=WAL is stored in the file, so every later connection opens it in WAL mode.
+        var mode = Scalar(connection, "PRAGMA journal_mode=WAL;");
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"SQLite file {file}: PRAGMA journal_mode=WAL left it in '{mode}' mode");
+        }
+
+        // synchronous is not stored in the file: this connection shows what every new connection starts with.
+        var synchronous = Scalar(connection, "PRAGMA synchronous;");
+        if (synchronous != SqliteSynchronousFull.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException(
+                $"SQLite file {file}: a new connection runs with PRAGMA synchronous={synchronous}, not {SqliteSynchronousFull} (FULL); "
+                + "the native SQLite library was built with another SQLITE_DEFAULT_(WAL_)SYNCHRONOUS, so an acknowledged journal write "
+                + "could be lost on power failure");
+        }
+    }
+
+    private static void PreparePostgreSql(RaftPersistenceSettings settings)
+    {
+        using var connection = new NpgsqlConnection(settings.PostgreSqlConnectionString);
+        connection.Open();
+        foreach (var setting in (ReadOnlySpan<string>)["fsync", "synchronous_commit"])
+        {
+            // These connections start as the journal's do (same connection string, role and database defaults).
+            using var show = new NpgsqlCommand($"SHOW {setting};", connection);
+            var value = (string?)show.ExecuteScalar();
+            if (value is not "on")
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL {connection.Host}:{connection.Port}/{connection.Database}: {setting} is '{value}', not 'on', "
+                    + "so the server may acknowledge a journal write that is not on disk");
+            }
+        }
+
+        // The schema name is a validated plain identifier (RaftPersistenceSettings.IsPlainIdentifier), safe to inline.
+        if (!RaftPersistenceSettings.IsPlainIdentifier(settings.PostgreSqlSchema))
+        {
+            throw new ArgumentException($"'{settings.PostgreSqlSchema}' is not a plain lower-case SQL identifier", nameof(settings));
+        }
+
+        try
+        {
+            using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {settings.PostgreSqlSchema};", connection);
+            create.ExecuteNonQuery();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
+        {
+            // Another node created it between the check and the insert of IF NOT EXISTS: it is there, which is all we need.
+        }
+    }
+
+    private static string? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A HOCON quoted string (JSON escaping), so connection strings with ';', '=', '#' or quotes survive.</summary>
     private static string Quote(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 }

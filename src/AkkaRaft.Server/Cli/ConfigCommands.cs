@@ -5,9 +5,10 @@ namespace AkkaRaft.Server.Cli;
 
 /// <summary>
 /// <c>akkaraft config show [--file F] [--json] [--set path=value]... [--origins]</c>: prints the configuration a
-/// node would run with: reference.conf, then the file, then AKKARAFT__* environment variables, then --set
-/// options (highest precedence). Exit 0; on a bad file, unknown setting, parse error or a value the settings
-/// records refuse, one message on stderr and exit 2.
+/// node would run with, its <c>akka</c> section (what the node hands Akka.NET, whose own defaults lie under it) and
+/// its <c>akkaraft</c> section: reference.conf, then the file, then AKKARAFT__* environment variables, then --set
+/// options (highest precedence). Exit 0; on a bad file, unknown setting, parse error, a value the settings
+/// records refuse or an akka value Akka.NET would not read back as resolved, one message on stderr and exit 2.
 /// </summary>
 public static class ConfigCommands
 {
@@ -25,20 +26,26 @@ public static class ConfigCommands
         Node.ServerSettings.FromConfig,
     ];
 
-    /// <summary>Reads every settings record from <paramref name="config"/>, so that a bad value is refused before anything starts.</summary>
-    /// <exception cref="ConfigException">A settings record refuses a value.</exception>
+    /// <summary>
+    /// Reads every settings record from <paramref name="config"/> and hands its <c>akka</c> section to Akka.NET's
+    /// parser (<see cref="AkkaHandover.ToAkkaConfig"/>), so that a bad value is refused before anything starts.
+    /// </summary>
+    /// <exception cref="ConfigException">A settings record refuses a value, or Akka would read an akka value
+    /// differently from how it was resolved.</exception>
     public static void Validate(Config config)
     {
         foreach (var read in SettingsReaders)
         {
             read(config);
         }
+
+        AkkaHandover.ToAkkaConfig(config);
     }
 
     /// <summary>Builds the <c>config</c> command group.</summary>
     public static Command Create(CliEnvironment environment)
     {
-        var config = new Command("config", "Inspect the configuration (reference.conf, your file, AKKARAFT__* environment variables).");
+        var config = new Command("config", "Inspect the configuration (reference.conf, your file with akka { } and akkaraft { }, AKKARAFT__* environment variables).");
         config.Add(CreateShow(environment));
         AkkaRaftCommandLine.ShowHelpWhenInvokedAlone(config);
         return config;
@@ -58,7 +65,7 @@ public static class ConfigCommands
         };
         var set = new Option<string[]>("--set", "-s")
         {
-            Description = "Override a setting, highest precedence: --set akkaraft.node.id=node-2 (repeatable).",
+            Description = "Override a setting, highest precedence: --set akkaraft.node.id=node-2, --set akka.loglevel=DEBUG (repeatable).",
             HelpName = "path=value",
             Arity = ArgumentArity.ZeroOrMore,
         };

@@ -6,10 +6,10 @@ using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
-using AkkaRaft.Raft;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
+using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Raft.StateMachines;
 using Config = AkkaRaft.Configuration.Config;
 
@@ -113,8 +113,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var persistence = RaftPersistenceSettings.FromConfig(config);
         var kv = KvSettings.FromConfig(config);
         var dataDirectory = settings.Node.DataDirectoryFullPath;
-        var akkaConfig = NodeCluster.AkkaConfig(config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
-        var system = ActorSystem.Create(settings.Node.ActorSystemName, akkaConfig);
+        var remoting = RemotingSettings.FromConfig(config);
+        var system = NodeCluster.CreateSystem(settings.Node.ActorSystemName, config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
         var events = new NodeEventCounters(system);
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         var bound = new HostPort(address.Host ?? settings.RaftAddress.Host, address.Port ?? settings.RaftAddress.Port);
@@ -127,7 +127,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         }
 
         directory.Upsert(new Member(settings.Node.Id, bound.ToString(), ""));
-        var transport = new RemoteRaftTransport(system, directory);
+        var transport = new RemoteRaftTransport(system, directory, RaftRemoting.Protocol(remoting));
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
         var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, raftSettings)
@@ -135,7 +135,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             PersistenceId = $"raft-peer-{settings.Node.Id}",
             JournalPluginId = RaftPersistence.JournalPluginId,
             SnapshotPluginId = RaftPersistence.SnapshotPluginId,
-            MaxEventBytes = persistence.MaxEventBytes,
+            // A command's entry must fit one journal event and one remote frame (an AppendEntries carrying it alone).
+            MaxEventBytes = Math.Min(persistence.MaxEventBytes, remoting.MaxPayloadBytes),
             MaxSnapshotStoreBytes = persistence.MaxSnapshotBytes,
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);

@@ -6,6 +6,7 @@ using Akka.Event;
 using AkkaRaft.Client;
 using AkkaRaft.Raft;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Remoting;
 
 namespace AkkaRaft.Server.Node;
 
@@ -30,6 +31,14 @@ public static class NodeCluster
             .WithFallback(RaftActorSystem.AkkaConfig(resolved, host, port, dataDirectory))
             .WithFallback(ClusterClientReceptionist.DefaultConfig())
             .WithFallback(DistributedPubSub.DefaultConfig());
+
+    /// <summary>
+    /// Creates a node's actor system from <see cref="AkkaConfig"/>, with <see cref="RaftRemoting.ActorSystemSetup"/>:
+    /// with <c>akkaraft.remote.tls</c> on, this node's certificate and the cluster CA's validator.
+    /// </summary>
+    /// <exception cref="Configuration.ConfigException">A setting is invalid, or a TLS file cannot be read.</exception>
+    public static ActorSystem CreateSystem(string name, AkkaRaft.Configuration.Config resolved, string host, int port, string dataDirectory) =>
+        ActorSystem.Create(name, RaftRemoting.ActorSystemSetup(RemotingSettings.FromConfig(resolved), AkkaConfig(resolved, host, port, dataDirectory)));
 
     /// <summary>The Akka address of the member whose Raft address is <paramref name="raftAddress"/>, or null when it does not parse.</summary>
     public static Address? AddressOf(Address self, string raftAddress) =>

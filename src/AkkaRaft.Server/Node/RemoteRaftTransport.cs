@@ -26,11 +26,14 @@ public sealed class RemoteRaftTransport : IRaftTransport
     private IActorRef? _self;
     private ulong _selfId;
 
-    /// <summary>A transport that finds members in <paramref name="directory"/>.</summary>
-    public RemoteRaftTransport(ActorSystem system, MemberDirectory directory)
+    private readonly string _protocol;
+
+    /// <summary>A transport that finds members in <paramref name="directory"/>, at addresses of <paramref name="protocol"/> (<c>akka.tcp</c>, or <c>akka.ssl.tcp</c> under TLS).</summary>
+    public RemoteRaftTransport(ActorSystem system, MemberDirectory directory, string protocol)
     {
         _system = system;
         _directory = directory;
+        _protocol = protocol;
     }
 
     /// <summary>Sets the local peer, which messages to this node's own id go to directly.</summary>
@@ -41,7 +44,7 @@ public sealed class RemoteRaftTransport : IRaftTransport
     }
 
     /// <summary>The actor path of the Raft peer at <paramref name="raftAddress"/>.</summary>
-    public static string PeerPath(string systemName, string raftAddress) => RaftPaths.Inbox(raftAddress, systemName);
+    public static string PeerPath(string protocol, string systemName, string raftAddress) => RaftPaths.Inbox(raftAddress, systemName, protocol);
 
     /// <summary>
     /// Remembers who sent a message as node <paramref name="raftId"/>: a member whose address is not in the directory
@@ -75,7 +78,7 @@ public sealed class RemoteRaftTransport : IRaftTransport
         if (member is null) return _learned.TryGetValue(raftId, out var learned) ? learned : null;
         if (_refs.TryGetValue(raftId, out var cached) && cached.Raft == member.Raft) return cached.Ref;
         // Resolving a remote path makes a ref without a round trip; Akka.Remote connects on the first message.
-        var resolved = ((ExtendedActorSystem)_system).Provider.ResolveActorRef(PeerPath(_system.Name, member.Raft));
+        var resolved = ((ExtendedActorSystem)_system).Provider.ResolveActorRef(PeerPath(_protocol, _system.Name, member.Raft));
         _refs[raftId] = (member.Raft, resolved);
         return resolved;
     }

@@ -17,11 +17,11 @@ namespace AkkaRaft.Raft.Tests.Peer;
 
 /// <summary>
 /// The 3-peer key/value group of <see cref="SqlitePeerClusterTests"/>, each peer in a process of its own
-/// (AkkaRaft.Raft.PeerHost) with its SQLite journal (synchronous=FULL) in a temporary directory and remoting on a
-/// loopback port. The test process is a client that sends actor messages over remoting. A peer process is killed
+/// (AkkaRaft.Raft.PeerHost) with its journal (SQLite with synchronous=FULL in a temporary directory, or a schema of its
+/// own on the PostgreSQL server) and Akka.Remote on a loopback port. The test process is a client that sends actor messages over remoting. A peer process is killed
 /// (SIGKILL: no shutdown, no flush) and restarted on its data directory: once a follower, once the leader.
 /// </summary>
-public sealed class SqlitePeerProcessTests : IDisposable
+public abstract class PeerProcessTests : IDisposable
 {
     /// <summary>How long the test waits for something that must happen (a leader, an answer, a catch-up); not a timing assertion.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
@@ -36,7 +36,6 @@ public sealed class SqlitePeerProcessTests : IDisposable
 
     private readonly ITestOutputHelper _output;
     private readonly string _directory = Directory.CreateTempSubdirectory("akkaraft-peer-process-").FullName;
-    private readonly string _configFile;
     private readonly IReadOnlyList<PeerAddress> _peers;
     private readonly Dictionary<ulong, HostProcess> _hosts = new();
     private readonly Dictionary<ulong, IActorRef> _inboxes = new();
@@ -49,11 +48,9 @@ public sealed class SqlitePeerProcessTests : IDisposable
     private int _nextKey;
     private bool _passed;
 
-    public SqlitePeerProcessTests(ITestOutputHelper output)
+    protected PeerProcessTests(ITestOutputHelper output)
     {
         _output = output;
-        _configFile = Path.Combine(_directory, "peer-host.conf");
-        File.WriteAllText(_configFile, HostConfig);
         _peers = FreeLoopbackPorts(3).Select((port, i) => new PeerAddress((ulong)i + 1, "127.0.0.1", port)).ToArray();
         var provider = ((ExtendedActorSystem)_client).Provider;
         foreach (var peer in _peers) _inboxes[peer.NodeId] = provider.ResolveActorRef(PeerHostPaths.InboxPath(peer.HostPort));
@@ -61,7 +58,7 @@ public sealed class SqlitePeerProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task A_group_of_sqlite_peer_processes_keeps_every_acknowledged_write_when_a_follower_and_then_the_leader_are_killed_and_restarted()
+    public async Task A_group_of_peer_processes_keeps_every_acknowledged_write_when_a_follower_and_then_the_leader_are_killed_and_restarted()
     {
         try
         {
@@ -120,14 +117,19 @@ public sealed class SqlitePeerProcessTests : IDisposable
 
     // ------------------------------------------------------------------ processes
 
+    /// <summary>The <c>akkaraft.persistence</c> settings of peer <paramref name="nodeId"/>'s host (HOCON).</summary>
+    protected abstract string PersistenceConfig(ulong nodeId);
+
     private async Task<PeerHostReady> StartAsync(ulong nodeId)
     {
+        var configFile = Path.Combine(_directory, $"peer-{nodeId}.conf");
+        File.WriteAllText(configFile, HostConfig + "\n" + PersistenceConfig(nodeId));
         var arguments = new[]
         {
             nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Path.Combine(_directory, $"peer-{nodeId}"),
             PeerHostArguments.FormatPeers(_peers),
-            _configFile,
+            configFile,
         };
         var host = HostProcess.Start(nodeId, arguments);
         _hosts[nodeId] = host;
@@ -306,6 +308,13 @@ public sealed class SqlitePeerProcessTests : IDisposable
         foreach (var host in _hosts.Values) host.Dispose();
         _client.Terminate().Wait(TimeSpan.FromSeconds(10));
         if (_passed) Directory.Delete(_directory, recursive: true);
+        Dispose(_passed);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Removes what the peers stored outside the data directory (kept after a failure, like the directory).</summary>
+    protected virtual void Dispose(bool passed)
+    {
     }
 
     /// <summary>One AkkaRaft.Raft.PeerHost process: started with <c>dotnet exec</c>, its output kept for the failure report.</summary>
@@ -386,6 +395,38 @@ public sealed class SqlitePeerProcessTests : IDisposable
                 // It exited on its own between the check and the kill.
             }
             _process.Dispose();
+        }
+    }
+}
+
+/// <summary>Each peer journals into SQLite under its data directory (the embedded default).</summary>
+public sealed class SqlitePeerProcessTests(ITestOutputHelper output) : PeerProcessTests(output)
+{
+    protected override string PersistenceConfig(ulong nodeId) => "";
+}
+
+/// <summary>Each peer journals into a schema of its own on the PostgreSQL server of <c>.ci/postgres.sh</c> (<c>AKKARAFT_PG_CONNECTION</c>).</summary>
+public sealed class PostgreSqlPeerProcessTests(ITestOutputHelper output) : PeerProcessTests(output)
+{
+    private readonly string _schemaPrefix = "p_" + Guid.NewGuid().ToString("N")[..12];
+
+    private static string Connection => Environment.GetEnvironmentVariable("AKKARAFT_PG_CONNECTION") is { Length: > 0 } pg
+        ? pg
+        : AkkaRaft.Raft.Tests.Persistence.TestStorage.DefaultPostgreSqlConnection;
+
+    protected override string PersistenceConfig(ulong nodeId) =>
+        $"akkaraft.persistence {{ plugin = postgresql, postgresql {{ connection-string = {System.Text.Json.JsonSerializer.Serialize(Connection)}, schema = {_schemaPrefix}_{nodeId} }} }}";
+
+    protected override void Dispose(bool passed)
+    {
+        if (!passed) return;
+        using var connection = new Npgsql.NpgsqlConnection(Connection);
+        connection.Open();
+        for (var id = 1; id <= 3; id++)
+        {
+            using var drop = connection.CreateCommand();
+            drop.CommandText = $"DROP SCHEMA IF EXISTS {_schemaPrefix}_{id} CASCADE";
+            drop.ExecuteNonQuery();
         }
     }
 }
