@@ -110,11 +110,17 @@ internal sealed class ServerProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The node that leads, as <paramref name="asked"/> knows it.</summary>
+    /// <summary>The node that leads, as <paramref name="asked"/> knows it (waiting out an election in progress).</summary>
     public async Task<ServerProcess> LeaderAsync(HttpClient client, ServerProcess asked)
     {
-        var leader = (await TestCluster.StatusAsync(client, asked.Http)).GetProperty("leader").GetString();
-        return Nodes.Single(n => n.Id == leader);
+        ServerProcess? leader = null;
+        await WaitForAsync(async () =>
+        {
+            var id = (await TestCluster.StatusAsync(client, asked.Http)).GetProperty("leader").GetString();
+            leader = Nodes.FirstOrDefault(n => n.Id == id);
+            return leader is not null;
+        }, $"{asked.Id} to know a leader");
+        return leader!;
     }
 
     public async ValueTask DisposeAsync()
@@ -253,8 +259,12 @@ public sealed class ServerProcessFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The tests that share <see cref="ServerProcessFixture"/>; they run one after another.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// The tests that share <see cref="ServerProcessFixture"/>; they run one after another, and not beside other test
+/// classes: three processes starting and a SIGSTOP timed against failure detection want the machine to themselves,
+/// and the other classes' 300ms election timeouts do not want three busy processes beside them either.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ServerProcessCollection : ICollectionFixture<ServerProcessFixture>
 {
     /// <summary>The collection's name.</summary>
