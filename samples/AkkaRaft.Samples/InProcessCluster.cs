@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Server.Http;

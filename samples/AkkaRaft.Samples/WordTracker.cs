@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using AkkaRaft.Client;
 using AkkaRaft.Raft.StateMachines;
 using AkkaRaft.Server.Node;
 
@@ -85,10 +86,10 @@ public static class WordTrackerSample
         await SampleConfig.WaitForLeaderAsync(node, TimeSpan.FromSeconds(30));
         foreach (var line in new[] { "raft is a consensus algorithm", "bring your own raft state machine" })
         {
-            await node.AskAsync(new Raft.Peer.Write(Encoding.UTF8.GetBytes(line)), TimeSpan.FromSeconds(10));
+            await node.AskAsync(new Write(Encoding.UTF8.GetBytes(line)), TimeSpan.FromSeconds(10));
         }
 
-        var answer = (Raft.Peer.QueryResponse)await node.AskAsync(new Raft.Peer.Query(Encoding.UTF8.GetBytes("raft"), Raft.Peer.ReadLevel.Consistent), TimeSpan.FromSeconds(10));
+        var answer = (QueryResponse)await node.AskAsync(new Query(Encoding.UTF8.GetBytes("raft"), ReadLevel.Consistent), TimeSpan.FromSeconds(10));
         var count = WordTracker.ReadCount(answer.Response.Span);
         await output.WriteLineAsync($"'raft' was seen {count} times");
         return count;

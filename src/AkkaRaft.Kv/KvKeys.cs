@@ -1,4 +1,5 @@
 using System.Text;
+using AkkaRaft.Client.Kv;
 
 namespace AkkaRaft.Kv;
 
@@ -42,30 +43,6 @@ public static class KvKeys
         return KvStatus.Ok;
     }
 
-    /// <summary>Whether <paramref name="text"/> has no unpaired UTF-16 surrogate, so that it has a UTF-8 form.</summary>
-    internal static bool IsWellFormed(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
-                {
-                    return false;
-                }
-
-                i++;
-            }
-            else if (char.IsLowSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>
     /// The first string ordinally greater than every string that starts with <paramref name="prefix"/>, or null
     /// when there is none (the empty prefix, or one of U+FFFF only).
@@ -106,7 +83,7 @@ public static class KvKeys
             }
         }
 
-        if (!IsWellFormed(text))
+        if (!KvText.IsWellFormed(text))
         {
             message = $"The {what} holds an unpaired UTF-16 surrogate.";
             return KvStatus.InvalidKey;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using AkkaRaft.Kv.Protocol;
+using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.Kv.Protocol;
 using AkkaRaft.Raft.StateMachines;
 using Google.Protobuf;
 using AkkaRaft.Common;

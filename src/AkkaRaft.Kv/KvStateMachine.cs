@@ -1,5 +1,6 @@
 using System.Text;
-using AkkaRaft.Kv.Protocol;
+using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.Kv.Protocol;
 using AkkaRaft.Raft.StateMachines;
 using Google.Protobuf;
 

@@ -193,7 +193,7 @@ public sealed class AkkaHandoverTests : IDisposable
                 ["System.Object"] = "hyperion",
                 // reference.conf's own bindings, merged under the file's
                 ["AkkaRaft.Raft.Core.RaftMessage, AkkaRaft.Raft"] = "raft-wire",
-                ["AkkaRaft.Raft.Peer.IRaftClientMessage, AkkaRaft.Raft"] = "raft-wire",
+                ["AkkaRaft.Client.IRaftClientMessage, AkkaRaft.Client"] = "raft-client",
                 ["AkkaRaft.Raft.Peer.Protocol.RaftJournalEvent, AkkaRaft.Raft"] = "raft-journal",
                 ["AkkaRaft.Raft.Peer.Protocol.PeerSnapshotRecord, AkkaRaft.Raft"] = "raft-journal",
             },

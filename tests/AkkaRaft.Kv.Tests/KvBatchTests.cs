@@ -1,4 +1,5 @@
-using AkkaRaft.Kv.Protocol;
+using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.Kv.Protocol;
 using AkkaRaft.Raft.StateMachines;
 using Google.Protobuf;
 

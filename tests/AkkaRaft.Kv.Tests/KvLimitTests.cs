@@ -1,3 +1,5 @@
+using AkkaRaft.Client.Kv;
+
 namespace AkkaRaft.Kv.Tests;
 
 public sealed class KvLimitTests

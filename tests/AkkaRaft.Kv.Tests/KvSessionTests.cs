@@ -1,3 +1,4 @@
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Raft.StateMachines;
 
 namespace AkkaRaft.Kv.Tests;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Raft.StateMachines;
 
 namespace AkkaRaft.Kv.Tests;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akka.Actor;
+using AkkaRaft.Client;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Peer;

@@ -1,5 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Wire;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
@@ -8,8 +10,9 @@ using AkkaRaft.Raft.Wire;
 namespace AkkaRaft.Server.Tests;
 
 /// <summary>
-/// Raft peer messages and the client protocol survive the wire form Akka.Remote carries, through the serializer the
-/// shipped configuration (reference.conf handed to Akka) binds them to.
+/// Raft peer messages and the client protocol survive the wire form Akka.Remote carries, through the serializers the
+/// shipped configuration (reference.conf handed to Akka) binds them to: peer messages to the Raft wire serializer
+/// (101), the client protocol to AkkaRaft.Client's (103).
 /// </summary>
 public sealed class RaftWireTests : IDisposable
 {
@@ -20,7 +23,7 @@ public sealed class RaftWireTests : IDisposable
     private object RoundTrip(object message)
     {
         var serializer = _system.Serialization.FindSerializerFor(message);
-        Assert.Equal(RaftWireSerializer.Id, serializer.Identifier);
+        Assert.Equal(message is RaftMessage ? RaftWireSerializer.Id : RaftClientSerializer.Id, serializer.Identifier);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
         return _system.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
     }
@@ -98,6 +101,39 @@ public sealed class RaftWireTests : IDisposable
         var status = Assert.IsType<PeerStatus>(RoundTrip(new PeerStatus(1, RaftRole.Leader, 5, 1, 10, 9, 1, 10, [1, 2], new RaftPeerCounters(1, 2, 3, 4, 5, 6))));
         Assert.Equal((RaftRole.Leader, 5UL, 10UL, 9UL), (status.Role, status.Term, status.CommitIndex, status.AppliedIndex));
         Assert.Equal(new RaftPeerCounters(1, 2, 3, 4, 5, 6), status.Counters);
+    }
+
+    [Fact]
+    public void A_status_should_keep_its_members_progress_and_commit_latency()
+    {
+        var buckets = new long[CommitLatencyHistogram.BucketBoundsSeconds.Count + 1];
+        buckets[3] = 7;
+        var sent = new PeerStatus(1, RaftRole.Leader, 5, 1, 10, 9, 1, 10, [1, 2], new RaftPeerCounters(1, 2, 3, 4, 5, 6))
+        {
+            Members = [new MemberProgress(1, true, new ReplicationProgress(ProgressState.Replicate, 10, 11)), new MemberProgress(3, false, null)],
+            CommitLatency = new CommitLatencyHistogram(buckets, TimeSpan.FromMilliseconds(42), 7),
+        };
+        var status = Assert.IsType<PeerStatus>(RoundTrip(sent));
+        Assert.Equal(sent.Members, status.Members);
+        Assert.Equal(buckets, status.CommitLatency.BucketCounts);
+        Assert.Equal((TimeSpan.FromMilliseconds(42), 7L), (status.CommitLatency.Sum, status.CommitLatency.Count));
+        var members = Assert.IsType<ClusterMembers>(RoundTrip(new ClusterMembers([new ClusterMember(7, "n1", "127.0.0.1:1", "")])));
+        Assert.Equal(new ClusterMember(7, "n1", "127.0.0.1:1", ""), Assert.Single(members.Members));
+        Assert.Same(GetClusterMembers.Instance, RoundTrip(GetClusterMembers.Instance));
+    }
+
+    [Fact]
+    public void A_client_message_with_an_unknown_manifest_or_value_should_be_a_serialization_exception()
+    {
+        var unknown = Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([], RaftClientSerializer.Id, "zz"));
+        Assert.Contains("no manifest 'zz'", unknown.Message);
+        Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([0xFF, 0xFF, 0xFF], RaftClientSerializer.Id, "W"));
+        // A query whose level (field 2, varint) is 9: no ReadLevel has that value.
+        var level = Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([0x10, 0x09], RaftClientSerializer.Id, "Q"));
+        Assert.Contains("unknown read level 9", level.Message);
+        // A status whose latency histogram (field 17) has one bucket: there are more.
+        var histogram = Assert.Throws<SerializationException>(() => _system.Serialization.Deserialize([0x8A, 0x01, 0x02, 0x08, 0x01], RaftClientSerializer.Id, "PS"));
+        Assert.Contains("1 buckets", histogram.Message);
     }
 
     [Fact]

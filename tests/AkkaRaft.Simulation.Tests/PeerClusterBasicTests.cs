@@ -1,3 +1,5 @@
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using System.Text;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;

@@ -1,3 +1,5 @@
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

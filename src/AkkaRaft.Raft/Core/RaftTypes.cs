@@ -41,21 +41,7 @@ public readonly record struct HardState(ulong Term, ulong Vote, ulong Commit)
     public bool IsEmpty => Term == 0 && Vote == 0 && Commit == 0;
 }
 
-/// <summary>The role a node plays.</summary>
-public enum RaftRole
-{
-    /// <summary>Follows a leader (or waits for one).</summary>
-    Follower,
-
-    /// <summary>Runs a pre-vote (thesis 9.6) without raising its term.</summary>
-    PreCandidate,
-
-    /// <summary>Asks for votes in a new term.</summary>
-    Candidate,
-
-    /// <summary>Replicates the log and decides commitment.</summary>
-    Leader,
-}
+// RaftRole, the role a node plays, is defined in AkkaRaft.Client (RaftStates.cs): a peer's status reports it.
 
 /// <summary>Volatile state the application may want to observe (not persisted).</summary>
 /// <param name="Leader">The leader this node knows, or <see cref="RaftIds.None"/>.</param>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
@@ -89,6 +91,8 @@ public sealed partial class HttpFrontEnd
             return;
         }
 
+        // The Raft configuration no longer has it: this (leading) node downs it in the Akka cluster.
+        _node.CheckClusterMembership();
         await _node.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(id))), _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
         await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["removed"] = id, ["index"] = changed.Index }).ConfigureAwait(false);
     }
@@ -231,9 +235,13 @@ public sealed partial class HttpFrontEnd
         var (progress, progressFrom) = status.Role == RaftRole.Leader
             ? (LocalProgress(status), _node.Id)
             : localOnly ? (null, null) : await LeaderProgressAsync(status, context.RequestAborted).ConfigureAwait(false);
+        // Akka.Cluster's view, matched to the Raft members by address: a member is reachable unless some member's
+        // failure detector marks it unreachable, or it is not in the Akka cluster (yet, or any more).
+        var cluster = _node.ClusterView();
         var members = status.Members.Select(m =>
         {
             var member = _node.Directory.Find(m.NodeId);
+            var akka = member is null ? null : cluster.FirstOrDefault(c => c.Address == member.Raft);
             (ulong Match, ulong Next)? known = progress is not null && progress.TryGetValue(m.NodeId, out var p) ? p : null;
             return new Dictionary<string, object?>
             {
@@ -244,6 +252,8 @@ public sealed partial class HttpFrontEnd
                 ["role"] = !m.IsVoter ? "learner" : m.NodeId == status.Leader ? "leader" : "follower",
                 ["matchIndex"] = known?.Match,
                 ["nextIndex"] = known?.Next,
+                ["reachable"] = akka is { Reachable: true },
+                ["clusterStatus"] = akka?.Status,
             };
         }).ToList();
         await WriteJsonAsync(context, 200, new Dictionary<string, object?>
@@ -267,6 +277,7 @@ public sealed partial class HttpFrontEnd
             },
             ["raftAddress"] = _node.RaftAddress.ToString(),
             ["httpAddress"] = Address.ToString(),
+            ["cluster"] = cluster.Select(c => new Dictionary<string, object> { ["address"] = c.Address, ["status"] = c.Status, ["reachable"] = c.Reachable }).ToList(),
         }).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Peer;
 
 namespace AkkaRaft.Server.Http;

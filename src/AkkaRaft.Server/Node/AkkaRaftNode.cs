@@ -1,12 +1,14 @@
 using System.Text;
 using Akka.Actor;
+using Akka.Cluster.Tools.Client;
 using Akka.Event;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
-using AkkaRaft.Raft;
 using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Raft.StateMachines;
 using Config = AkkaRaft.Configuration.Config;
@@ -14,21 +16,25 @@ using Config = AkkaRaft.Configuration.Config;
 namespace AkkaRaft.Server.Node;
 
 /// <summary>
-/// One AkkaRaft node: an Akka.NET actor system with Akka.Remote on the Raft address, Akka.Persistence.Sql (SQLite
-/// under the data directory by default, or PostgreSQL), and a
-/// <see cref="RaftPeer"/> over the key/value state machine (or a state machine of your own). The HTTP API
-/// (<see cref="Http.HttpFrontEnd"/>) and embedding applications talk to it through <see cref="AskAsync"/>.
+/// One AkkaRaft node: an Akka.NET actor system with Akka.Remote on the Raft address, Akka.Cluster following the Raft
+/// configuration (<see cref="NodeCluster"/>), Akka.Persistence.Sql (SQLite under the data directory by default, or
+/// PostgreSQL), and a <see cref="RaftPeer"/> over the key/value state machine (or a state machine of your own). The
+/// HTTP API (<see cref="Http.HttpFrontEnd"/>) and embedding applications talk to it through <see cref="AskAsync"/>;
+/// other Akka apps through the inbox <c>/user/raft</c>, by <c>ActorSelection</c> or by <c>ClusterClient</c> (the inbox
+/// is registered with the <see cref="ClusterClientReceptionist"/>).
 /// </summary>
 public sealed class AkkaRaftNode : IAsyncDisposable
 {
     private readonly RaftPersistenceSettings _persistence;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
+    private readonly IActorRef _membership;
     private int _disposed;
 
     private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, HostPort raftAddress,
-        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, KvSettings kv)
+        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, IActorRef membership, KvSettings kv)
     {
+        _membership = membership;
         Settings = settings;
         Config = config;
         System = system;
@@ -50,8 +56,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>The node's actor system (named by <c>akkaraft.node.actor-system-name</c>, <c>akkaraft</c> by default).</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The Raft peer actor (<c>/user/raft</c>): send it the messages of <c>RaftClientProtocol.cs</c>.</summary>
+    /// <summary>The Raft peer actor (<c>/user/raft-peer</c>, behind the inbox <c>/user/raft</c>): send it the messages of
+    /// <c>AkkaRaft.Client</c>'s <c>RaftClientProtocol.cs</c>.</summary>
     public IActorRef Peer { get; }
+
+    /// <summary>The Akka cluster this node is a member of (it follows the Raft configuration; see <see cref="NodeCluster"/>).</summary>
+    public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(System);
 
     /// <summary>Ids and addresses of the members.</summary>
     public MemberDirectory Directory { get; }
@@ -104,7 +114,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var kv = KvSettings.FromConfig(config);
         var dataDirectory = settings.Node.DataDirectoryFullPath;
         var remoting = RemotingSettings.FromConfig(config);
-        var system = RaftActorSystem.Create(settings.Node.ActorSystemName, config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
+        var system = NodeCluster.CreateSystem(settings.Node.ActorSystemName, config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
         var events = new NodeEventCounters(system);
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         var bound = new HostPort(address.Host ?? settings.RaftAddress.Host, address.Port ?? settings.RaftAddress.Port);
@@ -131,8 +141,11 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
-        system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport)), RemoteRaftTransport.InboxName);
-        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, kv);
+        var inbox = system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory)), RemoteRaftTransport.InboxName);
+        // Other Akka apps reach the inbox through ClusterClient: ClusterClient.Send("/user/raft", message).
+        ClusterClientReceptionist.Get(system).RegisterService(inbox);
+        var membership = system.ActorOf(ClusterMembership.Props(peerRef, directory, selfId, settings.DirectoryRefreshInterval, settings.RequestTimeout), "raft-cluster");
+        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, membership, kv);
     }
 
     /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
@@ -145,6 +158,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
 
     /// <summary>This node as a member record.</summary>
     public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "");
+
+    /// <summary>Has the Akka cluster membership checked against the Raft configuration now (after a membership change).</summary>
+    public void CheckClusterMembership() => _membership.Tell(ClusterMembership.Check.Instance);
+
+    /// <summary>The members of the Akka cluster as this node sees them, with their reachability.</summary>
+    public IReadOnlyList<ClusterMemberView> ClusterView() => NodeCluster.View(Cluster);
 
     /// <summary>Asks the peer; an Ask timeout becomes <see cref="RequestTimedOut"/>.</summary>
     public async Task<object> AskAsync(object message, TimeSpan timeout, CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 
@@ -12,8 +13,8 @@ namespace AkkaRaft.Server.Node;
 /// </summary>
 public sealed class RemoteRaftTransport : IRaftTransport
 {
-    /// <summary>The name of the actor under /user that other members send to (<see cref="RaftInbox"/>).</summary>
-    public const string InboxName = "raft";
+    /// <summary>The name of the actor under /user that other members and clients send to (<see cref="RaftInbox"/>).</summary>
+    public const string InboxName = RaftPaths.InboxName;
 
     /// <summary>The name of the Raft peer actor under /user.</summary>
     public const string PeerName = "raft-peer";
@@ -43,7 +44,7 @@ public sealed class RemoteRaftTransport : IRaftTransport
     }
 
     /// <summary>The actor path of the Raft peer at <paramref name="raftAddress"/>.</summary>
-    public static string PeerPath(string protocol, string systemName, string raftAddress) => $"{protocol}://{systemName}@{raftAddress}/user/{InboxName}";
+    public static string PeerPath(string protocol, string systemName, string raftAddress) => RaftPaths.Inbox(raftAddress, systemName, protocol);
 
     /// <summary>
     /// Remembers who sent a message as node <paramref name="raftId"/>: a member whose address is not in the directory
@@ -84,14 +85,17 @@ public sealed class RemoteRaftTransport : IRaftTransport
 }
 
 /// <summary>
-/// The actor other members send to (<c>/user/raft</c>): it passes every message on to the Raft peer with its
-/// sender, and tells the transport which ref speaks for which node id.
+/// The actor other members and clients send to (<c>/user/raft</c>, also the service ClusterClient reaches through
+/// the receptionist): it passes every message on to the Raft peer with its sender, and tells the transport which
+/// ref speaks for which node id. It answers <see cref="GetClusterMembers"/> itself, from the member directory.
 /// </summary>
 public sealed class RaftInbox : ReceiveActor
 {
     /// <summary>An inbox in front of <paramref name="peer"/>.</summary>
-    public RaftInbox(IActorRef peer, RemoteRaftTransport transport)
+    public RaftInbox(IActorRef peer, RemoteRaftTransport transport, MemberDirectory directory)
     {
+        Receive<GetClusterMembers>(_ => Sender.Tell(new ClusterMembers(
+            directory.Members.Select(m => new ClusterMember(m.RaftId, m.Id, m.Raft, m.Http)).ToArray())));
         ReceiveAny(message =>
         {
             if (message is RaftMessage raft) transport.Learn(raft.From, Sender);

@@ -1,3 +1,4 @@
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.TestSupport.Simulation;
 

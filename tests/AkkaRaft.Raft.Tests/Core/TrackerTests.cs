@@ -1,3 +1,4 @@
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Core.Quorum;
 using AkkaRaft.Raft.Core.Tracker;
 

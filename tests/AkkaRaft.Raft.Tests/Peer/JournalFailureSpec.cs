@@ -2,6 +2,8 @@ using System.Text;
 using Akka.Actor;
 using Akka.Pattern;
 using Akka.Persistence.TestKit;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;

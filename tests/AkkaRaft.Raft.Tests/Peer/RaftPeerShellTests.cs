@@ -1,3 +1,5 @@
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using Akka.Actor;
 using Akka.Event;
 using AkkaRaft.Configuration;

@@ -1,5 +1,7 @@
 using System.Text;
 using Akka.Actor;
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;

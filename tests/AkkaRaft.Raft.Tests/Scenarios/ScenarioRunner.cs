@@ -1,4 +1,5 @@
 using System.Text;
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.TestSupport.Simulation;
 

@@ -1,3 +1,5 @@
+using AkkaRaft.Client;
+using AkkaRaft.Client.Kv;
 using AkkaRaft.TestSupport.Simulation;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;

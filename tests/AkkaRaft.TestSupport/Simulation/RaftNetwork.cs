@@ -1,3 +1,4 @@
+using AkkaRaft.Client;
 using AkkaRaft.Raft.Core;
 
 namespace AkkaRaft.TestSupport.Simulation;

@@ -1,17 +1,7 @@
 namespace AkkaRaft.Raft.Core.Tracker;
 
-/// <summary>How the leader replicates to one follower.</summary>
-public enum ProgressState
-{
-    /// <summary>Log position unknown: one AppendEntries at a time until one is accepted.</summary>
-    Probe,
-
-    /// <summary>Log position known: AppendEntries are pipelined up to the in-flight limits.</summary>
-    Replicate,
-
-    /// <summary>The follower needs entries the leader has compacted: an InstallSnapshot is in progress.</summary>
-    Snapshot,
-}
+// ProgressState, how the leader replicates to one follower, is defined in AkkaRaft.Client (RaftStates.cs): a
+// leader's status reports it.
 
 /// <summary>The leader's view of one follower (Raft §5.3 nextIndex/matchIndex, plus flow control).</summary>
 internal sealed class Progress

@@ -1,8 +1,8 @@
 using System.Text;
-using AkkaRaft.Kv.Protocol;
+using AkkaRaft.Client.Kv.Protocol;
 using Google.Protobuf;
 
-namespace AkkaRaft.Kv;
+namespace AkkaRaft.Client.Kv;
 
 /// <summary>
 /// Builds the bytes of key/value writes, to propose to Raft (the command of a <c>Write</c>). The answer comes
@@ -10,7 +10,7 @@ namespace AkkaRaft.Kv;
 /// </summary>
 /// <remarks>
 /// Keys and values are checked when the command is applied (size limits, an empty key or a control character
-/// give a failed <see cref="KvResult"/> that changed nothing); use <see cref="KvKeys.Check"/> to refuse such a
+/// give a failed <see cref="KvResult"/> that changed nothing); the server checks them up front too (<c>AkkaRaft.Kv.KvKeys</c>) to refuse such a
 /// request before proposing it. Only what cannot be encoded at all throws here.
 /// </remarks>
 public static class KvCommands
@@ -83,7 +83,7 @@ public static class KvCommands
     /// <summary>
     /// Several puts and deletes applied as one log entry, all or nothing: either every operation takes effect, every
     /// key written getting the entry's index as its last-modified index, or none does. The batch is refused, changing
-    /// nothing, when it is empty, holds more than <see cref="KvSettings.MaxBatchKeys"/> operations, names a key twice,
+    /// nothing, when it is empty, holds more than <c>akkaraft.kv.max-batch-keys</c> operations, names a key twice,
     /// or when any operation would fail alone (a key or value over its limit, an invalid key, a delete of an absent
     /// key: <see cref="KvStatus.KeyNotFound"/>, an ephemeral put without a session); the failed answer names that key
     /// in <see cref="KvResult.FailedKey"/> and its message.
@@ -115,7 +115,7 @@ public static class KvCommands
     internal static string Utf16(string text, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(text))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(text, name);
-        if (!KvKeys.IsWellFormed(text))
+        if (!KvText.IsWellFormed(text))
         {
             throw new ArgumentException("The text holds an unpaired UTF-16 surrogate, which has no UTF-8 form.", name);
         }
@@ -177,8 +177,8 @@ public static class KvQueries
     /// <summary>
     /// The pairs whose key starts with <paramref name="prefix"/> (libkv <c>List</c>; the empty prefix lists every
     /// key), in ordinal key order (<see cref="string.CompareOrdinal(string, string)"/>). An empty result is Ok, not
-    /// KeyNotFound. At most <paramref name="limit"/> pairs (0, or more than <see cref="KvSettings.MaxListResults"/>,
-    /// means that maximum) and about <see cref="KvSettings.MaxListBytes"/> of keys and values (always at least one
+    /// KeyNotFound. At most <paramref name="limit"/> pairs (0, or more than <c>akkaraft.kv.max-list-results</c>,
+    /// means that maximum) and about <c>akkaraft.kv.max-list-bytes</c> of keys and values (always at least one
     /// pair); if more follow, <see cref="KvResult.Truncated"/> is set: list again with
     /// <paramref name="startAfter"/> = the last key returned.
     /// </summary>

@@ -1,7 +1,7 @@
-using AkkaRaft.Kv.Protocol;
+using AkkaRaft.Client.Kv.Protocol;
 using Google.Protobuf;
 
-namespace AkkaRaft.Kv;
+namespace AkkaRaft.Client.Kv;
 
 /// <summary>How a key/value command or query ended. Every failure changed nothing.</summary>
 public enum KvStatus
@@ -20,10 +20,10 @@ public enum KvStatus
     /// <see cref="KvResult.CurrentIndex"/> is the index now.</summary>
     KeyModified = 3,
 
-    /// <summary>The key or prefix is longer than <see cref="KvSettings.MaxKeyBytes"/> in UTF-8.</summary>
+    /// <summary>The key or prefix is longer than <c>akkaraft.kv.max-key-bytes</c> in UTF-8.</summary>
     KeyTooLarge = 4,
 
-    /// <summary>The value is longer than <see cref="KvSettings.MaxValueBytes"/>.</summary>
+    /// <summary>The value is longer than <c>akkaraft.kv.max-value-bytes</c>.</summary>
     ValueTooLarge = 5,
 
     /// <summary>The key is empty or holds a control character.</summary>
@@ -35,7 +35,7 @@ public enum KvStatus
     /// <summary>The command or query bytes are not a key/value request (or lack a required field).</summary>
     InvalidRequest = 8,
 
-    /// <summary>A batch holds more operations than <see cref="KvSettings.MaxBatchKeys"/>.</summary>
+    /// <summary>A batch holds more operations than <c>akkaraft.kv.max-batch-keys</c>.</summary>
     BatchTooLarge = 9,
 }
 

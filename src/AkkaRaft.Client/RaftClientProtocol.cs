@@ -1,15 +1,12 @@
-using AkkaRaft.Raft.Core;
-using AkkaRaft.Raft.Core.Tracker;
+namespace AkkaRaft.Client;
 
-namespace AkkaRaft.Raft.Peer;
-
-// What clients tell a RaftPeer and what it answers. Every request gets exactly one answer, or none when the
-// peer crashes or the message is lost (the client's own Ask timeout covers that). Expected failures are
-// values: NotLeader, Overloaded, RequestTimedOut.
+// What clients tell a Raft peer (through a server's inbox, akka.tcp://akkaraft@host:port/user/raft, or ClusterClient)
+// and what it answers. Every request gets exactly one answer, or none when the peer crashes or the message is lost
+// (the client's own Ask timeout covers that). Expected failures are values: NotLeader, Overloaded, RequestTimedOut.
 
 /// <summary>
-/// Marks the client protocol's messages: they cross the wire with <see cref="Wire.RaftWireSerializer"/>, bound to this
-/// interface in <c>reference.conf</c>.
+/// Marks the client protocol's messages: they cross the wire with <see cref="Wire.RaftClientSerializer"/>, bound to
+/// this interface in <see cref="ClientConfig.Default"/> (and in the server's <c>reference.conf</c>).
 /// </summary>
 public interface IRaftClientMessage;
 
@@ -84,7 +81,7 @@ public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, Ti
 public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage;
 
 /// <summary>This peer is not the leader and did not forward the request. A write answered so did not and will not take effect.</summary>
-/// <param name="LeaderHint">The leader this peer knows, or <see cref="RaftIds.None"/> (0).</param>
+/// <param name="LeaderHint">The leader this peer knows, or 0 for none; <see cref="GetClusterMembers"/> maps it to an address.</param>
 /// <param name="Reason">Why, for logs.</param>
 public sealed record NotLeader(ulong LeaderHint, string Reason) : IRaftClientMessage;
 
@@ -141,7 +138,7 @@ public sealed record GetPeerStatus : IRaftClientMessage
 /// <param name="Counters">Journal batches, entries and snapshots so far.</param>
 /// <remarks>
 /// <see cref="Members"/> and <see cref="CommitLatency"/> are init properties so that older senders still build a
-/// status; the Raft wire serializer does not carry them (a status asked of a remote peer has them empty).
+/// status; the wire carries them too.
 /// </remarks>
 public sealed record PeerStatus(
     ulong NodeId, RaftRole Role, ulong Term, ulong Leader, ulong CommitIndex, ulong AppliedIndex, ulong FirstIndex, ulong LastIndex,
@@ -209,9 +206,24 @@ public sealed record CommitLatencyHistogram(IReadOnlyList<long> BucketCounts, Ti
 public sealed record RaftPeerCounters(
     long JournalBatches, long EntriesPersisted, long EntriesApplied, long SnapshotsSaved, long SnapshotsInstalled, long RecoveredEvents);
 
-/// <summary>Published on the actor system's event stream whenever a peer's role or known leader changes.</summary>
-/// <param name="NodeId">The peer.</param>
-/// <param name="Role">Its new role.</param>
-/// <param name="Leader">The leader it knows now (0 = none).</param>
-/// <param name="Term">Its term.</param>
-public sealed record PeerRoleChanged(ulong NodeId, RaftRole Role, ulong Leader, ulong Term);
+/// <summary>
+/// Asks a server's inbox (<c>/user/raft</c>) which members it knows and where they listen: what a client needs to
+/// turn a <see cref="NotLeader.LeaderHint"/> into the leader's address. Answered by <see cref="ClusterMembers"/> from
+/// the server's member directory (not by the Raft peer, which knows only ids).
+/// </summary>
+public sealed record GetClusterMembers : IRaftClientMessage
+{
+    /// <summary>The single instance.</summary>
+    public static GetClusterMembers Instance { get; } = new();
+}
+
+/// <summary>The members a server knows, in ascending name order.</summary>
+/// <param name="Members">Each member's Raft id, name and addresses.</param>
+public sealed record ClusterMembers(IReadOnlyList<ClusterMember> Members) : IRaftClientMessage;
+
+/// <summary>One member as a server knows it.</summary>
+/// <param name="NodeId">Its Raft id (what <see cref="NotLeader.LeaderHint"/> and <see cref="PeerStatus.Leader"/> name).</param>
+/// <param name="Name">Its node name (<c>akkaraft.node.id</c>).</param>
+/// <param name="RaftAddress">host:port of its actor system; <see cref="RaftPaths.Inbox"/> makes the inbox path from it.</param>
+/// <param name="HttpAddress">host:port of its HTTP API; empty while unknown.</param>
+public sealed record ClusterMember(ulong NodeId, string Name, string RaftAddress, string HttpAddress);

@@ -1,0 +1,257 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using AkkaRaft.Client.Wire.Protocol;
+using Google.Protobuf;
+
+namespace AkkaRaft.Client.Wire;
+
+/// <summary>
+/// Protobuf forms (<c>Wire/raft_client.proto</c>) of the client protocol, one message per record with a short
+/// manifest that names it (the hot path, writes and reads, spends one or two bytes on it). No type names travel.
+/// Bound to <see cref="IRaftClientMessage"/> in <see cref="ClientConfig.Default"/> and in the server's <c>reference.conf</c>.
+/// </summary>
+/// <remarks>
+/// An unknown manifest, a payload that does not parse, or an enum value no sender writes is a
+/// <see cref="SerializationException"/>: Akka.Remote drops that one message and keeps the connection.
+/// </remarks>
+public sealed class RaftClientSerializer : SerializerWithStringManifest
+{
+    /// <summary>This serializer's identifier on the wire (<c>akka.actor.serialization-identifiers</c>).</summary>
+    public const int Id = 103;
+
+    private const string WriteManifest = "W";
+    private const string WriteResultManifest = "WR";
+    private const string QueryManifest = "Q";
+    private const string QueryResponseManifest = "QR";
+    private const string NotLeaderManifest = "NL";
+    private const string OverloadedManifest = "OL";
+    private const string TimedOutManifest = "TO";
+    private const string RejectedManifest = "RJ";
+    private const string AddVoterManifest = "AV";
+    private const string RemoveVoterManifest = "RV";
+    private const string MembershipChangedManifest = "MC";
+    private const string TransferLeadershipManifest = "TL";
+    private const string GetPeerStatusManifest = "GS";
+    private const string PeerStatusManifest = "PS";
+    private const string GetClusterMembersManifest = "GM";
+    private const string ClusterMembersManifest = "CM";
+
+    /// <summary>Created by Akka's serialization extension from the configuration.</summary>
+    public RaftClientSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    /// <inheritdoc />
+    public override int Identifier => Id;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) => o switch
+    {
+        Write => WriteManifest,
+        WriteResult => WriteResultManifest,
+        Query => QueryManifest,
+        QueryResponse => QueryResponseManifest,
+        NotLeader => NotLeaderManifest,
+        Overloaded => OverloadedManifest,
+        RequestTimedOut => TimedOutManifest,
+        RequestRejected => RejectedManifest,
+        AddVoter => AddVoterManifest,
+        RemoveVoter => RemoveVoterManifest,
+        MembershipChanged => MembershipChangedManifest,
+        TransferLeadership => TransferLeadershipManifest,
+        GetPeerStatus => GetPeerStatusManifest,
+        PeerStatus => PeerStatusManifest,
+        GetClusterMembers => GetClusterMembersManifest,
+        ClusterMembers => ClusterMembersManifest,
+        _ => throw Unknown(o),
+    };
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return obj switch
+        {
+            Write m => new WriteMessage
+            {
+                Command = ByteString.CopyFrom(m.Command), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
+            }.ToByteArray(),
+            WriteResult m => new WriteResultMessage { Response = ByteString.CopyFrom(m.Response.Span), Index = m.Index, Leader = m.Leader }.ToByteArray(),
+            Query m => new QueryMessage
+            {
+                Bytes = ByteString.CopyFrom(m.Bytes), Level = (uint)m.Level, TimeoutMs = Millis(m.Timeout),
+                RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
+            }.ToByteArray(),
+            QueryResponse m => new QueryResponseMessage
+            {
+                Response = ByteString.CopyFrom(m.Response.Span), AppliedIndex = m.AppliedIndex, Leader = m.Leader, ServedBy = (uint)m.ServedBy,
+            }.ToByteArray(),
+            NotLeader m => new NotLeaderMessage { LeaderHint = m.LeaderHint, Reason = m.Reason }.ToByteArray(),
+            Overloaded m => new ReasonMessage { Reason = m.Reason }.ToByteArray(),
+            RequestTimedOut m => new TimedOutMessage { AfterMs = (long)m.After.TotalMilliseconds }.ToByteArray(),
+            RequestRejected m => new ReasonMessage { Reason = m.Reason }.ToByteArray(),
+            AddVoter m => new MembershipMessage { NodeId = m.NodeId, TimeoutMs = Millis(m.Timeout) }.ToByteArray(),
+            RemoveVoter m => new MembershipMessage { NodeId = m.NodeId, TimeoutMs = Millis(m.Timeout) }.ToByteArray(),
+            MembershipChanged m => ToProto(m).ToByteArray(),
+            TransferLeadership m => new TransferLeadershipMessage { Target = m.Target }.ToByteArray(),
+            GetPeerStatus or GetClusterMembers => [],
+            PeerStatus m => ToProto(m).ToByteArray(),
+            ClusterMembers m => ToProto(m).ToByteArray(),
+            _ => throw Unknown(obj),
+        };
+    }
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        try
+        {
+            return manifest switch
+            {
+                WriteManifest => FromProto(WriteMessage.Parser.ParseFrom(bytes)),
+                WriteResultManifest => FromProto(WriteResultMessage.Parser.ParseFrom(bytes)),
+                QueryManifest => FromProto(QueryMessage.Parser.ParseFrom(bytes)),
+                QueryResponseManifest => FromProto(QueryResponseMessage.Parser.ParseFrom(bytes)),
+                NotLeaderManifest => FromProto(NotLeaderMessage.Parser.ParseFrom(bytes)),
+                OverloadedManifest => new Overloaded(ReasonMessage.Parser.ParseFrom(bytes).Reason),
+                TimedOutManifest => new RequestTimedOut(TimeSpan.FromMilliseconds(TimedOutMessage.Parser.ParseFrom(bytes).AfterMs)),
+                RejectedManifest => new RequestRejected(ReasonMessage.Parser.ParseFrom(bytes).Reason),
+                AddVoterManifest => FromProtoAdd(MembershipMessage.Parser.ParseFrom(bytes)),
+                RemoveVoterManifest => FromProtoRemove(MembershipMessage.Parser.ParseFrom(bytes)),
+                MembershipChangedManifest => FromProto(MembershipChangedMessage.Parser.ParseFrom(bytes)),
+                TransferLeadershipManifest => new TransferLeadership(TransferLeadershipMessage.Parser.ParseFrom(bytes).Target),
+                GetPeerStatusManifest => GetPeerStatus.Instance,
+                PeerStatusManifest => FromProto(PeerStatusMessage.Parser.ParseFrom(bytes)),
+                GetClusterMembersManifest => GetClusterMembers.Instance,
+                ClusterMembersManifest => FromProto(ClusterMembersMessage.Parser.ParseFrom(bytes)),
+                _ => throw new SerializationException($"The Raft client serializer has no manifest '{manifest}'."),
+            };
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new SerializationException($"A Raft client message (manifest '{manifest}', {bytes.Length} bytes) does not parse: {e.Message}", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ requests and answers
+
+    private static Write FromProto(WriteMessage w) =>
+        new(w.Command.ToByteArray(), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
+
+    private static WriteResult FromProto(WriteResultMessage w) => new(w.Response.ToByteArray(), w.Index, w.Leader);
+
+    private static Query FromProto(QueryMessage w) =>
+        new(w.Bytes.ToByteArray(), w.Level <= (uint)ReadLevel.Consistent ? (ReadLevel)w.Level : throw Bad("read level", w.Level), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
+
+    private static QueryResponse FromProto(QueryResponseMessage w) =>
+        new(w.Response.ToByteArray(), w.AppliedIndex, w.Leader, w.ServedBy <= (uint)ReadPath.ReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
+
+    private static NotLeader FromProto(NotLeaderMessage w) => new(w.LeaderHint, w.Reason);
+
+    private static AddVoter FromProtoAdd(MembershipMessage w) => new(w.NodeId, Duration(w.TimeoutMs));
+
+    private static RemoveVoter FromProtoRemove(MembershipMessage w) => new(w.NodeId, Duration(w.TimeoutMs));
+
+    private static MembershipChangedMessage ToProto(MembershipChanged m)
+    {
+        var wire = new MembershipChangedMessage { Index = m.Index };
+        wire.Voters.AddRange(m.Voters);
+        return wire;
+    }
+
+    private static MembershipChanged FromProto(MembershipChangedMessage w) => new(w.Index, w.Voters.ToArray());
+
+    // ------------------------------------------------------------------ status and members
+
+    private static PeerStatusMessage ToProto(PeerStatus m)
+    {
+        var wire = new PeerStatusMessage
+        {
+            NodeId = m.NodeId, Role = (uint)m.Role, Term = m.Term, Leader = m.Leader, CommitIndex = m.CommitIndex, AppliedIndex = m.AppliedIndex,
+            FirstIndex = m.FirstIndex, LastIndex = m.LastIndex, JournalBatches = m.Counters.JournalBatches,
+            EntriesPersisted = m.Counters.EntriesPersisted, EntriesApplied = m.Counters.EntriesApplied, SnapshotsSaved = m.Counters.SnapshotsSaved,
+            SnapshotsInstalled = m.Counters.SnapshotsInstalled, RecoveredEvents = m.Counters.RecoveredEvents,
+            CommitLatency = new CommitLatencyMessage { SumUs = m.CommitLatency.Sum.Ticks / TimeSpan.TicksPerMicrosecond, Count = m.CommitLatency.Count },
+        };
+        wire.Voters.AddRange(m.Voters);
+        wire.CommitLatency.BucketCounts.AddRange(m.CommitLatency.BucketCounts);
+        foreach (var member in m.Members)
+        {
+            var progress = member.Progress is { } p ? new ReplicationProgressMessage { State = (uint)p.State, Match = p.Match, Next = p.Next } : null;
+            wire.Members.Add(new MemberProgressMessage { NodeId = member.NodeId, IsVoter = member.IsVoter, Progress = progress });
+        }
+
+        return wire;
+    }
+
+    private static PeerStatus FromProto(PeerStatusMessage w)
+    {
+        var members = new MemberProgress[w.Members.Count];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var m = w.Members[i];
+            var progress = m.Progress is { } p ? new ReplicationProgress(p.State <= (uint)ProgressState.Snapshot ? (ProgressState)p.State : throw Bad("replication state", p.State), p.Match, p.Next) : null;
+            members[i] = new MemberProgress(m.NodeId, m.IsVoter, progress);
+        }
+
+        return new PeerStatus(w.NodeId, w.Role <= (uint)RaftRole.Leader ? (RaftRole)w.Role : throw Bad("role", w.Role), w.Term, w.Leader, w.CommitIndex, w.AppliedIndex, w.FirstIndex, w.LastIndex,
+            w.Voters.ToArray(),
+            new RaftPeerCounters(w.JournalBatches, w.EntriesPersisted, w.EntriesApplied, w.SnapshotsSaved, w.SnapshotsInstalled, w.RecoveredEvents))
+        {
+            Members = members,
+            CommitLatency = FromProto(w.CommitLatency),
+        };
+    }
+
+    private static CommitLatencyHistogram FromProto(CommitLatencyMessage? w)
+    {
+        if (w is null || w.BucketCounts.Count == 0) return CommitLatencyHistogram.Empty;
+        var buckets = CommitLatencyHistogram.BucketBoundsSeconds.Count + 1;
+        if (w.BucketCounts.Count != buckets)
+        {
+            throw new SerializationException($"A commit latency histogram arrived with {w.BucketCounts.Count} buckets; there are {buckets}.");
+        }
+
+        return new CommitLatencyHistogram(w.BucketCounts.ToArray(), TimeSpan.FromTicks(w.SumUs * TimeSpan.TicksPerMicrosecond), w.Count);
+    }
+
+    private static ClusterMembersMessage ToProto(ClusterMembers m)
+    {
+        var wire = new ClusterMembersMessage();
+        foreach (var member in m.Members)
+        {
+            wire.Members.Add(new ClusterMemberMessage { NodeId = member.NodeId, Name = member.Name, RaftAddress = member.RaftAddress, HttpAddress = member.HttpAddress });
+        }
+
+        return wire;
+    }
+
+    private static ClusterMembers FromProto(ClusterMembersMessage w)
+    {
+        var members = new ClusterMember[w.Members.Count];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var m = w.Members[i];
+            members[i] = new ClusterMember(m.NodeId, m.Name, m.RaftAddress, m.HttpAddress);
+        }
+
+        return new ClusterMembers(members);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static long Millis(TimeSpan? timeout) => timeout is { } t ? Math.Max(1, (long)t.TotalMilliseconds) : 0;
+
+    private static TimeSpan? Duration(long millis) => millis > 0 ? TimeSpan.FromMilliseconds(millis) : null;
+
+    private static NotLeaderPolicy Policy(bool reject) => reject ? NotLeaderPolicy.Reject : NotLeaderPolicy.Forward;
+
+    private static int Hops(int hops) => hops >= 0 ? hops : throw new SerializationException($"A Raft client request arrived with {hops} hops.");
+
+    private static SerializationException Bad(string what, uint value) => new($"A Raft client message arrived with the unknown {what} {value}.");
+
+    private static SerializationException Unknown(object message) =>
+        new($"The Raft client serializer does not know {message.GetType().FullName}.");
+}
