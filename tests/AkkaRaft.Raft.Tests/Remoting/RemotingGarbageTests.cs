@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
+using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Remoting;
 using Xunit.Abstractions;
 
@@ -42,7 +43,10 @@ public sealed class RemotingGarbageTests : Akka.TestKit.Xunit2.TestKit
     public async Task Garbage_is_refused_and_the_node_keeps_talking_to_its_peer(string kind, bool tls)
     {
         var ca = new TestCertificateAuthority("garbage-test-ca");
-        var settings = RemotingTestKit.Defaults();
+        // The product's connection timeout, not the kit's 2s: a system's first TLS and Akka handshake (a fresh system
+        // JITs both) can take longer than 2s on a loaded machine, and Akka.Remote shuts down a system whose outbound
+        // TLS handshake fails, so a 2s deadline raced the "late" peer's first message (seen once in CI at load ~30).
+        var settings = RemotingTestKit.Defaults(s => s with { ConnectionTimeout = RemotingSettings.FromConfig(ConfigurationFactory.Default()).ConnectionTimeout });
         var (node, nodeProbe) = StartWithSink("node", tls ? settings.WithTls(ca, "node") : settings);
         var (peer, peerProbe) = StartWithSink("peer", tls ? settings.WithTls(ca, "peer") : settings);
         var toNode = peer.RemoteRef(node.BoundAddress(), "sink");
