@@ -12,7 +12,7 @@ namespace AkkaRaft.Server.Tests;
 /// </summary>
 public sealed class ClusterProcessTests : IAsyncLifetime
 {
-    private readonly List<NodeProcess> _nodes = [];
+    private readonly List<ServerProcess> _nodes = [];
     private readonly string _root = TestCluster.TempDirectory("cluster");
     private readonly HttpClient _plain = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly HttpClient _follow = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(15) };
@@ -21,7 +21,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var node in _nodes) await node.StopAsync();
+        foreach (var node in _nodes) await node.KillAsync();
         _plain.Dispose();
         _follow.Dispose();
         try
@@ -34,98 +34,9 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         }
     }
 
-    private sealed class NodeProcess(string id, string http, string raft, string dataDir, string? join)
+    private ServerProcess AddNode(string id)
     {
-        private readonly StringBuilder _log = new();
-        private Process? _process;
-
-        public string Id => id;
-
-        public string Http => http;
-
-        public string Log
-        {
-            get
-            {
-                lock (_log) return _log.ToString();
-            }
-        }
-
-        public void Start(bool withJoin)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "akkaraft.dll"));
-            foreach (var arg in new[] { "serve", "-id", id, "-haddr", http, "-raddr", raft })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            if (withJoin && join is not null)
-            {
-                start.ArgumentList.Add("-join");
-                start.ArgumentList.Add(join);
-            }
-
-            foreach (var set in new[]
-                     {
-                         "akkaraft.raft.election-timeout=300ms", "akkaraft.raft.heartbeat-interval=30ms", "akkaraft.node.directory-refresh-interval=200ms",
-                         "akkaraft.node.join-retry-interval=200ms",
-                     })
-            {
-                start.ArgumentList.Add("--set");
-                start.ArgumentList.Add(set);
-            }
-
-            start.ArgumentList.Add(dataDir);
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null) return;
-            lock (_log) _log.AppendLine(line);
-        }
-
-        /// <summary>SIGKILL: no graceful stop, no flush beyond what was fsynced.</summary>
-        public async Task KillAsync()
-        {
-            if (_process is null) return;
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-            _process = null;
-        }
-
-        /// <summary>SIGTERM, then the exit code.</summary>
-        public async Task<int> TerminateAsync()
-        {
-            var process = _process!;
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TestCluster.Patience);
-            await process.WaitForExitAsync(timeout.Token);
-            var code = process.ExitCode;
-            process.Dispose();
-            _process = null;
-            return code;
-        }
-
-        public async Task StopAsync()
-        {
-            if (_process is { HasExited: false }) await KillAsync();
-        }
-    }
-
-    private NodeProcess AddNode(string id, string? join)
-    {
-        var node = new NodeProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", $"127.0.0.1:{TestCluster.FreePort()}", Path.Combine(_root, id), join);
+        var node = new ServerProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", $"127.0.0.1:{TestCluster.FreePort()}", Path.Combine(_root, id));
         _nodes.Add(node);
         return node;
     }
@@ -135,7 +46,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     private string Logs() => string.Join("\n", _nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 
     /// <summary>Writes until a node acknowledges (an election in progress answers 503; a timeout is ambiguous and not counted).</summary>
-    private async Task WriteAcknowledgedAsync(string key, string value, IReadOnlyList<NodeProcess> via)
+    private async Task WriteAcknowledgedAsync(string key, string value, IReadOnlyList<ServerProcess> via)
     {
         var attempt = 0;
         await TestCluster.WaitForAsync(async () =>
@@ -146,7 +57,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         }, $"an acknowledged write of {key}\n{Logs()}");
     }
 
-    private async Task<string?> ReadAsync(NodeProcess node, string key, string level, HttpClient client)
+    private async Task<string?> ReadAsync(ServerProcess node, string key, string level, HttpClient client)
     {
         using var response = await client.GetAsync($"http://{node.Http}/key/{key}?level={level}");
         if (response.StatusCode != HttpStatusCode.OK) return null;
@@ -157,13 +68,13 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_three_node_cluster_should_serve_raftdb_requests_and_keep_acknowledged_writes_through_a_leader_crash()
     {
-        var node01 = AddNode("node01", null);
-        node01.Start(withJoin: false);
+        var node01 = AddNode("node01");
+        node01.Start();
         await TestCluster.WaitForLeaderAsync(_plain, node01.Http);
-        var node02 = AddNode("node02", node01.Http);
-        var node03 = AddNode("node03", node01.Http);
-        node02.Start(withJoin: true);
-        node03.Start(withJoin: true);
+        var node02 = AddNode("node02");
+        var node03 = AddNode("node03");
+        node02.Start(join: node01.Http);
+        node03.Start(join: node01.Http);
         foreach (var node in _nodes)
         {
             await TestCluster.WaitForLeaderAsync(_plain, node.Http, members: 3);
@@ -217,7 +128,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             acknowledged.Add($"after-{i}");
         }
 
-        leader.Start(withJoin: false); // a restarted node rejoins as itself, without -join
+        leader.Start(); // a restarted node rejoins as itself, without -join
         foreach (var node in _nodes)
         {
             foreach (var key in acknowledged)

@@ -137,8 +137,11 @@ internal sealed class ServerProcessCluster : IAsyncDisposable
     }
 }
 
-/// <summary>One <c>akkaraft serve</c> process.</summary>
-internal sealed class ServerProcess(string id, string http, string raft, string dataDir, string peers)
+/// <summary>
+/// One <c>akkaraft serve</c> process: a member of a static cluster when <paramref name="peers"/> is given, otherwise
+/// a founder, or a node that joins through the member <see cref="Start"/> names.
+/// </summary>
+internal sealed class ServerProcess(string id, string http, string raft, string dataDir, string? peers = null)
 {
     private readonly StringBuilder _log = new();
     private Process? _process;
@@ -167,18 +170,27 @@ internal sealed class ServerProcess(string id, string http, string raft, string 
         }
     }
 
-    public void Start()
+    /// <summary>Starts the process; with <paramref name="join"/>, it joins through that member's HTTP address.</summary>
+    public void Start(string? join = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "akkaraft.dll"));
-        foreach (var arg in new[] { "serve", "-id", id, "-haddr", http, "-raddr", raft, "-peers", peers })
+        foreach (var arg in new[] { "serve", "-id", id, "-haddr", http, "-raddr", raft })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (option, value) in new[] { ("-peers", peers), ("-join", join) })
+        {
+            if (value is null) continue;
+            start.ArgumentList.Add(option);
+            start.ArgumentList.Add(value);
         }
 
         foreach (var set in new[]
                  {
                      "akkaraft.raft.election-timeout=300ms", "akkaraft.raft.heartbeat-interval=30ms", "akkaraft.node.directory-refresh-interval=200ms",
+                     "akkaraft.node.join-retry-interval=200ms",
                  }.Concat(ServerProcessCluster.FastClusterSettings))
         {
             start.ArgumentList.Add("--set");
@@ -225,6 +237,19 @@ internal sealed class ServerProcess(string id, string http, string raft, string 
 
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>SIGTERM (a graceful stop), then the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        await SignalAsync("-TERM");
+        var process = _process!;
+        using var timeout = new CancellationTokenSource(TestCluster.Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        var code = process.ExitCode;
+        process.Dispose();
+        _process = null;
+        return code;
     }
 }
 
