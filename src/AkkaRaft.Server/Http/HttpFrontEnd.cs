@@ -44,8 +44,12 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     public static async Task<HttpFrontEnd> StartAsync(AkkaRaftNode node, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // An empty host: the node's configuration is its HOCON, so no appsettings.json, environment or command-line
+        // sources, and no file watcher. (The slim builder's appsettings.json reload watches the working directory
+        // and everything under it, and ./data is under it by default: every SQLite write woke the watcher thread.)
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         var app = builder.Build();
         var address = node.Settings.HttpAddress;
