@@ -111,6 +111,7 @@ public sealed partial class RaftNode
     private void BroadcastHeartbeat()
     {
         var round = NextRound();
+        AttachWaitingReads(round);
         foreach (var (id, pr) in _tracker.Progress)
         {
             if (id == Id) continue;

@@ -7,6 +7,10 @@ namespace AkkaRaft.Raft.Core;
 // this node was still leader after the read arrived. The lease uses the same rounds: it lasts from the
 // moment the quorum-acknowledged round was sent for an election timeout minus the drift margin, because
 // followers refuse to vote for that long after hearing from the leader (check-quorum).
+//
+// Reads are batched as etcd's server batches them: while one read round is unconfirmed, new reads wait for the next
+// round (opened when that one is confirmed, or by the next heartbeat tick, both sent after they arrived), so 64
+// concurrent reads cost a few heartbeat rounds instead of 64.
 public sealed partial class RaftNode
 {
     private const int RoundHistory = 64;
@@ -14,6 +18,8 @@ public sealed partial class RaftNode
     private readonly Queue<PendingRead> _pendingReads = new();
     private readonly List<ulong> _waitingForTermCommit = new();
     private readonly List<ulong> _droppedReads = new();
+    private readonly List<ulong> _nextRoundReads = new();
+    private ulong _readRoundInFlight;
     private readonly long[] _roundSentTick = new long[RoundHistory];
     private ulong _round;
     private long _leaderTicks;
@@ -82,8 +88,14 @@ public sealed partial class RaftNode
 
     private void AddRead(ulong context)
     {
+        if (_readRoundInFlight != 0 && _tracker.QuorumAckedRound() < _readRoundInFlight)
+        {
+            _nextRoundReads.Add(context); // confirmed by a round sent after it arrived: the next one
+            return;
+        }
         var round = NextRound();
         _pendingReads.Enqueue(new PendingRead(context, _log.Committed, round));
+        _readRoundInFlight = round;
         foreach (var (id, pr) in _tracker.Progress)
         {
             if (id == Id) continue;
@@ -92,16 +104,26 @@ public sealed partial class RaftNode
         AdvanceReads();
     }
 
-    /// <summary>Releases every read whose round a quorum has answered.</summary>
+    /// <summary>A heartbeat round is being sent: the reads waiting for the next round ride on it.</summary>
+    private void AttachWaitingReads(ulong round)
+    {
+        if (_nextRoundReads.Count == 0) return;
+        foreach (var context in _nextRoundReads) _pendingReads.Enqueue(new PendingRead(context, _log.Committed, round));
+        _nextRoundReads.Clear();
+        _readRoundInFlight = round;
+    }
+
+    /// <summary>Releases every read whose round a quorum has answered, then opens the next round for those waiting.</summary>
     private void AdvanceReads()
     {
-        if (_pendingReads.Count == 0) return;
+        if (_pendingReads.Count == 0 && _nextRoundReads.Count == 0) return;
         var confirmed = _tracker.QuorumAckedRound();
         while (_pendingReads.Count > 0 && _pendingReads.Peek().Round <= confirmed)
         {
             var read = _pendingReads.Dequeue();
             _readStates.Add(new ReadState(read.Index, read.Context));
         }
+        if (_nextRoundReads.Count > 0 && confirmed >= _readRoundInFlight) BroadcastHeartbeat();
     }
 
     private void ReleaseWaitingReads()
@@ -116,7 +138,10 @@ public sealed partial class RaftNode
         // Reads not yet confirmed never will be: hand their contexts back so the caller can fail them now.
         foreach (var read in _pendingReads) _droppedReads.Add(read.Context);
         _droppedReads.AddRange(_waitingForTermCommit);
+        _droppedReads.AddRange(_nextRoundReads);
         _pendingReads.Clear();
+        _nextRoundReads.Clear();
+        _readRoundInFlight = 0;
         _waitingForTermCommit.Clear();
         _round = 0;
         _leaderTicks = 0;

@@ -42,6 +42,29 @@ public class ReadTests
         Assert.Equal(new ReadState(1, 5), Assert.Single(solo.Reads));
     }
 
+    [Fact(DisplayName = "Thesis 6.4: reads that arrive while a round is unconfirmed share one later round, sent after they arrived")]
+    public void Reads_arriving_during_an_unconfirmed_round_share_the_next_round()
+    {
+        var solo = TestNodes.Leader(TestNodes.Ids(3), []);
+        solo.Step(new AppendEntriesResponse(2, 1, 1, true, 1, 0, 0)); // the no-op commits
+        Assert.True(solo.Raft.ReadIndex(1).IsAccepted);
+        var first = solo.Drain().OfType<Heartbeat>().ToList();
+        Assert.Equal([2UL, 3UL], first.Select(h => h.To).Order());
+
+        for (ulong context = 2; context <= 11; context++) Assert.True(solo.Raft.ReadIndex(context).IsAccepted);
+        Assert.Empty(solo.Drain().OfType<Heartbeat>()); // they wait for the round in flight
+
+        // Confirming the first round releases only the first read (its round was sent before the others arrived)
+        // and opens one round for the ten that waited.
+        var next = solo.Step(new HeartbeatResponse(2, 1, 1, first[0].Round)).OfType<Heartbeat>().ToList();
+        Assert.Equal(new ReadState(1, 1), Assert.Single(solo.Reads));
+        Assert.Equal(2, next.Count);
+        Assert.All(next, h => Assert.True(h.Round > first[0].Round));
+
+        solo.Step(new HeartbeatResponse(3, 1, 1, next[0].Round));
+        Assert.Equal(Enumerable.Range(1, 11).Select(c => (ulong)c), solo.Reads.Select(r => r.Context));
+    }
+
     [Fact(DisplayName = "Thesis 6.4: a follower refuses ReadIndex and names the leader")]
     public void Follower_refuses_read_index_with_leader_hint()
     {
