@@ -99,6 +99,15 @@ public sealed record RequestTimedOut(TimeSpan After) : IRaftClientMessage;
 /// <param name="Reason">What is wrong.</param>
 public sealed record RequestRejected(string Reason) : IRaftClientMessage;
 
+/// <summary>
+/// The peer cannot write its journal (its last write failed: a full disk, a failing database), so it proposes nothing
+/// until a write succeeds again; nothing of this request was proposed. The peer keeps retrying on its own (it restarts
+/// from its journal with backoff and writes again), so the client may retry later or go to another node.
+/// </summary>
+/// <param name="Reason">The storage error, as the journal reported it.</param>
+/// <param name="OutOfSpace">True when the error says the disk or database is full.</param>
+public sealed record StorageUnavailable(string Reason, bool OutOfSpace) : IRaftClientMessage;
+
 /// <summary>Adds a voter to the group (through the log, thesis 4.1). Answered by <see cref="MembershipChanged"/>, <see cref="NotLeader"/>, <see cref="RequestRejected"/> or <see cref="RequestTimedOut"/>.</summary>
 /// <param name="NodeId">The new voter's id (not 0).</param>
 /// <param name="Timeout">How long to wait for the commit; null for the default.</param>

@@ -93,6 +93,7 @@ public sealed class RaftWireTests : IDisposable
         Assert.Equal(new Overloaded("full"), RoundTrip(new Overloaded("full")));
         Assert.Equal(new RequestTimedOut(TimeSpan.FromSeconds(1)), RoundTrip(new RequestTimedOut(TimeSpan.FromSeconds(1))));
         Assert.Equal(new RequestRejected("bad"), RoundTrip(new RequestRejected("bad")));
+        Assert.Equal(new StorageUnavailable("SQLite Error 13: 'database or disk is full'", true), RoundTrip(new StorageUnavailable("SQLite Error 13: 'database or disk is full'", true)));
         Assert.Equal(new TransferLeadership(2), RoundTrip(new TransferLeadership(2)));
         Assert.Same(GetPeerStatus.Instance, RoundTrip(GetPeerStatus.Instance));
         Assert.Equal(new AddVoter(4, TimeSpan.FromSeconds(3)), RoundTrip(new AddVoter(4, TimeSpan.FromSeconds(3))));

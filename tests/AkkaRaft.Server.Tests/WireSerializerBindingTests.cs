@@ -78,6 +78,7 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         new Overloaded("full"),
         new RequestTimedOut(TimeSpan.FromSeconds(1)),
         new RequestRejected("bad"),
+        new StorageUnavailable("disk full", true),
         new AddVoter(4, TimeSpan.FromSeconds(3)),
         new RemoveVoter(4),
         new MembershipChanged(9, [1, 2, 4]),

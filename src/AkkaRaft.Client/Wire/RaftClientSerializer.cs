@@ -36,6 +36,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     private const string PeerStatusManifest = "PS";
     private const string GetClusterMembersManifest = "GM";
     private const string ClusterMembersManifest = "CM";
+    private const string StorageUnavailableManifest = "SU";
 
     /// <summary>Created by Akka's serialization extension from the configuration.</summary>
     public RaftClientSerializer(ExtendedActorSystem system) : base(system)
@@ -64,6 +65,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         PeerStatus => PeerStatusManifest,
         GetClusterMembers => GetClusterMembersManifest,
         ClusterMembers => ClusterMembersManifest,
+        StorageUnavailable => StorageUnavailableManifest,
         _ => throw Unknown(o),
     };
 
@@ -98,6 +100,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             GetPeerStatus or GetClusterMembers => [],
             PeerStatus m => ToProto(m).ToByteArray(),
             ClusterMembers m => ToProto(m).ToByteArray(),
+            StorageUnavailable m => new StorageUnavailableMessage { Reason = m.Reason, OutOfSpace = m.OutOfSpace }.ToByteArray(),
             _ => throw Unknown(obj),
         };
     }
@@ -126,6 +129,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 PeerStatusManifest => FromProto(PeerStatusMessage.Parser.ParseFrom(bytes)),
                 GetClusterMembersManifest => GetClusterMembers.Instance,
                 ClusterMembersManifest => FromProto(ClusterMembersMessage.Parser.ParseFrom(bytes)),
+                StorageUnavailableManifest => FromProto(StorageUnavailableMessage.Parser.ParseFrom(bytes)),
                 _ => throw new SerializationException($"The Raft client serializer has no manifest '{manifest}'."),
             };
         }
@@ -136,6 +140,8 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     }
 
     // ------------------------------------------------------------------ requests and answers
+
+    private static StorageUnavailable FromProto(StorageUnavailableMessage m) => new(m.Reason, m.OutOfSpace);
 
     private static Write FromProto(WriteMessage w) =>
         new(w.Command.ToByteArray(), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };

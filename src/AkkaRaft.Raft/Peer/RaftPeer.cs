@@ -114,6 +114,17 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
 
     /// <summary>
+    /// A journal write failed (a full disk, a database that is down): recorded in <see cref="RaftPeerSetup.JournalHealth"/>
+    /// so that the next incarnation refuses clients' writes until one of its own writes succeeds; then the peer stops,
+    /// as every persistent actor does, and its backoff supervisor starts it again from the journal.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _setup.JournalHealth.WriteFailed(cause, Context.System.Scheduler.Now);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>
     /// An event the journal refused before writing (larger than <c>akkaraft.persistence.journal.max-event-bytes</c>):
     /// the Ready cannot be carried out, so the peer fails and recovers from what is durable.
     /// </summary>
@@ -149,7 +160,16 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private static PeerLogicSetup LogicSetup(RaftPeerSetup setup, IRandomSource random) =>
         new PeerLogicSetup(setup.NodeId, setup.InitialVoters, setup.Settings, setup.MaxEventBytes - RaftJournal.EntryFramingBytes, random).Validate();
 
-    private void Request(object request) => CarryOut(Logic.Request(request, Sender, Now));
+    private void Request(object request)
+    {
+        // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
+        if (request is Write or AddVoter or RemoveVoter && _setup.JournalHealth.Failure is { } failure)
+        {
+            Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
+            return;
+        }
+        CarryOut(Logic.Request(request, Sender, Now));
+    }
 
     /// <summary>Carries out the logic's effects in their order; completions come back later as messages.</summary>
     private void CarryOut(PeerEffects<IActorRef> effects)
@@ -206,7 +226,9 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         var last = events[^1];
         PersistAllAsync(events, e =>
         {
-            if (ReferenceEquals(e, last)) CarryOut(Logic.BatchDurable(token, LastSequenceNr, Now));
+            if (!ReferenceEquals(e, last)) return;
+            _setup.JournalHealth.WriteSucceeded();
+            CarryOut(Logic.BatchDurable(token, LastSequenceNr, Now));
         });
     }
 

@@ -39,4 +39,7 @@ public sealed record RaftPeerSetup(
 
     /// <summary>The source of the core's election randomness; null for a fresh randomly seeded one per incarnation. Tests pass a seeded one.</summary>
     public Func<IRandomSource>? RandomFactory { get; init; }
+
+    /// <summary>Whether the journal takes writes, shared by the peer's incarnations and read by its node.</summary>
+    public JournalHealth JournalHealth { get; init; } = new();
 }

@@ -269,6 +269,7 @@ public sealed partial class HttpFrontEnd
             ["members"] = members,
             ["progressFrom"] = progressFrom,
             ["journalBytes"] = JournalBytes(),
+            ["journal"] = JournalState(),
             ["lastSnapshot"] = new Dictionary<string, object>
             {
                 ["index"] = status.FirstIndex > 0 ? status.FirstIndex - 1 : 0,
@@ -334,6 +335,11 @@ public sealed partial class HttpFrontEnd
         return (progress, id);
     }
 
+    /// <summary>Whether the journal takes writes and, when not, the error of its last write.</summary>
+    private Dictionary<string, object?> JournalState() => _node.JournalHealth.Failure is { } failure
+        ? new() { ["writable"] = false, ["error"] = failure.Reason, ["outOfSpace"] = failure.OutOfSpace, ["since"] = failure.At.ToString("O", CultureInfo.InvariantCulture) }
+        : new() { ["writable"] = true };
+
     private long JournalBytes()
     {
         if (_node.JournalFile is not { } file) return 0;
@@ -375,6 +381,8 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_entries_persisted_total", "Log entries journaled.", status.Counters.EntriesPersisted);
         Counter(text, "akkaraft_entries_applied_total", "Committed entries applied.", status.Counters.EntriesApplied);
         Counter(text, "akkaraft_snapshots_total", "Snapshots saved (local compactions and installs).", status.Counters.SnapshotsSaved);
+        Counter(text, "akkaraft_journal_write_failures_total", "Journal writes that failed (a full disk, a failing database); each restarts the peer.", _node.JournalHealth.Failures);
+        Gauge(text, "akkaraft_journal_writable", "1 while the journal takes writes, 0 after a write failed until one succeeds.", _node.JournalHealth.Failure is null ? 1 : 0);
         Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.Events.DeadLetters);
         Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
         Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);

@@ -274,6 +274,14 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     /// <summary>Proposes a key/value command; null when the answer (redirect or problem) is already written.</summary>
     private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command)
     {
+        if (_node.JournalHealth.Failure is { } failure)
+        {
+            // The peer may be between incarnations (restarting from its journal): answer from what it recorded.
+            Metrics.Failed();
+            await AnswerStorageUnavailableAsync(context, new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace)).ConfigureAwait(false);
+            return null;
+        }
+
         var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var timeout = _node.Settings.RequestTimeout;
         Metrics.Proposed();
@@ -325,10 +333,25 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             case RequestRejected rejected:
                 await Problems.WriteAsync(context, 400, rejected.Reason).ConfigureAwait(false);
                 return;
+            case StorageUnavailable storage:
+                await AnswerStorageUnavailableAsync(context, storage).ConfigureAwait(false);
+                return;
             default:
                 await Problems.WriteAsync(context, 500, $"unexpected answer from the Raft peer: {answer.GetType().Name}").ConfigureAwait(false);
                 return;
         }
+    }
+
+    /// <summary>
+    /// 507 Insufficient Storage when the journal is full, 503 for another journal failure; nothing was proposed. The
+    /// peer keeps retrying its journal with backoff (<c>akkaraft.raft.restart-max-backoff</c>), so a client retries later
+    /// or goes to another node.
+    /// </summary>
+    private static async Task AnswerStorageUnavailableAsync(HttpContext context, StorageUnavailable storage)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        await Problems.WriteAsync(context, storage.OutOfSpace ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status503ServiceUnavailable,
+            $"{storage.Reason}; nothing was written, and this node takes no writes until its journal can be written again").ConfigureAwait(false);
     }
 
     /// <summary>Writes the problem of a failed key/value result; true when the result is Ok and the caller answers.</summary>

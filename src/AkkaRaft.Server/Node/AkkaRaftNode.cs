@@ -32,8 +32,10 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     private int _disposed;
 
     private AkkaRaftNode(ServerSettings settings, Config config, ActorSystem system, HostPort raftAddress,
-        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, IActorRef membership, KvSettings kv)
+        RaftPersistenceSettings persistence, NodeEventCounters events, MemberDirectory directory, IActorRef peer, IActorRef membership, KvSettings kv,
+        JournalHealth journalHealth)
     {
+        JournalHealth = journalHealth;
         _membership = membership;
         Settings = settings;
         Config = config;
@@ -68,6 +70,9 @@ public sealed class AkkaRaftNode : IAsyncDisposable
 
     /// <summary>The key/value limits.</summary>
     public KvSettings KvSettings { get; }
+
+    /// <summary>Whether the peer's journal takes writes (a full disk or a failing database stops it).</summary>
+    public JournalHealth JournalHealth { get; }
 
     /// <summary>This node's Raft id (derived from its name).</summary>
     public ulong RaftId { get; }
@@ -145,7 +150,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         // Other Akka apps reach the inbox through ClusterClient: ClusterClient.Send("/user/raft", message).
         ClusterClientReceptionist.Get(system).RegisterService(inbox);
         var membership = system.ActorOf(ClusterMembership.Props(peerRef, directory, selfId, settings.DirectoryRefreshInterval, settings.RequestTimeout), "raft-cluster");
-        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, membership, kv);
+        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, membership, kv, setup.JournalHealth);
     }
 
     /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
