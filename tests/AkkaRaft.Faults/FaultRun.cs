@@ -100,15 +100,26 @@ internal static class FaultRun
 
     private static List<NodeProcess> StartNodes(FaultRunOptions options, string directory, Action<string> log)
     {
-        var serverDll = options.ServerDll ?? Path.Combine(AppContext.BaseDirectory, "akkaraft.dll");
-        if (!File.Exists(serverDll)) throw new InvalidOperationException($"the server {serverDll} is missing: build src/AkkaRaft.Server (dotnet fsi build.fsx faults does)");
+        var serverDirectory = options.ServerDirectory ?? AppContext.BaseDirectory;
+        var apphost = Path.Combine(serverDirectory, "akkaraft");
+        if (!File.Exists(apphost)) throw new InvalidOperationException($"the server's launcher {apphost} is missing: build src/AkkaRaft.Server (dotnet fsi build.fsx faults does)");
+        // The nodes start through a link named "node" (see NodeProcess: no "akkaraft" on their command lines).
+        var launcher = Path.Combine(directory, "node");
+        File.CreateSymbolicLink(launcher, apphost);
         var numbers = Enumerable.Range(1, options.Nodes).ToList();
         var peers = string.Join(",", numbers.Select(n => $"n{n}={NetworkLab.AddressOf(n)}:{NodeProcess.RaftPort}"));
-        List<string> settings = ["akkaraft.http.request-timeout=2s"];
-        if (options.UnsafeStaleReads) settings.Add("akkaraft.raft.unsafe-stale-consistent-reads=on");
-        if (options.LeaseReads) settings.Add("akkaraft.raft.lease-reads=on");
-        settings.AddRange(options.ExtraSettings);
-        var nodes = numbers.Select(n => new NodeProcess(n, serverDll, Path.Combine(directory, "data", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, settings)).ToList();
+        var settings = new Dictionary<string, string>
+        {
+            // A request waits 2s for its outcome (the client gives up after 5s): 504s rather than hung clients.
+            ["akkaraft.http.request-timeout"] = "2s",
+            ["akkaraft.raft.unsafe-stale-consistent-reads"] = options.UnsafeStaleReads ? "on" : "off",
+            ["akkaraft.raft.lease-reads"] = options.LeaseReads ? "on" : "off",
+        };
+        var environment = settings.ToDictionary(s => NodeProcess.VariableOf(s.Key), s => s.Value);
+        // The native launcher finds the runtime the harness runs on.
+        environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        log($"node settings: {string.Join(", ", settings.Select(s => $"{s.Key} = {s.Value}"))}");
+        var nodes = numbers.Select(n => new NodeProcess(n, launcher, Path.Combine(directory, "data", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, environment)).ToList();
         foreach (var node in nodes)
         {
             node.Start();

@@ -24,11 +24,8 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>How long one client operation waits before its outcome is unknown.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The server to start; default: <c>akkaraft.dll</c> beside the harness.</summary>
-    public string? ServerDll { get; init; }
-
-    /// <summary>Extra <c>--set path=value</c> settings for every node.</summary>
-    public IReadOnlyList<string> ExtraSettings { get; init; } = [];
+    /// <summary>Where the server's build output is (its native launcher <c>akkaraft</c>); default: beside the harness.</summary>
+    public string? ServerDirectory { get; init; }
 
     /// <summary>Checks the options; throws on what cannot run.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>

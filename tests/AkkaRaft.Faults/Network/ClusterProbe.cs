@@ -34,11 +34,21 @@ internal sealed class ClusterProbe(IReadOnlyList<NodeProcess> nodes) : IDisposab
     }
 
     /// <summary>Waits until some node leads, up to <paramref name="patience"/>; the leader or null.</summary>
+    /// <exception cref="InvalidOperationException">A node exited meanwhile (its log's end is in the message).</exception>
     public async Task<NodeProcess?> WaitForLeaderAsync(TimeSpan patience, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + patience;
         while (DateTime.UtcNow < deadline)
         {
+            foreach (var node in nodes)
+            {
+                if (node.State != NodeState.Down && node.HasCrashed(out var code))
+                {
+                    var tail = File.ReadLines(node.LogFile).TakeLast(15);
+                    throw new InvalidOperationException($"{node.Id} exited with {code} while waiting for a leader; the end of {node.LogFile}:\n{string.Join("\n", tail)}");
+                }
+            }
+
             if (await LeaderAsync(cancellationToken).ConfigureAwait(false) is { } leader) return leader;
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }

@@ -18,11 +18,17 @@ internal enum NodeState
 
 /// <summary>
 /// One <c>akkaraft serve</c> process inside its node's namespace, started as
-/// <c>ip netns exec akf-nN dotnet akkaraft.dll serve -id nN -haddr 10.77.0.N:8091 -raddr 10.77.0.N:8089 -peers ... dir</c>.
-/// <c>ip netns exec</c> and the shell that redirects its output both exec, so the process id is the server's own:
-/// SIGKILL, SIGSTOP and SIGCONT reach the server itself. Its output is appended to <c>nN.log</c> across restarts.
+/// <c>ip netns exec akf-nN RUN/node serve -id nN -haddr 10.77.0.N:8091 -raddr 10.77.0.N:8089 -peers ... RUN/data/nN</c>,
+/// where <c>RUN/node</c> is a symbolic link to the server's native launcher and the settings come as <c>AKKARAFT__</c>
+/// environment variables. <c>ip netns exec</c> and the shell that redirects its output both exec, so the process id is
+/// the server's own: SIGKILL, SIGSTOP and SIGCONT reach the server itself. Its output is appended to <c>nN.log</c>
+/// across restarts.
 /// </summary>
-internal sealed class NodeProcess(int number, string serverDll, string dataDir, string logFile, string peers, IReadOnlyList<string> settings)
+/// <remarks>
+/// The command line names neither <c>akkaraft</c> nor <c>akkaraft.dll</c>, so that a broad <c>pkill -f akkaraft</c> by
+/// someone else on a shared machine does not stop the harness's nodes (that happened, and looked like crashes).
+/// </remarks>
+internal sealed class NodeProcess(int number, string launcher, string dataDir, string logFile, string peers, IReadOnlyDictionary<string, string> environment)
 {
     /// <summary>The HTTP port of every node (each node has an address of its own).</summary>
     public const int HttpPort = 8091;
@@ -65,23 +71,21 @@ internal sealed class NodeProcess(int number, string serverDll, string dataDir, 
         start.ArgumentList.Add("sh");
         start.ArgumentList.Add(logFile);
         foreach (var arg in Arguments()) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"{Id} did not start");
         State = NodeState.Running;
     }
 
-    /// <summary>The command line after the log redirection: <c>ip netns exec ... dotnet akkaraft.dll serve ...</c>.</summary>
-    public IReadOnlyList<string> Arguments()
-    {
-        List<string> args = ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), "dotnet", serverDll, "serve", "-id", Id, "-haddr", Http, "-raddr", Raft, "-peers", peers];
-        foreach (var setting in settings)
-        {
-            args.Add("--set");
-            args.Add(setting);
-        }
+    /// <summary>The command line after the log redirection: <c>ip netns exec ... node serve ...</c>.</summary>
+    public IReadOnlyList<string> Arguments() =>
+        ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), launcher, "serve", "-id", Id, "-haddr", Http, "-raddr", Raft, "-peers", peers, dataDir];
 
-        args.Add(dataDir);
-        return args;
-    }
+    /// <summary>
+    /// The environment variable that sets <paramref name="path"/> (<c>akkaraft.raft.lease-reads</c> is
+    /// <c>AKKARAFT__RAFT__LEASE_READS</c>): a double underscore between path elements, '-' as '_', upper case.
+    /// </summary>
+    public static string VariableOf(string path) =>
+        string.Join("__", path.Split('.').Select(part => part.Replace('-', '_').ToUpperInvariant()));
 
     /// <summary>SIGKILL, and waits until it is gone (a paused process dies too).</summary>
     public void Kill()
