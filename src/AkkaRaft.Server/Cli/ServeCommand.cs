@@ -110,8 +110,23 @@ public static class ServeCommand
             }
 
             using var stop = new CancellationTokenSource();
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            // A handler already dispatched when the node finishes stopping may run after the source is disposed: the
+            // node is stopping anyway, so a late second signal is ignored rather than crashing the process (exit 134).
+            void Stop(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                try
+                {
+                    stop.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already stopped.
+                }
+            }
+
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             return await RunAsync(config, output, error, stop.Token).ConfigureAwait(false);
         });
     }
