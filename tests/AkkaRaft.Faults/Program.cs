@@ -124,6 +124,8 @@ internal static class Cli
     private static int Clean()
     {
         NetworkLab.CheckPrerequisites();
+        // Never under a run that is still going: its namespaces are not stale.
+        using var held = NetworkLab.AcquireLock(Console.Out, TimeSpan.Zero);
         NetworkLab.CleanStale(Console.Out);
         return 0;
     }

@@ -183,7 +183,9 @@ internal sealed class NetworkLab : IDisposable
         }
     }
 
-    private static FileStream AcquireLock(TextWriter log, TimeSpan wait)
+    /// <summary>Takes the harness's lock, waiting up to <paramref name="wait"/>; dispose the stream to release it.</summary>
+    /// <exception cref="InvalidOperationException">Another harness held it all that time.</exception>
+    public static FileStream AcquireLock(TextWriter log, TimeSpan wait)
     {
         var deadline = DateTime.UtcNow + wait;
         var told = false;
@@ -196,13 +198,13 @@ internal sealed class NetworkLab : IDisposable
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                if (!told) log.WriteLine($"network: another fault harness holds {LockFile}; waiting up to {wait.TotalMinutes:0} minutes");
+                if (!told) log.WriteLine($"network: another fault harness holds {LockFile}; waiting up to {wait.TotalSeconds:0} seconds");
                 told = true;
                 Thread.Sleep(1000);
             }
             catch (IOException e)
             {
-                throw new InvalidOperationException($"another fault harness held {LockFile} for {wait.TotalMinutes:0} minutes; giving up", e);
+                throw new InvalidOperationException($"another fault harness held {LockFile} for {wait.TotalSeconds:0} seconds; giving up", e);
             }
         }
     }
