@@ -29,6 +29,11 @@ let ensurePostgres () =
     let script = Path.Combine(root, ".ci", "postgres.sh")
     if File.Exists script then run [] "bash" [ script ]
 
+/// Makes sure the fault harness's tools (iptables; iproute2) are there, when this machine can.
+let ensureNetns () =
+    let script = Path.Combine(root, ".ci", "netns.sh")
+    if File.Exists script then run [] "bash" [ script ]
+
 let targets : (string * string * (string list -> unit)) list =
     [ "build", "compile everything, warnings as errors",
       (fun _ -> dotnet [ "build"; "AkkaRaft.sln"; "-c"; "Release" ])
@@ -36,6 +41,8 @@ let targets : (string * string * (string list -> unit)) list =
       "test", "run every test (starts the local PostgreSQL first)",
       (fun extra ->
           ensurePostgres ()
+          // The fault harness's short schedule (AkkaRaft.Faults.Tests) runs with the other tests: it needs iptables.
+          ensureNetns ()
           dotnet ([ "test"; "AkkaRaft.sln"; "-c"; "Release"; "--blame-hang-timeout"; "15m"; "--blame-hang-dump-type"; "none" ] @ extra))
 
       "bench", "run BenchmarkDotNet benchmarks: bench [filter], e.g. bench '*Gorilla*'",
@@ -58,6 +65,20 @@ let targets : (string * string * (string list -> unit)) list =
           run [ ("AKKARAFT_SOAK_SNAPSHOT_MB", "200") ] "dotnet"
               [ "test"; "tests/AkkaRaft.Server.Tests"; "-c"; "Release"; "--filter"; "FullyQualifiedName~SnapshotTransfer";
                 "--logger"; "console;verbosity=normal" ])
+
+      "faults", "fault harness, as root (docs/FAULTS.md): faults [--minutes N] [--seed S] [--nodes 3|5] [--faults k1,k2] [--unsafe-stale-reads]; faults check <history.jsonl>",
+      (fun extra ->
+          // One Release build of the harness, which builds the server it starts (akkaraft.dll lands beside it).
+          dotnet [ "build"; "tests/AkkaRaft.Faults"; "-c"; "Release" ]
+          let harness = Path.Combine("tests", "AkkaRaft.Faults", "bin", "Release", "net10.0", "akkaraft-faults.dll")
+          match extra with
+          | ("check" | "schedule") :: _ -> dotnet (harness :: extra)
+          | "clean" :: _ ->
+              ensureNetns ()
+              dotnet (harness :: extra)
+          | _ ->
+              ensureNetns ()
+              dotnet (harness :: "run" :: extra))
 
       "pack", "produce NuGet packages of the libraries under ./artifacts",
       (fun _ -> dotnet [ "pack"; "AkkaRaft.sln"; "-c"; "Release"; "-o"; "artifacts" ])

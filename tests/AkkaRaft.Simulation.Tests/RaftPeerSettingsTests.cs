@@ -76,6 +76,13 @@ public sealed class RaftPeerSettingsTests
             With("akkaraft.raft { restart-min-backoff = 250ms, restart-max-backoff = 4s, restart-random-factor = 0 }").Restart);
     }
 
+    [Fact]
+    public void Stale_consistent_reads_are_off_unless_the_fault_harness_turns_them_on()
+    {
+        Assert.False(RaftPeerSettings.Default.UnsafeStaleConsistentReads);
+        Assert.True(With("akkaraft.raft.unsafe-stale-consistent-reads = on").UnsafeStaleConsistentReads);
+    }
+
     [Theory]
     [InlineData("akkaraft.raft.election-timeout = 60ms", "election-timeout")]
     [InlineData("akkaraft.raft.max-log-count = 0", "max-log-count")]

@@ -37,6 +37,13 @@ public sealed record RaftPeerSettings(
     /// </summary>
     public RestartBackoff Restart { get; init; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
 
+    /// <summary>
+    /// For the fault harness only (<c>unsafe-stale-consistent-reads</c>): <see cref="AkkaRaft.Client.ReadLevel.Consistent"/> reads are
+    /// answered from local state by whichever peer gets them, as <see cref="AkkaRaft.Client.ReadLevel.Stale"/> reads are. This breaks
+    /// linearizability on purpose, so that the harness can show it catches stale reads. Off by default.
+    /// </summary>
+    public bool UnsafeStaleConsistentReads { get; init; }
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -88,6 +95,7 @@ public sealed record RaftPeerSettings(
         return new RaftPeerSettings(electionTimeout, heartbeat, requestTimeout, maxLogCount, maxLogBytes, maxProposalQueue, core)
         {
             Restart = new RestartBackoff(restartMin, restartMax, randomFactor),
+            UnsafeStaleConsistentReads = config.GetBoolean(Key("unsafe-stale-consistent-reads")),
         };
     }
 

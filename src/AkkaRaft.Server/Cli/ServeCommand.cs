@@ -110,8 +110,23 @@ public static class ServeCommand
             }
 
             using var stop = new CancellationTokenSource();
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            // A handler already dispatched when the node finishes stopping may run after the source is disposed: the
+            // node is stopping anyway, so a late second signal is ignored rather than crashing the process (exit 134).
+            void Stop(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                try
+                {
+                    stop.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already stopped.
+                }
+            }
+
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             return await RunAsync(config, output, error, stop.Token).ConfigureAwait(false);
         });
     }
@@ -146,6 +161,12 @@ public static class ServeCommand
         await output.WriteLineAsync(
             $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        if (AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config).UnsafeStaleConsistentReads)
+        {
+            // The fault harness's deliberate bug: say so where nobody can miss it.
+            await error.WriteLineAsync("akkaraft: WARNING: akkaraft.raft.unsafe-stale-consistent-reads is on: consistent reads are served from local state and may be stale (for the fault harness only)").ConfigureAwait(false);
+        }
+
         var join = node.Settings.Join.Length > 0 ? JoinAsync(node, http, output, error, stop) : Task.CompletedTask;
         await WatchLeaderAsync(node, output, stop).ConfigureAwait(false);
         await join.ConfigureAwait(false);

@@ -105,7 +105,8 @@ internal sealed partial class PeerLogic<TClient>
             Reply(client, new NotLeader(RaftIds.None, "the peer is still recovering"));
             return;
         }
-        if (query.Level == ReadLevel.Stale)
+        // unsafe-stale-consistent-reads (the fault harness's deliberate bug) serves consistent reads as stale ones.
+        if (query.Level == ReadLevel.Stale || (query.Level == ReadLevel.Consistent && _settings.UnsafeStaleConsistentReads))
         {
             // Answered after every entry already handed to the state machine: local state, possibly behind.
             _effects.Add(PeerEffect<TClient>.Serve(query.Bytes, client, node.Leader, ReadPath.Local));

@@ -1,0 +1,202 @@
+using System.Globalization;
+using AkkaRaft.Faults.History;
+using AkkaRaft.Faults.Nemesis;
+using AkkaRaft.Faults.Network;
+using AkkaRaft.Faults.Workload;
+using AkkaRaft.TestSupport.Linearizability;
+
+namespace AkkaRaft.Faults;
+
+/// <summary>
+/// One run: the network lab, the nodes, the register workload and the nemesis side by side for the run's duration,
+/// then a final heal, a check that writes are accepted again, Jepsen's final reads, and the linearizability check of
+/// the history file exactly as <c>akkaraft-faults check</c> re-checks it. The network is removed whatever happens.
+/// </summary>
+internal static class FaultRun
+{
+    /// <summary>How long the cluster has to elect a leader and take a write, at the start and after the final heal.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs <paramref name="options"/>, logging to <paramref name="console"/> and the run's <c>run.log</c>.</summary>
+    /// <exception cref="InvalidOperationException">The machine cannot run the harness, or the cluster never formed.</exception>
+    /// <exception cref="OperationCanceledException">Interrupted (SIGINT, SIGTERM); the network is removed first.</exception>
+    public static async Task<RunReport> RunAsync(FaultRunOptions options, TextWriter console, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var clock = new RunClock();
+        var name = $"{clock.StartedUtc.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-seed{options.Seed.ToString(CultureInfo.InvariantCulture)}";
+        var directory = Path.GetFullPath(Path.Combine(options.OutputRoot, name));
+        Directory.CreateDirectory(directory);
+        using var runLog = new StreamWriter(Path.Combine(directory, "run.log")) { AutoFlush = true };
+        var gate = new object();
+        void Log(string line)
+        {
+            var stamped = $"{clock.Stamp()} {line}";
+            lock (gate)
+            {
+                console.WriteLine(stamped);
+                runLog.WriteLine(stamped);
+            }
+        }
+
+        var logWriter = new ActionWriter(Log);
+        var schedule = FaultSchedule.Create(options.Seed, options.Duration, options.Kinds);
+        var clients = options.Clients > 0 ? options.Clients : 2 * options.Nodes;
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} clients, output {directory}");
+        Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
+        if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
+
+        using var lab = NetworkLab.Create(options.Nodes, logWriter, TimeSpan.FromMinutes(10));
+        var nodes = StartNodes(options, directory, Log);
+        using var probe = new ClusterProbe(nodes);
+        var historyPath = Path.Combine(directory, "history.jsonl");
+        NemesisRunner? nemesis = null;
+        TimeSpan? recoveredAfter;
+        IReadOnlyList<string> unread;
+        try
+        {
+            using var history = new HistoryWriter(historyPath, clock);
+            var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, options.OperationTimeout);
+            var leader = await probe.WaitForLeaderAsync(Patience, cancellationToken).ConfigureAwait(false)
+                         ?? throw new InvalidOperationException($"no node led within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
+            var formed = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false)
+                         ?? throw new InvalidOperationException($"the cluster took no write within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
+            Log($"cluster up: {leader.Id} leads, first write after {formed.TotalSeconds:0.0}s more");
+
+            // The schedule's times count from here, where the workload starts.
+            var offset = clock.Elapsed;
+            nemesis = new NemesisRunner(lab, nodes, probe, clock, Log);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var work = workload.RunAsync(offset + options.Duration, stop.Token);
+            var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), stop.Token);
+            try
+            {
+                await Task.WhenAll(work, faults).ConfigureAwait(false);
+            }
+            finally
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+
+            Log($"workload done: {history.Counts.Values.Sum()} operations; final heal");
+            nemesis.Heal("end of the run");
+            recoveredAfter = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false);
+            Log(recoveredAfter is { } after ? $"recovery: a write was accepted {after.TotalSeconds:0.0}s after the final heal" : $"recovery: NO write was accepted within {Patience.TotalSeconds:0}s of the final heal");
+            unread = await workload.FinalReadsAsync(Patience, cancellationToken).ConfigureAwait(false);
+            Log($"final reads: {workload.Keys.Count - unread.Count} of {workload.Keys.Count} keys read at consistent");
+            nemesis.Heal("before stopping");
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Kill();
+            Log("nodes stopped");
+        }
+
+        var loaded = HistoryFile.Load(historyPath);
+        Log($"checking {loaded.Operations.Count} operations of {loaded.Invocations} in {historyPath}");
+        var check = LinearizabilityChecker.Check(loaded.Operations);
+        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread);
+    }
+
+    private static List<NodeProcess> StartNodes(FaultRunOptions options, string directory, Action<string> log)
+    {
+        var serverDirectory = options.ServerDirectory ?? AppContext.BaseDirectory;
+        var apphost = Path.Combine(serverDirectory, "akkaraft");
+        if (!File.Exists(apphost)) throw new InvalidOperationException($"the server's launcher {apphost} is missing: build src/AkkaRaft.Server (dotnet fsi build.fsx faults does)");
+        // The nodes start through a link named "node" (see NodeProcess: no "akkaraft" on their command lines).
+        var launcher = Path.Combine(directory, "node");
+        File.CreateSymbolicLink(launcher, apphost);
+        var numbers = Enumerable.Range(1, options.Nodes).ToList();
+        var peers = string.Join(",", numbers.Select(n => $"n{n}={NetworkLab.AddressOf(n)}:{NodeProcess.RaftPort}"));
+        var settings = new Dictionary<string, string>
+        {
+            // A request waits 2s for its outcome (the client gives up after 5s): 504s rather than hung clients.
+            ["akkaraft.http.request-timeout"] = "2s",
+            ["akkaraft.raft.unsafe-stale-consistent-reads"] = options.UnsafeStaleReads ? "on" : "off",
+            ["akkaraft.raft.lease-reads"] = options.LeaseReads ? "on" : "off",
+        };
+        var environment = settings.ToDictionary(s => NodeProcess.VariableOf(s.Key), s => s.Value);
+        // The native launcher finds the runtime the harness runs on.
+        environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        log($"node settings: {string.Join(", ", settings.Select(s => $"{s.Key} = {s.Value}"))}");
+        var nodes = numbers.Select(n => new NodeProcess(n, launcher, Path.Combine(directory, "data", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, environment)).ToList();
+        foreach (var node in nodes)
+        {
+            node.Start();
+            log($"started {node.Id} in {NetworkLab.NamespaceOf(node.Number)}: HTTP {node.Http}, Raft {node.Raft}, log {node.LogFile}");
+        }
+
+        return nodes;
+    }
+
+    /// <summary>Prints the run's figures: operations per function and outcome, faults by kind, crashes, recovery, verdict, and how to re-check.</summary>
+    public static void Print(RunReport report, TextWriter output)
+    {
+        output.WriteLine();
+        PrintOperations("register", report.Operations, output);
+        output.WriteLine($"faults injected: {report.Faults.Values.Sum()} ({(report.Faults.Count == 0 ? "none" : string.Join(", ", report.Faults.OrderBy(f => f.Key).Select(f => $"{FaultSchedule.NameOf(f.Key)} {f.Value}")))})");
+        output.WriteLine($"node crashes: {(report.Crashes.Count == 0 ? "none" : string.Join("; ", report.Crashes))}");
+        output.WriteLine(report.RecoveredAfter is { } after
+            ? $"recovery: writes accepted {after.TotalSeconds:0.0}s after the final heal"
+            : $"recovery: FAILED: no write accepted within {Patience.TotalSeconds:0}s of the final heal");
+        if (report.Unread.Count > 0) output.WriteLine($"final reads: no answer for {string.Join(", ", report.Unread)}");
+        PrintVerdict(report.Check, report.HistoryPath, Path.Combine(report.Directory, "violation.txt"), output);
+        output.WriteLine($"run directory: {report.Directory} (history.jsonl, run.log, n*.log, data/)");
+        output.WriteLine(report.Passed ? "result: PASS" : "result: FAIL");
+    }
+
+    /// <summary>Prints the operation counts of one workload.</summary>
+    public static void PrintOperations(string workload, IReadOnlyDictionary<(string F, string Type), int> counts, TextWriter output)
+    {
+        int Sum(string type) => counts.Where(c => c.Key.Type == type).Sum(c => c.Value);
+        output.WriteLine($"workload {workload}: {counts.Values.Sum()} operations: {Sum("ok")} ok, {Sum("fail")} fail, {Sum("info")} info (indeterminate)");
+        foreach (var f in counts.Keys.Select(k => k.F).Distinct().Order(StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {f,-6} ok {counts.GetValueOrDefault((f, "ok")),6}  fail {counts.GetValueOrDefault((f, "fail")),6}  info {counts.GetValueOrDefault((f, "info")),6}");
+        }
+    }
+
+    /// <summary>Prints the verdict, and on a violation the key's story (also written to <paramref name="violationPath"/>) and the re-check command.</summary>
+    public static void PrintVerdict(CheckResult check, string historyPath, string? violationPath, TextWriter output)
+    {
+        switch (check.Verdict)
+        {
+            case Verdict.Linearizable:
+                output.WriteLine($"verdict: linearizable ({check.OperationCount} operations on {check.KeyCount} keys, {check.ExploredStates} states explored)");
+                break;
+            case Verdict.NotLinearizable:
+                output.WriteLine($"verdict: NOT LINEARIZABLE on key {check.Key}");
+                break;
+            default:
+                output.WriteLine($"verdict: UNDECIDED (the search ran out of budget on key {check.Key})");
+                break;
+        }
+
+        if (check.Verdict != Verdict.Linearizable)
+        {
+            var story = check.Describe();
+            if (violationPath is not null)
+            {
+                File.WriteAllText(violationPath, story + "\n");
+                output.WriteLine($"the checker's account: {violationPath}");
+            }
+
+            var lines = story.Split('\n');
+            foreach (var line in lines.Take(40)) output.WriteLine("  " + line);
+            if (lines.Length > 40) output.WriteLine($"  ... ({lines.Length - 40} more lines)");
+        }
+
+        output.WriteLine($"history: {historyPath}");
+        output.WriteLine($"re-check: dotnet {typeof(FaultRun).Assembly.Location} check {historyPath}   (or: dotnet fsi build.fsx faults check {historyPath})");
+    }
+
+    /// <summary>A TextWriter that hands each line to a callback (the run's stamped log).</summary>
+    private sealed class ActionWriter(Action<string> write) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void WriteLine(string? value) => write(value ?? "");
+
+        public override void Write(char value) => throw new NotSupportedException("only whole lines are logged");
+    }
+}

@@ -1,0 +1,40 @@
+using AkkaRaft.Faults.Nemesis;
+
+namespace AkkaRaft.Faults;
+
+/// <summary>What one run of the harness does.</summary>
+/// <param name="Nodes">Cluster size: 3 or 5.</param>
+/// <param name="Duration">How long the workload and the nemesis run (recovery and final reads come after).</param>
+/// <param name="Seed">Seeds the fault schedule and the clients' choices.</param>
+/// <param name="OutputRoot">Under which each run makes a directory of its own (history, logs, data).</param>
+internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, string OutputRoot)
+{
+    /// <summary>The faults the nemesis deals (all by default).</summary>
+    public IReadOnlyList<FaultKind> Kinds { get; init; } = FaultSchedule.AllKinds;
+
+    /// <summary>Concurrent clients; 0 = two per node.</summary>
+    public int Clients { get; init; }
+
+    /// <summary>Starts the nodes with <c>akkaraft.raft.unsafe-stale-consistent-reads = on</c>: the deliberate bug the harness must catch.</summary>
+    public bool UnsafeStaleReads { get; init; }
+
+    /// <summary>Starts the nodes with <c>akkaraft.raft.lease-reads = on</c>, so that <c>default</c> reads use the leader lease.</summary>
+    public bool LeaseReads { get; init; }
+
+    /// <summary>How long one client operation waits before its outcome is unknown.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the server's build output is (its native launcher <c>akkaraft</c>); default: beside the harness.</summary>
+    public string? ServerDirectory { get; init; }
+
+    /// <summary>Checks the options; throws on what cannot run.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public FaultRunOptions Validate()
+    {
+        if (Nodes is not (3 or 5)) throw new ArgumentException($"--nodes must be 3 or 5, got {Nodes}");
+        if (Duration < TimeSpan.FromSeconds(20)) throw new ArgumentException($"a run lasts at least 20 seconds, got {Duration.TotalSeconds:0}s");
+        if (Clients < 0) throw new ArgumentException($"--clients must be positive, got {Clients}");
+        if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
+        return this;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using AkkaRaft.Faults.Network;
+
+namespace AkkaRaft.Faults.Nemesis;
+
+/// <summary>
+/// Carries out a <see cref="FaultSchedule"/>: at each step's start it injects the fault, logs what it did with a
+/// timestamp, holds it, then heals everything (network whole, paused nodes resumed, killed nodes restarted) before the
+/// next. Only one fault is active at a time, so the cluster keeps a live majority between faults.
+/// </summary>
+internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> nodes, ClusterProbe probe, RunClock clock, Action<string> log)
+{
+    private readonly Dictionary<FaultKind, int> _injected = new();
+
+    /// <summary>How many faults of each kind were injected.</summary>
+    public IReadOnlyDictionary<FaultKind, int> Injected => _injected;
+
+    /// <summary>Processes that exited without the nemesis killing them (restarted at the next heal).</summary>
+    public List<string> Crashes { get; } = [];
+
+    /// <summary>Runs the schedule; heals on the way out, also when cancelled.</summary>
+    public async Task RunAsync(IReadOnlyList<FaultStep> schedule, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var step in schedule)
+            {
+                await clock.DelayUntilAsync(step.Start, cancellationToken).ConfigureAwait(false);
+                await InjectAsync(step, cancellationToken).ConfigureAwait(false);
+                Heal($"end of {FaultSchedule.NameOf(step.Kind)}");
+            }
+        }
+        finally
+        {
+            Heal("end of the schedule");
+        }
+    }
+
+    /// <summary>
+    /// Makes the network whole, resumes paused nodes and starts killed ones; a node that exited on its own is
+    /// reported as a crash and started again.
+    /// </summary>
+    public void Heal(string why)
+    {
+        lab.Apply(Grudge.None);
+        var actions = new List<string>();
+        foreach (var node in nodes)
+        {
+            if (node.HasCrashed(out var code) && node.State != NodeState.Down)
+            {
+                Crashes.Add($"{node.Id} exited on its own with code {code} (noticed at {clock.Elapsed.TotalSeconds:0.0}s); see {node.LogFile}");
+                log($"nemesis: CRASH: {node.Id} exited on its own with code {code}");
+                node.Reap();
+            }
+
+            switch (node.State)
+            {
+                case NodeState.Paused:
+                    node.Resume();
+                    actions.Add($"SIGCONT {node.Id}");
+                    break;
+                case NodeState.Down:
+                    node.Start();
+                    actions.Add($"restart {node.Id}");
+                    break;
+            }
+        }
+
+        log($"nemesis: heal ({why}): network whole{(actions.Count > 0 ? ", " + string.Join(", ", actions) : "")}");
+    }
+
+    private async Task InjectAsync(FaultStep step, CancellationToken cancellationToken)
+    {
+        var random = new Random(step.Seed);
+        var name = FaultSchedule.NameOf(step.Kind);
+        var holdUntil = step.End;
+        _injected[step.Kind] = _injected.GetValueOrDefault(step.Kind) + 1;
+        switch (step.Kind)
+        {
+            case FaultKind.PartitionHalves:
+            {
+                var (minority, majority) = Halves(random);
+                Cut(name, Grudge.Partition(minority, majority), $"{Names(minority)} | {Names(majority)}");
+                break;
+            }
+            case FaultKind.PartitionLeader:
+            {
+                var leader = await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false);
+                var rest = All().Where(n => n != leader.Number).ToList();
+                Cut(name, Grudge.Partition([leader.Number], rest), $"leader {leader.Id} | {Names(rest)}");
+                break;
+            }
+            case FaultKind.PartitionBridge:
+            {
+                var shuffled = Shuffled(random);
+                var bridge = shuffled[0];
+                var left = shuffled.Skip(1).Take((nodes.Count - 1) / 2).ToList();
+                var right = shuffled.Skip(1 + left.Count).ToList();
+                Cut(name, Grudge.Bridge(left, bridge, right), $"{Names(left)} | {Names(right)}, n{bridge} hears both");
+                break;
+            }
+            case FaultKind.PartitionOneWay:
+            {
+                var target = random.Next(2) == 0
+                    ? await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false)
+                    : nodes[random.Next(nodes.Count)];
+                var rest = All().Where(n => n != target.Number).ToList();
+                if (random.Next(2) == 0)
+                {
+                    Cut(name, Grudge.OneWay(target.Number, rest), $"{target.Id} hears nobody, everybody hears {target.Id}");
+                }
+                else
+                {
+                    Cut(name, Grudge.Of(rest.Select(other => new Drop(other, target.Number))), $"nobody hears {target.Id}, {target.Id} hears everybody");
+                }
+
+                break;
+            }
+            case FaultKind.PartitionFlapping:
+            {
+                var flaps = 0;
+                while (clock.Elapsed < holdUntil)
+                {
+                    var (minority, majority) = Halves(random);
+                    Cut(name, Grudge.Partition(minority, majority), $"flap {++flaps}: {Names(minority)} | {Names(majority)}");
+                    await Task.Delay(random.Next(500, 2_000), cancellationToken).ConfigureAwait(false);
+                    lab.Apply(Grudge.None);
+                    log($"nemesis: {name}: flap {flaps} healed");
+                    await Task.Delay(random.Next(500, 2_000), cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            }
+            case FaultKind.Loss:
+            {
+                double[] probabilities = [0.1, 0.25, 0.5];
+                var probability = probabilities[random.Next(probabilities.Length)];
+                Cut(name, Grudge.Loss(nodes.Count, probability), $"every link drops {probability * 100:0}% of packets");
+                break;
+            }
+            case FaultKind.KillRandom:
+            case FaultKind.KillLeader:
+            {
+                var victim = step.Kind == FaultKind.KillLeader
+                    ? await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false)
+                    : nodes[random.Next(nodes.Count)];
+                victim.Kill();
+                log($"nemesis: {name}: SIGKILL {victim.Id}");
+                break;
+            }
+            case FaultKind.PauseLeader:
+            case FaultKind.PauseFollower:
+            {
+                NodeProcess victim;
+                if (step.Kind == FaultKind.PauseLeader)
+                {
+                    victim = await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var leader = await probe.LeaderAsync(cancellationToken).ConfigureAwait(false);
+                    var followers = nodes.Where(n => n != leader).ToList();
+                    victim = followers[random.Next(followers.Count)];
+                }
+
+                victim.Pause();
+                log($"nemesis: {name}: SIGSTOP {victim.Id}");
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"no injection for {step.Kind}");
+        }
+
+        await clock.DelayUntilAsync(holdUntil, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Cut(string name, Grudge grudge, string what)
+    {
+        lab.Apply(grudge);
+        log($"nemesis: {name}: {what} ({grudge})");
+    }
+
+    private async Task<NodeProcess> LeaderOrRandomAsync(Random random, string name, CancellationToken cancellationToken)
+    {
+        // Drawn whether or not it is needed, so that the step's later choices do not depend on who answered.
+        var fallback = nodes[random.Next(nodes.Count)];
+        var leader = await probe.LeaderAsync(cancellationToken).ConfigureAwait(false);
+        if (leader is not null) return leader;
+        log($"nemesis: {name}: no node says it leads; {fallback.Id} instead");
+        return fallback;
+    }
+
+    private (List<int> Minority, List<int> Majority) Halves(Random random)
+    {
+        var shuffled = Shuffled(random);
+        var minority = shuffled.Take(nodes.Count / 2).ToList();
+        return (minority, shuffled.Skip(minority.Count).ToList());
+    }
+
+    private List<int> Shuffled(Random random)
+    {
+        var numbers = All().ToArray();
+        random.Shuffle(numbers);
+        return [.. numbers];
+    }
+
+    private IEnumerable<int> All() => nodes.Select(n => n.Number);
+
+    private static string Names(IEnumerable<int> numbers) => string.Join(",", numbers.Order().Select(n => "n" + n.ToString(CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+
+namespace AkkaRaft.Faults.Network;
+
+/// <summary>
+/// The harness's own network: a bridge <see cref="BridgeName"/> on <see cref="HostAddress"/> in the host's namespace
+/// (where the clients run), and one network namespace per node (<c>akf-n1</c>, ...) on 10.77.0.N/24, joined to the
+/// bridge by a veth pair (<c>akf-v1</c> outside, <c>eth0</c> inside). Everything it makes is named with the prefix
+/// <see cref="Prefix"/>, so that <see cref="CleanStale"/> finds what a crashed earlier run left behind: it kills the
+/// processes still inside those namespaces, deletes them and the links. Nothing else of the host's network is touched.
+/// </summary>
+/// <remarks>
+/// One harness at a time owns the prefix: <see cref="Create"/> takes an exclusive lock on
+/// <see cref="LockFile"/> (released on <see cref="Dispose"/>, or by the kernel when the process dies), so that a
+/// second run cannot clean up the namespaces of a run still going.
+/// </remarks>
+internal sealed class NetworkLab : IDisposable
+{
+    /// <summary>The prefix of every namespace and link the harness creates.</summary>
+    public const string Prefix = "akf-";
+
+    /// <summary>The bridge the nodes' veths join.</summary>
+    public const string BridgeName = "akf-br";
+
+    /// <summary>The clients' address on the bridge (the host's namespace).</summary>
+    public const string HostAddress = "10.77.0.254";
+
+    /// <summary>The lock that makes the harness one at a time per machine.</summary>
+    public const string LockFile = "/run/akkaraft-faults.lock";
+
+    private readonly FileStream _lock;
+    private readonly TextWriter _log;
+    private bool _disposed;
+
+    private NetworkLab(int nodes, FileStream @lock, TextWriter log)
+    {
+        Nodes = nodes;
+        _lock = @lock;
+        _log = log;
+    }
+
+    /// <summary>Number of node namespaces.</summary>
+    public int Nodes { get; }
+
+    /// <summary>The namespace of node <paramref name="node"/> (1-based).</summary>
+    public static string NamespaceOf(int node) => $"{Prefix}n{node.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The address of node <paramref name="node"/> (1-based) on the bridge.</summary>
+    public static string AddressOf(int node) => $"10.77.0.{node.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Checks that this machine can run the harness (root, <c>ip netns</c>, <c>iptables-restore</c>) and throws a
+    /// message that says what is missing otherwise: the harness never skips silently.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Something the harness needs is missing.</exception>
+    public static void CheckPrerequisites()
+    {
+        if (!OperatingSystem.IsLinux()) throw new InvalidOperationException("the fault harness needs Linux network namespaces");
+        var uid = Commands.Run("id", ["-u"]).Output.Trim();
+        if (uid != "0") throw new InvalidOperationException($"the fault harness needs root (network namespaces, iptables); running as uid {uid}");
+        var ip = Commands.Run("ip", ["netns", "list"]);
+        if (ip.ExitCode != 0) throw new InvalidOperationException($"'ip netns list' failed ({ip.Error.Trim()}): the fault harness needs iproute2 with network namespaces");
+        try
+        {
+            Commands.Check("iptables-restore", ["--version"]);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"the fault harness needs iptables (apt-get install -y iptables): {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Takes the lock, removes what an earlier run left, then creates the bridge and <paramref name="nodes"/>
+    /// namespaces. On any failure, whatever was created is removed again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A prerequisite is missing, the lock is held too long, or a command failed.</exception>
+    public static NetworkLab Create(int nodes, TextWriter log, TimeSpan lockWait)
+    {
+        CheckPrerequisites();
+        var @lock = AcquireLock(log, lockWait);
+        var lab = new NetworkLab(nodes, @lock, log);
+        try
+        {
+            CleanStale(log);
+            CheckSubnetIsFree();
+            Commands.Check("ip", ["link", "add", BridgeName, "type", "bridge"]);
+            Commands.Check("ip", ["addr", "add", HostAddress + "/24", "dev", BridgeName]);
+            Commands.Check("ip", ["link", "set", BridgeName, "up"]);
+            for (var node = 1; node <= nodes; node++)
+            {
+                var ns = NamespaceOf(node);
+                var veth = $"{Prefix}v{node.ToString(CultureInfo.InvariantCulture)}";
+                Commands.Check("ip", ["netns", "add", ns]);
+                Commands.Check("ip", ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+                Commands.Check("ip", ["link", "set", veth, "master", BridgeName, "up"]);
+                Commands.Check("ip", ["-n", ns, "addr", "add", AddressOf(node) + "/24", "dev", "eth0"]);
+                Commands.Check("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+                Commands.Check("ip", ["-n", ns, "link", "set", "lo", "up"]);
+            }
+
+            // Every namespace starts with an empty filter table: iptables is usable there before the first fault.
+            lab.Apply(Grudge.None);
+            log.WriteLine($"network: bridge {BridgeName} {HostAddress}/24, namespaces {string.Join(", ", Enumerable.Range(1, nodes).Select(n => $"{NamespaceOf(n)} {AddressOf(n)}"))}");
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Installs <paramref name="grudge"/>, replacing the previous one, in every node's namespace.</summary>
+    public void Apply(Grudge grudge)
+    {
+        for (var node = 1; node <= Nodes; node++)
+        {
+            Commands.Check("ip", ["netns", "exec", NamespaceOf(node), "iptables-restore"], grudge.RulesFor(node, AddressOf));
+        }
+    }
+
+    /// <summary>
+    /// Removes every namespace and link named with <see cref="Prefix"/>: first the processes still running inside
+    /// such a namespace (SIGKILL), then the namespace, then the links. Safe to call when there is nothing to clean.
+    /// </summary>
+    public static void CleanStale(TextWriter log)
+    {
+        var namespaces = Commands.Run("ip", ["netns", "list"]).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')[0])
+            .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal))
+            .ToList();
+        foreach (var ns in namespaces)
+        {
+            var pids = Commands.Run("ip", ["netns", "pids", ns]).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var pid in pids) Commands.Run("kill", ["-9", pid.Trim()]);
+            if (pids.Length > 0) log.WriteLine($"network: killed {pids.Length} stale process(es) in {ns}");
+            Commands.Run("ip", ["netns", "del", ns]);
+            log.WriteLine($"network: removed stale namespace {ns}");
+        }
+
+        var links = Commands.Run("ip", ["-o", "link", "show"]).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 3))
+            .Where(parts => parts.Length == 3)
+            .Select(parts => parts[1].Trim().Split('@')[0])
+            .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal))
+            .ToList();
+        foreach (var link in links)
+        {
+            // A host-side veth whose namespace is gone has gone with it; what is left is the bridge or an orphan.
+            Commands.Run("ip", ["link", "del", link]);
+            log.WriteLine($"network: removed stale link {link}");
+        }
+    }
+
+    /// <summary>Removes the namespaces (killing what still runs in them) and the bridge, then releases the lock.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            CleanQuietly();
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+
+    private void CleanQuietly()
+    {
+        try
+        {
+            CleanStale(TextWriter.Null);
+            _log.WriteLine("network: namespaces and bridge removed");
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            _log.WriteLine($"network: cleaning up failed: {e.Message}; the next run cleans what is left");
+        }
+    }
+
+    /// <summary>Takes the harness's lock, waiting up to <paramref name="wait"/>; dispose the stream to release it.</summary>
+    /// <exception cref="InvalidOperationException">Another harness held it all that time.</exception>
+    public static FileStream AcquireLock(TextWriter log, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        var told = false;
+        while (true)
+        {
+            try
+            {
+                // On Linux, FileShare.None is an exclusive flock: the kernel drops it when the process dies.
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                if (!told) log.WriteLine($"network: another fault harness holds {LockFile}; waiting up to {wait.TotalSeconds:0} seconds");
+                told = true;
+                Thread.Sleep(1000);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidOperationException($"another fault harness held {LockFile} for {wait.TotalSeconds:0} seconds; giving up", e);
+            }
+        }
+    }
+
+    private static void CheckSubnetIsFree()
+    {
+        var routes = Commands.Run("ip", ["-4", "route", "show", "10.77.0.0/24"]).Output.Trim();
+        if (routes.Length > 0)
+        {
+            throw new InvalidOperationException($"10.77.0.0/24 is already routed on this host ({routes}); the fault harness will not share it");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using AkkaRaft.Faults.Nemesis;
+using AkkaRaft.TestSupport.Linearizability;
+
+namespace AkkaRaft.Faults;
+
+/// <summary>What a run found.</summary>
+/// <param name="Directory">The run's own directory (history, logs, data).</param>
+/// <param name="HistoryPath">The history file.</param>
+/// <param name="Check">The checker's verdict on the history file.</param>
+/// <param name="Operations">Completions by function and type, from the history file.</param>
+/// <param name="Faults">Faults injected, by kind.</param>
+/// <param name="Crashes">Processes that exited without the nemesis killing them.</param>
+/// <param name="RecoveredAfter">How long after the final heal a write was accepted again; null when none was.</param>
+/// <param name="Unread">Keys no final read answered for.</param>
+internal sealed record RunReport(
+    string Directory,
+    string HistoryPath,
+    CheckResult Check,
+    IReadOnlyDictionary<(string F, string Type), int> Operations,
+    IReadOnlyDictionary<FaultKind, int> Faults,
+    IReadOnlyList<string> Crashes,
+    TimeSpan? RecoveredAfter,
+    IReadOnlyList<string> Unread)
+{
+    /// <summary>Linearizable, no crash, and the cluster took writes again after the final heal.</summary>
+    public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && RecoveredAfter is not null;
+}
