@@ -25,12 +25,21 @@ public static class SampleConfig
         return AkkaRaftConfig.Load(null, new Dictionary<string, string?>(), overrides);
     }
 
-    /// <summary>Waits until <paramref name="node"/> knows a leader.</summary>
+    /// <summary>Waits until <paramref name="node"/> knows a leader; a peer still recovering its journal may not answer its status in time, and is asked again.</summary>
     public static async Task WaitForLeaderAsync(Server.Node.AkkaRaftNode node, TimeSpan patience)
     {
         var deadline = DateTime.UtcNow + patience;
-        while ((await node.StatusAsync()).Leader == 0)
+        while (true)
         {
+            try
+            {
+                if ((await node.StatusAsync()).Leader != 0) return;
+            }
+            catch (Akka.Actor.AskTimeoutException) when (DateTime.UtcNow <= deadline)
+            {
+                // Asked again below.
+            }
+
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no leader within {patience.TotalSeconds}s");
             await Task.Delay(50);
         }

@@ -78,7 +78,16 @@ public sealed class TypedClientTests(TypedClientTests.Cluster cluster, ITestOutp
         AkkaRaftNode? leader = null;
         await TestCluster.WaitForAsync(async () =>
         {
-            var statuses = await Task.WhenAll(cluster.Nodes.Select(n => n.StatusAsync()));
+            PeerStatus[] statuses;
+            try
+            {
+                statuses = await Task.WhenAll(cluster.Nodes.Select(n => n.StatusAsync()));
+            }
+            catch (AskTimeoutException)
+            {
+                return false; // a peer still recovering, or busy on a loaded machine: asked again
+            }
+
             var named = statuses[0].Leader;
             leader = cluster.Nodes.FirstOrDefault(n => n.RaftId == named);
             return leader is not null && statuses.All(s => s.Leader == named);
