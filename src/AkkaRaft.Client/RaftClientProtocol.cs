@@ -80,6 +80,52 @@ public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, Ti
 /// <param name="ServedBy">How the read was served: a Default read without a valid lease says <see cref="ReadPath.ReadIndex"/>.</param>
 public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage;
 
+/// <summary>
+/// Proposes your own command object to a state machine of typed commands (<c>TypedStateMachine</c> in AkkaRaft.Raft).
+/// Answered by <see cref="TypedWriteResult"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/>,
+/// <see cref="RequestTimedOut"/>, or <see cref="RequestRejected"/> when the leader cannot read the command under its
+/// <c>akka.actor.serialization-settings.hyperion.allowed-types</c> (then nothing was proposed).
+/// </summary>
+/// <param name="Command">Your command object, which Hyperion serializes (<see cref="Typed.PayloadSerialization"/>); on a node,
+/// after the wire, its <see cref="Typed.SerializedPayload"/>: nodes route it without reading it, and the leader reads it
+/// before it proposes it. The log holds those bytes, and every peer deserializes the same bytes.</param>
+/// <param name="Timeout">How long to wait for the commit; null for <c>akkaraft.raft.request-timeout</c>.</param>
+/// <param name="OnNotLeader">What a follower does with it.</param>
+public sealed record TypedWrite(object Command, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward) : IRaftClientMessage
+{
+    /// <summary>How many peers forwarded it already (a forwarded request is never forwarded twice).</summary>
+    internal int Hops { get; init; }
+}
+
+/// <summary>A committed and applied <see cref="TypedWrite"/>.</summary>
+/// <param name="Response">The state machine's answer: your own object (read with this app's Hyperion settings after
+/// the wire; on the node that produced it, the object itself).</param>
+/// <param name="Index">The log index the command got.</param>
+/// <param name="Leader">The leader that committed it.</param>
+public sealed record TypedWriteResult(object Response, ulong Index, ulong Leader) : IRaftClientMessage;
+
+/// <summary>
+/// Asks a state machine of typed queries a read-only question with your own query object. Answered by
+/// <see cref="TypedQueryResponse"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/>, <see cref="RequestTimedOut"/>,
+/// or <see cref="RequestRejected"/> when the peer that serves it cannot read the query under its allowed types.
+/// </summary>
+/// <param name="Query">Your query object; on a node, after the wire, its <see cref="Typed.SerializedPayload"/>, read only by the peer that serves it.</param>
+/// <param name="Level">How fresh the answer must be.</param>
+/// <param name="Timeout">How long to wait for the leader's confirmation; null for <c>akkaraft.raft.request-timeout</c>.</param>
+/// <param name="OnNotLeader">What a follower does with a Default or Consistent read.</param>
+public sealed record TypedQuery(object Query, ReadLevel Level = ReadLevel.Default, TimeSpan? Timeout = null, NotLeaderPolicy OnNotLeader = NotLeaderPolicy.Forward) : IRaftClientMessage
+{
+    /// <summary>How many peers forwarded it already.</summary>
+    internal int Hops { get; init; }
+}
+
+/// <summary>The answer to a <see cref="TypedQuery"/>.</summary>
+/// <param name="Response">The state machine's answer: your own object.</param>
+/// <param name="AppliedIndex">The log index the state was at when the query was answered (at least the read index).</param>
+/// <param name="Leader">The leader the serving peer knew.</param>
+/// <param name="ServedBy">How the read was served.</param>
+public sealed record TypedQueryResponse(object Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage;
+
 /// <summary>This peer is not the leader and did not forward the request. A write answered so did not and will not take effect.</summary>
 /// <param name="LeaderHint">The leader this peer knows, or 0 for none; <see cref="GetClusterMembers"/> maps it to an address.</param>
 /// <param name="Reason">Why, for logs.</param>
@@ -95,8 +141,13 @@ public sealed record Overloaded(string Reason) : IRaftClientMessage;
 /// <param name="After">The timeout that passed.</param>
 public sealed record RequestTimedOut(TimeSpan After) : IRaftClientMessage;
 
-/// <summary>The request itself is invalid (an empty command, an unknown node); nothing was proposed.</summary>
-/// <param name="Reason">What is wrong.</param>
+/// <summary>
+/// The request itself is invalid (an empty command, an unknown node, a typed command or query whose type the node's
+/// <c>akka.actor.serialization-settings.hyperion.allowed-types</c> does not list); nothing was proposed. One case
+/// committed: a typed command that only the state machine found unreadable (nodes whose allowed types differ, or a
+/// typed command sent to a state machine that takes none); the reason then gives its index, and it changed nothing.
+/// </summary>
+/// <param name="Reason">What is wrong, naming the setting that decides it.</param>
 public sealed record RequestRejected(string Reason) : IRaftClientMessage;
 
 /// <summary>

@@ -30,6 +30,17 @@ public sealed class SamplesTests : IDisposable
     {
         Assert.Equal(2, await WordTrackerSample.RunAsync(_dir, new StringWriter()));
     }
+
+    [Fact]
+    public async Task The_typed_word_tracker_should_count_an_apps_records_and_refuse_the_one_outside_the_allowed_types()
+    {
+        var output = new StringWriter();
+        var (count, refusal) = await TypedWordTrackerSample.RunAsync(_dir, output);
+        Assert.Equal(2, count);
+        Assert.Equal("typed write refused, nothing was proposed: the type 'AkkaRaft.Samples.ShoutWords, AkkaRaft.Samples' is not in " +
+                     "akka.actor.serialization-settings.hyperion.allowed-types (add \"AkkaRaft.Samples.ShoutWords, AkkaRaft.Samples\" there to accept it)", refusal);
+        Assert.Contains("'raft' was seen 2 times", output.ToString());
+    }
 }
 
 /// <summary>The remote client sample against a running node.</summary>

@@ -7,12 +7,14 @@ using Akka.Cluster.Tools.PublishSubscribe.Serialization;
 using Akka.Cluster.Serialization;
 using Akka.Serialization;
 using AkkaRaft.Client;
+using AkkaRaft.Client.Typed;
 using AkkaRaft.Client.Wire;
 using AkkaRaft.ClientApp;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Serialization;
 using AkkaRaft.Raft.Wire;
+using AkkaRaft.Samples;
 using AkkaRaft.Server.Node;
 
 namespace AkkaRaft.Server.Tests;
@@ -21,8 +23,9 @@ namespace AkkaRaft.Server.Tests;
 /// Nothing AkkaRaft sends falls back to Akka's default (Newtonsoft JSON) serializer: under the actor system a node
 /// really runs (<see cref="NodeCluster.AkkaConfig"/>: cluster provider, reference.conf, ClusterClient and
 /// DistributedPubSub defaults) and under the client app's, every message type that crosses the wire or goes to the
-/// journal finds one of AkkaRaft's serializers (101 peer, 102 journal, 103 client), and ClusterClient's envelopes
-/// and Akka.Cluster's own messages find Akka's protobuf serializers.
+/// journal finds one of AkkaRaft's serializers (101 peer, 102 journal, 103 client), the users' own objects inside the
+/// typed client messages go through Hyperion (-5), and ClusterClient's envelopes and Akka.Cluster's own messages find
+/// Akka's protobuf serializers.
 /// </summary>
 public sealed class WireSerializerBindingTests(WireSerializerBindingTests.Systems systems) : IClassFixture<WireSerializerBindingTests.Systems>
 {
@@ -91,6 +94,10 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         },
         GetClusterMembers.Instance,
         new ClusterMembers([new ClusterMember(7, "n1", "127.0.0.1:1", "127.0.0.1:2")]),
+        new TypedWrite(new AddWords("a typed command"), TimeSpan.FromSeconds(2), NotLeaderPolicy.Reject),
+        new TypedWriteResult(new WordsChanged(3), 14, 1),
+        new TypedQuery(new CountOf("typed"), ReadLevel.Stale, TimeSpan.FromSeconds(1)),
+        new TypedQueryResponse(new WordCount("typed", 2), 15, 1, ReadPath.Lease),
     ];
 
     private static IEnumerable<Type> ConcreteTypes(Type assemblyOf, Type baseType) =>
@@ -127,6 +134,28 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
             Assert.Equal(RaftClientSerializer.Id, _client.Serialization.FindSerializerFor(message).Identifier);
             AssertComesBackTheSame(_client, message);
         }
+    }
+
+    [Fact]
+    public void Inside_the_typed_messages_a_users_object_should_go_through_hyperion_and_a_node_should_keep_a_request_unread()
+    {
+        foreach (var system in new[] { _node, _client })
+        {
+            var payloads = PayloadSerialization.Get(system);
+            foreach (var value in new object[] { new AddWords("a b"), new WordsChanged(2), new CountOf("a"), new WordCount("a", 1) })
+            {
+                var payload = payloads.Serialize(value);
+                Assert.True(payload.SerializerId == -5, $"{value.GetType().Name} went to serializer {payload.SerializerId}, not Hyperion's -5");
+                Assert.IsType<HyperionSerializer>(system.Serialization.FindSerializerForType(value.GetType(), PayloadSerialization.HyperionName));
+            }
+        }
+
+        // A request that arrives holds its object serialized: the node routes it without reading it.
+        var arrived = Assert.IsType<TypedWrite>(RoundTrip(_node, new TypedWrite(new AddWords("routed unread"))));
+        var payloadArrived = Assert.IsType<SerializedPayload>(arrived.Command);
+        Assert.Equal(-5, payloadArrived.SerializerId);
+        // An answer that arrives holds the object itself.
+        Assert.Equal(new WordCount("a", 1), Assert.IsType<TypedQueryResponse>(RoundTrip(_client, new TypedQueryResponse(new WordCount("a", 1), 1, 1, ReadPath.Local))).Response);
     }
 
     [Fact]

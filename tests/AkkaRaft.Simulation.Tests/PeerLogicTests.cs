@@ -1,8 +1,10 @@
 using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.Typed;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Peer.Protocol;
 
 namespace AkkaRaft.Simulation.Tests;
 
@@ -132,6 +134,63 @@ public sealed class PeerLogicTests
 
         Assert.Same(client, expired.Client);
         Assert.Equal(TimeSpan.FromMilliseconds(120), Assert.IsType<RequestTimedOut>(expired.Answer).After);
+    }
+
+    [Fact]
+    public void A_leader_proposes_a_typed_write_as_its_payload_bytes_in_a_frame_marked_typed_and_answers_it_through_the_state_machine()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+        var client = new TestClient();
+        var payload = new SerializedPayload(-5, "", [7, 8, 9]);
+
+        var proposed = peer.Feed(l => l.Request(new TypedWrite(payload), client, peer.Now));
+
+        var entry = ((AppendEntries)proposed[0].Message).Entries[^1];
+        var command = ClientCommand.Parser.ParseFrom(entry.Data);
+        Assert.True(command.Typed);
+        var frame = TypedPayloadFrame.Parser.ParseFrom(command.Command);
+        Assert.Equal(-5, frame.SerializerId);
+        Assert.Equal("", frame.Manifest);
+        Assert.Equal([7, 8, 9], frame.Bytes.ToByteArray());
+
+        peer.Durable(proposed[^1]);
+        var committed = peer.Feed(l => l.Step(new AppendEntriesResponse(2, 1, peer.Logic.Term, true, entry.Index, 0, 0), peer.Now));
+        var apply = Assert.Single(committed, e => e.Kind == PeerEffectKind.ApplyEntries);
+        Assert.Same(client, apply.ReplyFor(apply.Entries.Count - 1));
+    }
+
+    [Fact]
+    public void A_follower_passes_typed_requests_on_to_the_leader_unread_and_serves_a_stale_typed_query_itself()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, [], 3), peer.Now));
+        var command = new SerializedPayload(-5, "", [1]);
+        var query = new SerializedPayload(-5, "", [2]);
+
+        var write = Assert.Single(peer.Feed(l => l.Request(new TypedWrite(command), new TestClient(), peer.Now)));
+        Assert.Equal(PeerEffectKind.Forward, write.Kind);
+        Assert.Equal(1UL, write.To);
+        Assert.Same(command, Assert.IsType<TypedWrite>(write.Request).Command);
+
+        var read = Assert.Single(peer.Feed(l => l.Request(new TypedQuery(query, ReadLevel.Consistent), new TestClient(), peer.Now)));
+        Assert.Equal(PeerEffectKind.Forward, read.Kind);
+        Assert.Same(query, Assert.IsType<TypedQuery>(read.Request).Query);
+
+        var refused = Assert.IsType<NotLeader>(peer.Answer(new TypedWrite(command, OnNotLeader: NotLeaderPolicy.Reject)));
+        Assert.Equal(1UL, refused.LeaderHint);
+
+        var stale = Assert.Single(peer.Feed(l => l.Request(new TypedQuery(query, ReadLevel.Stale), new TestClient(), peer.Now)));
+        Assert.Equal(PeerEffectKind.ServeQuery, stale.Kind);
+        Assert.True(stale.IsTypedQuery);
+        Assert.Equal([2], TypedPayloadFrame.Parser.ParseFrom(stale.Query).Bytes.ToByteArray());
+    }
+
+    [Fact]
+    public void A_typed_request_whose_object_the_shell_did_not_serialize_is_a_bug_of_the_shell()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+        var error = Assert.Throws<ArgumentException>(() => peer.Feed(l => l.Request(new TypedWrite("not serialized"), new TestClient(), peer.Now)));
+        Assert.Contains("not its serialized payload", error.Message);
     }
 
     private sealed class TestClient;

@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using AkkaRaft.Client.Typed;
 using AkkaRaft.Client.Wire.Protocol;
 using Google.Protobuf;
 
@@ -8,12 +9,22 @@ namespace AkkaRaft.Client.Wire;
 
 /// <summary>
 /// Protobuf forms (<c>Wire/raft_client.proto</c>) of the client protocol, one message per record with a short
-/// manifest that names it (the hot path, writes and reads, spends one or two bytes on it). No type names travel.
+/// manifest that names it (the hot path, writes and reads, spends one or two bytes on it). No type names travel, except
+/// inside the typed messages' payloads, which Hyperion writes (<see cref="PayloadSerialization"/>).
 /// Bound to <see cref="IRaftClientMessage"/> in <see cref="ClientConfig.Default"/> and in the server's <c>reference.conf</c>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// An unknown manifest, a payload that does not parse, or an enum value no sender writes is a
 /// <see cref="SerializationException"/>: Akka.Remote drops that one message and keeps the connection.
+/// </para>
+/// <para>
+/// A <see cref="TypedWrite"/> or <see cref="TypedQuery"/> that arrives keeps its object serialized (a
+/// <see cref="SerializedPayload"/>): the node that receives it routes it unread, and the peer that serves it reads it
+/// under its own allowed types. An answer (<see cref="TypedWriteResult"/>, <see cref="TypedQueryResponse"/>) is read
+/// here, with this system's Hyperion settings; an answer it refuses is a <see cref="SerializationException"/> that
+/// names the type and the setting, and the app's Ask times out.
+/// </para>
 /// </remarks>
 public sealed class RaftClientSerializer : SerializerWithStringManifest
 {
@@ -36,6 +47,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     private const string PeerStatusManifest = "PS";
     private const string GetClusterMembersManifest = "GM";
     private const string ClusterMembersManifest = "CM";
+    private const string TypedWriteManifest = "TW";
+    private const string TypedWriteResultManifest = "TWR";
+    private const string TypedQueryManifest = "TQ";
+    private const string TypedQueryResponseManifest = "TQR";
     private const string StorageUnavailableManifest = "SU";
 
     /// <summary>Created by Akka's serialization extension from the configuration.</summary>
@@ -65,6 +80,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         PeerStatus => PeerStatusManifest,
         GetClusterMembers => GetClusterMembersManifest,
         ClusterMembers => ClusterMembersManifest,
+        TypedWrite => TypedWriteManifest,
+        TypedWriteResult => TypedWriteResultManifest,
+        TypedQuery => TypedQueryManifest,
+        TypedQueryResponse => TypedQueryResponseManifest,
         StorageUnavailable => StorageUnavailableManifest,
         _ => throw Unknown(o),
     };
@@ -100,6 +119,19 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             GetPeerStatus or GetClusterMembers => [],
             PeerStatus m => ToProto(m).ToByteArray(),
             ClusterMembers m => ToProto(m).ToByteArray(),
+            TypedWrite m => new TypedWriteMessage
+            {
+                Command = ToProto(m.Command), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
+            }.ToByteArray(),
+            TypedWriteResult m => new TypedWriteResultMessage { Response = ToProto(m.Response), Index = m.Index, Leader = m.Leader }.ToByteArray(),
+            TypedQuery m => new TypedQueryMessage
+            {
+                Query = ToProto(m.Query), Level = (uint)m.Level, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
+            }.ToByteArray(),
+            TypedQueryResponse m => new TypedQueryResponseMessage
+            {
+                Response = ToProto(m.Response), AppliedIndex = m.AppliedIndex, Leader = m.Leader, ServedBy = (uint)m.ServedBy,
+            }.ToByteArray(),
             StorageUnavailable m => new StorageUnavailableMessage { Reason = m.Reason, OutOfSpace = m.OutOfSpace }.ToByteArray(),
             _ => throw Unknown(obj),
         };
@@ -129,6 +161,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 PeerStatusManifest => FromProto(PeerStatusMessage.Parser.ParseFrom(bytes)),
                 GetClusterMembersManifest => GetClusterMembers.Instance,
                 ClusterMembersManifest => FromProto(ClusterMembersMessage.Parser.ParseFrom(bytes)),
+                TypedWriteManifest => FromProto(TypedWriteMessage.Parser.ParseFrom(bytes)),
+                TypedWriteResultManifest => FromProto(TypedWriteResultMessage.Parser.ParseFrom(bytes)),
+                TypedQueryManifest => FromProto(TypedQueryMessage.Parser.ParseFrom(bytes)),
+                TypedQueryResponseManifest => FromProto(TypedQueryResponseMessage.Parser.ParseFrom(bytes)),
                 StorageUnavailableManifest => FromProto(StorageUnavailableMessage.Parser.ParseFrom(bytes)),
                 _ => throw new SerializationException($"The Raft client serializer has no manifest '{manifest}'."),
             };
@@ -168,6 +204,32 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     }
 
     private static MembershipChanged FromProto(MembershipChangedMessage w) => new(w.Index, w.Voters.ToArray());
+
+    // ------------------------------------------------------------------ typed requests and answers
+
+    private static TypedWrite FromProto(TypedWriteMessage w) =>
+        new(Payload(w.Command, "typed write"), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
+
+    private TypedWriteResult FromProto(TypedWriteResultMessage w) =>
+        new(PayloadSerialization.Get(system).Deserialize(Payload(w.Response, "typed write result")), w.Index, w.Leader);
+
+    private static TypedQuery FromProto(TypedQueryMessage w) =>
+        new(Payload(w.Query, "typed query"), w.Level <= (uint)ReadLevel.Consistent ? (ReadLevel)w.Level : throw Bad("read level", w.Level), Duration(w.TimeoutMs),
+            Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
+
+    private TypedQueryResponse FromProto(TypedQueryResponseMessage w) =>
+        new(PayloadSerialization.Get(system).Deserialize(Payload(w.Response, "typed query response")), w.AppliedIndex, w.Leader,
+            w.ServedBy <= (uint)ReadPath.ReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
+
+    /// <summary>A user's object as it crosses the wire: as it is when it is serialized already (a request a node passes on), else serialized now.</summary>
+    private PayloadMessage ToProto(object value)
+    {
+        var payload = value as SerializedPayload ?? PayloadSerialization.Get(system).Serialize(value);
+        return new PayloadMessage { SerializerId = payload.SerializerId, Manifest = payload.Manifest, Bytes = ByteString.CopyFrom(payload.Bytes) };
+    }
+
+    private static SerializedPayload Payload(PayloadMessage? w, string what) =>
+        w is null ? throw new SerializationException($"A {what} arrived without its payload.") : new SerializedPayload(w.SerializerId, w.Manifest, w.Bytes.ToByteArray());
 
     // ------------------------------------------------------------------ status and members
 

@@ -1,9 +1,13 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
+using AkkaRaft.Client.Typed;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
+using AkkaRaft.Raft.StateMachines;
 
 namespace AkkaRaft.Raft.Peer;
 
@@ -31,6 +35,8 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private readonly PeerRecovery _recovery;
     private PeerLogic<IActorRef>? _logic;
     private IActorRef _stateMachine = ActorRefs.Nobody;
+    // The command type of a typed state machine (null for another state machine): what a leader reads a TypedWrite as.
+    private Type? _typedCommands;
 
     /// <summary>Creates the peer (use <see cref="Props"/>).</summary>
     public RaftPeer(RaftPeerSetup setup)
@@ -60,6 +66,8 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<PeerTick>(_ => CarryOut(Logic.Tick(Now)));
         Command<Write>(Request);
         Command<Query>(Request);
+        Command<TypedWrite>(OnTypedWrite);
+        Command<TypedQuery>(OnTypedQuery);
         Command<AddVoter>(Request);
         Command<RemoveVoter>(Request);
         Command<TransferLeadership>(Request);
@@ -149,8 +157,10 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     {
         var random = _setup.RandomFactory?.Invoke() ?? new SeededRandomSource((ulong)Random.Shared.NextInt64(1, long.MaxValue));
         _logic = new PeerLogic<IActorRef>(LogicSetup(_setup, random), _recovery.Complete(LastSequenceNr));
+        var machine = _setup.StateMachineFactory();
+        _typedCommands = (machine as ITypedStateMachine)?.CommandType;
         // A generated name: after a restart the previous incarnation's child may still be stopping.
-        _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(_setup.StateMachineFactory())));
+        _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(machine)));
         Timers.StartPeriodicTimer(PeerTick.Instance, PeerTick.Instance, _setup.Settings.HeartbeatInterval);
         CarryOut(_logic.Start(Now));
     }
@@ -163,12 +173,64 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Request(object request)
     {
         // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
-        if (request is Write or AddVoter or RemoveVoter && _setup.JournalHealth.Failure is { } failure)
+        if (request is Write or TypedWrite or AddVoter or RemoveVoter && _setup.JournalHealth.Failure is { } failure)
         {
             Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
             return;
         }
         CarryOut(Logic.Request(request, Sender, Now));
+    }
+
+    /// <summary>
+    /// A typed command goes to the logic serialized. The leader, which proposes it, first reads it as its state
+    /// machine's command type under this node's Hyperion settings: what it cannot read is refused here and never reaches
+    /// the log. A peer that does not lead passes it on to the leader unread.
+    /// </summary>
+    private void OnTypedWrite(TypedWrite write)
+    {
+        if (!TrySerialized(write.Command, "typed write", out var payload)) return;
+        if (Logic.Role == RaftRole.Leader)
+        {
+            if (_typedCommands is null)
+            {
+                Sender.Tell(new RequestRejected($"typed write refused, nothing was proposed: this node's state machine takes no typed commands; send Write with its bytes"), Self);
+                return;
+            }
+
+            if (!PayloadSerialization.Get(Context.System).TryDeserialize(payload, _typedCommands, out _, out var refusal))
+            {
+                Sender.Tell(new RequestRejected($"typed write refused, nothing was proposed: {refusal}"), Self);
+                return;
+            }
+        }
+
+        Request(write with { Command = payload });
+    }
+
+    /// <summary>A typed query goes to the logic serialized; the state machine reads it where it is served, under that node's Hyperion settings.</summary>
+    private void OnTypedQuery(TypedQuery query)
+    {
+        if (TrySerialized(query.Query, "typed query", out var payload)) Request(query with { Query = payload });
+    }
+
+    /// <summary>
+    /// The serialized form of a typed request's object: as it came over the wire, or serialized now for a request from
+    /// this process. An object that cannot be serialized for a typed message is refused.
+    /// </summary>
+    private bool TrySerialized(object value, string what, [NotNullWhen(true)] out SerializedPayload? payload)
+    {
+        payload = value as SerializedPayload;
+        if (payload is not null) return true;
+        try
+        {
+            payload = PayloadSerialization.Get(Context.System).Serialize(value);
+            return true;
+        }
+        catch (SerializationException e)
+        {
+            Sender.Tell(new RequestRejected($"{what} refused, nothing was proposed: {e.Message}"), Self);
+            return false;
+        }
     }
 
     /// <summary>Carries out the logic's effects in their order; completions come back later as messages.</summary>
@@ -203,7 +265,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     _stateMachine.Tell(new ApplyEntries(effect.Entries, effect.Replies, effect.Leader), Self);
                     break;
                 case PeerEffectKind.ServeQuery:
-                    _stateMachine.Tell(new ServeQuery(effect.Query, effect.Client!, effect.Leader, effect.Path), Self);
+                    _stateMachine.Tell(new ServeQuery(effect.Query, effect.IsTypedQuery, effect.Client!, effect.Leader, effect.Path), Self);
                     break;
                 case PeerEffectKind.RestoreStateMachine:
                     _stateMachine.Tell(new RestoreStateMachine(effect.Data, effect.Index), Self);

@@ -17,8 +17,8 @@ internal sealed record ApplyEntries(IReadOnlyList<Entry> Entries, IActorRef?[]? 
 /// <summary>Replace the state by a snapshot's (received from the leader, or loaded at start).</summary>
 internal sealed record RestoreStateMachine(byte[] Data, ulong Index);
 
-/// <summary>Answer a query on the current state.</summary>
-internal sealed record ServeQuery(byte[] Query, IActorRef Client, ulong Leader, ReadPath Path);
+/// <summary>Answer a query on the current state; <paramref name="Typed"/> when it is a typed query's frame.</summary>
+internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ReadPath Path);
 
 /// <summary>Write a snapshot of the current state; the answer is <see cref="StateMachineSnapshot"/>.</summary>
 internal sealed record TakeStateMachineSnapshot
@@ -40,7 +40,7 @@ internal sealed class StateMachineActor : ReceiveActor
         _host = new StateMachineHost(machine);
         Receive<ApplyEntries>(OnApply);
         Receive<RestoreStateMachine>(restore => _host.Restore(restore.Data, restore.Index));
-        Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Leader, query.Path), Context.Parent));
+        Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Path), Context.Parent));
         Receive<TakeStateMachineSnapshot>(_ => Sender.Tell(_host.TakeSnapshot(), Self));
     }
 
@@ -49,9 +49,8 @@ internal sealed class StateMachineActor : ReceiveActor
         var entries = batch.Entries;
         for (var i = 0; i < entries.Count; i++)
         {
-            var entry = entries[i];
-            if (_host.Apply(entry, out var response) && batch.Replies?[i] is { } client)
-                client.Tell(new WriteResult(response, entry.Index, batch.Leader), Context.Parent);
+            var client = batch.Replies?[i];
+            if (_host.Apply(entries[i], batch.Leader, answer: client is not null) is { } answer) client!.Tell(answer, Context.Parent);
         }
     }
 }

@@ -109,7 +109,21 @@ public sealed class AkkaRaftNode : IAsyncDisposable
 
     /// <summary>Starts a node whose replicated state is made by <paramref name="stateMachineFactory"/>.</summary>
     /// <exception cref="ConfigException">A setting is invalid.</exception>
-    public static async Task<AkkaRaftNode> StartAsync(Config config, Func<IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default)
+    public static Task<AkkaRaftNode> StartAsync(Config config, Func<IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateMachineFactory);
+        return StartAsync(config, _ => stateMachineFactory(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a node whose replicated state is made by <paramref name="stateMachineFactory"/> from the node's actor
+    /// system: what a <see cref="TypedStateMachine{TCommand,TQuery}"/> needs to read its commands with the node's
+    /// serialization (<c>system =&gt; new YourStateMachine(system)</c>). The factory runs at every start of the Raft peer.
+    /// </summary>
+    /// <exception cref="ConfigException">A setting is invalid.</exception>
+    /// <exception cref="Akka.Configuration.ConfigurationException">Akka refused its configuration, for example a type in
+    /// <c>akka.actor.serialization-settings.hyperion.allowed-types</c> that does not load.</exception>
+    public static async Task<AkkaRaftNode> StartAsync(Config config, Func<ActorSystem, IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(stateMachineFactory);
@@ -135,7 +149,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var transport = new RemoteRaftTransport(system, directory, RaftRemoting.Protocol(remoting));
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
-        var setup = new RaftPeerSetup(selfId, voters, transport, stateMachineFactory, raftSettings)
+        var setup = new RaftPeerSetup(selfId, voters, transport, () => stateMachineFactory(system), raftSettings)
         {
             PersistenceId = $"raft-peer-{settings.Node.Id}",
             JournalPluginId = RaftPersistence.JournalPluginId,

@@ -149,7 +149,7 @@ internal sealed partial class PeerSimulator
                     Apply(peer, effect);
                     break;
                 case PeerEffectKind.ServeQuery:
-                    Answer(effect.Client!, peer.Machine!.Query(effect.Query, effect.Leader, effect.Path));
+                    Answer(effect.Client!, peer.Machine!.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Path));
                     break;
                 case PeerEffectKind.RestoreStateMachine:
                     peer.Machine!.Restore(effect.Data, effect.Index);
@@ -176,8 +176,8 @@ internal sealed partial class PeerSimulator
         {
             var entry = entries[i];
             CheckApplied(peer, entry);
-            if (machine.Apply(entry, out var response) && effect.ReplyFor(i) is { } client)
-                Answer(client, new WriteResult(response, entry.Index, effect.Leader));
+            var client = effect.ReplyFor(i);
+            if (machine.Apply(entry, effect.Leader, answer: client is not null) is { } answer) Answer(client!, answer);
         }
     }
 

@@ -39,15 +39,17 @@ internal enum PeerEffectKind : byte
 
     /// <summary>
     /// Apply <see cref="PeerEffect{TClient}.Entries"/> to the state machine in order, after everything handed to it
-    /// before; answer <see cref="PeerEffect{TClient}.ReplyFor"/> of each entry with its <see cref="WriteResult"/> naming
-    /// <see cref="PeerEffect{TClient}.Leader"/>.
+    /// before; answer <see cref="PeerEffect{TClient}.ReplyFor"/> of each entry with what the state machine host makes
+    /// of it (a <see cref="WriteResult"/>, or for a typed command a <see cref="TypedWriteResult"/> or
+    /// <see cref="RequestRejected"/>) naming <see cref="PeerEffect{TClient}.Leader"/>.
     /// </summary>
     ApplyEntries,
 
     /// <summary>
     /// Answer <see cref="PeerEffect{TClient}.Client"/> with the state machine's answer to
     /// <see cref="PeerEffect{TClient}.Query"/>, on the state after every entry handed to it so far, as a
-    /// <see cref="QueryResponse"/> naming <see cref="PeerEffect{TClient}.Leader"/> and <see cref="PeerEffect{TClient}.Path"/>.
+    /// <see cref="QueryResponse"/> naming <see cref="PeerEffect{TClient}.Leader"/> and <see cref="PeerEffect{TClient}.Path"/>
+    /// (for a <see cref="PeerEffect{TClient}.IsTypedQuery"/>, a <see cref="TypedQueryResponse"/> or <see cref="RequestRejected"/>).
     /// </summary>
     ServeQuery,
 
@@ -70,6 +72,9 @@ internal enum PeerEffectKind : byte
 internal readonly struct PeerEffect<TClient>
     where TClient : class
 {
+    // What a ServeQuery effect holds in _extra for a typed query (one shared object: the effect allocates nothing more).
+    private static readonly object TypedMark = new();
+
     private readonly object? _payload;
     private readonly object? _extra;
     private readonly long _number;
@@ -109,7 +114,7 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.Forward"/>: the peer to pass the request to.</summary>
     public ulong To => Kind == PeerEffectKind.Forward ? _node : throw Wrong(nameof(To));
 
-    /// <summary><see cref="PeerEffectKind.Forward"/>: the request to pass on (a <see cref="Write"/> or <see cref="Peer.Query"/> one hop further).</summary>
+    /// <summary><see cref="PeerEffectKind.Forward"/>: the request to pass on (a <see cref="Write"/>, <see cref="Peer.Query"/>, <see cref="TypedWrite"/> or <see cref="TypedQuery"/> one hop further).</summary>
     public object Request => As<object>(_payload, PeerEffectKind.Forward);
 
     /// <summary><see cref="PeerEffectKind.Reply"/>: the answer; <see cref="PeerEffectKind.Forward"/>: the answer when the peer cannot be reached.</summary>
@@ -128,6 +133,9 @@ internal readonly struct PeerEffect<TClient>
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: the query bytes, as the state machine decodes them.</summary>
     public byte[] Query => As<byte[]>(_payload, PeerEffectKind.ServeQuery);
+
+    /// <summary><see cref="PeerEffectKind.ServeQuery"/>: whether <see cref="Query"/> is a <see cref="TypedQuery"/>'s frame, answered with the state machine's object.</summary>
+    public bool IsTypedQuery => Kind == PeerEffectKind.ServeQuery ? ReferenceEquals(_extra, TypedMark) : throw Wrong(nameof(IsTypedQuery));
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: how the read was made safe.</summary>
     public ReadPath Path => Kind == PeerEffectKind.ServeQuery ? (ReadPath)_number : throw Wrong(nameof(Path));
@@ -161,7 +169,7 @@ internal readonly struct PeerEffect<TClient>
         PeerEffectKind.Forward => $"Forward(to {To}: {Request})",
         PeerEffectKind.Reply => $"Reply({Client}: {Answer})",
         PeerEffectKind.ApplyEntries => $"ApplyEntries([{Entries[0].Index}..{Entries[^1].Index}])",
-        PeerEffectKind.ServeQuery => $"ServeQuery({Path} for {Client})",
+        PeerEffectKind.ServeQuery => $"ServeQuery({(IsTypedQuery ? "typed, " : "")}{Path} for {Client})",
         PeerEffectKind.RestoreStateMachine => $"RestoreStateMachine(index {Index}, {Data.Length} bytes)",
         PeerEffectKind.RoleChanged => $"RoleChanged({RoleChange})",
         _ => Kind.ToString(),
@@ -183,8 +191,8 @@ internal readonly struct PeerEffect<TClient>
     internal static PeerEffect<TClient> Apply(IReadOnlyList<Entry> entries, TClient?[]? replies, ulong leader) =>
         new(PeerEffectKind.ApplyEntries, entries, replies, node: leader);
 
-    internal static PeerEffect<TClient> Serve(byte[] query, TClient client, ulong leader, ReadPath path) =>
-        new(PeerEffectKind.ServeQuery, query, client: client, number: (long)path, node: leader);
+    internal static PeerEffect<TClient> Serve(byte[] query, bool typed, TClient client, ulong leader, ReadPath path) =>
+        new(PeerEffectKind.ServeQuery, query, typed ? TypedMark : null, client, number: (long)path, node: leader);
 
     internal static PeerEffect<TClient> Restore(byte[] data, ulong index) => new(PeerEffectKind.RestoreStateMachine, data, node: index);
 

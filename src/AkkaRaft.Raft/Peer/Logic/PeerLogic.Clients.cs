@@ -1,4 +1,6 @@
+using AkkaRaft.Client.Typed;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.StateMachines;
 
 namespace AkkaRaft.Raft.Peer;
 
@@ -19,10 +21,13 @@ internal sealed partial class PeerLogic<TClient>
     private int PendingCount => _pendingWrites.Count + _pendingReads.Count + _confirmedReads.Count + _pendingConfChanges.Count;
 
     /// <summary>
-    /// A client request: <see cref="Write"/>, <see cref="Query"/>, <see cref="AddVoter"/>, <see cref="RemoveVoter"/>,
-    /// <see cref="TransferLeadership"/> or <see cref="GetPeerStatus"/>, from <paramref name="client"/>.
+    /// A client request: <see cref="Write"/>, <see cref="Query"/>, <see cref="TypedWrite"/>, <see cref="TypedQuery"/>,
+    /// <see cref="AddVoter"/>, <see cref="RemoveVoter"/>, <see cref="TransferLeadership"/> or <see cref="GetPeerStatus"/>,
+    /// from <paramref name="client"/>. A typed request's object must be serialized already (a <see cref="SerializedPayload"/>):
+    /// the logic routes it, proposes it or serves it as bytes, and never reads it; the shell checks that the leader can
+    /// read a typed command before it hands it over.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="request"/> is none of those.</exception>
+    /// <exception cref="ArgumentException"><paramref name="request"/> is none of those, or a typed one whose object is not serialized.</exception>
     public PeerEffects<TClient> Request(object request, TClient client, TimeSpan now)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -35,6 +40,12 @@ internal sealed partial class PeerLogic<TClient>
                 break;
             case Query query:
                 OnQuery(query, client);
+                break;
+            case TypedWrite typedWrite:
+                OnTypedWrite(typedWrite, client);
+                break;
+            case TypedQuery typedQuery:
+                OnTypedQuery(typedQuery, client);
                 break;
             case AddVoter add:
                 OnConfChange(ConfChange.AddVoter(add.NodeId), add.NodeId, add.Timeout, client);
@@ -61,26 +72,46 @@ internal sealed partial class PeerLogic<TClient>
             Reply(client, new RequestRejected("a write needs a command of at least one byte (empty entries are the leader's no-ops)"));
             return;
         }
-        if (write.Command.Length > _setup.MaxCommandBytes)
-        {
-            Reply(client, new RequestRejected($"a command of {write.Command.Length} bytes cannot be journaled: the most is {_setup.MaxCommandBytes} (akkaraft.persistence.journal.max-event-bytes less the entry's framing)"));
-            return;
-        }
+        if (!CommandFits(write.Command.Length, client)) return;
         if (_node is not { Role: RaftRole.Leader } node)
         {
-            NotLeaderOrForward(client, write.OnNotLeader, write.Hops, write, static w => w with { Hops = w.Hops + 1 });
+            NotLeaderOrForward(client, write.OnNotLeader, write.Hops, write);
             return;
         }
+        Propose(node, StateMachineHost.EncodeCommand(write.Command, 0), write.Timeout, client);
+    }
+
+    private void OnTypedWrite(TypedWrite write, TClient client)
+    {
+        var frame = TypedFrames.Encode(Serialized(write.Command, nameof(TypedWrite)));
+        if (!CommandFits(frame.Length, client)) return;
+        if (_node is not { Role: RaftRole.Leader } node)
+        {
+            NotLeaderOrForward(client, write.OnNotLeader, write.Hops, write);
+            return;
+        }
+        Propose(node, StateMachineHost.EncodeCommand(frame, 0, typed: true), write.Timeout, client);
+    }
+
+    private bool CommandFits(int commandBytes, TClient client)
+    {
+        if (commandBytes <= _setup.MaxCommandBytes) return true;
+        Reply(client, new RequestRejected($"a command of {commandBytes} bytes cannot be journaled: the most is {_setup.MaxCommandBytes} (akkaraft.persistence.journal.max-event-bytes less the entry's framing)"));
+        return false;
+    }
+
+    private void Propose(RaftNode node, byte[] entryData, TimeSpan? requestTimeout, TClient client)
+    {
         if (PendingCount >= _settings.MaxProposalQueue)
         {
             Reply(client, Overloaded());
             return;
         }
-        var result = node.Propose(StateMachineHost.EncodeCommand(write.Command, 0));
+        var result = node.Propose(entryData);
         switch (result.Status)
         {
             case RequestStatus.Accepted:
-                var timeout = TimeoutOf(write.Timeout);
+                var timeout = TimeoutOf(requestTimeout);
                 AddPending(_pendingWrites, result.Index, new PendingWrite(client, result.Term, _now, _now + timeout, timeout));
                 Pump();
                 break;
@@ -100,21 +131,30 @@ internal sealed partial class PeerLogic<TClient>
             Reply(client, new RequestRejected("a query needs its bytes"));
             return;
         }
+        ServeOrRoute(query, query.Bytes, typed: false, query.Level, query.Timeout, query.OnNotLeader, query.Hops, client);
+    }
+
+    private void OnTypedQuery(TypedQuery query, TClient client) =>
+        ServeOrRoute(query, TypedFrames.Encode(Serialized(query.Query, nameof(TypedQuery))), typed: true, query.Level, query.Timeout, query.OnNotLeader, query.Hops, client);
+
+    /// <summary>A read: served here at once (stale), forwarded or refused (not the leader), or confirmed first (lease or ReadIndex).</summary>
+    private void ServeOrRoute(object request, byte[] bytes, bool typed, ReadLevel level, TimeSpan? requestTimeout, NotLeaderPolicy onNotLeader, int hops, TClient client)
+    {
         if (_node is not { } node)
         {
             Reply(client, new NotLeader(RaftIds.None, "the peer is still recovering"));
             return;
         }
         // unsafe-stale-consistent-reads (the fault harness's deliberate bug) serves consistent reads as stale ones.
-        if (query.Level == ReadLevel.Stale || (query.Level == ReadLevel.Consistent && _settings.UnsafeStaleConsistentReads))
+        if (level == ReadLevel.Stale || (level == ReadLevel.Consistent && _settings.UnsafeStaleConsistentReads))
         {
             // Answered after every entry already handed to the state machine: local state, possibly behind.
-            _effects.Add(PeerEffect<TClient>.Serve(query.Bytes, client, node.Leader, ReadPath.Local));
+            _effects.Add(PeerEffect<TClient>.Serve(bytes, typed, client, node.Leader, ReadPath.Local));
             return;
         }
         if (node.Role != RaftRole.Leader)
         {
-            NotLeaderOrForward(client, query.OnNotLeader, query.Hops, query, static q => q with { Hops = q.Hops + 1 });
+            NotLeaderOrForward(client, onNotLeader, hops, request);
             return;
         }
         if (PendingCount >= _settings.MaxProposalQueue)
@@ -123,13 +163,13 @@ internal sealed partial class PeerLogic<TClient>
             return;
         }
         var context = ++_readContext;
-        var lease = query.Level == ReadLevel.Default && node.LeaseHolds();
-        var result = query.Level == ReadLevel.Default ? node.LeaseRead(context) : node.ReadIndex(context);
+        var lease = level == ReadLevel.Default && node.LeaseHolds();
+        var result = level == ReadLevel.Default ? node.LeaseRead(context) : node.ReadIndex(context);
         switch (result.Status)
         {
             case RequestStatus.Accepted:
-                var timeout = TimeoutOf(query.Timeout);
-                _pendingReads.Add(context, new PendingRead(client, query.Bytes, lease ? ReadPath.Lease : ReadPath.ReadIndex, _now + timeout, timeout));
+                var timeout = TimeoutOf(requestTimeout);
+                _pendingReads.Add(context, new PendingRead(client, bytes, typed, lease ? ReadPath.Lease : ReadPath.ReadIndex, _now + timeout, timeout));
                 Pump();
                 break;
             case RequestStatus.Overloaded:
@@ -140,6 +180,11 @@ internal sealed partial class PeerLogic<TClient>
                 break;
         }
     }
+
+    /// <summary>A typed request's object, which the shell serialized before handing the request over.</summary>
+    private static SerializedPayload Serialized(object value, string request) =>
+        value as SerializedPayload
+        ?? throw new ArgumentException($"a {request} reached the peer logic holding a {value?.GetType().FullName ?? "null"}, not its serialized payload (the shell serializes it first)", nameof(value));
 
     private void OnConfChange(ConfChange change, ulong nodeId, TimeSpan? timeout, TClient client)
     {
@@ -196,20 +241,28 @@ internal sealed partial class PeerLogic<TClient>
     /// <summary>
     /// A request only the leader serves reached a follower: forward it to the leader when the client asked for that and
     /// it was not forwarded before (a second hop would mean the leader moved meanwhile, and the client knows best);
-    /// otherwise answer <see cref="NotLeader"/> with the leader this peer knows.
+    /// otherwise answer <see cref="NotLeader"/> with the leader this peer knows. A typed request goes on unread.
     /// </summary>
-    private void NotLeaderOrForward<TRequest>(TClient client, NotLeaderPolicy policy, int hops, TRequest request, Func<TRequest, TRequest> oneHopFurther)
-        where TRequest : class
+    private void NotLeaderOrForward(TClient client, NotLeaderPolicy policy, int hops, object request)
     {
         var leader = Leader;
         var notLeader = new NotLeader(leader, leader == RaftIds.None ? "no leader known" : $"peer {_id} is not the leader");
         if (policy == NotLeaderPolicy.Forward && hops == 0 && leader != RaftIds.None && leader != _id)
         {
-            _effects.Add(PeerEffect<TClient>.Forward(leader, oneHopFurther(request), client, notLeader));
+            _effects.Add(PeerEffect<TClient>.Forward(leader, OneHopFurther(request), client, notLeader));
             return;
         }
         Reply(client, notLeader);
     }
+
+    private static object OneHopFurther(object request) => request switch
+    {
+        Write w => w with { Hops = w.Hops + 1 },
+        Query q => q with { Hops = q.Hops + 1 },
+        TypedWrite w => w with { Hops = w.Hops + 1 },
+        TypedQuery q => q with { Hops = q.Hops + 1 },
+        _ => throw new ArgumentException($"a {request.GetType().Name} is never forwarded", nameof(request)),
+    };
 
     /// <summary>
     /// Waits for the entry at <paramref name="index"/>. A request still waiting there from an earlier term lost its
@@ -306,7 +359,7 @@ internal sealed partial class PeerLogic<TClient>
         for (var i = 0; i < _confirmedReads.Count; i++)
         {
             var (index, read) = _confirmedReads[i];
-            if (index <= _handedIndex) _effects.Add(PeerEffect<TClient>.Serve(read.Query, read.Client, leader, read.Path));
+            if (index <= _handedIndex) _effects.Add(PeerEffect<TClient>.Serve(read.Query, read.Typed, read.Client, leader, read.Path));
             else _confirmedReads[kept++] = _confirmedReads[i];
         }
         _confirmedReads.RemoveRange(kept, _confirmedReads.Count - kept);
@@ -356,5 +409,6 @@ internal sealed partial class PeerLogic<TClient>
     /// <param name="Proposed">When the entry was proposed (for the commit latency).</param>
     private sealed record PendingWrite(TClient Client, ulong Term, TimeSpan Proposed, TimeSpan Deadline, TimeSpan Timeout) : IPending;
 
-    private sealed record PendingRead(TClient Client, byte[] Query, ReadPath Path, TimeSpan Deadline, TimeSpan Timeout) : IPending;
+    /// <param name="Typed">Whether <paramref name="Query"/> is a typed query's frame.</param>
+    private sealed record PendingRead(TClient Client, byte[] Query, bool Typed, ReadPath Path, TimeSpan Deadline, TimeSpan Timeout) : IPending;
 }

@@ -11,28 +11,37 @@ namespace AkkaRaft.Raft.Peer;
 /// wraps it in the state machine child; the simulation calls it directly from the
 /// <see cref="PeerEffectKind.ApplyEntries"/>, <see cref="PeerEffectKind.ServeQuery"/>,
 /// <see cref="PeerEffectKind.RestoreStateMachine"/> and <see cref="PeerEffectKind.TakeStateMachineSnapshot"/> effects.
+/// Typed commands and queries (<see cref="TypedWrite"/>, <see cref="TypedQuery"/>) go to a
+/// <see cref="TypedStateMachine{TCommand,TQuery}"/> as frames, and their answers come back as objects.
 /// A failure here is a bug of the state machine (a committed entry cannot be refused): it propagates.
 /// </summary>
 internal sealed class StateMachineHost
 {
     private readonly IStateMachine _machine;
+    private readonly ITypedStateMachine? _typed;
 
     /// <summary>Hosts <paramref name="machine"/>, fresh (nothing applied).</summary>
     public StateMachineHost(IStateMachine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
+        _typed = machine as ITypedStateMachine;
     }
 
     /// <summary>The last log index applied (or restored from a snapshot).</summary>
     public ulong Applied { get; private set; }
 
     /// <summary>
-    /// Applies the next committed entry. Returns true with the state machine's response for a client command; false
-    /// for a membership change or a leader's no-op, which the state machine never sees.
+    /// Applies the next committed entry. A membership change or a leader's no-op, which the state machine never sees,
+    /// has no answer (null). For a client command, when <paramref name="answer"/> is set, returns what its client is
+    /// answered: a <see cref="WriteResult"/>, or for a typed command a <see cref="TypedWriteResult"/>, or a
+    /// <see cref="RequestRejected"/> when the state machine could not take it (it changed nothing).
     /// </summary>
+    /// <param name="entry">The entry after <see cref="Applied"/>.</param>
+    /// <param name="leader">The leader to name in the answer.</param>
+    /// <param name="answer">Whether a client waits for the answer (only the leader's proposals have one).</param>
     /// <exception cref="RaftInvariantException">The entry is not the one after <see cref="Applied"/>.</exception>
-    public bool Apply(Entry entry, out ReadOnlyMemory<byte> response)
+    public object? Apply(Entry entry, ulong leader, bool answer)
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (entry.Index != Applied + 1)
@@ -41,16 +50,42 @@ internal sealed class StateMachineHost
                 $"applied up to {Applied}, next entry is {entry.Index}");
         }
         Applied = entry.Index;
-        response = default;
-        if (entry.Type != EntryType.Normal || entry.Data.Length == 0) return false;
+        if (entry.Type != EntryType.Normal || entry.Data.Length == 0) return null;
         var command = ClientCommand.Parser.ParseFrom(entry.Data);
-        response = _machine.Apply(new ApplyContext(entry.Index, entry.Term, command.SessionId), command.Command.Memory).Response;
-        return true;
+        var context = new ApplyContext(entry.Index, entry.Term, command.SessionId);
+        if (!command.Typed)
+        {
+            var result = _machine.Apply(context, command.Command.Memory);
+            return answer ? new WriteResult(result.Response, entry.Index, leader) : null;
+        }
+
+        if (_typed is null)
+        {
+            // The leader refuses typed commands for such a state machine before proposing them; this one came from a
+            // leader that thought otherwise. Every peer skips it alike.
+            return answer
+                ? new RequestRejected($"a typed command committed at index {entry.Index}, but this state machine ({_machine.GetType().Name}) takes no typed commands; it changed nothing")
+                : null;
+        }
+
+        var typed = _typed.ApplyTyped(context, command.Command.Memory);
+        if (!answer) return null;
+        return typed.Refusal is { } refusal
+            ? new RequestRejected($"{refusal} (it committed at index {entry.Index} and changed nothing)")
+            : new TypedWriteResult(typed.Response!, entry.Index, leader);
     }
 
-    /// <summary>The answer to <paramref name="query"/> on the current state.</summary>
-    public QueryResponse Query(byte[] query, ulong leader, ReadPath path) =>
-        new(_machine.Query(query).Response, Applied, leader, path);
+    /// <summary>
+    /// The answer to a query on the current state: a <see cref="QueryResponse"/>, or for a typed query a
+    /// <see cref="TypedQueryResponse"/>, or a <see cref="RequestRejected"/> when the state machine cannot read it.
+    /// </summary>
+    public object Query(byte[] query, bool typed, ulong leader, ReadPath path)
+    {
+        if (!typed) return new QueryResponse(_machine.Query(query).Response, Applied, leader, path);
+        if (_typed is null) return new RequestRejected($"this state machine ({_machine.GetType().Name}) takes no typed queries; send Query with its bytes");
+        var answer = _typed.QueryTyped(query);
+        return answer.Refusal is { } refusal ? new RequestRejected(refusal) : new TypedQueryResponse(answer.Response!, Applied, leader, path);
+    }
 
     /// <summary>Replaces the state by the snapshot <paramref name="data"/> taken at <paramref name="index"/>.</summary>
     /// <exception cref="InvalidSnapshotException">The state machine cannot read the snapshot.</exception>
@@ -70,9 +105,9 @@ internal sealed class StateMachineHost
         return new StateMachineSnapshot(Applied, output.ToArray());
     }
 
-    /// <summary>The entry data of a client command.</summary>
-    public static byte[] EncodeCommand(byte[] command, long sessionId) =>
-        new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId }.ToByteArray();
+    /// <summary>The entry data of a client command; <paramref name="typed"/> for a typed command's frame (<see cref="TypedFrames"/>).</summary>
+    public static byte[] EncodeCommand(byte[] command, long sessionId, bool typed = false) =>
+        new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId, Typed = typed }.ToByteArray();
 }
 
 /// <summary>The state machine's snapshot at <paramref name="Index"/> (everything applied up to it).</summary>
