@@ -20,7 +20,7 @@ public enum NotLeaderPolicy
     Reject,
 }
 
-/// <summary>How fresh a read must be (DESIGN.md, "Reads").</summary>
+/// <summary>How fresh a read must be (docs/ARCHITECTURE.md, "How a write flows", its last paragraph).</summary>
 public enum ReadLevel
 {
     /// <summary>The local state of whichever peer receives the query: may be behind.</summary>

@@ -13,7 +13,7 @@ namespace AkkaRaft.Raft.Peer;
 
 /// <summary>
 /// One Raft peer as a persistent actor: the thin shell around <see cref="PeerLogic{TClient}"/>, which decides
-/// everything (DESIGN.md, "The deterministic simulation"). The shell feeds it peer messages, client requests, its
+/// everything (docs/ARCHITECTURE.md, "The Raft core is pure"). The shell feeds it peer messages, client requests, its
 /// tick timer and the completions of what it asked for, and carries out its effects in order: journal batches with
 /// <c>PersistAllAsync</c> (one atomic write, one fsync each), snapshot records with <c>SaveSnapshot</c>, journal
 /// cuts with <c>DeleteMessages</c>, messages with <c>Tell</c>, and committed entries, queries and snapshots through

@@ -4,8 +4,8 @@ using AkkaRaft.Raft.Peer.Protocol;
 namespace AkkaRaft.Raft.Peer;
 
 /// <summary>
-/// Everything a Raft peer decides, with no I/O, no clock, no threads and no randomness of its own (DESIGN.md, "The
-/// deterministic simulation"): it steps the pure <see cref="RaftNode"/>, turns each <see cref="Ready"/> into one
+/// Everything a Raft peer decides, with no I/O, no clock, no threads and no randomness of its own (docs/ARCHITECTURE.md,
+/// "The Raft core is pure"): it steps the pure <see cref="RaftNode"/>, turns each <see cref="Ready"/> into one
 /// journal batch, keeps the clients' pending writes, reads and membership changes with their deadlines, decides
 /// when the state machine snapshots, and reports its status. Its shell (the <c>RaftPeer</c> actor, or the
 /// seeded simulation) feeds it inputs and carries out the <see cref="PeerEffect{TClient}"/>s each input returns.
