@@ -72,32 +72,10 @@ public sealed class TypedWordTracker(ActorSystem system) : TypedStateMachine<IWo
     protected override object Query(CountOf query) => new WordCount(query.Word, _counts.GetValueOrDefault(query.Word));
 
     /// <inheritdoc />
-    public override void WriteSnapshot(Stream output)
-    {
-        using var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true);
-        writer.Write(_counts.Count);
-        foreach (var (word, count) in _counts)
-        {
-            writer.Write(word);
-            writer.Write(count);
-        }
-    }
+    public override void WriteSnapshot(Stream output) => WordCounts.Write(_counts, output);
 
     /// <inheritdoc />
-    public override void RestoreSnapshot(Stream input)
-    {
-        _counts.Clear();
-        try
-        {
-            using var reader = new BinaryReader(input, Encoding.UTF8, leaveOpen: true);
-            var entries = reader.ReadInt32();
-            for (var i = 0; i < entries; i++) _counts[reader.ReadString()] = reader.ReadInt64();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidSnapshotException("the typed word tracker snapshot ends early", e);
-        }
-    }
+    public override void RestoreSnapshot(Stream input) => WordCounts.Read(_counts, input, "typed word tracker");
 
     private static string[] Words(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -34,32 +34,10 @@ public sealed class WordTracker : IStateMachine
     }
 
     /// <inheritdoc />
-    public void WriteSnapshot(Stream output)
-    {
-        using var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true);
-        writer.Write(_counts.Count);
-        foreach (var (word, count) in _counts)
-        {
-            writer.Write(word);
-            writer.Write(count);
-        }
-    }
+    public void WriteSnapshot(Stream output) => WordCounts.Write(_counts, output);
 
     /// <inheritdoc />
-    public void RestoreSnapshot(Stream input)
-    {
-        _counts.Clear();
-        try
-        {
-            using var reader = new BinaryReader(input, Encoding.UTF8, leaveOpen: true);
-            var entries = reader.ReadInt32();
-            for (var i = 0; i < entries; i++) _counts[reader.ReadString()] = reader.ReadInt64();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidSnapshotException("the word tracker snapshot ends early", e);
-        }
-    }
+    public void RestoreSnapshot(Stream input) => WordCounts.Read(_counts, input, "word tracker");
 
     /// <inheritdoc />
     public ApplyResult SessionExpired(in ApplyContext context, long sessionId) => ApplyResult.Unchanged(ReadOnlyMemory<byte>.Empty);
