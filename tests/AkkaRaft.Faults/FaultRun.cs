@@ -90,6 +90,7 @@ internal static class FaultRun
         {
             foreach (var node in nodes) node.Kill();
             Log("nodes stopped");
+            NodeDisks.Unmount(nodes.Select(n => n.DataDir), Path.Combine(directory, "data"), Log);
         }
 
         var loaded = HistoryFile.Load(historyPath);
@@ -119,9 +120,11 @@ internal static class FaultRun
         // The native launcher finds the runtime the harness runs on.
         environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
         log($"node settings: {string.Join(", ", settings.Select(s => $"{s.Key} = {s.Value}"))}");
-        var nodes = numbers.Select(n => new NodeProcess(n, launcher, Path.Combine(directory, "data", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, environment)).ToList();
+        var nodes = numbers.Select(n => new NodeProcess(n, launcher, Path.Combine(directory, "disks", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, environment)).ToList();
         foreach (var node in nodes)
         {
+            // Each node's journal on a disk of its own, which the disk-full fault fills.
+            NodeDisks.Mount(node.Number, node.DataDir);
             node.Start();
             log($"started {node.Id} in {NetworkLab.NamespaceOf(node.Number)}: HTTP {node.Http}, Raft {node.Raft}, log {node.LogFile}");
         }

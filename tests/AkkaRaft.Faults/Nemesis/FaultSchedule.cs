@@ -32,6 +32,12 @@ internal enum FaultKind
 
     /// <summary>SIGSTOP of a random follower, SIGCONT when the fault ends.</summary>
     PauseFollower,
+
+    /// <summary>
+    /// One node's disk (its own tmpfs) filled up by a filler file, the leader's or a random node's; the file is removed
+    /// when the fault ends. The node must refuse writes clearly meanwhile and take them again once space is back.
+    /// </summary>
+    DiskFull,
 }
 
 /// <summary>One fault of a schedule: what, when it starts and how long it holds, and the seed of its own choices.</summary>
@@ -105,6 +111,7 @@ internal static class FaultSchedule
         FaultKind.KillLeader => "kill-leader",
         FaultKind.PauseLeader => "pause-leader",
         FaultKind.PauseFollower => "pause-follower",
+        FaultKind.DiskFull => "disk-full",
         _ => kind.ToString(),
     };
 

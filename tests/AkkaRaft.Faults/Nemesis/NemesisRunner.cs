@@ -53,6 +53,7 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
                 node.Reap();
             }
 
+            if (DiskFiller.Empty(node.DataDir)) actions.Add($"disk space back on {node.Id}");
             switch (node.State)
             {
                 case NodeState.Paused:
@@ -165,6 +166,14 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
 
                 victim.Pause();
                 log($"nemesis: {name}: SIGSTOP {victim.Id}");
+                break;
+            }
+            case FaultKind.DiskFull:
+            {
+                var leader = random.Next(2) == 0;
+                var victim = leader ? await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false) : nodes[random.Next(nodes.Count)];
+                var bytes = DiskFiller.Fill(victim.DataDir);
+                log($"nemesis: {name}: filled {victim.Id}'s disk ({bytes / (1024 * 1024)} MiB of filler in {victim.DataDir})");
                 break;
             }
             default:

@@ -140,6 +140,8 @@ internal sealed class NetworkLab : IDisposable
             log.WriteLine($"network: removed stale namespace {ns}");
         }
 
+        NodeDisks.CleanStale(log);
+
         var links = Commands.Run("ip", ["-o", "link", "show"]).Output
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(':', 3))

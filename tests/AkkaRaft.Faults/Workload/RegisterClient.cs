@@ -96,8 +96,9 @@ internal sealed class RegisterClient : IDisposable
         }, cancellationToken).ConfigureAwait(false);
         if (status == HttpStatusCode.OK) return new Answer(Outcome.Ok, value, IndexOf(body, key) ?? etag, Node: answeredBy);
         if (status == HttpStatusCode.Conflict && conditional) return new Answer(Outcome.Fail, Mismatch: true, Node: answeredBy, Error: "compare failed");
-        // 503 and a redirect past the last hop: nothing was proposed (no leader known, overloaded, never sent).
-        if (status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TemporaryRedirect) return new Answer(Outcome.Fail, Node: answeredBy, Error: error ?? Describe(status, body));
+        // 503, 507 and a redirect past the last hop: nothing was proposed (no leader known, overloaded, a journal that
+        // cannot be written, never sent).
+        if (status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InsufficientStorage or HttpStatusCode.TemporaryRedirect) return new Answer(Outcome.Fail, Node: answeredBy, Error: error ?? Describe(status, body));
         // 504, 500, a reset, a timeout: the write may have been proposed and may still commit.
         return new Answer(Outcome.Info, Node: answeredBy, Error: error ?? Describe(status, body));
     }
