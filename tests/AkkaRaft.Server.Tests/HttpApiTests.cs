@@ -268,7 +268,7 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
         var text = await response.Content.ReadAsStringAsync();
         foreach (var name in new[]
                  {
-                     "akkaraft_term ", "akkaraft_role{role=\"leader\"} 1", "akkaraft_commit_index ", "akkaraft_applied_index ", "akkaraft_proposals_total ",
+                     "akkaraft_peer_up 1", "akkaraft_term ", "akkaraft_role{role=\"leader\"} 1", "akkaraft_commit_index ", "akkaraft_applied_index ", "akkaraft_proposals_total ",
                      "akkaraft_commit_latency_seconds_bucket{le=\"+Inf\"} ", "akkaraft_fsyncs_total ", "akkaraft_snapshots_total ",
                      "akkaraft_dead_letters_total ", "akkaraft_remote_associations_total ",
                  })

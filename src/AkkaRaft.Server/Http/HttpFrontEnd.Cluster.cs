@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -361,10 +362,40 @@ public sealed partial class HttpFrontEnd
         _ => "follower",
     };
 
+    /// <summary>
+    /// Prometheus text. The node's own counters are always there; the peer's figures only when the peer answers its
+    /// status in time (it may be restarting from its journal, as after a failed journal write), and
+    /// <c>akkaraft_peer_up</c> says which.
+    /// </summary>
     private async Task MetricsAsync(HttpContext context)
     {
-        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        PeerStatus? status;
+        try
+        {
+            status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            status = null;
+        }
+
         var text = new StringBuilder();
+        Gauge(text, "akkaraft_peer_up", "1 when the Raft peer answered its status for this scrape, 0 while it does not (restarting from its journal).", status is null ? 0 : 1);
+        if (status is not null) WritePeerMetrics(text, status);
+        Counter(text, "akkaraft_journal_write_failures_total", "Journal writes that failed (a full disk, a failing database); each restarts the peer.", _node.JournalHealth.Failures);
+        Gauge(text, "akkaraft_journal_writable", "1 while the journal takes writes, 0 after a write failed until one succeeds.", _node.JournalHealth.Failure is null ? 1 : 0);
+        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.Events.DeadLetters);
+        Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
+        Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);
+        Metrics.WriteTo(text);
+        if (status is not null) ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await context.Response.WriteAsync(text.ToString()).ConfigureAwait(false);
+    }
+
+    private static void WritePeerMetrics(StringBuilder text, PeerStatus status)
+    {
         Gauge(text, "akkaraft_term", "The current Raft term.", status.Term);
         text.Append("# HELP akkaraft_role This node's role (1 for the role it has).\n# TYPE akkaraft_role gauge\n");
         foreach (var role in new[] { RaftRole.Follower, RaftRole.PreCandidate, RaftRole.Candidate, RaftRole.Leader })
@@ -381,16 +412,6 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_entries_persisted_total", "Log entries journaled.", status.Counters.EntriesPersisted);
         Counter(text, "akkaraft_entries_applied_total", "Committed entries applied.", status.Counters.EntriesApplied);
         Counter(text, "akkaraft_snapshots_total", "Snapshots saved (local compactions and installs).", status.Counters.SnapshotsSaved);
-        Counter(text, "akkaraft_journal_write_failures_total", "Journal writes that failed (a full disk, a failing database); each restarts the peer.", _node.JournalHealth.Failures);
-        Gauge(text, "akkaraft_journal_writable", "1 while the journal takes writes, 0 after a write failed until one succeeds.", _node.JournalHealth.Failure is null ? 1 : 0);
-        Counter(text, "akkaraft_dead_letters_total", "Messages that reached no actor.", _node.Events.DeadLetters);
-        Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
-        Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);
-        Metrics.WriteTo(text);
-        ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 
     private static void Gauge(StringBuilder text, string name, string help, double value) => Sample(text, name, help, "gauge", value);
