@@ -231,6 +231,13 @@ internal sealed partial class PeerLogic<TClient>
                 SendAll(ready.Messages);
                 _sentEarly = true;
             }
+            else if (_settings.UnsafeAckBeforeFsync && node.Role == RaftRole.Follower && ready.Snapshot is null)
+            {
+                // The fault harness's deliberate bug (unsafe-ack-before-fsync): a follower's acknowledgements promise
+                // entries that are not durable yet (Raft §5.3 needs them durable first), so a lost write loses them.
+                SendAll(ready.Messages);
+                _sentEarly = true;
+            }
             if (!ready.MustPersist || OnlyCommitAdvanced(ready))
             {
                 // Raft's commit index is volatile state (Figure 2): nothing sent or applied depends on it being
