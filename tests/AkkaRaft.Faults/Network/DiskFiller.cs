@@ -60,6 +60,30 @@ internal static class NodeDisks
     }
 
     /// <summary>
+    /// Remounts the disk on <paramref name="dataDir"/> read-only. The kernel refuses (EBUSY) while a process holds a
+    /// file on it open for writing, so the node must be down.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The remount failed.</exception>
+    public static void MakeReadOnly(string dataDir) => Commands.Check("mount", ["-o", "remount,ro", dataDir]);
+
+    /// <summary>Remounts the disk on <paramref name="dataDir"/> read-write if it is read-only; true when it was.</summary>
+    /// <exception cref="InvalidOperationException">The remount failed.</exception>
+    public static bool MakeWritable(string dataDir)
+    {
+        var full = Path.GetFullPath(dataDir);
+        foreach (var line in File.ReadAllLines("/proc/mounts"))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length < 4 || fields[1] != full) continue;
+            if (!fields[3].Split(',').Contains("ro")) return false;
+            Commands.Check("mount", ["-o", "remount,rw", dataDir]);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Copies what the nodes' disks hold to <paramref name="keepUnder"/> (the run directory's data/, for whoever reads a
     /// failed run), then unmounts them.
     /// </summary>
