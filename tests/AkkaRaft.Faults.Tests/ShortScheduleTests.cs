@@ -43,10 +43,13 @@ public sealed class ShortScheduleTests(ITestOutputHelper output)
     public async Task Followers_that_acknowledge_before_fsync_on_purpose_lose_acknowledged_writes_and_are_reported()
     {
         var seed = BaseSeed();
-        var options = new FaultRunOptions(3, TimeSpan.FromSeconds(20), seed, OutputRoot()) { UnsafeAckBeforeFsync = true, Kinds = [FaultKind.DiskFullFollowers] };
+        var options = new FaultRunOptions(3, TimeSpan.FromSeconds(30), seed, OutputRoot()) { UnsafeAckBeforeFsync = true, Kinds = [FaultKind.DiskFullFollowers] };
         var (report, printed) = await RunAsync(options);
-        Assert.True(report.Check.Verdict == Verdict.NotLinearizable,
+        // Either the checker sees an acknowledged write lost, or a follower that lost entries it had acknowledged
+        // breaks the peer's invariant when the leader tells it they are committed (docs/FAULTS.md says how often each).
+        Assert.True(report.Check.Verdict == Verdict.NotLinearizable || report.BrokenInvariants.Count > 0,
             $"with akkaraft.raft.unsafe-ack-before-fsync = on (seed {seed}) disk-full-followers lost no acknowledged write the harness saw:\n{printed}");
+        Assert.False(report.Passed);
         Directory.Delete(report.Directory, recursive: true);
     }
 

@@ -70,7 +70,7 @@ internal static class FaultRun
             nemesis = new NemesisRunner(lab, nodes, probe, clock, Log);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = workload.RunAsync(offset + options.Duration, stop.Token);
-            var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), stop.Token);
+            var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
                 await Task.WhenAll(work, faults).ConfigureAwait(false);
@@ -97,10 +97,33 @@ internal static class FaultRun
             NodeDisks.Unmount(nodes.Select(n => n.DataDir), Path.Combine(directory, "data"), Log);
         }
 
+        var broken = BrokenInvariants(nodes);
+        foreach (var line in broken) Log($"BROKEN INVARIANT: {line}");
         var loaded = HistoryFile.Load(historyPath);
         Log($"checking {loaded.Operations.Count} operations of {loaded.Invocations} in {historyPath}");
         var check = LinearizabilityChecker.Check(loaded.Operations);
-        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable);
+        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken);
+    }
+
+    /// <summary>The text of the peers' always-on invariant checks (<c>RaftInvariantException</c>) in a node's log.</summary>
+    public const string InvariantMarker = "Raft invariant violated";
+
+    /// <summary>
+    /// Per node whose log has them: how many lines say <see cref="InvariantMarker"/>, and the first. A peer that broke
+    /// an invariant restarts from its journal inside a process that keeps running, so only its log tells.
+    /// </summary>
+    private static List<string> BrokenInvariants(IReadOnlyList<NodeProcess> nodes)
+    {
+        var broken = new List<string>();
+        foreach (var node in nodes.Where(n => File.Exists(n.LogFile)))
+        {
+            var lines = File.ReadLines(node.LogFile).Where(l => l.Contains(InvariantMarker, StringComparison.Ordinal) && !l.StartsWith("Cause:", StringComparison.Ordinal)).ToList();
+            if (lines.Count == 0) continue;
+            var first = lines[0][lines[0].IndexOf(InvariantMarker, StringComparison.Ordinal)..];
+            broken.Add($"{node.Id} ({lines.Count} times, first: {first})");
+        }
+
+        return broken;
     }
 
     private static List<NodeProcess> StartNodes(FaultRunOptions options, string directory, Action<string> log)
@@ -149,6 +172,7 @@ internal static class FaultRun
         PrintOperations("register", report.Operations, output);
         output.WriteLine($"faults injected: {report.Faults.Values.Sum()} ({(report.Faults.Count == 0 ? "none" : string.Join(", ", report.Faults.OrderBy(f => f.Key).Select(f => $"{FaultSchedule.NameOf(f.Key)} {f.Value}")))})");
         output.WriteLine($"node crashes: {(report.Crashes.Count == 0 ? "none" : string.Join("; ", report.Crashes))}");
+        output.WriteLine($"broken invariants: {(report.BrokenInvariants.Count == 0 ? "none" : string.Join("; ", report.BrokenInvariants))}");
         output.WriteLine(report.RecoveredAfter is { } after
             ? $"recovery: writes accepted {after.TotalSeconds:0.0}s after the final heal"
             : $"recovery: FAILED: no write accepted within {Patience.TotalSeconds:0}s of the final heal");

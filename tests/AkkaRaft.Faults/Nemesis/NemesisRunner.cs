@@ -18,16 +18,30 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
     /// <summary>Processes that exited without the nemesis killing them (restarted at the next heal).</summary>
     public List<string> Crashes { get; } = [];
 
-    /// <summary>Runs the schedule; heals on the way out, also when cancelled.</summary>
-    public async Task RunAsync(IReadOnlyList<FaultStep> schedule, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the schedule; heals on the way out, also when cancelled. A fault that overruns its hold
+    /// (<see cref="FaultKind.DiskFullFollowers"/> waits for an election) delays the rest of the schedule by as much, so
+    /// that every fault keeps its hold and the quiet time after it; a fault that would then end later than
+    /// <see cref="FaultSchedule.QuietEnd"/> before <paramref name="until"/> is skipped, and the log says so.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<FaultStep> schedule, TimeSpan until, CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var step in schedule)
+            var lag = TimeSpan.Zero;
+            foreach (var planned in schedule)
             {
+                var step = planned with { Start = planned.Start + lag };
+                if (step.End > until - FaultSchedule.QuietEnd)
+                {
+                    log($"nemesis: {FaultSchedule.NameOf(step.Kind)} skipped: the schedule runs {lag.TotalSeconds:0.0}s late and it would not end before the quiet end");
+                    continue;
+                }
+
                 await clock.DelayUntilAsync(step.Start, cancellationToken).ConfigureAwait(false);
                 await InjectAsync(step, cancellationToken).ConfigureAwait(false);
                 Heal($"end of {FaultSchedule.NameOf(step.Kind)}");
+                if (clock.Elapsed - step.End is var late && late > TimeSpan.FromSeconds(1)) lag += late;
             }
         }
         finally
@@ -53,7 +67,7 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
                 node.Reap();
             }
 
-            if (NodeDisks.MakeWritable(node.DataDir)) actions.Add($"{node.Id}'s disk writable again");
+            if (NodeDisks.MakeWritable(node.DataDir, node.Pid)) actions.Add($"{node.Id}'s disk writable again");
             if (DiskFiller.Empty(node.DataDir)) actions.Add($"disk space back on {node.Id}");
             switch (node.State)
             {
