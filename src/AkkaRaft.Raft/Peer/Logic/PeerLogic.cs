@@ -20,7 +20,8 @@ namespace AkkaRaft.Raft.Peer;
 /// </para>
 /// <para>
 /// Ready pump (etcd's order, thesis 10.2.1): a leader sends its messages before its own write is durable, since it
-/// counts itself towards a quorum only after <see cref="RaftNode.Advance"/>; everyone else sends after the write. A
+/// counts itself towards a quorum only after <see cref="RaftNode.Advance"/>; everyone else sends after the write (a
+/// follower sends before it only with the fault harness's deliberate bug, <c>unsafe-ack-before-fsync</c>). A
 /// Ready that only moves the commit index costs no write. One Ready is carried out at a time; what the core gathers
 /// meanwhile (new proposals included) goes into the next batch: group commit. A Ready that cuts the log has its
 /// snapshot record saved after its batch and before anything of it is sent, and the journal is then deleted up to it.
