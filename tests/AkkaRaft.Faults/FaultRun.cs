@@ -45,6 +45,7 @@ internal static class FaultRun
         Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
+        if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
 
         using var lab = NetworkLab.Create(options.Nodes, logWriter, TimeSpan.FromMinutes(10));
         var nodes = StartNodes(options, directory, Log);
@@ -53,6 +54,7 @@ internal static class FaultRun
         NemesisRunner? nemesis = null;
         TimeSpan? recoveredAfter;
         IReadOnlyList<string> unread;
+        IReadOnlyList<string> unwritable;
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
@@ -68,7 +70,7 @@ internal static class FaultRun
             nemesis = new NemesisRunner(lab, nodes, probe, clock, Log);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = workload.RunAsync(offset + options.Duration, stop.Token);
-            var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), stop.Token);
+            var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
                 await Task.WhenAll(work, faults).ConfigureAwait(false);
@@ -84,6 +86,8 @@ internal static class FaultRun
             Log(recoveredAfter is { } after ? $"recovery: a write was accepted {after.TotalSeconds:0.0}s after the final heal" : $"recovery: NO write was accepted within {Patience.TotalSeconds:0}s of the final heal");
             unread = await workload.FinalReadsAsync(Patience, cancellationToken).ConfigureAwait(false);
             Log($"final reads: {workload.Keys.Count - unread.Count} of {workload.Keys.Count} keys read at consistent");
+            unwritable = await probe.WaitForWritableJournalsAsync(Patience, cancellationToken).ConfigureAwait(false);
+            Log(unwritable.Count == 0 ? "journals: every node's journal takes writes" : $"journals: NOT writable again within {Patience.TotalSeconds:0}s: {string.Join(", ", unwritable)}");
             nemesis.Heal("before stopping");
         }
         finally
@@ -93,10 +97,33 @@ internal static class FaultRun
             NodeDisks.Unmount(nodes.Select(n => n.DataDir), Path.Combine(directory, "data"), Log);
         }
 
+        var broken = BrokenInvariants(nodes);
+        foreach (var line in broken) Log($"BROKEN INVARIANT: {line}");
         var loaded = HistoryFile.Load(historyPath);
         Log($"checking {loaded.Operations.Count} operations of {loaded.Invocations} in {historyPath}");
         var check = LinearizabilityChecker.Check(loaded.Operations);
-        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread);
+        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken);
+    }
+
+    /// <summary>The text of the peers' always-on invariant checks (<c>RaftInvariantException</c>) in a node's log.</summary>
+    public const string InvariantMarker = "Raft invariant violated";
+
+    /// <summary>
+    /// Per node whose log has them: how many lines say <see cref="InvariantMarker"/>, and the first. A peer that broke
+    /// an invariant restarts from its journal inside a process that keeps running, so only its log tells.
+    /// </summary>
+    private static List<string> BrokenInvariants(IReadOnlyList<NodeProcess> nodes)
+    {
+        var broken = new List<string>();
+        foreach (var node in nodes.Where(n => File.Exists(n.LogFile)))
+        {
+            var lines = File.ReadLines(node.LogFile).Where(l => l.Contains(InvariantMarker, StringComparison.Ordinal) && !l.StartsWith("Cause:", StringComparison.Ordinal)).ToList();
+            if (lines.Count == 0) continue;
+            var first = lines[0][lines[0].IndexOf(InvariantMarker, StringComparison.Ordinal)..];
+            broken.Add($"{node.Id} ({lines.Count} times, first: {first})");
+        }
+
+        return broken;
     }
 
     private static List<NodeProcess> StartNodes(FaultRunOptions options, string directory, Action<string> log)
@@ -113,7 +140,13 @@ internal static class FaultRun
         {
             // A request waits 2s for its outcome (the client gives up after 5s): 504s rather than hung clients.
             ["akkaraft.http.request-timeout"] = "2s",
+            // A peer that stopped on a failed journal write starts again within a second (the default backs off from 1s
+            // up to 30s): a disk fault of 4 to 9 seconds then sees many restarts, and a node whose disk is back takes
+            // writes again within about a second.
+            ["akkaraft.raft.restart-min-backoff"] = "100ms",
+            ["akkaraft.raft.restart-max-backoff"] = "1s",
             ["akkaraft.raft.unsafe-stale-consistent-reads"] = options.UnsafeStaleReads ? "on" : "off",
+            ["akkaraft.raft.unsafe-ack-before-fsync"] = options.UnsafeAckBeforeFsync ? "on" : "off",
             ["akkaraft.raft.lease-reads"] = options.LeaseReads ? "on" : "off",
         };
         var environment = settings.ToDictionary(s => NodeProcess.VariableOf(s.Key), s => s.Value);
@@ -139,10 +172,14 @@ internal static class FaultRun
         PrintOperations("register", report.Operations, output);
         output.WriteLine($"faults injected: {report.Faults.Values.Sum()} ({(report.Faults.Count == 0 ? "none" : string.Join(", ", report.Faults.OrderBy(f => f.Key).Select(f => $"{FaultSchedule.NameOf(f.Key)} {f.Value}")))})");
         output.WriteLine($"node crashes: {(report.Crashes.Count == 0 ? "none" : string.Join("; ", report.Crashes))}");
+        output.WriteLine($"broken invariants: {(report.BrokenInvariants.Count == 0 ? "none" : string.Join("; ", report.BrokenInvariants))}");
         output.WriteLine(report.RecoveredAfter is { } after
             ? $"recovery: writes accepted {after.TotalSeconds:0.0}s after the final heal"
             : $"recovery: FAILED: no write accepted within {Patience.TotalSeconds:0}s of the final heal");
         if (report.Unread.Count > 0) output.WriteLine($"final reads: no answer for {string.Join(", ", report.Unread)}");
+        output.WriteLine(report.UnwritableJournals.Count == 0
+            ? "journals: writable on every node after the final heal"
+            : $"journals: FAILED: not writable again after the final heal on {string.Join(", ", report.UnwritableJournals)}");
         PrintVerdict(report.Check, report.HistoryPath, Path.Combine(report.Directory, "violation.txt"), output);
         output.WriteLine($"run directory: {report.Directory} (history.jsonl, run.log, n*.log, data/)");
         output.WriteLine(report.Passed ? "result: PASS" : "result: FAIL");

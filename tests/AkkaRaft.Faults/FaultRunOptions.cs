@@ -18,6 +18,12 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Starts the nodes with <c>akkaraft.raft.unsafe-stale-consistent-reads = on</c>: the deliberate bug the harness must catch.</summary>
     public bool UnsafeStaleReads { get; init; }
 
+    /// <summary>
+    /// Starts the nodes with <c>akkaraft.raft.unsafe-ack-before-fsync = on</c>: the deliberate bug of followers that
+    /// acknowledge entries before they are durable, which <c>disk-full-followers</c> must turn into lost writes.
+    /// </summary>
+    public bool UnsafeAckBeforeFsync { get; init; }
+
     /// <summary>Starts the nodes with <c>akkaraft.raft.lease-reads = on</c>, so that <c>default</c> reads use the leader lease.</summary>
     public bool LeaseReads { get; init; }
 

@@ -8,7 +8,7 @@ using AkkaRaft.TestSupport.Linearizability;
 
 // akkaraft-faults: the fault harness of issue #20 (docs/FAULTS.md).
 //   run   [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--clients N] [--faults a,b|all] [--out DIR]
-//         [--unsafe-stale-reads] [--lease-reads]
+//         [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--lease-reads]
 //   check <history.jsonl> [--max-states N]      re-checks a history file
 //   schedule [--minutes N | --seconds N] [--seed S] [--faults ...]   prints a seed's fault schedule
 //   clean                                         removes what a crashed run left (namespaces, bridge, processes)
@@ -74,6 +74,7 @@ internal static class Cli
         var clients = 0;
         IReadOnlyList<FaultKind> kinds = FaultSchedule.AllKinds;
         var unsafeReads = false;
+        var unsafeAcks = false;
         var leaseReads = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -88,12 +89,13 @@ internal static class Cli
                 case "--out": output = Value(); break;
                 case "--faults": kinds = FaultSchedule.ParseKinds(Value()); break;
                 case "--unsafe-stale-reads": unsafeReads = true; break;
+                case "--unsafe-ack-before-fsync": unsafeAcks = true; break;
                 case "--lease-reads": leaseReads = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
 
-        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, Kinds = kinds, UnsafeStaleReads = unsafeReads, LeaseReads = leaseReads }.Validate();
+        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads }.Validate();
     }
 
     private static int Check(string[] args)

@@ -12,6 +12,8 @@ namespace AkkaRaft.Faults;
 /// <param name="Crashes">Processes that exited without the nemesis killing them.</param>
 /// <param name="RecoveredAfter">How long after the final heal a write was accepted again; null when none was.</param>
 /// <param name="Unread">Keys no final read answered for.</param>
+/// <param name="UnwritableJournals">Nodes whose journal did not take writes again after the final heal.</param>
+/// <param name="BrokenInvariants">Per node, how often its log says "Raft invariant violated" and the first such line.</param>
 internal sealed record RunReport(
     string Directory,
     string HistoryPath,
@@ -20,8 +22,14 @@ internal sealed record RunReport(
     IReadOnlyDictionary<FaultKind, int> Faults,
     IReadOnlyList<string> Crashes,
     TimeSpan? RecoveredAfter,
-    IReadOnlyList<string> Unread)
+    IReadOnlyList<string> Unread,
+    IReadOnlyList<string> UnwritableJournals,
+    IReadOnlyList<string> BrokenInvariants)
 {
-    /// <summary>Linearizable, no crash, and the cluster took writes again after the final heal.</summary>
-    public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && RecoveredAfter is not null;
+    /// <summary>
+    /// Linearizable, no crash, no broken invariant, and the cluster took writes again after the final heal, on every
+    /// node's journal.
+    /// </summary>
+    public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && BrokenInvariants.Count == 0
+                          && RecoveredAfter is not null && UnwritableJournals.Count == 0;
 }

@@ -44,6 +44,21 @@ public sealed class PeerLogicTests
     }
 
     [Fact]
+    public void A_follower_with_the_fault_harness_bug_on_acknowledges_entries_before_its_journal_batch_is_durable()
+    {
+        var peer = Driver.Started(2, [1, 2, 3], RaftPeerSettings.Default with { UnsafeAckBeforeFsync = true });
+        var entries = new[] { new Entry(2, 4, EntryType.Normal, StateMachineHost.EncodeCommand(KvCommands.Put("k", "v"), 0)) };
+
+        var appended = peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, entries, 3), peer.Now));
+
+        Assert.Equal([PeerEffectKind.RoleChanged, PeerEffectKind.Send, PeerEffectKind.Persist], appended.Select(e => e.Kind));
+        var response = Assert.IsType<AppendEntriesResponse>(appended[1].Message);
+        Assert.True(response.Success);
+        Assert.Equal(4UL, response.Index);
+        Assert.DoesNotContain(peer.Durable(appended[2]), e => e.Kind == PeerEffectKind.Send);
+    }
+
+    [Fact]
     public void A_leader_sends_its_appends_before_its_own_write_is_durable()
     {
         var peer = Driver.Leader(1, [1, 2, 3]);
@@ -200,9 +215,9 @@ public sealed class PeerLogicTests
     {
         private long _sequenceNr;
 
-        public Driver(ulong id, ulong[] voters)
+        public Driver(ulong id, ulong[] voters, RaftPeerSettings? settings = null)
         {
-            var settings = RaftPeerSettings.Default;
+            settings ??= RaftPeerSettings.Default;
             Logic = new PeerLogic<TestClient>(new PeerLogicSetup(id, voters, settings, 1 << 20, new SeededRandomSource(id)), RecoveredPeer.Empty());
         }
 
@@ -211,9 +226,9 @@ public sealed class PeerLogicTests
         public TimeSpan Now { get; set; }
 
         /// <summary>A founder whose bootstrap write is durable.</summary>
-        public static Driver Started(ulong id, ulong[] voters)
+        public static Driver Started(ulong id, ulong[] voters, RaftPeerSettings? settings = null)
         {
-            var driver = new Driver(id, voters);
+            var driver = new Driver(id, voters, settings);
             driver.Durable(Assert.Single(driver.Start()));
             return driver;
         }

@@ -83,6 +83,13 @@ public sealed class RaftPeerSettingsTests
         Assert.True(With("akkaraft.raft.unsafe-stale-consistent-reads = on").UnsafeStaleConsistentReads);
     }
 
+    [Fact]
+    public void Acknowledging_before_fsync_is_off_unless_the_fault_harness_turns_it_on()
+    {
+        Assert.False(RaftPeerSettings.Default.UnsafeAckBeforeFsync);
+        Assert.True(With("akkaraft.raft.unsafe-ack-before-fsync = on").UnsafeAckBeforeFsync);
+    }
+
     [Theory]
     [InlineData("akkaraft.raft.election-timeout = 60ms", "election-timeout")]
     [InlineData("akkaraft.raft.max-log-count = 0", "max-log-count")]

@@ -8,6 +8,7 @@ using AkkaRaft.Client.Typed;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
 using AkkaRaft.Raft.StateMachines;
+using Microsoft.Data.Sqlite;
 
 namespace AkkaRaft.Raft.Peer;
 
@@ -129,6 +130,11 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _setup.JournalHealth.WriteFailed(cause, Context.System.Scheduler.Now);
+        // SQLite opens a file it cannot write (a disk remounted read-only) read-only instead of failing
+        // (SQLITE_OPEN_READWRITE), and the pool would hand that connection to every later incarnation, which then
+        // fails with "attempt to write a readonly database" long after the disk is writable again. Dropping the pooled
+        // connections makes the next incarnation open fresh ones. Nothing to do for PostgreSQL.
+        SqliteConnection.ClearAllPools();
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

@@ -44,6 +44,14 @@ public sealed record RaftPeerSettings(
     /// </summary>
     public bool UnsafeStaleConsistentReads { get; init; }
 
+    /// <summary>
+    /// For the fault harness only (<c>unsafe-ack-before-fsync</c>): a follower sends its messages (AppendEntries
+    /// responses, votes) before its journal write is durable instead of after, so a leader may commit entries that a
+    /// failed write or a crash then loses on that follower. This breaks Raft's durability on purpose, so that the
+    /// harness can show it catches lost acknowledged writes. Off by default.
+    /// </summary>
+    public bool UnsafeAckBeforeFsync { get; init; }
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -96,6 +104,7 @@ public sealed record RaftPeerSettings(
         {
             Restart = new RestartBackoff(restartMin, restartMax, randomFactor),
             UnsafeStaleConsistentReads = config.GetBoolean(Key("unsafe-stale-consistent-reads")),
+            UnsafeAckBeforeFsync = config.GetBoolean(Key("unsafe-ack-before-fsync")),
         };
     }
 

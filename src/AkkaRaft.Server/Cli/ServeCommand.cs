@@ -161,10 +161,16 @@ public static class ServeCommand
         await output.WriteLineAsync(
             $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        if (AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config).UnsafeStaleConsistentReads)
+        var raftSettings = AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config);
+        // The fault harness's deliberate bugs: say so where nobody can miss them.
+        if (raftSettings.UnsafeStaleConsistentReads)
         {
-            // The fault harness's deliberate bug: say so where nobody can miss it.
             await error.WriteLineAsync("akkaraft: WARNING: akkaraft.raft.unsafe-stale-consistent-reads is on: consistent reads are served from local state and may be stale (for the fault harness only)").ConfigureAwait(false);
+        }
+
+        if (raftSettings.UnsafeAckBeforeFsync)
+        {
+            await error.WriteLineAsync("akkaraft: WARNING: akkaraft.raft.unsafe-ack-before-fsync is on: this follower acknowledges entries before they are durable, and acknowledged writes may be lost (for the fault harness only)").ConfigureAwait(false);
         }
 
         var join = node.Settings.Join.Length > 0 ? JoinAsync(node, http, output, error, stop) : Task.CompletedTask;

@@ -38,6 +38,22 @@ internal enum FaultKind
     /// when the fault ends. The node must refuse writes clearly meanwhile and take them again once space is back.
     /// </summary>
     DiskFull,
+
+    /// <summary>
+    /// One node (the leader's or a random one) killed and started again on its disk remounted read-only, as a
+    /// filesystem that the kernel turned read-only after errors; the disk is made writable again when the fault ends.
+    /// Its journal writes fail with an error other than a full disk. (A running node's disk cannot be remounted
+    /// read-only: the kernel refuses while SQLite holds its files open for writing, hence the restart.)
+    /// </summary>
+    DiskReadOnly,
+
+    /// <summary>
+    /// The disks of every follower filled for the hold; at its end the leader is killed, the disks emptied, and the
+    /// leader started again only once the others have elected a leader of their own, so that whatever only the old
+    /// leader held durably is gone. A correct cluster commits nothing while its followers cannot write; one whose
+    /// followers acknowledge before their write is durable (<c>unsafe-ack-before-fsync</c>) loses acknowledged writes.
+    /// </summary>
+    DiskFullFollowers,
 }
 
 /// <summary>One fault of a schedule: what, when it starts and how long it holds, and the seed of its own choices.</summary>
@@ -112,6 +128,8 @@ internal static class FaultSchedule
         FaultKind.PauseLeader => "pause-leader",
         FaultKind.PauseFollower => "pause-follower",
         FaultKind.DiskFull => "disk-full",
+        FaultKind.DiskReadOnly => "disk-read-only",
+        FaultKind.DiskFullFollowers => "disk-full-followers",
         _ => kind.ToString(),
     };
 

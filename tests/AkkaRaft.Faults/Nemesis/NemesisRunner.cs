@@ -18,16 +18,30 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
     /// <summary>Processes that exited without the nemesis killing them (restarted at the next heal).</summary>
     public List<string> Crashes { get; } = [];
 
-    /// <summary>Runs the schedule; heals on the way out, also when cancelled.</summary>
-    public async Task RunAsync(IReadOnlyList<FaultStep> schedule, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the schedule; heals on the way out, also when cancelled. A fault that overruns its hold
+    /// (<see cref="FaultKind.DiskFullFollowers"/> waits for an election) delays the rest of the schedule by as much, so
+    /// that every fault keeps its hold and the quiet time after it; a fault that would then end later than
+    /// <see cref="FaultSchedule.QuietEnd"/> before <paramref name="until"/> is skipped, and the log says so.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<FaultStep> schedule, TimeSpan until, CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var step in schedule)
+            var lag = TimeSpan.Zero;
+            foreach (var planned in schedule)
             {
+                var step = planned with { Start = planned.Start + lag };
+                if (step.End > until - FaultSchedule.QuietEnd)
+                {
+                    log($"nemesis: {FaultSchedule.NameOf(step.Kind)} skipped: the schedule runs {lag.TotalSeconds:0.0}s late and it would not end before the quiet end");
+                    continue;
+                }
+
                 await clock.DelayUntilAsync(step.Start, cancellationToken).ConfigureAwait(false);
                 await InjectAsync(step, cancellationToken).ConfigureAwait(false);
                 Heal($"end of {FaultSchedule.NameOf(step.Kind)}");
+                if (clock.Elapsed - step.End is var late && late > TimeSpan.FromSeconds(1)) lag += late;
             }
         }
         finally
@@ -53,6 +67,7 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
                 node.Reap();
             }
 
+            if (NodeDisks.MakeWritable(node.DataDir, node.Pid)) actions.Add($"{node.Id}'s disk writable again");
             if (DiskFiller.Empty(node.DataDir)) actions.Add($"disk space back on {node.Id}");
             switch (node.State)
             {
@@ -176,11 +191,59 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
                 log($"nemesis: {name}: filled {victim.Id}'s disk ({bytes / (1024 * 1024)} MiB of filler in {victim.DataDir})");
                 break;
             }
+            case FaultKind.DiskReadOnly:
+            {
+                var leader = random.Next(2) == 0;
+                var victim = leader ? await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false) : nodes[random.Next(nodes.Count)];
+                // The kernel remounts a disk read-only only while nothing has a file on it open for writing.
+                victim.Kill();
+                NodeDisks.MakeReadOnly(victim.DataDir);
+                victim.Start();
+                log($"nemesis: {name}: SIGKILL {victim.Id}, its disk remounted read-only, {victim.Id} started again on it");
+                break;
+            }
+            case FaultKind.DiskFullFollowers:
+                await FillFollowersThenKillLeaderAsync(random, name, holdUntil, cancellationToken).ConfigureAwait(false);
+                return;
             default:
                 throw new InvalidOperationException($"no injection for {step.Kind}");
         }
 
         await clock.DelayUntilAsync(holdUntil, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How long <see cref="FaultKind.DiskFullFollowers"/> waits for the other nodes to elect a leader before it heals anyway.</summary>
+    public static readonly TimeSpan ElectionPatience = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// <see cref="FaultKind.DiskFullFollowers"/>: fills every follower's disk for the hold, then kills the leader,
+    /// empties the disks and waits until another node leads (up to <see cref="ElectionPatience"/>) before the heal
+    /// starts the old leader again: an entry that only the old leader had made durable cannot come back with it.
+    /// </summary>
+    private async Task FillFollowersThenKillLeaderAsync(Random random, string name, TimeSpan holdUntil, CancellationToken cancellationToken)
+    {
+        var leader = await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false);
+        var followers = nodes.Where(n => n != leader).ToList();
+        foreach (var follower in followers) DiskFiller.Fill(follower.DataDir);
+        log($"nemesis: {name}: filled the disks of {Names(followers.Select(f => f.Number))}; {leader.Id} leads");
+        await clock.DelayUntilAsync(holdUntil, cancellationToken).ConfigureAwait(false);
+
+        leader.Kill();
+        foreach (var follower in followers) DiskFiller.Empty(follower.DataDir);
+        log($"nemesis: {name}: SIGKILL {leader.Id}, disk space back on {Names(followers.Select(f => f.Number))}; {leader.Id} stays down until another node leads");
+        var deadline = clock.Elapsed + ElectionPatience;
+        while (clock.Elapsed < deadline)
+        {
+            if (await probe.LeaderAsync(cancellationToken).ConfigureAwait(false) is { } next)
+            {
+                log($"nemesis: {name}: {next.Id} leads without {leader.Id}");
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+
+        log($"nemesis: {name}: no other node led within {ElectionPatience.TotalSeconds:0}s; healing anyway");
     }
 
     private void Cut(string name, Grudge grudge, string what)

@@ -56,5 +56,42 @@ internal sealed class ClusterProbe(IReadOnlyList<NodeProcess> nodes) : IDisposab
         return null;
     }
 
+    /// <summary>
+    /// Waits until every running node says its journal takes writes again (<c>akkaraft_journal_writable 1</c> on
+    /// <c>/metrics</c>, which answers even while the peer restarts), up to <paramref name="patience"/>.
+    /// </summary>
+    /// <returns>The nodes whose journal still did not, with what their metric said last.</returns>
+    public async Task<IReadOnlyList<string>> WaitForWritableJournalsAsync(TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            var unwritable = new List<string>();
+            foreach (var node in nodes.Where(n => n.State == NodeState.Running))
+            {
+                var said = await JournalWritableAsync(node, cancellationToken).ConfigureAwait(false);
+                if (said != "1") unwritable.Add($"{node.Id} (akkaraft_journal_writable {said})");
+            }
+
+            if (unwritable.Count == 0 || DateTime.UtcNow >= deadline) return unwritable;
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string> JournalWritableAsync(NodeProcess node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await _http.GetStringAsync($"http://{node.Http}/metrics", cancellationToken).ConfigureAwait(false);
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("akkaraft_journal_writable ", StringComparison.Ordinal));
+            return line?["akkaraft_journal_writable ".Length..].Trim() ?? "missing";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return "unanswered";
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -60,6 +60,61 @@ internal static class NodeDisks
     }
 
     /// <summary>
+    /// Remounts the disk on <paramref name="dataDir"/> read-only. The kernel refuses (EBUSY) while a process holds a
+    /// file on it open for writing, so the node must be down.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The remount failed.</exception>
+    public static void MakeReadOnly(string dataDir) => Commands.Check("mount", ["-o", "remount,ro", dataDir]);
+
+    /// <summary>
+    /// Remounts the disk on <paramref name="dataDir"/> read-write where it is read-only: in the host's mount namespace,
+    /// and in the node's own (<paramref name="nodePid"/>, when it runs). <c>ip netns exec</c> gives each node a mount
+    /// namespace of its own, copied from the host's when it started; a node started on the read-only disk keeps a
+    /// read-only mount of it there, whatever the host's mount says later. True when either was read-only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A remount failed.</exception>
+    public static bool MakeWritable(string dataDir, int? nodePid)
+    {
+        var full = Path.GetFullPath(dataDir);
+        var changed = false;
+        if (IsReadOnly("/proc/self/mounts", full))
+        {
+            Commands.Check("mount", ["-o", "remount,rw", full]);
+            changed = true;
+        }
+
+        var pid = nodePid?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (pid is not null && IsReadOnly($"/proc/{pid}/mounts", full))
+        {
+            Commands.Check("nsenter", ["--target", pid, "--mount", "mount", "-o", "remount,rw", full]);
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    private static bool IsReadOnly(string mounts, string mountPoint)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(mounts);
+        }
+        catch (IOException)
+        {
+            return false; // The process is gone: nothing of its namespace to fix.
+        }
+
+        foreach (var line in lines)
+        {
+            var fields = line.Split(' ');
+            if (fields.Length >= 4 && fields[1] == mountPoint) return fields[3].Split(',').Contains("ro");
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Copies what the nodes' disks hold to <paramref name="keepUnder"/> (the run directory's data/, for whoever reads a
     /// failed run), then unmounts them.
     /// </summary>

@@ -56,6 +56,9 @@ internal sealed class NodeProcess(int number, string launcher, string dataDir, s
     /// <summary>Where its output goes.</summary>
     public string LogFile => logFile;
 
+    /// <summary>The process id while it runs (the server's own: see the class remarks), else null.</summary>
+    public int? Pid => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Running, paused, or down.</summary>
     public NodeState State { get; private set; } = NodeState.Down;
 

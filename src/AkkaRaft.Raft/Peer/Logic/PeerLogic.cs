@@ -20,7 +20,8 @@ namespace AkkaRaft.Raft.Peer;
 /// </para>
 /// <para>
 /// Ready pump (etcd's order, thesis 10.2.1): a leader sends its messages before its own write is durable, since it
-/// counts itself towards a quorum only after <see cref="RaftNode.Advance"/>; everyone else sends after the write. A
+/// counts itself towards a quorum only after <see cref="RaftNode.Advance"/>; everyone else sends after the write (a
+/// follower sends before it only with the fault harness's deliberate bug, <c>unsafe-ack-before-fsync</c>). A
 /// Ready that only moves the commit index costs no write. One Ready is carried out at a time; what the core gathers
 /// meanwhile (new proposals included) goes into the next batch: group commit. A Ready that cuts the log has its
 /// snapshot record saved after its batch and before anything of it is sent, and the journal is then deleted up to it.
@@ -228,6 +229,13 @@ internal sealed partial class PeerLogic<TClient>
             if (node.Role == RaftRole.Leader && ready.Snapshot is null)
             {
                 // Thesis 10.2.1: the leader's messages do not depend on its own write; it counts itself only after Advance.
+                SendAll(ready.Messages);
+                _sentEarly = true;
+            }
+            else if (_settings.UnsafeAckBeforeFsync && node.Role == RaftRole.Follower && ready.Snapshot is null)
+            {
+                // The fault harness's deliberate bug (unsafe-ack-before-fsync): a follower's acknowledgements promise
+                // entries that are not durable yet (Raft §5.3 needs them durable first), so a lost write loses them.
                 SendAll(ready.Messages);
                 _sentEarly = true;
             }
