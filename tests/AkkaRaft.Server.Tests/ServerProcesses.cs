@@ -170,8 +170,11 @@ internal sealed class ServerProcess(string id, string http, string raft, string 
         }
     }
 
-    /// <summary>Starts the process; with <paramref name="join"/>, it joins through that member's HTTP address.</summary>
-    public void Start(string? join = null)
+    /// <summary>
+    /// Starts the process; with <paramref name="join"/>, it joins through that member's HTTP address;
+    /// <paramref name="settings"/> are more <c>--set key=value</c> overrides.
+    /// </summary>
+    public void Start(string? join = null, IReadOnlyList<string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "akkaraft.dll"));
@@ -191,7 +194,7 @@ internal sealed class ServerProcess(string id, string http, string raft, string 
                  {
                      "akkaraft.raft.election-timeout=300ms", "akkaraft.raft.heartbeat-interval=30ms", "akkaraft.node.directory-refresh-interval=200ms",
                      "akkaraft.node.join-retry-interval=200ms",
-                 }.Concat(ServerProcessCluster.FastClusterSettings))
+                 }.Concat(ServerProcessCluster.FastClusterSettings).Concat(settings ?? []))
         {
             start.ArgumentList.Add("--set");
             start.ArgumentList.Add(set);
