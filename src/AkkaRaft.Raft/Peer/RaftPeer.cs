@@ -130,13 +130,18 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _setup.JournalHealth.WriteFailed(cause, Context.System.Scheduler.Now);
-        // SQLite opens a file it cannot write (a disk remounted read-only) read-only instead of failing
-        // (SQLITE_OPEN_READWRITE), and the pool would hand that connection to every later incarnation, which then
-        // fails with "attempt to write a readonly database" long after the disk is writable again. Dropping the pooled
-        // connections makes the next incarnation open fresh ones. Nothing to do for PostgreSQL.
-        SqliteConnection.ClearAllPools();
+        DropPooledConnections();
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
+
+    /// <summary>
+    /// SQLite opens a file it cannot write (a disk remounted read-only) read-only instead of failing
+    /// (SQLITE_OPEN_READWRITE), and the pool would hand that connection to every later incarnation, which then fails
+    /// with "attempt to write a readonly database" long after the disk is writable again: in a write, or already in
+    /// recovery, whose snapshot load opens a write transaction. Dropping the pooled connections after either failure
+    /// makes the next incarnation open fresh ones (docs/FAULTS.md, bug 2). Nothing to do for PostgreSQL.
+    /// </summary>
+    private static void DropPooledConnections() => SqliteConnection.ClearAllPools();
 
     /// <summary>
     /// An event the journal refused before writing (larger than <c>akkaraft.persistence.journal.max-event-bytes</c>):
@@ -155,6 +160,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Context.GetLogger().Error(reason,
             "peer {0}: recovery of persistence id '{1}' failed at journal event {2} (events up to {3} were read): {4}",
             _setup.NodeId, PersistenceId, LastSequenceNr + 1, LastSequenceNr, reason.Message);
+        DropPooledConnections();
         base.OnRecoveryFailure(reason, message);
     }
 
