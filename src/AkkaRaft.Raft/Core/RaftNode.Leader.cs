@@ -38,7 +38,11 @@ public sealed partial class RaftNode
                 }
             }
             // Thesis 3.10: a transfer that did not finish within an election timeout is abandoned.
-            if (_leadTransferee != RaftIds.None) _leadTransferee = RaftIds.None;
+            if (_leadTransferee != RaftIds.None)
+            {
+                _leadTransferee = RaftIds.None;
+                MaybeLeaveJoint(); // deferred while the transfer was in progress
+            }
         }
         if (_heartbeatElapsed >= _config.HeartbeatTicks)
         {
@@ -81,9 +85,23 @@ public sealed partial class RaftNode
 
     private void BroadcastAfterCommit()
     {
+        MaybeLeaveJoint();
         BroadcastAppend();
         ReleaseWaitingReads();
         StepDownIfRemoved();
+    }
+
+    /// <summary>
+    /// Thesis 4.3: once the joint configuration is committed, the leader appends the configuration of its incoming
+    /// half (when the joint change asked it to leave automatically). A new leader does so after committing an entry
+    /// of its term; a transfer in progress defers it to the next commit or tick.
+    /// </summary>
+    private void MaybeLeaveJoint()
+    {
+        var conf = _tracker.Conf;
+        if (_role != RaftRole.Leader || !conf.AutoLeave || conf.VotersOutgoing.Length == 0) return;
+        if (LatestConfIndex > _log.Committed || !CommittedInCurrentTerm || _leadTransferee != RaftIds.None) return;
+        AppendLeaderEntry(EntryType.ConfChange, ConfChange.LeaveJoint().Encode());
     }
 
     /// <summary>Sends the next AppendEntries to <paramref name="to"/> if its flow control allows. Returns true if something was sent.</summary>

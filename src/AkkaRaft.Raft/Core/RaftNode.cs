@@ -336,9 +336,11 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
-    /// Proposes a membership change (one voter or learner added or removed, thesis 4.1). It takes effect as
-    /// soon as it is appended. Refused while another change is uncommitted or before the leader has
-    /// committed an entry of its term.
+    /// Proposes a membership change: one voter or learner added or removed (thesis 4.1), or any number at once
+    /// through a joint configuration (thesis 4.3), which the leader leaves by itself once it commits unless the
+    /// change is <see cref="ConfChangeTransition.JointExplicit"/>. It takes effect as soon as it is appended.
+    /// Refused while another change is uncommitted, while an automatic joint configuration is being left, and
+    /// before the leader has committed an entry of its term.
     /// </summary>
     public RequestResult ProposeConfChange(ConfChange change)
     {
@@ -349,6 +351,8 @@ public sealed partial class RaftNode
             return new RequestResult(RequestStatus.ConfChangeInProgress, 0, 0, _lead, "the leader has not committed an entry of its term yet");
         if (LatestConfIndex > _log.Committed)
             return new RequestResult(RequestStatus.ConfChangeInProgress, 0, 0, _lead, $"the change at index {LatestConfIndex} is not committed yet");
+        if (_tracker.Conf.AutoLeave)
+            return new RequestResult(RequestStatus.ConfChangeInProgress, 0, 0, _lead, "the joint configuration is being left");
         if (ConfChanger.TryApply(_tracker.Conf, change, out var error) is null)
             return new RequestResult(RequestStatus.Rejected, 0, 0, _lead, error);
         var entry = AppendLeaderEntry(EntryType.ConfChange, change.Encode());

@@ -49,9 +49,10 @@ public readonly record struct HardState(ulong Term, ulong Vote, ulong Commit)
 public readonly record struct SoftState(ulong Leader, RaftRole Role);
 
 /// <summary>
-/// A cluster configuration: voters and learners. The outgoing voters, next learners and auto-leave fields
-/// exist for joint consensus (thesis 4.3), which a later version adds without changing this record; today
-/// <see cref="VotersOutgoing"/> and <see cref="LearnersNext"/> are always empty.
+/// A cluster configuration: voters and learners. In a joint configuration (thesis 4.3) <see cref="VotersOutgoing"/>
+/// holds the old voters and <see cref="Voters"/> the new, and a decision needs a majority of each;
+/// <see cref="LearnersNext"/> are old voters that become learners when it is left, and <see cref="AutoLeave"/> says
+/// the leader leaves it by itself once it commits. Outside a joint configuration those three are empty and false.
 /// </summary>
 public sealed record ConfState(ulong[] Voters, ulong[] Learners, ulong[] VotersOutgoing, ulong[] LearnersNext, bool AutoLeave)
 {

@@ -21,6 +21,10 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     public void Five_node_clusters_stay_linearizable_under_all_faults() =>
         RunAndCheck(Options(5), nameof(Five_node_clusters_stay_linearizable_under_all_faults));
 
+    [Fact(DisplayName = "Simulation: 5-node clusters whose voters are replaced in joint changes (some by disjoint sets) stay linearizable")]
+    public void Joint_changes_stay_linearizable() =>
+        RunAndCheck(Options(5) with { JointChanges = true, FaultIntervalMs = 100 }, nameof(Joint_changes_stay_linearizable), defaultSeeds: 500);
+
     [Fact(DisplayName = "Simulation: 3-node clusters serving lease reads under clock drift stay linearizable")]
     public void Lease_reads_under_clock_drift_stay_linearizable() =>
         RunAndCheck(Options(3) with { LeaseReads = true }, nameof(Lease_reads_under_clock_drift_stay_linearizable), defaultSeeds: 300);
@@ -62,7 +66,7 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     private void RunAndReport(SimulationOptions options, string method, IReadOnlyList<ulong> seeds)
     {
         var totals = SimulationRunner.RunMany(seeds, options);
-        var variant = options.LeaseReads ? " lease-read" : options.Configure is null ? "" : " plain-raft tight-limits";
+        var variant = options.LeaseReads ? " lease-read" : options.JointChanges ? " joint-change" : options.Configure is null ? "" : " plain-raft tight-limits";
         var summary = totals.Describe($"{options.Nodes}-node{variant} simulation");
         output.WriteLine(summary);
         Console.WriteLine(summary);

@@ -256,7 +256,12 @@ public sealed partial class ClusterSimulation
         var voters = leader.Raft.Configuration.Voters;
         _current = leader;
         RequestResult result;
-        if (voters.Length >= _options.Nodes)
+        if (_options.JointChanges)
+        {
+            result = leader.Raft.ProposeConfChange(ReplaceVoters(leader.Raft.Configuration));
+            if (result.IsAccepted) _report.Count(FaultKinds.JointChange);
+        }
+        else if (voters.Length >= _options.Nodes)
         {
             // Remove any voter, the leader included (it steps down once the removal commits).
             var victim = voters[_random.Next(voters.Length)];
@@ -271,5 +276,21 @@ public sealed partial class ClusterSimulation
         if (result.IsAccepted) _report.Count(FaultKinds.Membership);
         Trace($"membership change at leader {leader.Id}: {result.Status} index={result.Index} -> conf {leader.Raft.Configuration}");
         Pump(leader);
+    }
+
+    /// <summary>A joint change to a random set of 3 to <see cref="SimulationOptions.Nodes"/> voters, fresh nodes among them.</summary>
+    private ConfChange ReplaceVoters(ConfState current)
+    {
+        var size = 3 + _random.Next(Math.Max(1, _options.Nodes - 2));
+        var kept = _random.Next(3) == 0 ? 0 : _random.Next(Math.Min(size, current.Voters.Length));
+        var target = current.Voters.OrderBy(_ => _random.NextRaw()).Take(kept).ToList();
+        while (target.Count < size)
+        {
+            var id = _nextNodeId++;
+            AddNode(id, MemoryStorage.ForJoiningNode());
+            target.Add(id);
+        }
+        // At least one old voter goes and one new comes, so this is always a joint change.
+        return ConfChange.Reaching(current, target, []) ?? throw new InvalidOperationException($"no change from {current} to [{string.Join(",", target)}]");
     }
 }

@@ -27,8 +27,10 @@ public static class FaultKinds
     public const string Restart = "restart";
     /// <summary>A leadership transfer requested.</summary>
     public const string Transfer = "transfer";
-    /// <summary>A voter added or removed.</summary>
+    /// <summary>A voter added or removed, or (with <see cref="SimulationOptions.JointChanges"/>) a joint change.</summary>
     public const string Membership = "membership";
+    /// <summary>Of those, voters replaced in one joint change (thesis 4.3).</summary>
+    public const string JointChange = "joint-change";
     /// <summary>A node whose clock runs faster or slower than nominal.</summary>
     public const string ClockDrift = "clock-drift";
 }
@@ -83,6 +85,12 @@ public sealed record SimulationOptions
 
     /// <summary>Inject membership changes (remove a voter / add a fresh one).</summary>
     public bool MembershipChanges { get; init; } = true;
+
+    /// <summary>
+    /// Membership changes replace several voters in one joint change (thesis 4.3): a random new set of 3 to
+    /// <see cref="Nodes"/> voters, keeping some of the old ones or, one time in three, none of them.
+    /// </summary>
+    public bool JointChanges { get; init; }
 
     /// <summary>Compact a node's log every this many applied entries (0 = never).</summary>
     public int CompactEvery { get; init; } = 40;
