@@ -73,6 +73,9 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<RemoveVoter>(Request);
         Command<TransferLeadership>(Request);
         Command<GetPeerStatus>(Request);
+        Command<OpenSession>(Request);
+        Command<KeepSessionAlive>(Request);
+        Command<CloseSession>(Request);
         Command<SaveSnapshotSuccess>(saved => CarryOut(Logic.SnapshotRecordSaved(saved.Metadata.SequenceNr, Now)));
         Command<SaveSnapshotFailure>(failed => Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause));
         Command<StateMachineSnapshot>(snapshot =>
@@ -179,7 +182,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Request(object request)
     {
         // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
-        if (request is Write or TypedWrite or AddVoter or RemoveVoter && _setup.JournalHealth.Failure is { } failure)
+        if (request is Write or TypedWrite or AddVoter or RemoveVoter or OpenSession or CloseSession && _setup.JournalHealth.Failure is { } failure)
         {
             Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
             return;
