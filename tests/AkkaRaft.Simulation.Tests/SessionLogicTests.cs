@@ -75,6 +75,7 @@ public sealed class SessionLogicTests
         Assert.Null(peer.Get("lock"));
         Assert.Equal("yes", peer.Get("kept"));
         Assert.Equal([session], peer.EndedSessions);
+        Assert.Equal([session], peer.Disarmed);
         Assert.IsType<SessionNotFound>(peer.Ask(new Write(KvCommands.Put("late", "x")) { SessionId = session, Sequence = 9, AcknowledgedBelow = 9 }));
         Assert.Null(peer.Get("late"));
     }
@@ -91,6 +92,7 @@ public sealed class SessionLogicTests
         Assert.Equal(session, closed.SessionId);
         Assert.Null(peer.Get("e"));
         Assert.Equal([session], peer.EndedSessions);
+        Assert.Equal([session], peer.Disarmed);
         Assert.IsType<SessionNotFound>(peer.Ask(new CloseSession(session)));
     }
 
@@ -126,6 +128,8 @@ public sealed class SessionLogicTests
     private sealed class SoloPeer
     {
         private readonly Dictionary<Client, object> _answers = new();
+        // The keep-alive timer of each session, as the shell keeps it: when it fires.
+        private readonly SortedDictionary<long, TimeSpan> _timers = new();
         private long _sequenceNr;
 
         private SoloPeer(RaftPeerSettings settings)
@@ -143,6 +147,9 @@ public sealed class SessionLogicTests
         public List<long> EndedSessions { get; }
 
         public TimeSpan Now { get; private set; }
+
+        /// <summary>The sessions whose timer the logic dropped (their child actor would stop).</summary>
+        public List<long> Disarmed { get; } = new();
 
         public static SoloPeer Elected(RaftPeerSettings? settings = null)
         {
@@ -178,6 +185,11 @@ public sealed class SessionLogicTests
             {
                 Now += step;
                 Run(l => l.Tick(Now));
+                foreach (var (id, at) in _timers.Where(t => t.Value <= Now).ToList())
+                {
+                    _timers.Remove(id);
+                    Run(l => l.SessionTimerFired(id, Now));
+                }
             }
         }
 
@@ -214,6 +226,13 @@ public sealed class SessionLogicTests
                     case PeerEffectKind.TakeStateMachineSnapshot:
                         var snapshot = Host.TakeSnapshot();
                         Run(l => l.StateMachineSnapshotTaken(snapshot.Index, snapshot.Data, Now));
+                        break;
+                    case PeerEffectKind.ArmSessionTimer:
+                        _timers[effect.SessionId] = Now + effect.After;
+                        break;
+                    case PeerEffectKind.DisarmSessionTimer:
+                        _timers.Remove(effect.SessionId);
+                        Disarmed.Add(effect.SessionId);
                         break;
                     case PeerEffectKind.SaveSnapshotRecord:
                         var at = effect.SequenceNr;

@@ -207,6 +207,7 @@ internal sealed partial class PeerSimulator
         var random = new SeededRandomSource(((ulong)(uint)Seed << 20) ^ (id << 8) ^ (ulong)peer.Incarnation);
         var setup = new PeerLogicSetup(id, peer.Founder ? _founders : [], _options.Settings, _options.MaxCommandBytes, random);
         peer.Logic = new PeerLogic<SimClient>(setup, recovered);
+        peer.SessionTimers.Clear();
         peer.Machine = new StateMachineHost(new RecordingStateMachine(new KvStateMachine(KvSettings.Default), Applied));
         var drift = 1 + (Random.NextDouble() * 2 - 1) * _options.MaxClockDrift;
         peer.TickPeriod = TimeSpan.FromTicks((long)(_options.Settings.HeartbeatInterval.Ticks * drift));
@@ -331,6 +332,12 @@ internal sealed class SimPeer(ulong id, bool founder)
 
     /// <summary>Its heartbeat interval on its own (drifting) clock.</summary>
     public TimeSpan TickPeriod { get; set; }
+
+    /// <summary>The armed keep-alive timer of each session (by token: a timer re-armed or dropped since does not fire).</summary>
+    public Dictionary<long, long> SessionTimers { get; } = new();
+
+    /// <summary>The last session timer token handed out.</summary>
+    public long SessionTimerToken { get; set; }
 
     /// <inheritdoc />
     public override string ToString() => $"peer {Id}";

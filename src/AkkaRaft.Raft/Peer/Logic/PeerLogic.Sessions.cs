@@ -7,11 +7,15 @@ namespace AkkaRaft.Raft.Peer;
 // knows the same sessions at the same index. Only the leader keeps time for them: a keep-alive (not logged) or a write
 // in the session renews its deadline, and a tick that finds a deadline passed proposes the session's expiry. A new
 // leader gives every session a fresh full TTL before it expires anything, since it cannot know when the old leader last
-// heard from the client (§6.3: "the leader's clock is not shared"). Time is the `now` each input carries.
+// heard from the client. Time is the `now` each input carries. The timers themselves are the shell's: on the leader,
+// every deadline set arms the session's timer (ArmSessionTimer; the actor shell keeps one child actor per live session
+// for it, the simulation a virtual timer), and a timer that fires comes back as SessionTimerFired, where the logic
+// decides whether the deadline really passed and proposes the expiry.
 internal sealed partial class PeerLogic<TClient>
 {
     private readonly SortedDictionary<long, LiveSession> _sessions = new();
-    private readonly List<long> _sessionsToExpire = new();
+    // Whether this peer armed its sessions' timers (it leads).
+    private bool _sessionTimersArmed;
     // The index of this leader's first entry of its term: until it is handed over, entries of earlier terms (opens of
     // sessions among them) may still be committed and not known here.
     private ulong _termStartIndex;
@@ -65,7 +69,7 @@ internal sealed partial class PeerLogic<TClient>
                 Reply(client, new SessionNotFound(keep.SessionId, $"session {keep.SessionId} expired: its ttl of {session.Ttl} passed without a keep-alive"));
                 return;
             }
-            session.Deadline = _now + session.Ttl;
+            Renew(keep.SessionId, session);
             Reply(client, new SessionKeptAlive(keep.SessionId, session.Ttl, _id));
             return;
         }
@@ -82,7 +86,43 @@ internal sealed partial class PeerLogic<TClient>
     private void TouchSession(long sessionId)
     {
         if (sessionId == 0 || _node is not { Role: RaftRole.Leader }) return;
-        if (_sessions.TryGetValue(sessionId, out var session) && !session.Expiring) session.Deadline = _now + session.Ttl;
+        if (_sessions.TryGetValue(sessionId, out var session) && !session.Expiring) Renew(sessionId, session);
+    }
+
+    /// <summary>A full TTL from now; on the leader the session's timer is armed for it.</summary>
+    private void Renew(long id, LiveSession session)
+    {
+        session.Deadline = _now + session.Ttl;
+        if (_sessionTimersArmed) _effects.Add(PeerEffect<TClient>.ArmSessionTimer(id, session.Ttl));
+    }
+
+    /// <summary>
+    /// The keep-alive timer of session <paramref name="sessionId"/> fired (<see cref="PeerEffectKind.ArmSessionTimer"/>).
+    /// On the leader, a session whose deadline passed gets its expiry proposed; one renewed meanwhile waits for its new
+    /// deadline. Anywhere else, or for a session that ended, nothing happens.
+    /// </summary>
+    public PeerEffects<TClient> SessionTimerFired(long sessionId, TimeSpan now)
+    {
+        Begin(now);
+        if (_node is not { Role: RaftRole.Leader } node || !_sessionTimersArmed) return Done();
+        if (!_sessions.TryGetValue(sessionId, out var session) || session.Expiring) return Done();
+        if (session.Deadline > _now)
+        {
+            _effects.Add(PeerEffect<TClient>.ArmSessionTimer(sessionId, session.Deadline - _now));
+            return Done();
+        }
+        var result = node.Propose(SessionEntries.EncodeExpire(sessionId));
+        if (result.Status == RequestStatus.Accepted)
+        {
+            session.Expiring = true;
+            Pump();
+        }
+        else
+        {
+            // Refused for now (overloaded, a transfer under way): try again after a heartbeat.
+            _effects.Add(PeerEffect<TClient>.ArmSessionTimer(sessionId, _settings.HeartbeatInterval));
+        }
+        return Done();
     }
 
     /// <summary>A session entry was handed to the state machine: the session opened (its id is the entry's index) or ended.</summary>
@@ -92,12 +132,14 @@ internal sealed partial class PeerLogic<TClient>
         switch (session.Kind)
         {
             case SessionEntries.Open:
-                var ttl = TimeSpan.FromMilliseconds(session.TtlMs);
-                _sessions[(long)entry.Index] = new LiveSession(ttl) { Deadline = _now + ttl };
+                var opened = new LiveSession(TimeSpan.FromMilliseconds(session.TtlMs));
+                _sessions[(long)entry.Index] = opened;
+                Renew((long)entry.Index, opened);
                 break;
             case SessionEntries.Close:
             case SessionEntries.Expire:
-                _sessions.Remove(session.SessionId);
+                if (_sessions.Remove(session.SessionId) && _sessionTimersArmed)
+                    _effects.Add(PeerEffect<TClient>.DisarmSessionTimer(session.SessionId));
                 break;
         }
     }
@@ -105,39 +147,36 @@ internal sealed partial class PeerLogic<TClient>
     /// <summary>The state machine is restored from a snapshot: the sessions are the ones it holds, each with a full TTL from now.</summary>
     private void RestoreSessions(byte[] snapshot)
     {
+        if (_sessionTimersArmed)
+        {
+            foreach (var id in _sessions.Keys) _effects.Add(PeerEffect<TClient>.DisarmSessionTimer(id));
+        }
         _sessions.Clear();
         var table = new SessionTable();
         table.ReadFrame(snapshot);
-        foreach (var (id, session) in table.Sessions) _sessions[id] = new LiveSession(session.Ttl) { Deadline = _now + session.Ttl };
+        foreach (var (id, session) in table.Sessions)
+        {
+            var live = new LiveSession(session.Ttl);
+            _sessions[id] = live;
+            Renew(id, live);
+        }
     }
 
     /// <summary>Leadership changed: a new leader gives every session a fresh full TTL; expiries in flight are forgotten.</summary>
     private void OnLeadershipChanged(RaftRole role)
     {
-        foreach (var session in _sessions.Values)
+        var leads = role == RaftRole.Leader;
+        if (_sessionTimersArmed && !leads)
         {
-            session.Expiring = false;
-            session.Deadline = _now + session.Ttl;
+            foreach (var id in _sessions.Keys) _effects.Add(PeerEffect<TClient>.DisarmSessionTimer(id));
         }
-        _termStartIndex = role == RaftRole.Leader ? _node!.LastIndex : 0;
-    }
-
-    /// <summary>On the leader: proposes the expiry of every session whose deadline passed, in id order.</summary>
-    private void ExpireSessions()
-    {
-        if (_sessions.Count == 0 || _node is not { Role: RaftRole.Leader } node) return;
-        _sessionsToExpire.Clear();
+        _sessionTimersArmed = leads;
         foreach (var (id, session) in _sessions)
         {
-            if (!session.Expiring && session.Deadline <= _now) _sessionsToExpire.Add(id);
+            session.Expiring = false;
+            Renew(id, session);
         }
-        foreach (var id in _sessionsToExpire)
-        {
-            var result = node.Propose(SessionEntries.EncodeExpire(id));
-            // Refused (overloaded, a transfer under way): the next tick tries again.
-            if (result.Status == RequestStatus.Accepted) _sessions[id].Expiring = true;
-        }
-        if (_sessionsToExpire.Count > 0) Pump();
+        _termStartIndex = leads ? _node!.LastIndex : 0;
     }
 
     /// <summary>What the logic knows of a live session.</summary>

@@ -139,7 +139,6 @@ internal sealed partial class PeerLogic<TClient>
         if (_node is null) return Done();
         _node.Tick();
         ExpireRequests();
-        ExpireSessions();
         Pump();
         return Done();
     }
