@@ -54,6 +54,27 @@ public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPo
 {
     /// <summary>How many peers forwarded it already (a forwarded request is never forwarded twice).</summary>
     internal int Hops { get; init; }
+
+    /// <summary>
+    /// The client session it is written in (<see cref="SessionOpened.SessionId"/>), or 0 for none. A write in a session
+    /// keeps the session alive, may write ephemeral keys, and is answered <see cref="SessionNotFound"/> once the
+    /// session has ended (then nothing was applied).
+    /// </summary>
+    public long SessionId { get; init; }
+
+    /// <summary>
+    /// Exactly once (thesis 6.3): the write's sequence number in <see cref="SessionId"/>, from 1 up; 0 for a write that
+    /// may apply again when retried. A retry with the same number answers the first outcome (same response, same
+    /// index) and applies nothing.
+    /// </summary>
+    public ulong Sequence { get; init; }
+
+    /// <summary>
+    /// The lowest sequence number of the session whose answer the client has not received yet: the session forgets
+    /// the responses below it (a client that never raises it is refused once <c>akkaraft.sessions.max-unacknowledged-responses</c>
+    /// responses are kept).
+    /// </summary>
+    public ulong AcknowledgedBelow { get; init; }
 }
 
 /// <summary>A committed and applied write.</summary>

@@ -196,6 +196,7 @@ public sealed class AkkaHandoverTests : IDisposable
                 // reference.conf's own bindings, merged under the file's
                 ["AkkaRaft.Raft.Core.RaftMessage, AkkaRaft.Raft"] = "raft-wire",
                 ["AkkaRaft.Client.IRaftClientMessage, AkkaRaft.Client"] = "raft-client",
+                ["AkkaRaft.Client.IRaftSessionMessage, AkkaRaft.Client"] = "raft-session",
                 ["AkkaRaft.Raft.Peer.Protocol.RaftJournalEvent, AkkaRaft.Raft"] = "raft-journal",
                 ["AkkaRaft.Raft.Peer.Protocol.PeerSnapshotRecord, AkkaRaft.Raft"] = "raft-journal",
             },

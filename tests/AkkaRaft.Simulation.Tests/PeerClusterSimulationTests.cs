@@ -89,9 +89,10 @@ public sealed class FivePeerClusterSimulationTests(ITestOutputHelper output)
 /// <summary>Runs many seeds of one kind of group, checks each history, and reports what the runs did.</summary>
 internal static class PeerSeeds
 {
-    public static void Run(ITestOutputHelper output, string testName, Func<int, PeerSimulationOptions> options, int firstSeed, int defaultSeeds)
+    public static void Run(ITestOutputHelper output, string testName, Func<int, PeerSimulationOptions> options, int firstSeed, int defaultSeeds,
+        string seedsVariable = "AKKARAFT_PEER_SEEDS")
     {
-        var seeds = SeedsToRun(firstSeed, defaultSeeds);
+        var seeds = SeedsToRun(firstSeed, defaultSeeds, seedsVariable);
         var traceFile = seeds.Count == 1 ? Environment.GetEnvironmentVariable("AKKARAFT_TRACE") : null;
         using var trace = traceFile is null ? null : new StreamWriter(traceFile);
         var watch = Stopwatch.StartNew();
@@ -140,10 +141,10 @@ internal static class PeerSeeds
         Console.WriteLine(line);
     }
 
-    private static List<int> SeedsToRun(int firstSeed, int defaultSeeds)
+    private static List<int> SeedsToRun(int firstSeed, int defaultSeeds, string seedsVariable)
     {
         if (int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_PEER_SEED"), out var single)) return [single];
-        var count = int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_PEER_SEEDS"), out var n) && n > 0 ? n : defaultSeeds;
+        var count = int.TryParse(Environment.GetEnvironmentVariable(seedsVariable), out var n) && n > 0 ? n : defaultSeeds;
         return Enumerable.Range(firstSeed, count).ToList();
     }
 

@@ -97,6 +97,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             Write m => new WriteMessage
             {
                 Command = ByteString.CopyFrom(m.Command), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
+                SessionId = m.SessionId, Sequence = m.Sequence, AcknowledgedBelow = m.AcknowledgedBelow,
             }.ToByteArray(),
             WriteResult m => new WriteResultMessage { Response = ByteString.CopyFrom(m.Response.Span), Index = m.Index, Leader = m.Leader }.ToByteArray(),
             Query m => new QueryMessage
@@ -180,7 +181,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     private static StorageUnavailable FromProto(StorageUnavailableMessage m) => new(m.Reason, m.OutOfSpace);
 
     private static Write FromProto(WriteMessage w) =>
-        new(w.Command.ToByteArray(), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
+        new(w.Command.ToByteArray(), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader))
+        {
+            Hops = Hops(w.Hops), SessionId = w.SessionId, Sequence = w.Sequence, AcknowledgedBelow = w.AcknowledgedBelow,
+        };
 
     private static WriteResult FromProto(WriteResultMessage w) => new(w.Response.ToByteArray(), w.Index, w.Leader);
 

@@ -38,6 +38,10 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private IActorRef _stateMachine = ActorRefs.Nobody;
     // The command type of a typed state machine (null for another state machine): what a leader reads a TypedWrite as.
     private Type? _typedCommands;
+    // The child actor of each live session while this peer leads (SessionKeeper), and a counter that keeps their names
+    // unique: a session's keeper may still be stopping when the next leadership arms a new one.
+    private readonly Dictionary<long, IActorRef> _sessionKeepers = new();
+    private long _sessionKeeperCount;
 
     /// <summary>Creates the peer (use <see cref="Props"/>).</summary>
     public RaftPeer(RaftPeerSetup setup)
@@ -73,6 +77,10 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<RemoveVoter>(Request);
         Command<TransferLeadership>(Request);
         Command<GetPeerStatus>(Request);
+        Command<OpenSession>(Request);
+        Command<KeepSessionAlive>(Request);
+        Command<CloseSession>(Request);
+        Command<SessionTimerFired>(fired => CarryOut(Logic.SessionTimerFired(fired.SessionId, Now)));
         Command<SaveSnapshotSuccess>(saved => CarryOut(Logic.SnapshotRecordSaved(saved.Metadata.SequenceNr, Now)));
         Command<SaveSnapshotFailure>(failed => Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause));
         Command<StateMachineSnapshot>(snapshot =>
@@ -185,7 +193,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Request(object request)
     {
         // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
-        if (request is Write or TypedWrite or AddVoter or RemoveVoter && _setup.JournalHealth.Failure is { } failure)
+        if (request is Write or TypedWrite or AddVoter or RemoveVoter or OpenSession or CloseSession && _setup.JournalHealth.Failure is { } failure)
         {
             Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
             return;
@@ -287,6 +295,18 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     break;
                 case PeerEffectKind.RoleChanged:
                     Context.System.EventStream.Publish(effect.RoleChange);
+                    break;
+                case PeerEffectKind.ArmSessionTimer:
+                    if (!_sessionKeepers.TryGetValue(effect.SessionId, out var keeper))
+                    {
+                        var id = effect.SessionId;
+                        keeper = Context.ActorOf(Akka.Actor.Props.Create(() => new SessionKeeper(id)), $"session-{id}-{++_sessionKeeperCount}");
+                        _sessionKeepers.Add(id, keeper);
+                    }
+                    keeper.Tell(new ArmSessionKeeper(effect.After), Self);
+                    break;
+                case PeerEffectKind.DisarmSessionTimer:
+                    if (_sessionKeepers.Remove(effect.SessionId, out var stopped)) Context.Stop(stopped);
                     break;
                 default:
                     throw new InvalidOperationException($"peer {_setup.NodeId} has no way to carry out {effect}");

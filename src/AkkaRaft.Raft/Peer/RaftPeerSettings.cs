@@ -52,6 +52,9 @@ public sealed record RaftPeerSettings(
     /// </summary>
     public bool UnsafeAckBeforeFsync { get; init; }
 
+    /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
+    public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -105,6 +108,7 @@ public sealed record RaftPeerSettings(
             Restart = new RestartBackoff(restartMin, restartMax, randomFactor),
             UnsafeStaleConsistentReads = config.GetBoolean(Key("unsafe-stale-consistent-reads")),
             UnsafeAckBeforeFsync = config.GetBoolean(Key("unsafe-ack-before-fsync")),
+            Sessions = SessionSettings.FromConfig(config),
         };
     }
 

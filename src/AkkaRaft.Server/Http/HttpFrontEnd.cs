@@ -85,6 +85,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapPost("/leader", Guard(TransferAsync));
         _app.MapGet("/status", Guard(StatusAsync));
         _app.MapGet("/metrics", Guard(MetricsAsync));
+        MapSessionRoutes();
     }
 
     /// <summary>
@@ -132,14 +133,16 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
         // Every key and value is checked before anything is proposed; the state machine checks them again as it applies.
         var values = CheckPairs(pairs);
+        var session = SessionWriteOf(context);
+        var ephemeral = session.Ephemeral;
         var written = new Dictionary<string, ulong>(StringComparer.Ordinal);
         if (pairs.Count == 1)
         {
             var key = pairs[0].Key;
-            var command = ifMatch is { } index ? KvCommands.AtomicPut(key, values[0], index)
-                : createOnly ? KvCommands.AtomicPut(key, values[0], null)
-                : KvCommands.Put(key, values[0]);
-            var outcome = await WriteAsync(context, command).ConfigureAwait(false);
+            var command = ifMatch is { } index ? KvCommands.AtomicPut(key, values[0], index, ephemeral)
+                : createOnly ? KvCommands.AtomicPut(key, values[0], null, ephemeral)
+                : KvCommands.Put(key, values[0], ephemeral);
+            var outcome = await WriteAsync(context, command, session).ConfigureAwait(false);
             if (outcome is null) return;
             if (!await AnswerFailureAsync(context, key, outcome.Value.Result).ConfigureAwait(false)) return;
             written[key] = outcome.Value.Result.Pair?.LastIndex ?? outcome.Value.Index;
@@ -149,8 +152,8 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         {
             // Several keys are one batch: one log entry, all or nothing, every key with that entry's index.
             var operations = new KvBatchOperation[pairs.Count];
-            for (var i = 0; i < pairs.Count; i++) operations[i] = KvBatchOperation.Put(pairs[i].Key, values[i]);
-            var outcome = await WriteAsync(context, KvCommands.Batch(operations)).ConfigureAwait(false);
+            for (var i = 0; i < pairs.Count; i++) operations[i] = KvBatchOperation.Put(pairs[i].Key, values[i], ephemeral);
+            var outcome = await WriteAsync(context, KvCommands.Batch(operations), session).ConfigureAwait(false);
             if (outcome is null) return;
             var result = outcome.Value.Result;
             if (!await AnswerFailureAsync(context, result.FailedKey, result).ConfigureAwait(false)) return;
@@ -272,7 +275,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     // ------------------------------------------------------------------ talking to the peer
 
     /// <summary>Proposes a key/value command; null when the answer (redirect or problem) is already written.</summary>
-    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command)
+    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command, SessionWrite? session = null)
     {
         if (_node.JournalHealth.Failure is { } failure)
         {
@@ -285,7 +288,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var timeout = _node.Settings.RequestTimeout;
         Metrics.Proposed();
-        var answer = await _node.AskAsync(new Write(command, timeout, policy), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        var answer = await _node.AskAsync((session ?? SessionWrite.None).Apply(new Write(command, timeout, policy)), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
         // The commit latency is timed by the peer itself (PeerStatus.CommitLatency), on the actor system's clock.
         if (answer is WriteResult result) return (KvResult.Decode(result.Response), result.Index);
 
@@ -335,6 +338,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
                 return;
             case StorageUnavailable storage:
                 await AnswerStorageUnavailableAsync(context, storage).ConfigureAwait(false);
+                return;
+            case SessionNotFound notFound:
+                await Problems.WriteAsync(context, 404, notFound.Reason).ConfigureAwait(false);
                 return;
             default:
                 await Problems.WriteAsync(context, 500, $"unexpected answer from the Raft peer: {answer.GetType().Name}").ConfigureAwait(false);

@@ -22,6 +22,7 @@ internal sealed partial class PeerSimulator
         BatchDurable,
         SnapshotRecordSaved,
         StateMachineSnapshot,
+        SessionTimer,
     }
 
     private void Handle(in SimEvent ev)
@@ -104,6 +105,7 @@ internal sealed partial class PeerSimulator
                 Input.Request => logic.Request(payload!, client!, Now),
                 Input.BatchDurable => logic.BatchDurable(((DiskWrite)payload!).Token, ((DiskWrite)payload).LastSequenceNr, Now),
                 Input.SnapshotRecordSaved => logic.SnapshotRecordSaved(((DiskWrite)payload!).FirstSequenceNr, Now),
+                Input.SessionTimer => logic.SessionTimerFired((long)payload!, Now),
                 _ => logic.StateMachineSnapshotTaken(((StateMachineSnapshot)payload!).Index, ((StateMachineSnapshot)payload).Data, Now),
             };
             CarryOut(peer, effects);
@@ -162,10 +164,30 @@ internal sealed partial class PeerSimulator
                 case PeerEffectKind.RoleChanged:
                     OnRoleChanged(peer, effect.RoleChange);
                     break;
+                case PeerEffectKind.ArmSessionTimer:
+                    ArmSessionTimer(peer, effect.SessionId, effect.After);
+                    break;
+                case PeerEffectKind.DisarmSessionTimer:
+                    peer.SessionTimers.Remove(effect.SessionId);
+                    break;
                 default:
                     throw new InvalidOperationException($"unknown effect {effect}");
             }
         }
+    }
+
+    /// <summary>A virtual timer, as the session's child actor keeps one: it fires once unless re-armed, dropped, or the peer went down.</summary>
+    private void ArmSessionTimer(SimPeer peer, long sessionId, TimeSpan after)
+    {
+        var token = ++peer.SessionTimerToken;
+        peer.SessionTimers[sessionId] = token;
+        var epoch = peer.Epoch;
+        ScheduleCall(Now + after, () =>
+        {
+            if (!peer.Up || peer.Epoch != epoch || !peer.SessionTimers.TryGetValue(sessionId, out var armed) || armed != token) return;
+            peer.SessionTimers.Remove(sessionId);
+            Feed(peer, Input.SessionTimer, sessionId, null);
+        });
     }
 
     private void Apply(SimPeer peer, in PeerEffect<SimClient> effect)

@@ -99,6 +99,9 @@ internal sealed partial class PeerSimulator
     /// <summary>Called when a peer starts saving a snapshot record (a run may crash it right then).</summary>
     public Action<SimPeer>? OnSnapshotSave { get; set; }
 
+    /// <summary>Every command any peer's state machine applied, with the log indexes it applied at (all peers, all incarnations).</summary>
+    public AppliedCommands Applied { get; } = new();
+
     /// <summary>Power losses so far.</summary>
     public int Crashes { get; private set; }
 
@@ -204,7 +207,8 @@ internal sealed partial class PeerSimulator
         var random = new SeededRandomSource(((ulong)(uint)Seed << 20) ^ (id << 8) ^ (ulong)peer.Incarnation);
         var setup = new PeerLogicSetup(id, peer.Founder ? _founders : [], _options.Settings, _options.MaxCommandBytes, random);
         peer.Logic = new PeerLogic<SimClient>(setup, recovered);
-        peer.Machine = new StateMachineHost(new KvStateMachine(KvSettings.Default));
+        peer.SessionTimers.Clear();
+        peer.Machine = new StateMachineHost(new RecordingStateMachine(new KvStateMachine(KvSettings.Default), Applied));
         var drift = 1 + (Random.NextDouble() * 2 - 1) * _options.MaxClockDrift;
         peer.TickPeriod = TimeSpan.FromTicks((long)(_options.Settings.HeartbeatInterval.Ticks * drift));
         Trace($"peer {id} starts (incarnation {peer.Incarnation}, {recovered.RecoveredEvents} events recovered, log [{recovered.Storage.FirstIndex}, {recovered.Storage.LastIndex}])");
@@ -328,6 +332,12 @@ internal sealed class SimPeer(ulong id, bool founder)
 
     /// <summary>Its heartbeat interval on its own (drifting) clock.</summary>
     public TimeSpan TickPeriod { get; set; }
+
+    /// <summary>The armed keep-alive timer of each session (by token: a timer re-armed or dropped since does not fire).</summary>
+    public Dictionary<long, long> SessionTimers { get; } = new();
+
+    /// <summary>The last session timer token handed out.</summary>
+    public long SessionTimerToken { get; set; }
 
     /// <inheritdoc />
     public override string ToString() => $"peer {Id}";

@@ -49,6 +49,12 @@ internal sealed record PeerSimulationOptions
     /// <summary>Whether leaders serve default reads under their lease.</summary>
     public bool LeaseReads { get; init; }
 
+    /// <summary>Clients write through client sessions and retry every ambiguous write (<see cref="SessionKvClient"/>).</summary>
+    public bool SessionClients { get; init; }
+
+    /// <summary>With <see cref="SessionClients"/>: whether writes carry sequence numbers (off: the control experiment).</summary>
+    public bool ExactlyOnce { get; init; } = true;
+
     /// <summary>See <see cref="PeerSimulatorOptions.CheckSafety"/>.</summary>
     public bool CheckSafety { get; init; } = true;
 
@@ -75,6 +81,7 @@ internal sealed class SimulatedPeerCluster
     private readonly PeerSimulationOptions _options;
     private readonly PeerSimulator _simulator;
     private readonly ClientWorkload _work;
+    private readonly List<SessionKvClient> _sessionClients = new();
     private int _faults;
     private bool _faultsOn = true;
 
@@ -126,6 +133,27 @@ internal sealed class SimulatedPeerCluster
     /// <summary>The history recorded so far.</summary>
     public HistoryRecorder History => _work.History;
 
+    /// <summary>The session clients of a <see cref="PeerSimulationOptions.SessionClients"/> run.</summary>
+    public IReadOnlyList<SessionKvClient> SessionClients => _sessionClients;
+
+    /// <summary>
+    /// Every put the session clients sent that the state machines applied at more than one log index (each put writes
+    /// a value of its own, so two indexes mean one write applied twice), as "put at [i, j]" lines; empty when none.
+    /// </summary>
+    public IReadOnlyList<string> WritesAppliedTwice()
+    {
+        var twice = new List<string>();
+        foreach (var client in _sessionClients)
+        {
+            foreach (var put in client.Puts)
+            {
+                var at = _simulator.Applied.IndexesOf(put);
+                if (at.Count > 1) twice.Add($"{client}: a put applied at indexes [{string.Join(", ", at)}]");
+            }
+        }
+        return twice;
+    }
+
     /// <summary>Runs the clients to the end with faults, then heals everything and reads every key consistently.</summary>
     /// <exception cref="PeerSimulationException">A peer failed, a safety property broke, or the run did not finish.</exception>
     public PeerSimulationReport Run()
@@ -146,6 +174,9 @@ internal sealed class SimulatedPeerCluster
         if (!_simulator.RunUntil(() => _work.Running == 0, TimeSpan.FromSeconds(60)))
             throw new PeerSimulationException($"seed {Seed}: the final reads did not finish");
 
+        if (_options.SessionClients && _options.ExactlyOnce && WritesAppliedTwice() is { Count: > 0 } twice)
+            throw new PeerSimulationException($"seed {Seed}: writes with sequence numbers applied more than once:\n{string.Join("\n", twice)}");
+
         var disks = _simulator.Peers.Select(p => p.Disk).ToList();
         var network = _simulator.Network;
         return new PeerSimulationReport(Seed, _work.Invoked, _work.Completed, _work.TimedOut, _faults, _simulator.Crashes,
@@ -156,6 +187,13 @@ internal sealed class SimulatedPeerCluster
     private void StartClient(int id, bool finalReadsOnly)
     {
         var random = new SimRandom((ulong)(uint)Seed * 7919UL + (ulong)id);
+        if (_options.SessionClients && !finalReadsOnly)
+        {
+            var client = new SessionKvClient(id, _simulator, _work, random, _options.ExactlyOnce);
+            _sessionClients.Add(client);
+            client.Start();
+            return;
+        }
         new KvWorkloadClient(id, _simulator, _work, random, finalReadsOnly).Start();
     }
 

@@ -61,6 +61,16 @@ internal enum PeerEffectKind : byte
 
     /// <summary>Tell whoever listens that this peer's role or known leader changed (<see cref="PeerEffect{TClient}.RoleChange"/>).</summary>
     RoleChanged,
+
+    /// <summary>
+    /// On the leader: (re)start the keep-alive timer of session <see cref="PeerEffect{TClient}.SessionId"/> to fire
+    /// <see cref="PeerEffect{TClient}.After"/> from now, replacing the one it had; when it fires, feed
+    /// <see cref="PeerLogic{TClient}.SessionTimerFired"/>. The actor shell keeps one child actor per session for it.
+    /// </summary>
+    ArmSessionTimer,
+
+    /// <summary>Drop the keep-alive timer of session <see cref="PeerEffect{TClient}.SessionId"/> (it ended, or this peer no longer leads).</summary>
+    DisarmSessionTimer,
 }
 
 /// <summary>
@@ -146,6 +156,12 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.RestoreStateMachine"/>: the last log index the snapshot covers.</summary>
     public ulong Index => Kind == PeerEffectKind.RestoreStateMachine ? _node : throw Wrong(nameof(Index));
 
+    /// <summary><see cref="PeerEffectKind.ArmSessionTimer"/>, <see cref="PeerEffectKind.DisarmSessionTimer"/>: the session.</summary>
+    public long SessionId => Kind is PeerEffectKind.ArmSessionTimer or PeerEffectKind.DisarmSessionTimer ? _number : throw Wrong(nameof(SessionId));
+
+    /// <summary><see cref="PeerEffectKind.ArmSessionTimer"/>: how long from now the timer fires.</summary>
+    public TimeSpan After => Kind == PeerEffectKind.ArmSessionTimer ? TimeSpan.FromTicks((long)_node) : throw Wrong(nameof(After));
+
     /// <summary><see cref="PeerEffectKind.RoleChanged"/>: the new role, leader and term.</summary>
     public PeerRoleChanged RoleChange => As<PeerRoleChanged>(_payload, PeerEffectKind.RoleChanged);
 
@@ -172,6 +188,8 @@ internal readonly struct PeerEffect<TClient>
         PeerEffectKind.ServeQuery => $"ServeQuery({(IsTypedQuery ? "typed, " : "")}{Path} for {Client})",
         PeerEffectKind.RestoreStateMachine => $"RestoreStateMachine(index {Index}, {Data.Length} bytes)",
         PeerEffectKind.RoleChanged => $"RoleChanged({RoleChange})",
+        PeerEffectKind.ArmSessionTimer => $"ArmSessionTimer(session {SessionId} in {After})",
+        PeerEffectKind.DisarmSessionTimer => $"DisarmSessionTimer(session {SessionId})",
         _ => Kind.ToString(),
     };
 
@@ -199,6 +217,11 @@ internal readonly struct PeerEffect<TClient>
     internal static PeerEffect<TClient> TakeSnapshot() => new(PeerEffectKind.TakeStateMachineSnapshot, null);
 
     internal static PeerEffect<TClient> RoleChanged(PeerRoleChanged change) => new(PeerEffectKind.RoleChanged, change);
+
+    internal static PeerEffect<TClient> ArmSessionTimer(long sessionId, TimeSpan after) =>
+        new(PeerEffectKind.ArmSessionTimer, null, number: sessionId, node: (ulong)Math.Max(0, after.Ticks));
+
+    internal static PeerEffect<TClient> DisarmSessionTimer(long sessionId) => new(PeerEffectKind.DisarmSessionTimer, null, number: sessionId);
 
     private long Number(PeerEffectKind kind, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
         Kind == kind ? _number : throw Wrong(name);

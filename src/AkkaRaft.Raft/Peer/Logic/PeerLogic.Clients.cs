@@ -59,6 +59,15 @@ internal sealed partial class PeerLogic<TClient>
             case GetPeerStatus:
                 Reply(client, Status());
                 break;
+            case OpenSession open:
+                OnOpenSession(open, client);
+                break;
+            case KeepSessionAlive keep:
+                OnKeepSessionAlive(keep, client);
+                break;
+            case CloseSession close:
+                OnCloseSession(close, client);
+                break;
             default:
                 throw new ArgumentException($"a {request.GetType().Name} is not a request a Raft peer serves", nameof(request));
         }
@@ -78,7 +87,13 @@ internal sealed partial class PeerLogic<TClient>
             NotLeaderOrForward(client, write.OnNotLeader, write.Hops, write);
             return;
         }
-        Propose(node, StateMachineHost.EncodeCommand(write.Command, 0), write.Timeout, client);
+        if (write.Sequence != 0 && write.SessionId == 0)
+        {
+            Reply(client, new RequestRejected("a write's sequence number (exactly once) needs its session: open one first"));
+            return;
+        }
+        TouchSession(write.SessionId);
+        Propose(node, StateMachineHost.EncodeCommand(write.Command, write.SessionId, sequence: write.Sequence, acknowledgedBelow: write.AcknowledgedBelow), write.Timeout, client);
     }
 
     private void OnTypedWrite(TypedWrite write, TClient client)
@@ -261,6 +276,9 @@ internal sealed partial class PeerLogic<TClient>
         Query q => q with { Hops = q.Hops + 1 },
         TypedWrite w => w with { Hops = w.Hops + 1 },
         TypedQuery q => q with { Hops = q.Hops + 1 },
+        OpenSession o => o with { Hops = o.Hops + 1 },
+        KeepSessionAlive k => k with { Hops = k.Hops + 1 },
+        CloseSession c => c with { Hops = c.Hops + 1 },
         _ => throw new ArgumentException($"a {request.GetType().Name} is never forwarded", nameof(request)),
     };
 
@@ -307,6 +325,7 @@ internal sealed partial class PeerLogic<TClient>
             var entry = entries[i];
             _appliedSinceSnapshot++;
             _appliedBytesSinceSnapshot += entry.SizeBytes;
+            if (entry.Type == EntryType.Normal) OnSessionEntryHanded(entry);
             if (_pendingWrites.Remove(entry.Index, out var write))
             {
                 // Another entry at our index means ours was overwritten by a later leader: it never applies.

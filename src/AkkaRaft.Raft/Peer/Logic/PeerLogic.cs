@@ -211,7 +211,11 @@ internal sealed partial class PeerLogic<TClient>
     {
         _node = new RaftNode(_settings.CoreConfig(_id), _durable, _setup.Random);
         var snapshot = _durable.Snapshot;
-        if (snapshot.Metadata.Index > 0) _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
+        if (snapshot.Metadata.Index > 0)
+        {
+            _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
+            RestoreSessions(snapshot.Data);
+        }
         _handedIndex = snapshot.Metadata.Index;
         Pump();
     }
@@ -279,6 +283,7 @@ internal sealed partial class PeerLogic<TClient>
         if (ready.Snapshot is { } snapshot)
         {
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
+            RestoreSessions(snapshot.Data);
             _handedIndex = snapshot.Metadata.Index;
             _snapshotsInstalled++;
             ResetSnapshotTrigger();
@@ -304,6 +309,7 @@ internal sealed partial class PeerLogic<TClient>
     private void OnSoftState(SoftState soft)
     {
         _effects.Add(PeerEffect<TClient>.RoleChanged(new PeerRoleChanged(_id, soft.Role, soft.Leader, _node!.Term)));
+        OnLeadershipChanged(soft.Role);
     }
 
     // ------------------------------------------------------------------ plumbing

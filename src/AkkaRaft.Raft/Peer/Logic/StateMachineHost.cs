@@ -19,6 +19,7 @@ internal sealed class StateMachineHost
 {
     private readonly IStateMachine _machine;
     private readonly ITypedStateMachine? _typed;
+    private readonly SessionTable _sessions = new();
 
     /// <summary>Hosts <paramref name="machine"/>, fresh (nothing applied).</summary>
     public StateMachineHost(IStateMachine machine)
@@ -52,10 +53,41 @@ internal sealed class StateMachineHost
         Applied = entry.Index;
         if (entry.Type != EntryType.Normal || entry.Data.Length == 0) return null;
         var command = ClientCommand.Parser.ParseFrom(entry.Data);
+        if (command.Session is { } sessionEntry) return ApplySessionEntry(entry, sessionEntry, leader, answer);
         var context = new ApplyContext(entry.Index, entry.Term, command.SessionId);
+        SessionTable.Session? session = null;
+        if (command.SessionId != ApplyContext.NoSession)
+        {
+            // Thesis 6.3: a command of a session that does not live is refused, the same way on every peer.
+            if (!_sessions.TryGet(command.SessionId, out session))
+                return answer ? new SessionNotFound(command.SessionId, $"session {command.SessionId} has expired or was closed (or never opened); the write at index {entry.Index} applied nothing") : null;
+            if (command.Sequence != 0 && !command.Typed)
+            {
+                session.Acknowledge(command.AcknowledgedBelow);
+                if (session.Responses.TryGetValue(command.Sequence, out var saved))
+                {
+                    // A retry: the first outcome, with its index; nothing is applied again.
+                    return answer ? new WriteResult(saved.Response, saved.Index, leader) : null;
+                }
+                if (command.Sequence < session.AcknowledgedBelow)
+                {
+                    return answer
+                        ? new RequestRejected($"write {command.Sequence} of session {command.SessionId} was acknowledged already (the client acknowledged everything below {session.AcknowledgedBelow}), so its response is gone; it applied nothing now")
+                        : null;
+                }
+                if (session.Responses.Count >= session.MaxResponses)
+                {
+                    return answer
+                        ? new RequestRejected($"session {command.SessionId} keeps {session.Responses.Count} unacknowledged responses, the most it may (akkaraft.sessions.max-unacknowledged-responses = {session.MaxResponses}); acknowledge answers received (Write.AcknowledgedBelow) before writing more. Write {command.Sequence} applied nothing")
+                        : null;
+                }
+            }
+        }
         if (!command.Typed)
         {
             var result = _machine.Apply(context, command.Command.Memory);
+            if (session is not null && command.Sequence != 0)
+                session.Responses.Add(command.Sequence, new SessionTable.SavedResponse(result.Response.ToArray(), entry.Index));
             return answer ? new WriteResult(result.Response, entry.Index, leader) : null;
         }
 
@@ -75,6 +107,31 @@ internal sealed class StateMachineHost
             : new TypedWriteResult(typed.Response!, entry.Index, leader);
     }
 
+    /// <summary>Opens, closes or expires a session; a session that ends is handed to the state machine (its ephemeral data goes).</summary>
+    private object? ApplySessionEntry(Entry entry, SessionEntry sessionEntry, ulong leader, bool answer)
+    {
+        switch (sessionEntry.Kind)
+        {
+            case SessionEntries.Open:
+                var ttl = TimeSpan.FromMilliseconds(sessionEntry.TtlMs);
+                _sessions.Open((long)entry.Index, ttl, Math.Max(1, sessionEntry.MaxResponses));
+                return answer ? new SessionOpened((long)entry.Index, ttl, leader) : null;
+            case SessionEntries.Close:
+            case SessionEntries.Expire:
+                var id = sessionEntry.SessionId;
+                if (!_sessions.Remove(id))
+                    return answer ? new SessionNotFound(id, $"session {id} had expired or was closed already") : null;
+                _machine.SessionExpired(new ApplyContext(entry.Index, entry.Term, ApplyContext.NoSession), id);
+                return answer ? new SessionClosed(id, entry.Index, leader) : null;
+            default:
+                // A kind this version does not know changes nothing, alike on every peer of this version.
+                return answer ? new RequestRejected($"the session entry at index {entry.Index} has the unknown kind {sessionEntry.Kind}; it changed nothing") : null;
+        }
+    }
+
+    /// <summary>The live client sessions, as the entries applied so far left them.</summary>
+    public SessionTable Sessions => _sessions;
+
     /// <summary>
     /// The answer to a query on the current state: a <see cref="QueryResponse"/>, or for a typed query a
     /// <see cref="TypedQueryResponse"/>, or a <see cref="RequestRejected"/> when the state machine cannot read it.
@@ -92,7 +149,9 @@ internal sealed class StateMachineHost
     public void Restore(byte[] data, ulong index)
     {
         ArgumentNullException.ThrowIfNull(data);
-        using var input = new MemoryStream(data, writable: false);
+        // The session table is framed in front of the state machine's own bytes (none in a bare state machine's snapshot).
+        var start = _sessions.ReadFrame(data);
+        using var input = new MemoryStream(data, start, data.Length - start, writable: false);
         _machine.RestoreSnapshot(input);
         Applied = index;
     }
@@ -101,13 +160,14 @@ internal sealed class StateMachineHost
     public StateMachineSnapshot TakeSnapshot()
     {
         using var output = new MemoryStream();
+        _sessions.WriteFrame(output);
         _machine.WriteSnapshot(output);
         return new StateMachineSnapshot(Applied, output.ToArray());
     }
 
     /// <summary>The entry data of a client command; <paramref name="typed"/> for a typed command's frame (<see cref="TypedFrames"/>).</summary>
-    public static byte[] EncodeCommand(byte[] command, long sessionId, bool typed = false) =>
-        new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId, Typed = typed }.ToByteArray();
+    public static byte[] EncodeCommand(byte[] command, long sessionId, bool typed = false, ulong sequence = 0, ulong acknowledgedBelow = 0) =>
+        new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId, Typed = typed, Sequence = sequence, AcknowledgedBelow = acknowledgedBelow }.ToByteArray();
 }
 
 /// <summary>The state machine's snapshot at <paramref name="Index"/> (everything applied up to it).</summary>
