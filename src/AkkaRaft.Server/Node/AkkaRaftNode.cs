@@ -174,7 +174,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
-        var inbox = system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory)), RemoteRaftTransport.InboxName);
+        var inbox = system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory, settings.RequestTimeout)), RemoteRaftTransport.InboxName);
         // Other Akka apps reach the inbox through ClusterClient: ClusterClient.Send("/user/raft", message).
         ClusterClientReceptionist.Get(system).RegisterService(inbox);
         var membership = system.ActorOf(ClusterMembership.Props(peerRef, directory, selfId, settings.DirectoryRefreshInterval, settings.RequestTimeout), "raft-cluster");
