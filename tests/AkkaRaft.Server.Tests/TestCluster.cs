@@ -23,6 +23,32 @@ internal static class TestCluster
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// A port in [<paramref name="first"/>, <paramref name="last"/>] that nothing listens on now, probed from a random
+    /// start: for tests that must keep to a range agreed for a shared machine.
+    /// </summary>
+    public static int FreePortIn(int first, int last)
+    {
+        var count = last - first + 1;
+        var start = Random.Shared.Next(count);
+        for (var i = 0; i < count; i++)
+        {
+            var port = first + ((start + i) % count);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free port from {first} to {last}");
+    }
+
     /// <summary>A fresh temporary directory.</summary>
     public static string TempDirectory(string name)
     {
@@ -86,7 +112,7 @@ internal static class TestCluster
     }
 
     /// <summary>Waits until the node at <paramref name="http"/> knows a leader whose HTTP address it knows; returns the leader's id.</summary>
-    public static async Task<string> WaitForLeaderAsync(HttpClient client, string http, int members = 1)
+    public static async Task<string> WaitForLeaderAsync(HttpClient client, string http, int members = 1, TimeSpan? patience = null)
     {
         string? leader = null;
         await WaitForAsync(async () =>
@@ -96,7 +122,7 @@ internal static class TestCluster
             if (status.GetProperty("leader").ValueKind != JsonValueKind.String || known.Count != members) return false;
             leader = status.GetProperty("leader").GetString();
             return known.All(m => m.GetProperty("httpAddress").ValueKind == JsonValueKind.String);
-        }, $"a leader known to {http}");
+        }, $"a leader known to {http}", patience);
         return leader!;
     }
 }

@@ -7,6 +7,7 @@ using Akka.Cluster.Tools.PublishSubscribe.Serialization;
 using Akka.Cluster.Serialization;
 using Akka.Serialization;
 using AkkaRaft.Client;
+using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Client.Typed;
 using AkkaRaft.Client.Wire;
 using AkkaRaft.ClientApp;
@@ -98,6 +99,12 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         new TypedWriteResult(new WordsChanged(3), 14, 1),
         new TypedQuery(new CountOf("typed"), ReadLevel.Stale, TimeSpan.FromSeconds(1)),
         new TypedQueryResponse(new WordCount("typed", 2), 15, 1, ReadPath.Lease),
+        new PutTimeData("cpu", 1427162400, 0.5, TimeUnit.Seconds, TimeSpan.FromSeconds(2), NotLeaderPolicy.Reject),
+        new PutTimeDataBatch([new("cpu", [new TimePoint(1, 1.5), new TimePoint(2, 2.5)]), new("mem", [new TimePoint(1, 3)])], TimeUnit.Milliseconds),
+        new GetTimeData("cpu", 10, null, ReadLevel.Consistent, TimeUnit.Milliseconds, TimeSpan.FromSeconds(1)),
+        new TimeDataWritten(3, 1, 17, 2),
+        new TimeData("cpu", TimeUnit.Seconds, [new TimePoint(1, 1.5)], 17, 2),
+        new TimeDataRefused(TsStatus.OutOfWindow, "too old", "cpu", 7200),
     ];
 
     private static IEnumerable<Type> ConcreteTypes(Type assemblyOf, Type baseType) =>

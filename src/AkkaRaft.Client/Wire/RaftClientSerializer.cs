@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Client.Typed;
 using AkkaRaft.Client.Wire.Protocol;
 using Google.Protobuf;
@@ -52,6 +53,12 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     private const string TypedQueryManifest = "TQ";
     private const string TypedQueryResponseManifest = "TQR";
     private const string StorageUnavailableManifest = "SU";
+    private const string PutTimeDataManifest = "PT";
+    private const string PutTimeDataBatchManifest = "PTB";
+    private const string GetTimeDataManifest = "GT";
+    private const string TimeDataWrittenManifest = "TDW";
+    private const string TimeDataManifest = "TD";
+    private const string TimeDataRefusedManifest = "TDR";
 
     /// <summary>Created by Akka's serialization extension from the configuration.</summary>
     public RaftClientSerializer(ExtendedActorSystem system) : base(system)
@@ -85,6 +92,12 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         TypedQuery => TypedQueryManifest,
         TypedQueryResponse => TypedQueryResponseManifest,
         StorageUnavailable => StorageUnavailableManifest,
+        PutTimeData => PutTimeDataManifest,
+        PutTimeDataBatch => PutTimeDataBatchManifest,
+        GetTimeData => GetTimeDataManifest,
+        TimeDataWritten => TimeDataWrittenManifest,
+        TimeData => TimeDataManifest,
+        TimeDataRefused => TimeDataRefusedManifest,
         _ => throw Unknown(o),
     };
 
@@ -134,6 +147,18 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 Response = ToProto(m.Response), AppliedIndex = m.AppliedIndex, Leader = m.Leader, ServedBy = (uint)m.ServedBy,
             }.ToByteArray(),
             StorageUnavailable m => new StorageUnavailableMessage { Reason = m.Reason, OutOfSpace = m.OutOfSpace }.ToByteArray(),
+            PutTimeData m => new TimeDataWriteMessage
+            {
+                Command = ByteString.CopyFrom(TsCommands.Append(m.Series, m.Timestamp, m.Value, m.Unit)), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject,
+            }.ToByteArray(),
+            PutTimeDataBatch m => new TimeDataWriteMessage
+            {
+                Command = ByteString.CopyFrom(TsCommands.AppendMany(m.Series, m.Unit)), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject,
+            }.ToByteArray(),
+            GetTimeData m => ToProto(m).ToByteArray(),
+            TimeDataWritten m => new TimeDataWrittenMessage { Appended = m.Appended, Duplicates = m.Duplicates, Index = m.Index, Leader = m.Leader }.ToByteArray(),
+            TimeData m => ToProto(m).ToByteArray(),
+            TimeDataRefused m => new TimeDataRefusedMessage { Status = (uint)m.Status, Reason = m.Reason, Series = m.Series ?? "", OldestAccepted = m.OldestAccepted }.ToByteArray(),
             _ => throw Unknown(obj),
         };
     }
@@ -167,6 +192,12 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 TypedQueryManifest => FromProto(TypedQueryMessage.Parser.ParseFrom(bytes)),
                 TypedQueryResponseManifest => FromProto(TypedQueryResponseMessage.Parser.ParseFrom(bytes)),
                 StorageUnavailableManifest => FromProto(StorageUnavailableMessage.Parser.ParseFrom(bytes)),
+                PutTimeDataManifest => FromProtoPut(TimeDataWriteMessage.Parser.ParseFrom(bytes)),
+                PutTimeDataBatchManifest => FromProtoBatch(TimeDataWriteMessage.Parser.ParseFrom(bytes)),
+                GetTimeDataManifest => FromProto(GetTimeDataMessage.Parser.ParseFrom(bytes)),
+                TimeDataWrittenManifest => FromProto(TimeDataWrittenMessage.Parser.ParseFrom(bytes)),
+                TimeDataManifest => FromProto(TimeDataMessage.Parser.ParseFrom(bytes)),
+                TimeDataRefusedManifest => FromProto(TimeDataRefusedMessage.Parser.ParseFrom(bytes)),
                 _ => throw new SerializationException($"The Raft client serializer has no manifest '{manifest}'."),
             };
         }
@@ -179,6 +210,83 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     // ------------------------------------------------------------------ requests and answers
 
     private static StorageUnavailable FromProto(StorageUnavailableMessage m) => new(m.Reason, m.OutOfSpace);
+
+    /// <summary>The series and points of a time-series append, as PutTimeData and PutTimeDataBatch carry it.</summary>
+    private static (List<KeyValuePair<string, IReadOnlyList<TimePoint>>> Series, TimeUnit Unit) ReadAppend(ByteString command)
+    {
+        var bytes = command.Span;
+        if (!TsCommands.IsTimeSeries(bytes)) throw new SerializationException("A time-series write does not start with the time-series marker.");
+        var parsed = TimeSeries.Protocol.TsCommand.Parser.ParseFrom(bytes[1..]);
+        if (parsed.OpCase != TimeSeries.Protocol.TsCommand.OpOneofCase.Append) throw new SerializationException("A time-series write carries no append.");
+        var unit = TimeUnit.Seconds;
+        var series = new List<KeyValuePair<string, IReadOnlyList<TimePoint>>>();
+        foreach (var one in parsed.Append.Series)
+        {
+            if (one.Timestamps.Count != one.Values.Count) throw new SerializationException("A time-series write has a series with more timestamps than values, or fewer.");
+            var points = new TimePoint[one.Timestamps.Count];
+            for (var i = 0; i < points.Length; i++) points[i] = new TimePoint(one.Timestamps[i], one.Values[i]);
+            unit = one.Milliseconds ? TimeUnit.Milliseconds : TimeUnit.Seconds;
+            series.Add(new(one.Name.ToStringUtf8(), points));
+        }
+
+        return (series, unit);
+    }
+
+    private static PutTimeData FromProtoPut(TimeDataWriteMessage m)
+    {
+        var (series, unit) = ReadAppend(m.Command);
+        if (series.Count != 1 || series[0].Value.Count != 1) throw new SerializationException("A PutTimeData carries other than one point of one series.");
+        var point = series[0].Value[0];
+        return new PutTimeData(series[0].Key, point.Timestamp, point.Value, unit, Duration(m.TimeoutMs), Policy(m.RejectWhenNotLeader));
+    }
+
+    private static PutTimeDataBatch FromProtoBatch(TimeDataWriteMessage m)
+    {
+        var (series, unit) = ReadAppend(m.Command);
+        return new PutTimeDataBatch(series, unit, Duration(m.TimeoutMs), Policy(m.RejectWhenNotLeader));
+    }
+
+    private static GetTimeDataMessage ToProto(GetTimeData m)
+    {
+        var proto = new GetTimeDataMessage
+        {
+            Series = m.Series, Level = (uint)m.Level, Milliseconds = m.Unit == TimeUnit.Milliseconds, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject,
+        };
+        if (m.From is { } from) proto.From = from;
+        if (m.To is { } to) proto.To = to;
+        return proto;
+    }
+
+    private static GetTimeData FromProto(GetTimeDataMessage m) => new(
+        m.Series, m.HasFrom ? m.From : null, m.HasTo ? m.To : null, m.Level <= (uint)ReadLevel.Consistent ? (ReadLevel)m.Level : throw Bad("read level", m.Level), m.Milliseconds ? TimeUnit.Milliseconds : TimeUnit.Seconds,
+        Duration(m.TimeoutMs), Policy(m.RejectWhenNotLeader));
+
+    private static TimeDataWritten FromProto(TimeDataWrittenMessage m) => new(m.Appended, m.Duplicates, m.Index, m.Leader);
+
+    private static TimeDataMessage ToProto(TimeData m)
+    {
+        var proto = new TimeDataMessage { Series = m.Series, Milliseconds = m.Unit == TimeUnit.Milliseconds, AppliedIndex = m.AppliedIndex, Leader = m.Leader };
+        foreach (var p in m.Points)
+        {
+            proto.Timestamps.Add(p.Timestamp);
+            proto.Values.Add(p.Value);
+        }
+
+        return proto;
+    }
+
+    private static TimeData FromProto(TimeDataMessage m)
+    {
+        if (m.Timestamps.Count != m.Values.Count) throw new SerializationException("A TimeData has more timestamps than values, or fewer.");
+        var points = new TimePoint[m.Timestamps.Count];
+        for (var i = 0; i < points.Length; i++) points[i] = new TimePoint(m.Timestamps[i], m.Values[i]);
+        return new TimeData(m.Series, m.Milliseconds ? TimeUnit.Milliseconds : TimeUnit.Seconds, points, m.AppliedIndex, m.Leader);
+    }
+
+    private static TimeDataRefused FromProto(TimeDataRefusedMessage m) =>
+        Enum.IsDefined((TsStatus)m.Status) && m.Status != 0
+            ? new TimeDataRefused((TsStatus)m.Status, m.Reason, m.Series.Length == 0 ? null : m.Series, m.OldestAccepted)
+            : throw new SerializationException($"A TimeDataRefused has status {m.Status}, which no sender writes.");
 
     private static Write FromProto(WriteMessage w) =>
         new(w.Command.ToByteArray(), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader))

@@ -60,6 +60,7 @@ public static class AkkaRaftCommandLine
         root.Add(ConfigCommands.Create(environment));
         root.Add(ServeCommand.Create(environment));
         root.Add(KvCliCommands.Create());
+        root.Add(TsCliCommands.Create());
         root.Add(ClusterCliCommands.Create());
         // Without a command, akkaraft runs a node (with the serve options).
         ServeCommand.Configure(root, environment, positionalDataDir: false);

@@ -22,6 +22,7 @@ public static class ConfigCommands
         AkkaRaft.Raft.Remoting.RemotingSettings.FromConfig,
         AkkaRaft.Raft.Persistence.RaftPersistenceSettings.FromConfig,
         AkkaRaft.Kv.KvSettings.FromConfig,
+        AkkaRaft.TimeSeries.TimeSeriesSettings.FromConfig,
         AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig,
         Node.ServerSettings.FromConfig,
     ];

@@ -84,6 +84,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapDelete("/join/{id}", Guard(LeaveAsync));
         _app.MapPost("/leader", Guard(TransferAsync));
         _app.MapGet("/status", Guard(StatusAsync));
+        if (_node.ServesTimeSeries) MapSeriesRoutes();
         _app.MapGet("/metrics", Guard(MetricsAsync));
         MapSessionRoutes();
     }
@@ -275,7 +276,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     // ------------------------------------------------------------------ talking to the peer
 
     /// <summary>Proposes a key/value command; null when the answer (redirect or problem) is already written.</summary>
-    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command, SessionWrite? session = null)
+    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command, SessionWrite? session = null) =>
+        await ProposeAsync(context, command, session).ConfigureAwait(false) is { } result ? (KvResult.Decode(result.Response), result.Index) : null;
+
+    /// <summary>Proposes a command of the node's state machine, in a client session when one is given; null when the answer (redirect or problem) is already written.</summary>
+    private async Task<WriteResult?> ProposeAsync(HttpContext context, byte[] command, SessionWrite? session = null)
     {
         if (_node.JournalHealth.Failure is { } failure)
         {
@@ -290,7 +295,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         Metrics.Proposed();
         var answer = await _node.AskAsync((session ?? SessionWrite.None).Apply(new Write(command, timeout, policy)), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
         // The commit latency is timed by the peer itself (PeerStatus.CommitLatency), on the actor system's clock.
-        if (answer is WriteResult result) return (KvResult.Decode(result.Response), result.Index);
+        if (answer is WriteResult result) return result;
 
         Metrics.Failed();
         await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
@@ -298,13 +303,17 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     }
 
     /// <summary>Asks a key/value query at the request's level; null when the answer is already written.</summary>
-    private async Task<KvResult?> ReadAsync(HttpContext context, byte[] query)
+    private async Task<KvResult?> ReadAsync(HttpContext context, byte[] query) =>
+        await AskQueryAsync(context, query).ConfigureAwait(false) is { } response ? KvResult.Decode(response.Response) : null;
+
+    /// <summary>Asks a query of the node's state machine at the request's level; null when the answer is already written.</summary>
+    private async Task<QueryResponse?> AskQueryAsync(HttpContext context, byte[] query)
     {
         var level = LevelOf(context);
         var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var timeout = _node.Settings.RequestTimeout;
         var answer = await _node.AskAsync(new Query(query, level, timeout, policy), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
-        if (answer is QueryResponse response) return KvResult.Decode(response.Response);
+        if (answer is QueryResponse response) return response;
         await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
         return null;
     }

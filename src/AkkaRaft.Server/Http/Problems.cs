@@ -10,7 +10,11 @@ public static class Problems
     public const string ContentType = "application/problem+json";
 
     /// <summary>Writes a problem answer.</summary>
-    public static Task WriteAsync(HttpContext context, int status, string detail, ulong? currentIndex = null)
+    public static Task WriteAsync(HttpContext context, int status, string detail, ulong? currentIndex = null) =>
+        WriteAsync(context, status, detail, currentIndex, null);
+
+    /// <summary>Writes a problem answer with extension members (RFC 9457 §3.2) beside the standard ones.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string detail, ulong? currentIndex, IReadOnlyDictionary<string, object>? extensions)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Response.StatusCode = status;
@@ -23,6 +27,11 @@ public static class Problems
             ["detail"] = detail,
         };
         if (currentIndex is { } index) body["currentIndex"] = index;
+        if (extensions is not null)
+        {
+            foreach (var (name, value) in extensions) body[name] = value;
+        }
+
         return context.Request.Method == HttpMethods.Head ? Task.CompletedTask : context.Response.WriteAsync(HttpJson.Serialize(body));
     }
 
@@ -34,6 +43,7 @@ public static class Problems
         409 => "Conflict",
         412 => "Precondition Failed",
         413 => "Content Too Large",
+        422 => "Unprocessable Content",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",

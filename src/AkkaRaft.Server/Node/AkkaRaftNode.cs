@@ -11,6 +11,7 @@ using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Raft.StateMachines;
+using AkkaRaft.TimeSeries;
 using Config = AkkaRaft.Configuration.Config;
 
 namespace AkkaRaft.Server.Node;
@@ -28,6 +29,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     private readonly RaftPersistenceSettings _persistence;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
+    private Task _retention = Task.CompletedTask;
     private readonly IActorRef _membership;
     private int _disposed;
 
@@ -71,6 +73,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>The key/value limits.</summary>
     public KvSettings KvSettings { get; }
 
+    /// <summary>The time-series limits.</summary>
+    public TimeSeriesSettings TimeSeriesSettings { get; private init; } = TimeSeriesSettings.Default;
+
+    /// <summary>Whether the node serves the time-series store (its state machine is a <see cref="NodeStateMachine"/>).</summary>
+    public bool ServesTimeSeries { get; private init; }
+
     /// <summary>Whether the peer's journal takes writes (a full disk or a failing database stops it).</summary>
     public JournalHealth JournalHealth { get; }
 
@@ -96,15 +104,17 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     public string? JournalFile => RaftPersistence.SqliteFile(_persistence, Settings.Node.DataDirectoryFullPath);
 
     /// <summary>
-    /// Starts a node with the key/value state machine: opens the data directory, binds the Raft address, starts
-    /// the peer. The peer founds a one-member cluster when it has no journal and neither joins nor has static peers.
+    /// Starts a node with the key/value and time-series stores in one Raft group (<see cref="NodeStateMachine"/>):
+    /// opens the data directory, binds the Raft address, starts the peer. The peer founds a one-member cluster when it
+    /// has no journal and neither joins nor has static peers.
     /// </summary>
     /// <exception cref="ConfigException">A setting is invalid.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The Raft address cannot be bound.</exception>
     public static Task<AkkaRaftNode> StartAsync(Config config, CancellationToken cancellationToken = default)
     {
         var kv = KvSettings.FromConfig(config);
-        return StartAsync(config, () => new KvStateMachine(kv), cancellationToken);
+        var ts = TimeSeriesSettings.FromConfig(config);
+        return StartCoreAsync(config, _ => new NodeStateMachine(new KvStateMachine(kv), new TimeSeriesStateMachine(ts)), servesTimeSeries: true, cancellationToken);
     }
 
     /// <summary>Starts a node whose replicated state is made by <paramref name="stateMachineFactory"/>.</summary>
@@ -123,7 +133,10 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <exception cref="ConfigException">A setting is invalid.</exception>
     /// <exception cref="Akka.Configuration.ConfigurationException">Akka refused its configuration, for example a type in
     /// <c>akka.actor.serialization-settings.hyperion.allowed-types</c> that does not load.</exception>
-    public static async Task<AkkaRaftNode> StartAsync(Config config, Func<ActorSystem, IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default)
+    public static Task<AkkaRaftNode> StartAsync(Config config, Func<ActorSystem, IStateMachine> stateMachineFactory, CancellationToken cancellationToken = default) =>
+        StartCoreAsync(config, stateMachineFactory, servesTimeSeries: false, cancellationToken);
+
+    private static async Task<AkkaRaftNode> StartCoreAsync(Config config, Func<ActorSystem, IStateMachine> stateMachineFactory, bool servesTimeSeries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(stateMachineFactory);
@@ -131,6 +144,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var raftSettings = RaftPeerSettings.FromConfig(config);
         var persistence = RaftPersistenceSettings.FromConfig(config);
         var kv = KvSettings.FromConfig(config);
+        var timeSeries = TimeSeriesSettings.FromConfig(config);
         var dataDirectory = settings.Node.DataDirectoryFullPath;
         var remoting = RemotingSettings.FromConfig(config);
         var system = NodeCluster.CreateSystem(settings.Node.ActorSystemName, config, settings.RaftAddress.Host, settings.RaftAddress.Port, dataDirectory);
@@ -160,11 +174,17 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
-        var inbox = system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory)), RemoteRaftTransport.InboxName);
+        var inbox = system.ActorOf(Props.Create(() => new RaftInbox(peerRef, transport, directory, settings.RequestTimeout)), RemoteRaftTransport.InboxName);
         // Other Akka apps reach the inbox through ClusterClient: ClusterClient.Send("/user/raft", message).
         ClusterClientReceptionist.Get(system).RegisterService(inbox);
         var membership = system.ActorOf(ClusterMembership.Props(peerRef, directory, selfId, settings.DirectoryRefreshInterval, settings.RequestTimeout), "raft-cluster");
-        return new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, membership, kv, setup.JournalHealth);
+        var node = new AkkaRaftNode(settings, config, system, bound, persistence, events, directory, peerRef, membership, kv, setup.JournalHealth)
+        {
+            TimeSeriesSettings = timeSeries,
+            ServesTimeSeries = servesTimeSeries,
+        };
+        if (servesTimeSeries && timeSeries.Retention > TimeSpan.Zero) node._retention = Task.Run(() => node.RetainAsync(node._stopping.Token));
+        return node;
     }
 
     /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
@@ -239,6 +259,34 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Time-series retention: while this node leads, proposes a drop of the blocks older than
+    /// <c>akkaraft.time-series.retention</c> every <c>retention-check-interval</c>. The cutoff is in the command, read from
+    /// this node's clock once, so every peer drops the same blocks.
+    /// </summary>
+    private async Task RetainAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSeriesSettings.RetentionCheckInterval, cancellationToken).ConfigureAwait(false);
+                var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+                if (status.Role != RaftRole.Leader) continue;
+                var cutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)TimeSeriesSettings.Retention.TotalMilliseconds;
+                await AskAsync(new Write(AkkaRaft.Client.TimeSeries.TsCommands.DropBefore(cutoff)), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (AskTimeoutException)
+            {
+                // The next round tries again.
+            }
+        }
+    }
+
     private async Task PublishSelfAsync(CancellationToken cancellationToken)
     {
         if (HttpAddress is null) return;
@@ -270,6 +318,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         try
         {
             await _background.ConfigureAwait(false);
+            await _retention.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

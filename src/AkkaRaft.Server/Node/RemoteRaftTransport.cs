@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using AkkaRaft.Client;
+using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 
@@ -87,19 +88,65 @@ public sealed class RemoteRaftTransport : IRaftTransport
 /// <summary>
 /// The actor other members and clients send to (<c>/user/raft</c>, also the service ClusterClient reaches through
 /// the receptionist): it passes every message on to the Raft peer with its sender, and tells the transport which
-/// ref speaks for which node id. It answers <see cref="GetClusterMembers"/> itself, from the member directory.
+/// ref speaks for which node id. It answers <see cref="GetClusterMembers"/> itself, from the member directory, and
+/// turns the time-series messages (<see cref="PutTimeData"/>, <see cref="PutTimeDataBatch"/>, <see cref="GetTimeData"/>)
+/// into a <see cref="Write"/> or <see cref="Query"/> of the time-series store, answering with
+/// <see cref="TimeDataWritten"/>, <see cref="TimeData"/> or <see cref="TimeDataRefused"/> (or the peer's own
+/// NotLeader, Overloaded, RequestTimedOut, RequestRejected, StorageUnavailable).
 /// </summary>
 public sealed class RaftInbox : ReceiveActor
 {
-    /// <summary>An inbox in front of <paramref name="peer"/>.</summary>
-    public RaftInbox(IActorRef peer, RemoteRaftTransport transport, MemberDirectory directory)
+    /// <summary>An inbox in front of <paramref name="peer"/>; <paramref name="requestTimeout"/> bounds a time-series request that names no timeout.</summary>
+    public RaftInbox(IActorRef peer, RemoteRaftTransport transport, MemberDirectory directory, TimeSpan requestTimeout)
     {
         Receive<GetClusterMembers>(_ => Sender.Tell(new ClusterMembers(
             directory.Members.Select(m => new ClusterMember(m.RaftId, m.Id, m.Raft, m.Http)).ToArray())));
+        Receive<PutTimeData>(m => Relay(peer, new Write(TsCommands.Append(m.Series, m.Timestamp, m.Value, m.Unit), m.Timeout ?? requestTimeout, m.OnNotLeader), null));
+        Receive<PutTimeDataBatch>(m => Relay(peer, new Write(TsCommands.AppendMany(m.Series, m.Unit), m.Timeout ?? requestTimeout, m.OnNotLeader), null));
+        Receive<GetTimeData>(m => Relay(peer, new Query(TsQueries.Range(m.Series, m.From, m.To, unit: m.Unit), m.Level, m.Timeout ?? requestTimeout, m.OnNotLeader), m.Series));
         ReceiveAny(message =>
         {
             if (message is RaftMessage raft) transport.Learn(raft.From, Sender);
             peer.Tell(message, Sender);
         });
+    }
+
+    /// <summary>Asks the peer and pipes the translated answer to the sender; the Ask outlives the request's own timeout by a second.</summary>
+    private void Relay(IActorRef peer, object request, string? series)
+    {
+        var timeout = request switch
+        {
+            Write w => w.Timeout!.Value,
+            Query q => q.Timeout!.Value,
+            _ => throw new ArgumentException("only writes and queries are relayed", nameof(request)),
+        };
+        peer.Ask(request, timeout + TimeSpan.FromSeconds(1)).PipeTo(Sender, Self,
+            answer => Translate(answer, series),
+            failure => failure is AskTimeoutException ? new RequestTimedOut(timeout) : new Status.Failure(failure));
+    }
+
+    private static object Translate(object answer, string? series)
+    {
+        switch (answer)
+        {
+            case WriteResult written:
+            {
+                var result = TsResult.Decode(written.Response);
+                return result.IsOk
+                    ? new TimeDataWritten(result.Appended, result.Duplicates, written.Index, written.Leader)
+                    : new TimeDataRefused(result.Status, result.Message, result.FailedSeries, result.OldestAccepted);
+            }
+
+            case QueryResponse read:
+            {
+                var result = TsResult.Decode(read.Response);
+                return result.IsOk
+                    ? new TimeData(series!, result.Unit, result.Points, read.AppliedIndex, read.Leader)
+                    : new TimeDataRefused(result.Status, result.Message, series, result.OldestAccepted);
+            }
+
+            default:
+                return answer;
+        }
     }
 }

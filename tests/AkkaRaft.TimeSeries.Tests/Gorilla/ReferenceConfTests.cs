@@ -14,7 +14,39 @@ public sealed partial class ReferenceConfTests
         GorillaSettings fromReference = GorillaSettings.FromConfig(ConfigurationFactory.Default());
 
         Assert.Equal(GorillaSettings.Default, fromReference);
-        Assert.Equal(["block-window-seconds", "max-points-per-block", "timestamp-unit"], ReadTimeSeriesSection().Keys.Order());
+        Assert.Equal(
+            ["block-window-seconds", "max-points-per-block", "max-points-per-command", "max-query-points", "max-series", "max-series-name-bytes",
+             "retention", "retention-check-interval", "shards", "timestamp-unit"],
+            ReadTimeSeriesSection().Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_store_settings_of_reference_conf_are_its_documented_defaults()
+    {
+        TimeSeriesSettings settings = TimeSeriesSettings.FromConfig(ConfigurationFactory.Default());
+
+        Assert.Equal(GorillaSettings.Default, settings.Codec);
+        Assert.Equal(256, settings.MaxSeriesNameBytes);
+        Assert.Equal(100_000, settings.MaxPointsPerCommand);
+        Assert.Equal(100_000, settings.MaxSeries);
+        Assert.Equal(100_000, settings.MaxQueryPoints);
+        Assert.Equal(TimeSpan.Zero, settings.Retention);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.RetentionCheckInterval);
+        Assert.Equal(16, settings.Shards);
+    }
+
+    [Theory]
+    [InlineData("max-points-per-command = 1000001", "akkaraft.time-series.max-points-per-command: expected 1 to 1000000, got 1000001")]
+    [InlineData("shards = 0", "akkaraft.time-series.shards: expected 1 to 4096, got 0")]
+    [InlineData("retention-check-interval = 10ms", "akkaraft.time-series.retention-check-interval: expected a duration of at least")]
+    public void A_bad_store_setting_is_refused_with_its_path(string line, string expected)
+    {
+        Config config = ConfigurationFactory.ParseString("akkaraft.time-series." + line, "user.conf")
+            .WithFallback(ConfigurationFactory.Default());
+
+        ConfigException error = Assert.Throws<ConfigException>(() => TimeSeriesSettings.FromConfig(config));
+
+        Assert.StartsWith(expected, error.Message);
     }
 
     [Theory]

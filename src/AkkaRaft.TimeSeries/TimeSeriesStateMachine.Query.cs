@@ -1,0 +1,245 @@
+using AkkaRaft.Client.TimeSeries;
+using AkkaRaft.Client.TimeSeries.Protocol;
+using AkkaRaft.Raft.StateMachines;
+using AkkaRaft.TimeSeries.Gorilla;
+using Google.Protobuf;
+
+namespace AkkaRaft.TimeSeries;
+
+// Queries: raw points in [from, to), downsampling into buckets [k·step, (k+1)·step) with an aggregate (only non-empty
+// buckets, as InfluxDB's GROUP BY time() without fill), the latest point, series by prefix, per-series stats.
+public sealed partial class TimeSeriesStateMachine
+{
+    /// <inheritdoc />
+    public QueryResult Query(ReadOnlyMemory<byte> query)
+    {
+        if (!TsCommands.IsTimeSeries(query.Span)) return Answer(TsStatus.InvalidRequest, $"The {query.Length} bytes are not a time-series query (they do not start with its marker).");
+        TsQuery decoded;
+        try
+        {
+            decoded = TsQuery.Parser.ParseFrom(query.Span[1..]);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return Answer(TsStatus.InvalidRequest, $"The {query.Length} bytes are not a time-series query.");
+        }
+
+        return decoded.OpCase switch
+        {
+            TsQuery.OpOneofCase.Range => Range(decoded.Range),
+            TsQuery.OpOneofCase.Latest => Latest(decoded.Latest.Name),
+            TsQuery.OpOneofCase.List => List(decoded.List.Prefix),
+            TsQuery.OpOneofCase.Stats => Stats(decoded.Stats.Name),
+            _ => Answer(TsStatus.InvalidRequest, "The time-series query names no operation."),
+        };
+    }
+
+    private QueryResult Range(RangeQuery range)
+    {
+        if (Lookup(range.Name, out var series) is { } failed) return failed;
+        var aggregate = (TsAggregateKind)range.Aggregate;
+        if (!Enum.IsDefined(aggregate)) return Answer(TsStatus.InvalidRequest, $"The aggregate {(int)range.Aggregate} is not one of avg, min, max, sum, count, first, last.");
+        if (range.Step < 0 || (range.Step == 0) != (aggregate == TsAggregateKind.None))
+        {
+            return Answer(TsStatus.InvalidRequest, "A downsampled query needs both a step above 0 and an aggregate; a raw one neither.");
+        }
+
+        var queryUnit = range.Milliseconds ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
+        var from = range.HasFrom ? ToSeriesUnit(range.From, queryUnit, series!.Unit) : long.MinValue;
+        var to = range.HasTo ? ToSeriesUnit(range.To, queryUnit, series!.Unit) : long.MaxValue;
+        var step = range.Step;
+        if (step > 0 && queryUnit != series!.Unit)
+        {
+            if (queryUnit == TimestampUnit.Seconds) step = step > long.MaxValue / 1000 ? long.MaxValue : step * 1000;
+            else if (step % 1000 != 0) return Answer(TsStatus.InvalidRequest, $"Series '{Shown(series.Name)}' is in seconds; a step of {range.Step} ms is not a whole number of seconds.");
+            else step /= 1000;
+        }
+
+        var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        var sink = new RangeSink(response, step, aggregate, _settings.MaxQueryPoints);
+        if (from < to && !Scan(series, from, to, ref sink))
+        {
+            return new QueryResult(FailedResponse(TsStatus.TooManyResults,
+                $"The answer for series '{Shown(series.Name)}' holds more than max-query-points ({_settings.MaxQueryPoints}) points; narrow the range or downsample with a larger step."), [ChangedKeyPrefix + series.Name]);
+        }
+
+        if (!sink.Finish()) return new QueryResult(FailedResponse(TsStatus.TooManyResults, $"The answer for series '{Shown(series.Name)}' holds more than max-query-points ({_settings.MaxQueryPoints}) buckets; use a larger step."), [ChangedKeyPrefix + series.Name]);
+        return new QueryResult(Encode(response), [ChangedKeyPrefix + series.Name]);
+    }
+
+    /// <summary>Feeds every point of <paramref name="series"/> with from ≤ t &lt; to to <paramref name="sink"/>, in time order;
+    /// false when the sink is full.</summary>
+    private static bool Scan(StoredSeries series, long from, long to, ref RangeSink sink)
+    {
+        foreach (var sealedBlock in series.Sealed)
+        {
+            if (sealedBlock.Last < from) continue;
+            if (sealedBlock.First >= to) return true;
+            var decoder = sealedBlock.Block.GetDecoder();
+            while (decoder.MoveNext())
+            {
+                var p = decoder.Current;
+                if (p.Timestamp < from) continue;
+                if (p.Timestamp >= to) return true;
+                if (!sink.Add(p)) return false;
+            }
+        }
+
+        if (series.Writer.OpenBlockCount > 0)
+        {
+            var decoder = series.Writer.DecodeOpenBlock();
+            while (decoder.MoveNext())
+            {
+                var p = decoder.Current;
+                if (p.Timestamp < from) continue;
+                if (p.Timestamp >= to) return true;
+                if (!sink.Add(p)) return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Collects raw points, or folds them into buckets with one aggregate.</summary>
+    private struct RangeSink(TsResponse response, long step, TsAggregateKind aggregate, int max)
+    {
+        private bool _open;
+        private long _bucket;
+        private long _count;
+        private double _sum, _min, _max, _first, _last;
+
+        public bool Add(DataPoint p)
+        {
+            if (step == 0)
+            {
+                if (response.Timestamps.Count == max) return false;
+                response.Timestamps.Add(p.Timestamp);
+                response.Values.Add(p.Value);
+                return true;
+            }
+
+            var bucket = BucketOf(p.Timestamp, step);
+            if (_open && bucket != _bucket && !Flush()) return false;
+            if (!_open || bucket != _bucket)
+            {
+                _open = true;
+                _bucket = bucket;
+                _count = 0;
+                _sum = 0;
+                _min = double.PositiveInfinity;
+                _max = double.NegativeInfinity;
+                _first = p.Value;
+            }
+
+            _count++;
+            _sum += p.Value;
+            _min = Math.Min(_min, p.Value);
+            _max = Math.Max(_max, p.Value);
+            _last = p.Value;
+            return true;
+        }
+
+        public bool Finish() => !_open || Flush();
+
+        private bool Flush()
+        {
+            if (response.Timestamps.Count == max) return false;
+            response.Timestamps.Add(_bucket);
+            response.Values.Add(aggregate switch
+            {
+                TsAggregateKind.Avg => _sum / _count,
+                TsAggregateKind.Min => _min,
+                TsAggregateKind.Max => _max,
+                TsAggregateKind.Sum => _sum,
+                TsAggregateKind.Count => _count,
+                TsAggregateKind.First => _first,
+                _ => _last,
+            });
+            _open = false;
+            return true;
+        }
+    }
+
+    /// <summary>The start of the bucket of width <paramref name="step"/> that holds <paramref name="timestamp"/> (≥ 0).</summary>
+    internal static long BucketOf(long timestamp, long step) => timestamp - (timestamp % step);
+
+    /// <summary>A bound in <paramref name="from"/> units as the first timestamp in <paramref name="to"/> units not below it.</summary>
+    private static long ToSeriesUnit(long bound, TimestampUnit from, TimestampUnit to)
+    {
+        if (from == to) return bound;
+        if (from == TimestampUnit.Seconds)
+        {
+            return bound > long.MaxValue / 1000 ? long.MaxValue : bound < long.MinValue / 1000 ? long.MinValue : bound * 1000;
+        }
+
+        // Milliseconds to seconds: the first whole second at or after the bound (t s ≥ b ms ⇔ t ≥ ⌈b / 1000⌉).
+        return (bound / 1000) + (bound % 1000 > 0 ? 1 : 0);
+    }
+
+    private QueryResult Latest(ByteString name)
+    {
+        if (Lookup(name, out var series) is { } failed) return failed;
+        var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        response.Timestamps.Add(series.Last!.Value);
+        response.Values.Add(series.LastValue);
+        return new QueryResult(Encode(response), [ChangedKeyPrefix + series.Name]);
+    }
+
+    private QueryResult List(ByteString prefixBytes)
+    {
+        if (!TryName(prefixBytes, out var prefix)) return Answer(TsStatus.InvalidName, "The series prefix is not valid UTF-8.");
+        if (_settings.CheckName(prefix, out var problem, prefix: true) is var status && status != TsStatus.Ok) return Answer(status, problem);
+        var response = new TsResponse();
+        var read = new List<string>();
+        var names = _names.Count == 0 || string.CompareOrdinal(prefix, _names.Max) > 0 ? [] : _names.GetViewBetween(prefix, _names.Max!);
+        foreach (var name in names)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) break;
+            if (read.Count == _settings.MaxQueryPoints)
+            {
+                return Answer(TsStatus.TooManyResults, $"More than max-query-points ({_settings.MaxQueryPoints}) series start with '{Shown(prefix)}'; use a longer prefix.");
+            }
+
+            response.Series.Add(StatsOf(Find(name)!));
+            read.Add(ChangedKeyPrefix + name);
+        }
+
+        return new QueryResult(Encode(response), read);
+    }
+
+    private QueryResult Stats(ByteString name)
+    {
+        if (Lookup(name, out var series) is { } failed) return failed;
+        return new QueryResult(Encode(new TsResponse { Stats = StatsOf(series!), Milliseconds = series!.Unit == TimestampUnit.Milliseconds }), [ChangedKeyPrefix + series.Name]);
+    }
+
+    private static SeriesStats StatsOf(StoredSeries series) => new()
+    {
+        Name = ByteString.CopyFromUtf8(series.Name),
+        Milliseconds = series.Unit == TimestampUnit.Milliseconds,
+        Points = (ulong)series.Points,
+        SealedBlocks = (ulong)series.Sealed.Count,
+        OpenPoints = (ulong)series.Writer.OpenBlockCount,
+        Bytes = (ulong)(series.SealedBytes + series.Writer.OpenBlockBytes.Length),
+        First = series.First ?? 0,
+        Last = series.Last ?? 0,
+        LastValue = series.LastValue,
+    };
+
+    /// <summary>Finds a series by its name's bytes; a failed answer when the name is invalid or the series absent.</summary>
+    private QueryResult? Lookup(ByteString nameBytes, out StoredSeries? series)
+    {
+        series = null;
+        if (!TryName(nameBytes, out var name)) return Answer(TsStatus.InvalidName, "The series name is not valid UTF-8.");
+        if (_settings.CheckName(name, out var problem) is var status && status != TsStatus.Ok) return Answer(status, problem);
+        series = Find(name);
+        return series is null
+            ? new QueryResult(FailedResponse(TsStatus.NotFound, $"The series '{Shown(name)}' does not exist."), [ChangedKeyPrefix + name])
+            : null;
+    }
+
+    private static QueryResult Answer(TsStatus status, string message) => new(FailedResponse(status, message), []);
+
+    private static byte[] FailedResponse(TsStatus status, string message) =>
+        Encode(new TsResponse { Status = (TsStatusCode)status, Message = message });
+}
