@@ -63,11 +63,13 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
         var proxied = lab.Proxied;
         if (proxied.Count > 0)
         {
-            // Direct routes first, then the cut, then the proxy's own sockets: a node that dials again goes direct.
+            // Direct routes first, then the cut, then the proxy's own sockets: a node that dials again goes direct. Emptying
+            // the nat table already drops the NAT bindings of the open connections: their next packet reaches the real
+            // peer, which has no such connection and answers with a reset. ss -K closes whatever is left.
             var closed = lab.RouteDirect();
             var traffic = proxy.Disengage();
             Links += traffic;
-            actions.Add($"{string.Join(", ", proxied)} direct again ({closed} sockets closed); the proxy carried {traffic}");
+            actions.Add($"{string.Join(", ", proxied)} direct again ({closed} sockets left for ss -K to close); the proxy carried {traffic}");
         }
 
         lab.Apply(Grudge.None);

@@ -146,8 +146,9 @@ internal sealed class NetworkLab : IDisposable
     public int RouteThroughProxy(IReadOnlyList<Link> links, Func<int, int> proxyPortOf)
     {
         if (_partitioned) throw new InvalidOperationException($"cannot route {string.Join(", ", links)} through the link proxy while a partition is installed: its INPUT -s rules would not match proxied connections");
-        InstallRoutes(links, proxyPortOf);
+        // Recorded first: if a namespace refuses its rules, the heal still empties every nat table.
         _proxied = [.. links];
+        InstallRoutes(links, proxyPortOf);
         return Cut(links);
     }
 
