@@ -155,6 +155,10 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Context.GetLogger().Error(reason,
             "peer {0}: recovery of persistence id '{1}' failed at journal event {2} (events up to {3} were read): {4}",
             _setup.NodeId, PersistenceId, LastSequenceNr + 1, LastSequenceNr, reason.Message);
+        // As in OnPersistFailure: a recovery that failed on a disk remounted read-only leaves read-only connections in
+        // the pool, and every later recovery failed with "attempt to write a readonly database" after the disk was
+        // writable again, until Akka's journal circuit breaker opened and kept it failing for minutes.
+        SqliteConnection.ClearAllPools();
         base.OnRecoveryFailure(reason, message);
     }
 
