@@ -5,8 +5,8 @@ namespace AkkaRaft.Faults.Nemesis;
 
 /// <summary>
 /// Carries out a <see cref="FaultSchedule"/>: at each step's start it injects the fault, logs what it did with a
-/// timestamp, holds it, then heals everything (network whole, paused nodes resumed, killed nodes restarted) before the
-/// next. Only one fault is active at a time, so the cluster keeps a live majority between faults.
+/// timestamp, holds it, then heals everything (links direct, network whole, paused nodes resumed, killed nodes
+/// restarted) before the next. Only one fault is active at a time, so the cluster keeps a live majority between faults.
 /// </summary>
 internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> nodes, ClusterProbe probe, LinkProxy proxy, LinkFaultOptions linkFaults, RunClock clock, Action<string> log)
 {

@@ -136,17 +136,18 @@ internal sealed class NetworkLab : IDisposable
     public IReadOnlyList<Link> Proxied => _proxied;
 
     /// <summary>
-    /// Sends the Raft connections of <paramref name="links"/> through the proxy (<see cref="LinkRoutes"/>), replacing
-    /// the previous routes, then closes their open connections so that Akka.Remote dials again, through the proxy: DNAT
+    /// Sends the Raft connections of <paramref name="links"/> through the proxy (<see cref="LinkRoutes"/>), then closes their open connections so that Akka.Remote dials again, through the proxy: DNAT
     /// only applies to new connections. Returns how many sockets were closed.
     /// </summary>
     /// <param name="links">The links to proxy.</param>
     /// <param name="proxyPortOf">The proxy's port (on <see cref="HostAddress"/>) for connections to a node.</param>
-    /// <exception cref="InvalidOperationException">A partition is installed (see <see cref="LinkRoutes"/>), or a command failed.</exception>
+    /// <exception cref="InvalidOperationException">A partition is installed (see <see cref="LinkRoutes"/>), links are
+    /// proxied already, or a command failed.</exception>
     public int RouteThroughProxy(IReadOnlyList<Link> links, Func<int, int> proxyPortOf)
     {
         if (_partitioned) throw new InvalidOperationException($"cannot route {string.Join(", ", links)} through the link proxy while a partition is installed: its INPUT -s rules would not match proxied connections");
-        // Recorded first: if a namespace refuses its rules, the heal still empties every nat table.
+        if (_proxied.Count > 0) throw new InvalidOperationException($"{string.Join(", ", _proxied)} already go through the link proxy; route them directly first");
+        // Recorded first: if a namespace refuses its rules, the heal still empties every nat table it touched.
         _proxied = [.. links];
         InstallRoutes(links, proxyPortOf);
         return Cut(links);
@@ -165,29 +166,32 @@ internal sealed class NetworkLab : IDisposable
         return Cut(links);
     }
 
+    /// <summary>
+    /// Replaces the nat table of every namespace the links touch, or that had routes, all at once: each command starts an
+    /// <c>ip netns exec</c>, which takes a few hundred milliseconds on a loaded machine, and the fault's hold waits for
+    /// none of them.
+    /// </summary>
     private void InstallRoutes(IReadOnlyList<Link> links, Func<int, int> proxyPortOf)
     {
-        for (var node = 1; node <= Nodes; node++)
+        var touched = Enumerable.Range(1, Nodes).Where(node => links.Any(l => l.Touches(node)) || _proxied.Any(l => l.Touches(node))).ToList();
+        Parallel.ForEach(touched, new ParallelOptions { MaxDegreeOfParallelism = touched.Count }, node =>
         {
             var rules = LinkRoutes.RulesFor(node, links, AddressOf, NodeProcess.RaftPort, HostAddress, proxyPortOf);
             Commands.Check("ip", ["netns", "exec", NamespaceOf(node), "iptables-restore"], rules);
-        }
+        });
     }
 
-    /// <summary>Closes the Raft connections of <paramref name="links"/> at both ends (<c>ss -K</c>); how many sockets it closed.</summary>
+    /// <summary>Closes the Raft connections of <paramref name="links"/> at both ends (<c>ss -K</c>), all at once; how many sockets it closed.</summary>
     private int Cut(IReadOnlyList<Link> links)
     {
+        var ends = links.SelectMany(link => new[] { (Node: link.A, Peer: link.B), (Node: link.B, Peer: link.A) }).ToList();
         var closed = 0;
-        foreach (var link in links)
+        Parallel.ForEach(ends, new ParallelOptions { MaxDegreeOfParallelism = ends.Count }, end =>
         {
-            foreach (var (node, peer) in new[] { (link.A, link.B), (link.B, link.A) })
-            {
-                var output = Commands.Check("ip", ["netns", "exec", NamespaceOf(node), "ss", .. LinkRoutes.CutArguments(peer, AddressOf, NodeProcess.RaftPort)]);
-                // ss prints a header, then one line per socket it closed.
-                closed += Math.Max(0, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
-            }
-        }
-
+            var output = Commands.Check("ip", ["netns", "exec", NamespaceOf(end.Node), "ss", .. LinkRoutes.CutArguments(end.Peer, AddressOf, NodeProcess.RaftPort)]);
+            // ss prints a header, then one line per socket it closed.
+            Interlocked.Add(ref closed, Math.Max(0, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1));
+        });
         return closed;
     }
 
