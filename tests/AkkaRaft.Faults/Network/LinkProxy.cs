@@ -54,7 +54,8 @@ internal sealed record LinkTraffic(long Connections, long Refused, long FramesIn
 /// </para>
 /// <para>
 /// Duplicates and reordering break a promise Akka.Remote keeps over TCP (at most once, in order per pair of actors);
-/// Raft's messages must tolerate both anyway, since the paper assumes a network that loses, duplicates and reorders.
+/// Raft's messages must tolerate both anyway: consensus stays safe under "packet loss, duplication, and reordering"
+/// (Raft §2).
 /// </para>
 /// </remarks>
 internal sealed class LinkProxy : IDisposable
