@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using AkkaRaft.Faults.History;
 using AkkaRaft.Faults.Nemesis;
 using AkkaRaft.Faults.Network;
@@ -48,6 +49,7 @@ internal static class FaultRun
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
 
         using var lab = NetworkLab.Create(options.Nodes, logWriter, TimeSpan.FromMinutes(10));
+        using var proxy = StartProxy(options.Nodes, Log);
         var nodes = StartNodes(options, directory, Log);
         using var probe = new ClusterProbe(nodes);
         var historyPath = Path.Combine(directory, "history.jsonl");
@@ -67,7 +69,7 @@ internal static class FaultRun
 
             // The schedule's times count from here, where the workload starts.
             var offset = clock.Elapsed;
-            nemesis = new NemesisRunner(lab, nodes, probe, clock, Log);
+            nemesis = new NemesisRunner(lab, nodes, probe, proxy, options.LinkFaults, clock, Log);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = workload.RunAsync(offset + options.Duration, stop.Token);
             var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
@@ -102,7 +104,23 @@ internal static class FaultRun
         var loaded = HistoryFile.Load(historyPath);
         Log($"checking {loaded.Operations.Count} operations of {loaded.Invocations} in {historyPath}");
         var check = LinearizabilityChecker.Check(loaded.Operations);
-        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken);
+        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken, nemesis.Links);
+    }
+
+    /// <summary>
+    /// The link proxy on the bridge's host address, one listener per node, idle (passing frames) until a link fault
+    /// routes links through it.
+    /// </summary>
+    private static LinkProxy StartProxy(int nodes, Action<string> log)
+    {
+        var targets = Enumerable.Range(1, nodes).ToDictionary(
+            n => "n" + n.ToString(CultureInfo.InvariantCulture),
+            n => new IPEndPoint(IPAddress.Parse(NetworkLab.AddressOf(n)), NodeProcess.RaftPort));
+        var byAddress = Enumerable.Range(1, nodes).ToDictionary(n => NetworkLab.AddressOf(n), n => "n" + n.ToString(CultureInfo.InvariantCulture));
+        var proxy = new LinkProxy(IPAddress.Parse(NetworkLab.HostAddress), targets, new LinkProxySettings(),
+            from => byAddress.GetValueOrDefault(from.Address.ToString(), from.ToString()), log);
+        log($"link proxy: on {NetworkLab.HostAddress}, {string.Join(", ", targets.Keys.Select(n => $"{n} via port {proxy.PortOf(n)}"))}; idle until a link fault");
+        return proxy;
     }
 
     /// <summary>The text of the peers' always-on invariant checks (<c>RaftInvariantException</c>) in a node's log.</summary>
@@ -171,6 +189,7 @@ internal static class FaultRun
         output.WriteLine();
         PrintOperations("register", report.Operations, output);
         output.WriteLine($"faults injected: {report.Faults.Values.Sum()} ({(report.Faults.Count == 0 ? "none" : string.Join(", ", report.Faults.OrderBy(f => f.Key).Select(f => $"{FaultSchedule.NameOf(f.Key)} {f.Value}")))})");
+        output.WriteLine($"link proxy: {(report.Links.Connections == 0 ? "carried nothing (no link fault)" : report.Links.ToString())}");
         output.WriteLine($"node crashes: {(report.Crashes.Count == 0 ? "none" : string.Join("; ", report.Crashes))}");
         output.WriteLine($"broken invariants: {(report.BrokenInvariants.Count == 0 ? "none" : string.Join("; ", report.BrokenInvariants))}");
         output.WriteLine(report.RecoveredAfter is { } after

@@ -27,6 +27,9 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Starts the nodes with <c>akkaraft.raft.lease-reads = on</c>, so that <c>default</c> reads use the leader lease.</summary>
     public bool LeaseReads { get; init; }
 
+    /// <summary>The limits of what the link faults draw (delay, shares of duplicated and reordered frames).</summary>
+    public LinkFaultOptions LinkFaults { get; init; } = new();
+
     /// <summary>How long one client operation waits before its outcome is unknown.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -41,6 +44,7 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (Duration < TimeSpan.FromSeconds(20)) throw new ArgumentException($"a run lasts at least 20 seconds, got {Duration.TotalSeconds:0}s");
         if (Clients < 0) throw new ArgumentException($"--clients must be positive, got {Clients}");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
+        LinkFaults.Validate();
         return this;
     }
 }

@@ -9,6 +9,7 @@ using AkkaRaft.TestSupport.Linearizability;
 // akkaraft-faults: the fault harness of issue #20 (docs/FAULTS.md).
 //   run   [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--clients N] [--faults a,b|all] [--out DIR]
 //         [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--lease-reads]
+//         [--link-delay-max-ms N] [--link-duplicate-max P] [--link-reorder-max P]   limits of the link faults' draws
 //   check <history.jsonl> [--max-states N]      re-checks a history file
 //   schedule [--minutes N | --seconds N] [--seed S] [--faults ...]   prints a seed's fault schedule
 //   clean                                         removes what a crashed run left (namespaces, bridge, processes)
@@ -76,6 +77,7 @@ internal static class Cli
         var unsafeReads = false;
         var unsafeAcks = false;
         var leaseReads = false;
+        var linkFaults = new LinkFaultOptions();
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -91,11 +93,14 @@ internal static class Cli
                 case "--unsafe-stale-reads": unsafeReads = true; break;
                 case "--unsafe-ack-before-fsync": unsafeAcks = true; break;
                 case "--lease-reads": leaseReads = true; break;
+                case "--link-delay-max-ms": linkFaults = linkFaults with { DelayMax = TimeSpan.FromMilliseconds(Number(Value(), "--link-delay-max-ms")) }; break;
+                case "--link-duplicate-max": linkFaults = linkFaults with { DuplicateShareMax = Number(Value(), "--link-duplicate-max") }; break;
+                case "--link-reorder-max": linkFaults = linkFaults with { ReorderShareMax = Number(Value(), "--link-reorder-max") }; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
 
-        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads }.Validate();
+        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads, LinkFaults = linkFaults }.Validate();
     }
 
     private static int Check(string[] args)

@@ -1,4 +1,5 @@
 using AkkaRaft.Faults.Nemesis;
+using AkkaRaft.Faults.Network;
 using AkkaRaft.TestSupport.Linearizability;
 
 namespace AkkaRaft.Faults;
@@ -14,6 +15,7 @@ namespace AkkaRaft.Faults;
 /// <param name="Unread">Keys no final read answered for.</param>
 /// <param name="UnwritableJournals">Nodes whose journal did not take writes again after the final heal.</param>
 /// <param name="BrokenInvariants">Per node, how often its log says "Raft invariant violated" and the first such line.</param>
+/// <param name="Links">What the link proxy carried during the link faults, summed over them.</param>
 internal sealed record RunReport(
     string Directory,
     string HistoryPath,
@@ -24,7 +26,8 @@ internal sealed record RunReport(
     TimeSpan? RecoveredAfter,
     IReadOnlyList<string> Unread,
     IReadOnlyList<string> UnwritableJournals,
-    IReadOnlyList<string> BrokenInvariants)
+    IReadOnlyList<string> BrokenInvariants,
+    LinkTraffic Links)
 {
     /// <summary>
     /// Linearizable, no crash, no broken invariant, and the cluster took writes again after the final heal, on every

@@ -54,6 +54,18 @@ internal enum FaultKind
     /// followers acknowledge before their write is durable (<c>unsafe-ack-before-fsync</c>) loses acknowledged writes.
     /// </summary>
     DiskFullFollowers,
+
+    /// <summary>
+    /// The Raft connections between the leader and one follower, or between one node and all others, go through the
+    /// harness's proxy, which sends every Akka.Remote frame late by a delay with jitter, in order.
+    /// </summary>
+    LinkDelay,
+
+    /// <summary>
+    /// The same links through the proxy, which delays frames a little, sends a share of them twice and holds a share
+    /// back behind the frame after them (whole frames, never the handshake).
+    /// </summary>
+    LinkDuplicateReorder,
 }
 
 /// <summary>One fault of a schedule: what, when it starts and how long it holds, and the seed of its own choices.</summary>
@@ -130,6 +142,8 @@ internal static class FaultSchedule
         FaultKind.DiskFull => "disk-full",
         FaultKind.DiskReadOnly => "disk-read-only",
         FaultKind.DiskFullFollowers => "disk-full-followers",
+        FaultKind.LinkDelay => "link-delay",
+        FaultKind.LinkDuplicateReorder => "link-duplicate-reorder",
         _ => kind.ToString(),
     };
 

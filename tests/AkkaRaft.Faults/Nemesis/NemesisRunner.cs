@@ -5,15 +5,18 @@ namespace AkkaRaft.Faults.Nemesis;
 
 /// <summary>
 /// Carries out a <see cref="FaultSchedule"/>: at each step's start it injects the fault, logs what it did with a
-/// timestamp, holds it, then heals everything (network whole, paused nodes resumed, killed nodes restarted) before the
-/// next. Only one fault is active at a time, so the cluster keeps a live majority between faults.
+/// timestamp, holds it, then heals everything (links direct, network whole, paused nodes resumed, killed nodes
+/// restarted) before the next. Only one fault is active at a time, so the cluster keeps a live majority between faults.
 /// </summary>
-internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> nodes, ClusterProbe probe, RunClock clock, Action<string> log)
+internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> nodes, ClusterProbe probe, LinkProxy proxy, LinkFaultOptions linkFaults, RunClock clock, Action<string> log)
 {
     private readonly Dictionary<FaultKind, int> _injected = new();
 
     /// <summary>How many faults of each kind were injected.</summary>
     public IReadOnlyDictionary<FaultKind, int> Injected => _injected;
+
+    /// <summary>What the link proxy carried during the link faults, summed.</summary>
+    public LinkTraffic Links { get; private set; } = LinkTraffic.None;
 
     /// <summary>Processes that exited without the nemesis killing them (restarted at the next heal).</summary>
     public List<string> Crashes { get; } = [];
@@ -56,8 +59,20 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
     /// </summary>
     public void Heal(string why)
     {
-        lab.Apply(Grudge.None);
         var actions = new List<string>();
+        var proxied = lab.Proxied;
+        if (proxied.Count > 0)
+        {
+            // Direct routes first, then the cut, then the proxy's own sockets: a node that dials again goes direct. Emptying
+            // the nat table already drops the NAT bindings of the open connections: their next packet reaches the real
+            // peer, which has no such connection and answers with a reset. ss -K closes whatever is left.
+            var closed = lab.RouteDirect();
+            var traffic = proxy.Disengage();
+            Links += traffic;
+            actions.Add($"{string.Join(", ", proxied)} direct again ({closed} sockets left for ss -K to close); the proxy carried {traffic}");
+        }
+
+        lab.Apply(Grudge.None);
         foreach (var node in nodes)
         {
             if (node.HasCrashed(out var code) && node.State != NodeState.Down)
@@ -205,6 +220,16 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
             case FaultKind.DiskFullFollowers:
                 await FillFollowersThenKillLeaderAsync(random, name, holdUntil, cancellationToken).ConfigureAwait(false);
                 return;
+            case FaultKind.LinkDelay:
+            case FaultKind.LinkDuplicateReorder:
+            {
+                var (links, which) = await LinksAsync(random, name, cancellationToken).ConfigureAwait(false);
+                var behavior = linkFaults.Draw(step.Kind, random);
+                proxy.Engage(behavior, step.Seed);
+                var closed = lab.RouteThroughProxy(links, n => proxy.PortOf(NodeId(n)));
+                log($"nemesis: {name}: {string.Join(", ", links)} ({which}) through the proxy: {behavior} ({closed} sockets closed to redial through it)");
+                break;
+            }
             default:
                 throw new InvalidOperationException($"no injection for {step.Kind}");
         }
@@ -245,6 +270,28 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
 
         log($"nemesis: {name}: no other node led within {ElectionPatience.TotalSeconds:0}s; healing anyway");
     }
+
+    /// <summary>
+    /// The links a link fault proxies: the leader's link to one follower, or every link of one node (the leader or a
+    /// random one). The leader's links carry its heartbeats every 50 ms, so the proxy always has frames to work on.
+    /// </summary>
+    private async Task<(List<Link> Links, string Which)> LinksAsync(Random random, string name, CancellationToken cancellationToken)
+    {
+        var pair = random.Next(2) == 0;
+        var center = pair || random.Next(2) == 0
+            ? await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false)
+            : nodes[random.Next(nodes.Count)];
+        var others = All().Where(n => n != center.Number).ToList();
+        if (pair)
+        {
+            var peer = others[random.Next(others.Count)];
+            return ([new Link(center.Number, peer)], $"{center.Id} and n{peer}");
+        }
+
+        return ([.. others.Select(other => new Link(center.Number, other))], $"{center.Id} and all others");
+    }
+
+    private static string NodeId(int number) => "n" + number.ToString(CultureInfo.InvariantCulture);
 
     private void Cut(string name, Grudge grudge, string what)
     {

@@ -31,6 +31,8 @@ internal sealed class NetworkLab : IDisposable
     private readonly FileStream _lock;
     private readonly TextWriter _log;
     private bool _disposed;
+    private bool _partitioned;
+    private List<Link> _proxied = [];
 
     private NetworkLab(int nodes, FileStream @lock, TextWriter log)
     {
@@ -63,10 +65,11 @@ internal sealed class NetworkLab : IDisposable
         try
         {
             Commands.Check("iptables-restore", ["--version"]);
+            Commands.Check("ss", ["-V"]);
         }
         catch (InvalidOperationException e)
         {
-            throw new InvalidOperationException($"the fault harness needs iptables (apt-get install -y iptables): {e.Message}", e);
+            throw new InvalidOperationException($"the fault harness needs iptables (apt-get install -y iptables) and iproute2's ss: {e.Message}", e);
         }
     }
 
@@ -112,12 +115,84 @@ internal sealed class NetworkLab : IDisposable
     }
 
     /// <summary>Installs <paramref name="grudge"/>, replacing the previous one, in every node's namespace.</summary>
+    /// <exception cref="InvalidOperationException">Links go through the proxy, where the grudge's rules would not match.</exception>
     public void Apply(Grudge grudge)
     {
+        if (grudge.Drops.Count > 0 && _proxied.Count > 0)
+        {
+            throw new InvalidOperationException($"cannot install a partition ({grudge}) while {string.Join(", ", _proxied)} go through the link proxy: " +
+                                                "their connections arrive from the proxy's address, which the partition's INPUT -s rules do not match");
+        }
+
         for (var node = 1; node <= Nodes; node++)
         {
             Commands.Check("ip", ["netns", "exec", NamespaceOf(node), "iptables-restore"], grudge.RulesFor(node, AddressOf));
         }
+
+        _partitioned = grudge.Drops.Count > 0;
+    }
+
+    /// <summary>The links whose Raft connections go through the proxy now; empty when every link is direct.</summary>
+    public IReadOnlyList<Link> Proxied => _proxied;
+
+    /// <summary>
+    /// Sends the Raft connections of <paramref name="links"/> through the proxy (<see cref="LinkRoutes"/>), then closes their open connections so that Akka.Remote dials again, through the proxy: DNAT
+    /// only applies to new connections. Returns how many sockets were closed.
+    /// </summary>
+    /// <param name="links">The links to proxy.</param>
+    /// <param name="proxyPortOf">The proxy's port (on <see cref="HostAddress"/>) for connections to a node.</param>
+    /// <exception cref="InvalidOperationException">A partition is installed (see <see cref="LinkRoutes"/>), links are
+    /// proxied already, or a command failed.</exception>
+    public int RouteThroughProxy(IReadOnlyList<Link> links, Func<int, int> proxyPortOf)
+    {
+        if (_partitioned) throw new InvalidOperationException($"cannot route {string.Join(", ", links)} through the link proxy while a partition is installed: its INPUT -s rules would not match proxied connections");
+        if (_proxied.Count > 0) throw new InvalidOperationException($"{string.Join(", ", _proxied)} already go through the link proxy; route them directly first");
+        // Recorded first: if a namespace refuses its rules, the heal still empties every nat table it touched.
+        _proxied = [.. links];
+        InstallRoutes(links, proxyPortOf);
+        return Cut(links);
+    }
+
+    /// <summary>
+    /// Routes every link directly again and closes the connections of the links that went through the proxy, so that
+    /// Akka.Remote dials them again, directly. Returns how many sockets were closed (0 when nothing was proxied).
+    /// </summary>
+    public int RouteDirect()
+    {
+        if (_proxied.Count == 0) return 0;
+        var links = _proxied;
+        InstallRoutes([], _ => 0);
+        _proxied = [];
+        return Cut(links);
+    }
+
+    /// <summary>
+    /// Replaces the nat table of every namespace the links touch, or that had routes, all at once: each command starts an
+    /// <c>ip netns exec</c>, which takes a few hundred milliseconds on a loaded machine, and the fault's hold waits for
+    /// none of them.
+    /// </summary>
+    private void InstallRoutes(IReadOnlyList<Link> links, Func<int, int> proxyPortOf)
+    {
+        var touched = Enumerable.Range(1, Nodes).Where(node => links.Any(l => l.Touches(node)) || _proxied.Any(l => l.Touches(node))).ToList();
+        Parallel.ForEach(touched, new ParallelOptions { MaxDegreeOfParallelism = touched.Count }, node =>
+        {
+            var rules = LinkRoutes.RulesFor(node, links, AddressOf, NodeProcess.RaftPort, HostAddress, proxyPortOf);
+            Commands.Check("ip", ["netns", "exec", NamespaceOf(node), "iptables-restore"], rules);
+        });
+    }
+
+    /// <summary>Closes the Raft connections of <paramref name="links"/> at both ends (<c>ss -K</c>), all at once; how many sockets it closed.</summary>
+    private int Cut(IReadOnlyList<Link> links)
+    {
+        var ends = links.SelectMany(link => new[] { (Node: link.A, Peer: link.B), (Node: link.B, Peer: link.A) }).ToList();
+        var closed = 0;
+        Parallel.ForEach(ends, new ParallelOptions { MaxDegreeOfParallelism = ends.Count }, end =>
+        {
+            var output = Commands.Check("ip", ["netns", "exec", NamespaceOf(end.Node), "ss", .. LinkRoutes.CutArguments(end.Peer, AddressOf, NodeProcess.RaftPort)]);
+            // ss prints a header, then one line per socket it closed.
+            Interlocked.Add(ref closed, Math.Max(0, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1));
+        });
+        return closed;
     }
 
     /// <summary>
