@@ -5,34 +5,12 @@ using System.Text.Json;
 namespace AkkaRaft.Server.Tests;
 
 /// <summary>One single-node cluster with small time-series limits, shared by <see cref="SeriesHttpTests"/>.</summary>
-public sealed class SeriesNodeFixture : IAsyncLifetime
+public sealed class SeriesNodeFixture() : NodeFixture("series", new Dictionary<string, string>
 {
-    private InProcessNode? _node;
-
-    public HttpClient Client { get; } = new(new HttpClientHandler { AllowAutoRedirect = false });
-
-    public async Task InitializeAsync()
-    {
-        _node = await InProcessNode.StartAsync("series", TestCluster.TempDirectory("series"), new Dictionary<string, string>
-        {
-            ["akkaraft.time-series.block-window-seconds"] = "60",
-            ["akkaraft.time-series.max-points-per-command"] = "100",
-            ["akkaraft.time-series.max-series-name-bytes"] = "40",
-        });
-        Client.BaseAddress = new Uri($"http://{_node.Address}");
-        await TestCluster.WaitForLeaderAsync(Client, _node.Address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-            Directory.Delete(_node.DataDir, recursive: true);
-        }
-    }
-}
+    ["akkaraft.time-series.block-window-seconds"] = "60",
+    ["akkaraft.time-series.max-points-per-command"] = "100",
+    ["akkaraft.time-series.max-series-name-bytes"] = "40",
+});
 
 /// <summary>The time-series HTTP API of one node: writes, range and downsampled reads, list, stats, and the problems.</summary>
 public sealed class SeriesHttpTests(SeriesNodeFixture fixture) : IClassFixture<SeriesNodeFixture>

@@ -160,8 +160,8 @@ internal sealed class InProcessNode : IAsyncDisposable
     }
 }
 
-/// <summary>One single-node cluster shared by the tests of a class.</summary>
-public sealed class SingleNodeFixture : IAsyncLifetime
+/// <summary>One single-node cluster shared by the tests of a class, started with <paramref name="settings"/>.</summary>
+public abstract class NodeFixture(string id, IReadOnlyDictionary<string, string> settings) : IAsyncLifetime
 {
     private InProcessNode? _node;
 
@@ -172,12 +172,7 @@ public sealed class SingleNodeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _node = await InProcessNode.StartAsync("solo", TestCluster.TempDirectory("solo"), new Dictionary<string, string>
-        {
-            ["akkaraft.kv.max-value-bytes"] = "64",
-            ["akkaraft.http.max-body-bytes"] = "4096",
-            ["akkaraft.kv.max-batch-keys"] = "3",
-        });
+        _node = await InProcessNode.StartAsync(id, TestCluster.TempDirectory(id), settings);
         Client.BaseAddress = new Uri($"http://{_node.Address}");
         await TestCluster.WaitForLeaderAsync(Client, _node.Address);
     }
@@ -192,3 +187,11 @@ public sealed class SingleNodeFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A node with small key/value limits, for the tests of those limits.</summary>
+public sealed class SingleNodeFixture() : NodeFixture("solo", new Dictionary<string, string>
+{
+    ["akkaraft.kv.max-value-bytes"] = "64",
+    ["akkaraft.http.max-body-bytes"] = "4096",
+    ["akkaraft.kv.max-batch-keys"] = "3",
+});
