@@ -10,40 +10,28 @@ namespace AkkaRaft.Server.Tests;
 /// requests work against them, a follower redirects or forwards writes, every read level answers on every node, and
 /// after the leader is killed with SIGKILL and restarted every acknowledged key is on every node.
 /// </summary>
-public sealed class ClusterProcessTests : IAsyncLifetime
+public sealed class ClusterProcessTests() : ProcessNodesTest("cluster")
 {
-    private readonly List<ServerProcess> _nodes = [];
-    private readonly string _root = TestCluster.TempDirectory("cluster");
     private readonly HttpClient _plain = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly HttpClient _follow = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(15) };
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    /// <inheritdoc />
+    protected override void DisposeClients()
     {
-        foreach (var node in _nodes) await node.KillAsync();
         _plain.Dispose();
         _follow.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed process may still hold a file for a moment; the temporary directory is left behind.
-        }
     }
 
     private ServerProcess AddNode(string id)
     {
-        var node = new ServerProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", $"127.0.0.1:{TestCluster.FreePort()}", Path.Combine(_root, id));
-        _nodes.Add(node);
+        var node = new ServerProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", $"127.0.0.1:{TestCluster.FreePort()}", Path.Combine(Root, id));
+        Nodes.Add(node);
         return node;
     }
 
     private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/x-www-form-urlencoded");
 
-    private string Logs() => string.Join("\n", _nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
+    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 
     /// <summary>Writes until a node acknowledges (an election in progress answers 503; a timeout is ambiguous and not counted).</summary>
     private async Task WriteAcknowledgedAsync(string key, string value, IReadOnlyList<ServerProcess> via)
@@ -75,7 +63,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var node03 = AddNode("node03");
         node02.Start(join: node01.Http);
         node03.Start(join: node01.Http);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await TestCluster.WaitForLeaderAsync(_plain, node.Http, members: 3);
         }
@@ -94,8 +82,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         // A follower answers 307 to the leader's HTTP address, or forwards with ?forward=true.
         var leaderId = (await TestCluster.StatusAsync(_plain, node02.Http)).GetProperty("leader").GetString();
-        var leader = _nodes.Single(n => n.Id == leaderId);
-        var follower = _nodes.First(n => n != leader);
+        var leader = Nodes.Single(n => n.Id == leaderId);
+        var follower = Nodes.First(n => n != leader);
         var redirected = await _plain.PostAsync($"http://{follower.Http}/key", Body("{\"via\": \"redirect\"}"));
         Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.StatusCode);
         Assert.Equal($"http://{leader.Http}/key", redirected.Headers.Location!.ToString());
@@ -103,7 +91,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _plain.PostAsync($"http://{follower.Http}/key?forward=true", Body("{\"forwarded\": \"yes\"}"))).StatusCode);
 
         // Every level from every node.
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await TestCluster.WaitForAsync(async () => await ReadAsync(node, "forwarded", "stale", _plain) == "yes", $"a stale read of 'forwarded' on {node.Id}");
             Assert.Equal("yes", await ReadAsync(node, "forwarded", "default", _follow));
@@ -116,12 +104,12 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var acknowledged = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            await WriteAcknowledgedAsync($"before-{i}", $"v{i}", _nodes);
+            await WriteAcknowledgedAsync($"before-{i}", $"v{i}", Nodes);
             acknowledged.Add($"before-{i}");
         }
 
         await leader.KillAsync();
-        var survivors = _nodes.Where(n => n != leader).ToList();
+        var survivors = Nodes.Where(n => n != leader).ToList();
         for (var i = 0; i < 5; i++)
         {
             await WriteAcknowledgedAsync($"after-{i}", $"v{i}", survivors);
@@ -129,7 +117,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         }
 
         leader.Start(); // a restarted node rejoins as itself, without -join
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             foreach (var key in acknowledged)
             {

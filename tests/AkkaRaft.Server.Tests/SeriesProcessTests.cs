@@ -9,32 +9,20 @@ namespace AkkaRaft.Server.Tests;
 /// Three real <c>akkaraft</c> processes: points are ingested in batches while the leader is killed with SIGKILL, and
 /// every acknowledged point is then read back from every node.
 /// </summary>
-public sealed class SeriesProcessTests(ITestOutputHelper log) : IAsyncLifetime
+public sealed class SeriesProcessTests(ITestOutputHelper log) : ProcessNodesTest("series-processes")
 {
     private const int BatchPoints = 100;
-    private readonly List<ServerProcess> _nodes = [];
-    private readonly string _root = TestCluster.TempDirectory("series-processes");
     private readonly HttpClient _plain = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly HttpClient _follow = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(15) };
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    /// <inheritdoc />
+    protected override void DisposeClients()
     {
-        foreach (var node in _nodes) await node.KillAsync();
         _plain.Dispose();
         _follow.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed process may still hold a file for a moment; the temporary directory is left behind.
-        }
     }
 
-    private string Logs() => string.Join("\n", _nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
+    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 
     /// <summary>
     /// Posts one batch through the nodes in turn until one acknowledges it, as a client would: a batch that timed out
@@ -86,24 +74,24 @@ public sealed class SeriesProcessTests(ITestOutputHelper log) : IAsyncLifetime
         var peers = string.Join(",", ids.Select((id, i) => $"{id}={rafts[i]}"));
         for (var i = 0; i < ids.Length; i++)
         {
-            _nodes.Add(new ServerProcess(ids[i], $"127.0.0.1:{free.Dequeue()}", rafts[i], Path.Combine(_root, ids[i]), peers));
+            Nodes.Add(new ServerProcess(ids[i], $"127.0.0.1:{free.Dequeue()}", rafts[i], Path.Combine(Root, ids[i]), peers));
         }
 
-        foreach (var node in _nodes) node.Start();
+        foreach (var node in Nodes) node.Start();
         // Three .NET processes starting at once on a shared machine: the processes' patience, not the in-process one.
-        foreach (var node in _nodes) await TestCluster.WaitForLeaderAsync(_plain, node.Http, members: 3, ServerProcessCluster.Patience);
+        foreach (var node in Nodes) await TestCluster.WaitForLeaderAsync(_plain, node.Http, members: 3, ServerProcessCluster.Patience);
 
         var acknowledged = new Dictionary<string, List<(long T, double V)>> { ["ingest/cpu"] = [], ["ingest/mem"] = [] };
         var batch = 0;
         for (; batch < 10; batch++)
         {
             var body = Batch(batch, acknowledged, out var points);
-            await IngestAcknowledgedAsync(body, _nodes);
+            await IngestAcknowledgedAsync(body, Nodes);
             foreach (var (series, list) in points) acknowledged[series].AddRange(list);
         }
 
-        var leaderId = (await TestCluster.StatusAsync(_plain, _nodes[0].Http)).GetProperty("leader").GetString();
-        var leader = _nodes.Single(n => n.Id == leaderId);
+        var leaderId = (await TestCluster.StatusAsync(_plain, Nodes[0].Http)).GetProperty("leader").GetString();
+        var leader = Nodes.Single(n => n.Id == leaderId);
         // Kill the leader while a batch is in flight: its fate is unknown until the client gets an answer.
         var body10 = Batch(batch, acknowledged, out var inFlight);
         var send = _follow.PostAsync($"http://{leader.Http}/series", new StringContent(body10, Encoding.UTF8, "application/json"));
@@ -117,7 +105,7 @@ public sealed class SeriesProcessTests(ITestOutputHelper log) : IAsyncLifetime
             // The connection died with the leader.
         }
 
-        var survivors = _nodes.Where(n => n != leader).ToList();
+        var survivors = Nodes.Where(n => n != leader).ToList();
         var (attempts, duplicates) = await IngestAcknowledgedAsync(body10, survivors);
         log.WriteLine($"the batch in flight at the kill was acknowledged after {attempts} attempts, {duplicates} of its points already stored");
         foreach (var (series, list) in inFlight) acknowledged[series].AddRange(list);
@@ -129,7 +117,7 @@ public sealed class SeriesProcessTests(ITestOutputHelper log) : IAsyncLifetime
         }
 
         leader.Start();
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             foreach (var (series, expected) in acknowledged)
             {

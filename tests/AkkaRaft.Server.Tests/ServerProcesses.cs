@@ -299,3 +299,36 @@ public sealed class ServerProcessCollection : ICollectionFixture<ServerProcessFi
     public const string Name = "server processes";
 }
 
+
+/// <summary>
+/// A test class that starts <c>akkaraft</c> processes of its own (<see cref="Nodes"/>, data under <see cref="Root"/>):
+/// after each test they are killed, the class's HTTP clients disposed (<see cref="DisposeClients"/>) and the
+/// directory deleted.
+/// </summary>
+public abstract class ProcessNodesTest(string name) : IAsyncLifetime
+{
+    /// <summary>The processes the test started; each is killed after the test.</summary>
+    internal List<ServerProcess> Nodes { get; } = [];
+
+    /// <summary>The temporary directory under which the nodes keep their data.</summary>
+    protected string Root { get; } = TestCluster.TempDirectory(name);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in Nodes) await node.KillAsync();
+        DisposeClients();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed process may still hold a file for a moment; the temporary directory is left behind.
+        }
+    }
+
+    /// <summary>Disposes the HTTP clients the test class holds.</summary>
+    protected abstract void DisposeClients();
+}

@@ -12,35 +12,23 @@ namespace AkkaRaft.Server.Tests;
 /// stops; a write with <c>seq</c> is applied once however often it is sent; closing a session deletes its keys at once.
 /// The processes listen on ports 9310-9315 and 9320-9325.
 /// </summary>
-public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SessionProcessTests(ITestOutputHelper output) : ProcessNodesTest("sessions")
 {
-    private readonly List<ServerProcess> _nodes = [];
-    private readonly string _root = TestCluster.TempDirectory("sessions");
     private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(10) };
     // A keep-alive the cluster answered 404: the session expired although the client kept it alive.
     private string? _lostSession;
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    /// <inheritdoc />
+    protected override void DisposeClients()
     {
-        foreach (var node in _nodes) await node.KillAsync();
         _http.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed process may still hold a file for a moment.
-        }
     }
 
     [Fact]
     public async Task An_ephemeral_key_outlives_a_killed_leader_while_its_session_is_kept_alive_and_goes_once_the_client_stops()
     {
         StartCluster(9310);
-        foreach (var node in _nodes) await WaitForAsync(async () => (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").ValueKind == JsonValueKind.String, $"{node.Id} to know a leader");
+        foreach (var node in Nodes) await WaitForAsync(async () => (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").ValueKind == JsonValueKind.String, $"{node.Id} to know a leader");
 
         // POST /session {"ttl":"3s"} -> 201 {"id","ttl"}.
         // A TTL well above what a loaded machine's stalls (seconds, with three processes on two shared cores) take.
@@ -61,7 +49,7 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         ServerProcess? leader = null;
         await WaitForAsync(async () => (leader = await LeaderAsync()) is not null, "a leader");
         await leader!.KillAsync();
-        var survivors = _nodes.Where(n => n != leader).ToList();
+        var survivors = Nodes.Where(n => n != leader).ToList();
         await WaitForAsync(async () => await LeaderAsync(survivors) is { } l && l != leader, "a new leader among the survivors");
         // Longer than a TTL after the new leader's: it would have expired the session by now without the keep-alives.
         await Task.Delay(TimeSpan.FromSeconds(15));
@@ -79,7 +67,7 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         var stopped = Stopwatch.StartNew();
         await WaitForAsync(async () => await StatusOfReadAsync(survivors[0], "eph") == HttpStatusCode.NotFound, "the ephemeral key to go after the client stopped");
         output.WriteLine($"the ephemeral key went {stopped.Elapsed.TotalSeconds:F1}s after the last keep-alive (ttl 10s, election timeout 300ms)");
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
             await WaitForAsync(async () => await StatusOfReadAsync(node, "eph", "stale") == HttpStatusCode.NotFound, $"{node.Id} to have deleted the ephemeral key");
         using (var late = await SendAsync(HttpMethod.Put, $"/session/{id}", null))
             Assert.Equal(HttpStatusCode.NotFound, late.StatusCode);
@@ -89,7 +77,7 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task A_write_with_a_sequence_number_is_applied_once_and_a_closed_session_takes_its_ephemeral_keys_with_it()
     {
         StartCluster(9320);
-        foreach (var node in _nodes) await WaitForAsync(async () => (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").ValueKind == JsonValueKind.String, $"{node.Id} to know a leader");
+        foreach (var node in Nodes) await WaitForAsync(async () => (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").ValueKind == JsonValueKind.String, $"{node.Id} to know a leader");
         using var opened = await SendAsync(HttpMethod.Post, "/session", "{\"ttl\":\"30s\"}");
         using var openedJson = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
         var id = openedJson.RootElement.GetProperty("id").GetString()!;
@@ -103,17 +91,17 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         using var retry = await SendAsync(HttpMethod.Post, $"/key?session={id}&seq=1", "{\"once\":\"a\"}");
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal(firstBody, await retry.Content.ReadAsStringAsync());
-        Assert.Equal("b", await ReadAsync(_nodes[0], "once", "consistent"));
+        Assert.Equal("b", await ReadAsync(Nodes[0], "once", "consistent"));
 
         using (var eph = await SendAsync(HttpMethod.Post, $"/key?session={id}&ephemeral=true", "{\"e1\":\"x\",\"e2\":\"y\"}"))
             Assert.Equal(HttpStatusCode.OK, eph.StatusCode);
-        Assert.Equal("x", await ReadAsync(_nodes[1], "e1", "consistent"));
+        Assert.Equal("x", await ReadAsync(Nodes[1], "e1", "consistent"));
 
         using (var closed = await SendAsync(HttpMethod.Delete, $"/session/{id}", null))
             Assert.Equal(HttpStatusCode.NoContent, closed.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, await StatusOfReadAsync(_nodes[2], "e1"));
-        Assert.Equal(HttpStatusCode.NotFound, await StatusOfReadAsync(_nodes[2], "e2"));
-        Assert.Equal("b", await ReadAsync(_nodes[2], "once", "consistent"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfReadAsync(Nodes[2], "e1"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfReadAsync(Nodes[2], "e2"));
+        Assert.Equal("b", await ReadAsync(Nodes[2], "once", "consistent"));
         using (var again = await SendAsync(HttpMethod.Delete, $"/session/{id}", null))
             Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         using (var late = await SendAsync(HttpMethod.Post, $"/key?session={id}", "{\"late\":\"z\"}"))
@@ -130,8 +118,8 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         var peers = string.Join(",", ids.Select((nodeId, i) => $"{nodeId}=127.0.0.1:{firstPort + 2 * i + 1}"));
         for (var i = 0; i < ids.Length; i++)
         {
-            var node = new ServerProcess(ids[i], $"127.0.0.1:{firstPort + 2 * i}", $"127.0.0.1:{firstPort + 2 * i + 1}", Path.Combine(_root, ids[i]), peers);
-            _nodes.Add(node);
+            var node = new ServerProcess(ids[i], $"127.0.0.1:{firstPort + 2 * i}", $"127.0.0.1:{firstPort + 2 * i + 1}", Path.Combine(Root, ids[i]), peers);
+            Nodes.Add(node);
             node.Start();
         }
     }
@@ -141,7 +129,7 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
     {
         while (!stop.IsCancellationRequested)
         {
-            foreach (var node in _nodes.Where(n => n.IsRunning))
+            foreach (var node in Nodes.Where(n => n.IsRunning))
             {
                 try
                 {
@@ -176,7 +164,7 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            foreach (var node in (via ?? _nodes).Where(n => n.IsRunning))
+            foreach (var node in (via ?? Nodes).Where(n => n.IsRunning))
             {
                 try
                 {
@@ -213,12 +201,12 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task<ServerProcess?> LeaderAsync(IReadOnlyList<ServerProcess>? among = null)
     {
-        foreach (var node in (among ?? _nodes).Where(n => n.IsRunning))
+        foreach (var node in (among ?? Nodes).Where(n => n.IsRunning))
         {
             try
             {
                 var id = (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").GetString();
-                if (_nodes.FirstOrDefault(n => n.Id == id) is { IsRunning: true } leader) return leader;
+                if (Nodes.FirstOrDefault(n => n.Id == id) is { IsRunning: true } leader) return leader;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
             {
@@ -247,5 +235,5 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : IAsyncLifeti
         throw new TimeoutException($"gave up after {ServerProcessCluster.Patience.TotalSeconds}s waiting for {what}\n{Logs()}");
     }
 
-    private string Logs() => string.Join("\n", _nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
+    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 }
