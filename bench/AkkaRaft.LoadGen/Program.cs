@@ -28,13 +28,15 @@ public static class Program
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
-        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target };
+        var spreadReads = new Option<bool>("--spread-reads") { Description = "Send client i's gets to member i mod N (every member's HTTP address from /status) instead of the leader; puts still go to the leader." };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, spreadReads };
         root.SetAction(async (result, cancel) =>
         {
             var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
                 result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)))
             {
                 Target = result.GetValue(target)!,
+                SpreadReads = result.GetValue(spreadReads),
             };
             if (options.Validate() is { } problem)
             {
@@ -66,9 +68,13 @@ public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int Val
     /// <summary>The system behind <see cref="Endpoint"/>: <c>akkaraft</c> (default) or <c>etcd</c>.</summary>
     public string Target { get; init; } = "akkaraft";
 
+    /// <summary>Gets go to every member in turn (client i to member i mod N) rather than to the leader.</summary>
+    public bool SpreadReads { get; init; }
+
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate() =>
         Target is not ("akkaraft" or "etcd") ? "--target must be akkaraft or etcd"
+        : SpreadReads && Target != "akkaraft" ? "--spread-reads needs --target akkaraft"
         : Clients < 1 ? "--clients must be at least 1"
         : Keys < 1 ? "--keys must be at least 1"
         : ValueBytes < 0 ? "--value-bytes must not be negative"
@@ -91,6 +97,7 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyH
     {
         var text = new StringBuilder();
         if (Options.Target != "akkaraft") text.Append(CultureInfo.InvariantCulture, $"target {Options.Target}, ");
+        if (Options.SpreadReads) text.Append("gets spread over every member, ");
         text.Append(CultureInfo.InvariantCulture, $"clients {Options.Clients}, keys {Options.Keys}, value {Options.ValueBytes} B, reads {Options.ReadPercent}%, {Measured.TotalSeconds:0.0} s\n");
         text.Append(CultureInfo.InvariantCulture, $"throughput {Throughput:0} ops/s, errors {Errors}\n");
         foreach (var (name, h) in new[] { ("put", Puts), ("get", Gets) })
@@ -134,9 +141,9 @@ public static class LoadRun
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = true, MaxConnectionsPerServer = options.Clients + 4 };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         var etcd = options.Target == "etcd" ? new EtcdGateway(options.ValueBytes, options.Level == "stale") : null;
-        var leader = etcd is null
-            ? await LeaderAsync(http, Normalize(options.Endpoint), cancellationToken)
-            : await EtcdGateway.LeaderAsync(http, Normalize(options.Endpoint), cancellationToken);
+        var (leader, members) = etcd is null
+            ? await MembersAsync(http, Normalize(options.Endpoint), cancellationToken)
+            : (await EtcdGateway.LeaderAsync(http, Normalize(options.Endpoint), cancellationToken), []);
         var value = new string('v', options.ValueBytes);
         var stopwatch = Stopwatch.StartNew();
         var measureFrom = options.Warmup;
@@ -144,6 +151,7 @@ public static class LoadRun
         var workers = Enumerable.Range(0, options.Clients).Select(i => Task.Run(async () =>
         {
             var random = new Random(i + 1);
+            var reader = options.SpreadReads && members.Count > 0 ? members[i % members.Count] : leader;
             var puts = new LatencyHistogram();
             var gets = new LatencyHistogram();
             long errors = 0;
@@ -163,7 +171,7 @@ public static class LoadRun
                     else
                     {
                         using var response = read
-                            ? await http.GetAsync($"{leader}/key/{key}?level={options.Level}", cancellationToken)
+                            ? await http.GetAsync($"{reader}/key/{key}?level={options.Level}", cancellationToken)
                             : await http.PostAsync($"{leader}/key", new StringContent($"{{\"{key}\":\"{value}\"}}", Encoding.UTF8, "application/json"), cancellationToken);
                         ok = response.IsSuccessStatusCode || (read && response.StatusCode == HttpStatusCode.NotFound);
                     }
@@ -202,17 +210,21 @@ public static class LoadRun
 
     internal static string Normalize(string endpoint) => (endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : "http://" + endpoint).TrimEnd('/');
 
-    /// <summary>The leader's HTTP base address, from the member's /status.</summary>
-    private static async Task<string> LeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
+    /// <summary>The leader's HTTP base address and every member's, from the member's /status.</summary>
+    private static async Task<(string Leader, IReadOnlyList<string> Members)> MembersAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
     {
         using var document = JsonDocument.Parse(await http.GetStringAsync(endpoint + "/status", cancellationToken));
         var root = document.RootElement;
-        var leader = root.GetProperty("leader").GetString();
+        var leaderId = root.GetProperty("leader").GetString();
+        var leader = endpoint; // followers redirect (307) to the leader
+        var members = new List<string>();
         foreach (var member in root.GetProperty("members").EnumerateArray())
         {
-            if (member.GetProperty("id").GetString() == leader && member.GetProperty("httpAddress").GetString() is { } address) return Normalize(address);
+            if (member.GetProperty("httpAddress").GetString() is not { } address) continue;
+            members.Add(Normalize(address));
+            if (member.GetProperty("id").GetString() == leaderId) leader = Normalize(address);
         }
 
-        return endpoint; // followers redirect (307) to the leader
+        return (leader, members);
     }
 }

@@ -100,8 +100,8 @@ internal sealed class ClientSession(ActorSystem system, Endpoint entry, ClientOp
     }
 
     /// <summary>
-    /// Gets the key at <paramref name="level"/> through the entry (a member forwards default and consistent reads
-    /// to the leader). A stale read is served by whichever member answers, which may not have applied the write yet:
+    /// Gets the key at <paramref name="level"/> through the entry (a follower forwards default reads to the leader and
+    /// answers consistent reads itself, with a read index from the leader). A stale read is served by whichever member answers, which may not have applied the write yet:
     /// it is asked again until it has.
     /// </summary>
     private async Task ReadAsync(ReadLevel level, WriteResult written)

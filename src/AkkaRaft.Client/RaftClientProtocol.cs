@@ -29,7 +29,10 @@ public enum ReadLevel
     /// <summary>The leader's state under its lease; without lease reads (or when the lease does not hold) a ReadIndex read.</summary>
     Default,
 
-    /// <summary>ReadIndex (thesis 6.4): the leader confirms its leadership with a quorum before answering.</summary>
+    /// <summary>
+    /// ReadIndex (thesis 6.4): the leader confirms its leadership with a quorum before answering. A follower serves it
+    /// too, once it has applied as far as the read index the leader gave it.
+    /// </summary>
     Consistent,
 }
 
@@ -44,6 +47,9 @@ public enum ReadPath
 
     /// <summary>On the leader after a quorum confirmed its leadership.</summary>
     ReadIndex,
+
+    /// <summary>On a follower, once it had applied the read index the leader confirmed with a quorum (thesis 6.4).</summary>
+    FollowerReadIndex,
 }
 
 /// <summary>Proposes a command to the replicated state machine. Answered by <see cref="WriteResult"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/> or <see cref="RequestTimedOut"/>.</summary>

@@ -100,6 +100,18 @@ public sealed class ClusterProcessTests() : ProcessNodesTest("cluster")
                 .RootElement.GetProperty("forwarded").GetString());
         }
 
+        // A follower answers a consistent read itself (a read index from the leader), with no redirect; a default read
+        // still redirects to the leader, as raftdb's does.
+        using (var consistent = await _plain.GetAsync($"http://{follower.Http}/key/forwarded?level=consistent"))
+        {
+            Assert.Equal(HttpStatusCode.OK, consistent.StatusCode);
+            Assert.Equal("yes", JsonDocument.Parse(await consistent.Content.ReadAsStringAsync()).RootElement.GetProperty("forwarded").GetString());
+        }
+        using (var byDefault = await _plain.GetAsync($"http://{follower.Http}/key/forwarded?level=default"))
+        {
+            Assert.Equal(HttpStatusCode.TemporaryRedirect, byDefault.StatusCode);
+        }
+
         // kill -9 the leader, keep writing through the others, restart it: every acknowledged key is on every node.
         var acknowledged = new List<string>();
         for (var i = 0; i < 5; i++)

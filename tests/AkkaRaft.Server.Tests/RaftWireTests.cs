@@ -37,6 +37,8 @@ public sealed class RaftWireTests : IDisposable
         new HeartbeatResponse(3, 1, 7, Round: 99),
         new InstallSnapshotResponse(3, 1, 7, SnapshotIndex: 40, NextOffset: 1024),
         new TimeoutNow(1, 2, 7),
+        new ReadIndexRequest(2, 1, 7, 41),
+        new ReadIndexResponse(1, 2, 7, 41, 99, true),
     ];
 
     [Theory]

@@ -69,6 +69,8 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         new InstallSnapshot(1, 4, 7, new SnapshotMetadata(40, 6, ConfState.OfVoters(1, 2, 3)), 0, [7], 1, Done: true),
         new InstallSnapshotResponse(3, 1, 7, SnapshotIndex: 40, NextOffset: 1024),
         new TimeoutNow(1, 2, 7),
+        new ReadIndexRequest(2, 1, 7, 41),
+        new ReadIndexResponse(1, 2, 7, 41, 99, true),
     ];
 
     /// <summary>One instance of every client protocol message; the test below checks no type is missing.</summary>

@@ -38,8 +38,10 @@ public sealed class PeerClusterBasicTests
         var refused = Assert.IsType<NotLeader>(group.Ask(follower, new Write(KvCommands.Put("k", "refused"), OnNotLeader: NotLeaderPolicy.Reject)));
         Assert.Equal(leader, refused.LeaderHint);
 
-        var read = Assert.IsType<QueryResponse>(group.Ask(follower, new Query(KvQueries.Get("k"), ReadLevel.Consistent)));
+        var read = Assert.IsType<QueryResponse>(group.Ask(follower, new Query(KvQueries.Get("k"), ReadLevel.Consistent, OnNotLeader: NotLeaderPolicy.Reject)));
         Assert.Equal("via follower", Value(read));
+        Assert.Equal(ReadPath.FollowerReadIndex, read.ServedBy); // answered by the follower itself
+        Assert.IsType<NotLeader>(group.Ask(follower, new Query(KvQueries.Get("k"), ReadLevel.Default, OnNotLeader: NotLeaderPolicy.Reject)));
     }
 
     [Fact]

@@ -175,10 +175,11 @@ public sealed class PeerLogicTests
     }
 
     [Fact]
-    public void A_follower_passes_typed_requests_on_to_the_leader_unread_and_serves_a_stale_typed_query_itself()
+    public void A_follower_passes_typed_requests_on_to_the_leader_unread_and_serves_stale_and_consistent_typed_queries_itself()
     {
         var peer = Driver.Started(2, [1, 2, 3]);
-        peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, [], 3), peer.Now));
+        var following = peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, [], 3), peer.Now));
+        peer.Durable(Assert.Single(following, e => e.Kind == PeerEffectKind.Persist));
         var command = new SerializedPayload(-5, "", [1]);
         var query = new SerializedPayload(-5, "", [2]);
 
@@ -187,9 +188,14 @@ public sealed class PeerLogicTests
         Assert.Equal(1UL, write.To);
         Assert.Same(command, Assert.IsType<TypedWrite>(write.Request).Command);
 
-        var read = Assert.Single(peer.Feed(l => l.Request(new TypedQuery(query, ReadLevel.Consistent), new TestClient(), peer.Now)));
+        var read = Assert.Single(peer.Feed(l => l.Request(new TypedQuery(query), new TestClient(), peer.Now)));
         Assert.Equal(PeerEffectKind.Forward, read.Kind);
         Assert.Same(query, Assert.IsType<TypedQuery>(read.Request).Query);
+
+        // A consistent read stays here: the follower asks the leader only for a read index.
+        var consistent = Assert.Single(peer.Feed(l => l.Request(new TypedQuery(query, ReadLevel.Consistent), new TestClient(), peer.Now)));
+        Assert.Equal(PeerEffectKind.Send, consistent.Kind);
+        Assert.Equal(1UL, Assert.IsType<ReadIndexRequest>(consistent.Message).To);
 
         var refused = Assert.IsType<NotLeader>(peer.Answer(new TypedWrite(command, OnNotLeader: NotLeaderPolicy.Reject)));
         Assert.Equal(1UL, refused.LeaderHint);

@@ -300,7 +300,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         new(w.Bytes.ToByteArray(), w.Level <= (uint)ReadLevel.Consistent ? (ReadLevel)w.Level : throw Bad("read level", w.Level), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
 
     private static QueryResponse FromProto(QueryResponseMessage w) =>
-        new(w.Response.ToByteArray(), w.AppliedIndex, w.Leader, w.ServedBy <= (uint)ReadPath.ReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
+        new(w.Response.ToByteArray(), w.AppliedIndex, w.Leader, w.ServedBy <= (uint)ReadPath.FollowerReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
 
     private static NotLeader FromProto(NotLeaderMessage w) => new(w.LeaderHint, w.Reason);
 
@@ -331,7 +331,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
 
     private TypedQueryResponse FromProto(TypedQueryResponseMessage w) =>
         new(PayloadSerialization.Get(system).Deserialize(Payload(w.Response, "typed query response")), w.AppliedIndex, w.Leader,
-            w.ServedBy <= (uint)ReadPath.ReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
+            w.ServedBy <= (uint)ReadPath.FollowerReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
 
     /// <summary>A user's object as it crosses the wire: as it is when it is serialized already (a request a node passes on), else serialized now.</summary>
     private PayloadMessage ToProto(object value)

@@ -106,4 +106,7 @@ internal enum RaftMutations
 
     /// <summary>A leader never steps down on check-quorum (with reads that skip the quorum check, a deposed leader keeps serving).</summary>
     NoCheckQuorumStepDown = 4,
+
+    /// <summary>A follower serves a read at its own commit index instead of asking the leader (it may be behind).</summary>
+    FollowerReadsAtOwnCommit = 8,
 }

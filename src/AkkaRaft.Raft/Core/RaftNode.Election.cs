@@ -103,6 +103,9 @@ public sealed partial class RaftNode
                 BecomeFollower(_term, install.From);
                 HandleInstallSnapshot(install);
                 break;
+            case ReadIndexRequest request:
+                RefuseRead(request.From, request.Context);
+                break;
             case RequestVoteResponse response:
                 if (response.PreVote != (_role == RaftRole.PreCandidate)) return;
                 _tracker.RecordVote(response.From, response.Granted);

@@ -1,6 +1,7 @@
 namespace AkkaRaft.Raft.Core;
 
-// The follower side: AppendEntries (Raft §5.3), heartbeats, InstallSnapshot in chunks (Raft §7), TimeoutNow.
+// The follower side: AppendEntries (Raft §5.3), heartbeats, InstallSnapshot in chunks (Raft §7), TimeoutNow, and the
+// answers to the reads it forwarded (ReadOnly.cs).
 public sealed partial class RaftNode
 {
     private Snapshot? _receiving;
@@ -24,6 +25,12 @@ public sealed partial class RaftNode
                 _electionElapsed = 0;
                 _lead = install.From;
                 HandleInstallSnapshot(install);
+                break;
+            case ReadIndexResponse response:
+                HandleReadIndexResponse(response);
+                break;
+            case ReadIndexRequest request:
+                RefuseRead(request.From, request.Context); // asked of a former leader
                 break;
             case TimeoutNow:
                 // Thesis 3.10: the leader chose us; campaign at once, skipping pre-vote and the lease.

@@ -162,6 +162,7 @@ public sealed partial class RaftNode
             case AppendEntriesResponse response: HandleAppendResponse(response); break;
             case HeartbeatResponse response: HandleHeartbeatResponse(response); break;
             case InstallSnapshotResponse response: HandleSnapshotResponse(response); break;
+            case ReadIndexRequest request: HandleReadIndexRequest(request); break;
             case AppendEntries or Heartbeat or InstallSnapshot:
                 throw new RaftInvariantException("at most one leader per term",
                     $"leader {Id} of term {_term} received {message.GetType().Name} from {message.From} of the same term");

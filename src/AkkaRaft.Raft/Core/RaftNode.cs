@@ -219,7 +219,11 @@ public sealed partial class RaftNode
     public void Tick()
     {
         if (_role == RaftRole.Leader) TickLeader();
-        else TickElection();
+        else
+        {
+            TickForwardedReads();
+            TickElection();
+        }
     }
 
     /// <summary>Handles a message from a peer.</summary>
@@ -430,6 +434,7 @@ public sealed partial class RaftNode
         if (_role == RaftRole.Leader) throw new RaftInvariantException("a leader never becomes a pre-candidate", $"node {Id} term {_term}");
         // Thesis 9.6: a pre-candidate does not raise its term or vote, so a failed pre-vote disturbs nobody.
         _tracker.ResetVotes();
+        DropForwardedReads();
         _lead = RaftIds.None;
         _role = RaftRole.PreCandidate;
     }

@@ -74,3 +74,18 @@ public sealed record InstallSnapshotResponse(ulong From, ulong To, ulong Term, u
 
 /// <summary>Leadership transfer (thesis 3.10): the receiver starts an election at once.</summary>
 public sealed record TimeoutNow(ulong From, ulong To, ulong Term) : RaftMessage(From, To, Term);
+
+/// <summary>
+/// A follower asks the leader for a read index on behalf of one of its readers (thesis 6.4, "reads on followers").
+/// The leader confirms its leadership with a quorum exactly as for its own reads and answers with
+/// <see cref="ReadIndexResponse"/>; the follower serves the read once it has applied that far.
+/// </summary>
+/// <param name="Context">The follower's tag for the read, echoed in the answer.</param>
+public sealed record ReadIndexRequest(ulong From, ulong To, ulong Term, ulong Context) : RaftMessage(From, To, Term);
+
+/// <summary>Answer to <see cref="ReadIndexRequest"/>.</summary>
+/// <param name="Context">The follower's tag for the read.</param>
+/// <param name="Index">The commit index the read must wait for; meaningful only when <paramref name="Granted"/>.</param>
+/// <param name="Granted">False when the receiver is not the leader, or the leader has too many reads waiting.</param>
+public sealed record ReadIndexResponse(ulong From, ulong To, ulong Term, ulong Context, ulong Index, bool Granted)
+    : RaftMessage(From, To, Term);

@@ -11,46 +11,143 @@ namespace AkkaRaft.Raft.Core;
 // Reads are batched as etcd's server batches them: while one read round is unconfirmed, new reads wait for the next
 // round (opened when that one is confirmed, or by the next heartbeat tick, both sent after they arrived), so 64
 // concurrent reads cost a few heartbeat rounds instead of 64.
+//
+// A follower serves linearizable reads too: it asks the leader for a read index (ReadIndexRequest), the leader confirms
+// that request like one of its own reads and answers the index, and the follower's reads wait until it has applied that
+// far. The follower batches as the leader does: one request in flight, and the reads that arrive meanwhile go in the
+// next one (sent when the answer comes back), so 64 readers on a follower cost the leader a few requests, not 64. The
+// leader tags each read with the node it came from, to hand a confirmed read to its own application or send it back. A
+// follower drops the reads it forwarded when it stops following that leader (a new term or an election) or when the
+// answer has not come within an election timeout (lost on the way): the leader it asked may never answer.
 public sealed partial class RaftNode
 {
     private const int RoundHistory = 64;
 
     private readonly Queue<PendingRead> _pendingReads = new();
-    private readonly List<ulong> _waitingForTermCommit = new();
+    private readonly List<ReadRequest> _waitingForTermCommit = new();
     private readonly List<ulong> _droppedReads = new();
-    private readonly List<ulong> _nextRoundReads = new();
+    private readonly List<ReadRequest> _nextRoundReads = new();
+    private readonly List<ulong> _unsentReads = new();
+    private readonly List<ulong> _readBatch = new();
+    private ulong _readBatchId;
+    private ulong _readBatchesSent;
+    private long _readBatchSentTick;
+    private long _followerTicks;
     private ulong _readRoundInFlight;
     private readonly long[] _roundSentTick = new long[RoundHistory];
     private ulong _round;
     private long _leaderTicks;
 
-    private readonly record struct PendingRead(ulong Context, ulong Index, ulong Round);
+    /// <summary>A read asked of this leader: by its own application (<see cref="From"/> is this node) or by a follower.</summary>
+    private readonly record struct ReadRequest(ulong From, ulong Context);
+
+    private readonly record struct PendingRead(ReadRequest Request, ulong Index, ulong Round);
 
     /// <summary>
     /// Asks for a linearizable read (thesis 6.4). On the leader, the read is confirmed by a heartbeat round
     /// answered by a quorum; it then appears in <see cref="Ready.ReadStates"/> with the index to wait for.
-    /// A leader that has not yet committed an entry of its term holds the read until it has. Not leader:
+    /// A leader that has not yet committed an entry of its term holds the read until it has. A follower that knows
+    /// the leader asks it for the index and the read appears in <see cref="Ready.ReadStates"/> once it answers, or in
+    /// <see cref="Ready.DroppedReads"/> if it refuses or this follower stops following it. Anything else:
     /// <see cref="RequestStatus.NotLeader"/> with the known leader.
     /// </summary>
     /// <param name="context">The caller's tag, returned in the <see cref="ReadState"/>.</param>
     public RequestResult ReadIndex(ulong context)
     {
+        if (_role == RaftRole.Follower && _lead != RaftIds.None)
+        {
+            if ((_config.Mutations & RaftMutations.FollowerReadsAtOwnCommit) != 0)
+            {
+                _readStates.Add(new ReadState(_log.Committed, context));
+                return new RequestResult(RequestStatus.Accepted, _log.Committed, _term, _lead);
+            }
+            if (_readBatch.Count + _unsentReads.Count >= _config.MaxPendingReads) return new RequestResult(RequestStatus.Overloaded, 0, 0, _lead);
+            _unsentReads.Add(context);
+            if (_readBatchId == 0) SendReadBatch();
+            return new RequestResult(RequestStatus.Accepted, 0, _term, _lead);
+        }
         if (_role != RaftRole.Leader) return new RequestResult(RequestStatus.NotLeader, 0, 0, _lead);
+        return AcceptRead(new ReadRequest(Id, context));
+    }
+
+    /// <summary>The leader takes a read, its own or a follower's: confirmed by a quorum round before it is released.</summary>
+    private RequestResult AcceptRead(ReadRequest request)
+    {
         if ((_config.Mutations & RaftMutations.ReadsWithoutQuorumCheck) != 0)
         {
-            _readStates.Add(new ReadState(_log.Committed, context));
+            ReleaseRead(request, _log.Committed);
             return new RequestResult(RequestStatus.Accepted, _log.Committed, _term, _lead);
         }
-        if (_pendingReads.Count + _waitingForTermCommit.Count >= _config.MaxPendingReads)
+        if (_pendingReads.Count + _waitingForTermCommit.Count + _nextRoundReads.Count >= _config.MaxPendingReads)
             return new RequestResult(RequestStatus.Overloaded, 0, 0, _lead);
         if (!CommittedInCurrentTerm)
         {
             // Thesis 6.4 step 1: the commit index is only known to be current once an entry of this term commits.
-            _waitingForTermCommit.Add(context);
+            _waitingForTermCommit.Add(request);
             return new RequestResult(RequestStatus.Accepted, 0, _term, _lead);
         }
-        AddRead(context);
+        AddRead(request);
         return new RequestResult(RequestStatus.Accepted, _log.Committed, _term, _lead);
+    }
+
+    /// <summary>A confirmed read goes to this node's application, or back to the follower that asked.</summary>
+    private void ReleaseRead(ReadRequest request, ulong index)
+    {
+        if (request.From == Id) _readStates.Add(new ReadState(index, request.Context));
+        else Send(new ReadIndexResponse(Id, request.From, _term, request.Context, index, Granted: true));
+    }
+
+    /// <summary>Leader: a follower asks for a read index.</summary>
+    private void HandleReadIndexRequest(ReadIndexRequest request)
+    {
+        var result = AcceptRead(new ReadRequest(request.From, request.Context));
+        if (result.Status != RequestStatus.Accepted) RefuseRead(request.From, request.Context);
+    }
+
+    /// <summary>Follower: the reads waiting for a request go to the leader in one.</summary>
+    private void SendReadBatch()
+    {
+        _readBatch.Clear();
+        _readBatch.AddRange(_unsentReads);
+        _unsentReads.Clear();
+        _readBatchId = ++_readBatchesSent;
+        _readBatchSentTick = _followerTicks;
+        Send(new ReadIndexRequest(Id, _lead, _term, _readBatchId));
+    }
+
+    /// <summary>Follower: the leader answered the request in flight; the reads that waited for it go next.</summary>
+    private void HandleReadIndexResponse(ReadIndexResponse response)
+    {
+        if (response.From != _lead || response.Context != _readBatchId) return; // an answer to a request given up on
+        foreach (var context in _readBatch)
+        {
+            if (response.Granted) _readStates.Add(new ReadState(response.Index, context));
+            else _droppedReads.Add(context);
+        }
+        _readBatch.Clear();
+        _readBatchId = 0;
+        if (_unsentReads.Count > 0) SendReadBatch();
+    }
+
+    /// <summary>Follower tick: a request unanswered for an election timeout was lost; its reads fail and the next go out.</summary>
+    private void TickForwardedReads()
+    {
+        _followerTicks++;
+        if (_readBatchId == 0 || _followerTicks - _readBatchSentTick < _config.ElectionTicks) return;
+        _droppedReads.AddRange(_readBatch);
+        _readBatch.Clear();
+        _readBatchId = 0;
+        if (_unsentReads.Count > 0 && _role == RaftRole.Follower && _lead != RaftIds.None) SendReadBatch();
+    }
+
+    /// <summary>A node that stops following its leader will hear no answer to the reads it forwarded: hand them back.</summary>
+    private void DropForwardedReads()
+    {
+        _droppedReads.AddRange(_readBatch);
+        _droppedReads.AddRange(_unsentReads);
+        _readBatch.Clear();
+        _unsentReads.Clear();
+        _readBatchId = 0;
     }
 
     /// <summary>
@@ -86,15 +183,15 @@ public sealed partial class RaftNode
         return _round;
     }
 
-    private void AddRead(ulong context)
+    private void AddRead(ReadRequest request)
     {
         if (_readRoundInFlight != 0 && _tracker.QuorumAckedRound() < _readRoundInFlight)
         {
-            _nextRoundReads.Add(context); // confirmed by a round sent after it arrived: the next one
+            _nextRoundReads.Add(request); // confirmed by a round sent after it arrived: the next one
             return;
         }
         var round = NextRound();
-        _pendingReads.Enqueue(new PendingRead(context, _log.Committed, round));
+        _pendingReads.Enqueue(new PendingRead(request, _log.Committed, round));
         _readRoundInFlight = round;
         foreach (var (id, pr) in _tracker.Progress)
         {
@@ -108,7 +205,7 @@ public sealed partial class RaftNode
     private void AttachWaitingReads(ulong round)
     {
         if (_nextRoundReads.Count == 0) return;
-        foreach (var context in _nextRoundReads) _pendingReads.Enqueue(new PendingRead(context, _log.Committed, round));
+        foreach (var request in _nextRoundReads) _pendingReads.Enqueue(new PendingRead(request, _log.Committed, round));
         _nextRoundReads.Clear();
         _readRoundInFlight = round;
     }
@@ -121,7 +218,7 @@ public sealed partial class RaftNode
         while (_pendingReads.Count > 0 && _pendingReads.Peek().Round <= confirmed)
         {
             var read = _pendingReads.Dequeue();
-            _readStates.Add(new ReadState(read.Index, read.Context));
+            ReleaseRead(read.Request, read.Index);
         }
         if (_nextRoundReads.Count > 0 && confirmed >= _readRoundInFlight) BroadcastHeartbeat();
     }
@@ -129,16 +226,18 @@ public sealed partial class RaftNode
     private void ReleaseWaitingReads()
     {
         if (_waitingForTermCommit.Count == 0 || !CommittedInCurrentTerm) return;
-        foreach (var context in _waitingForTermCommit) AddRead(context);
+        foreach (var request in _waitingForTermCommit) AddRead(request);
         _waitingForTermCommit.Clear();
     }
 
     private void ResetReads()
     {
-        // Reads not yet confirmed never will be: hand their contexts back so the caller can fail them now.
-        foreach (var read in _pendingReads) _droppedReads.Add(read.Context);
-        _droppedReads.AddRange(_waitingForTermCommit);
-        _droppedReads.AddRange(_nextRoundReads);
+        // Reads not yet confirmed never will be: hand their contexts back so the caller can fail them now, and refuse
+        // the followers' reads so they fail theirs.
+        foreach (var read in _pendingReads) DropUnconfirmed(read.Request);
+        foreach (var request in _waitingForTermCommit) DropUnconfirmed(request);
+        foreach (var request in _nextRoundReads) DropUnconfirmed(request);
+        DropForwardedReads();
         _pendingReads.Clear();
         _nextRoundReads.Clear();
         _readRoundInFlight = 0;
@@ -148,4 +247,14 @@ public sealed partial class RaftNode
         _timeoutNowSent = false;
         Array.Clear(_roundSentTick);
     }
+
+    private void DropUnconfirmed(ReadRequest request)
+    {
+        if (request.From == Id) _droppedReads.Add(request.Context);
+        else RefuseRead(request.From, request.Context);
+    }
+
+    /// <summary>Not the leader, or too many reads waiting: the follower fails the read at once instead of at its timeout.</summary>
+    private void RefuseRead(ulong follower, ulong context) =>
+        Send(new ReadIndexResponse(Id, follower, _term, context, 0, Granted: false));
 }

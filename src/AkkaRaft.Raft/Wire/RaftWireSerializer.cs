@@ -120,6 +120,12 @@ public sealed class RaftWireSerializer : SerializerWithStringManifest
             case TimeoutNow:
                 wire.TimeoutNow = new WireTimeoutNow();
                 break;
+            case ReadIndexRequest m:
+                wire.ReadIndexRequest = new WireReadIndexRequest { Context = m.Context };
+                break;
+            case ReadIndexResponse m:
+                wire.ReadIndexResponse = new WireReadIndexResponse { Context = m.Context, Index = m.Index, Granted = m.Granted };
+                break;
             default:
                 throw Unknown(message);
         }
@@ -144,6 +150,9 @@ public sealed class RaftWireSerializer : SerializerWithStringManifest
         WirePeerMessage.BodyOneofCase.InstallSnapshotResponse => new InstallSnapshotResponse(w.From, w.To, w.Term,
             w.InstallSnapshotResponse.SnapshotIndex, w.InstallSnapshotResponse.NextOffset),
         WirePeerMessage.BodyOneofCase.TimeoutNow => new TimeoutNow(w.From, w.To, w.Term),
+        WirePeerMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(w.From, w.To, w.Term, w.ReadIndexRequest.Context),
+        WirePeerMessage.BodyOneofCase.ReadIndexResponse => new ReadIndexResponse(w.From, w.To, w.Term,
+            w.ReadIndexResponse.Context, w.ReadIndexResponse.Index, w.ReadIndexResponse.Granted),
         _ => throw new SerializationException("A Raft peer message arrived without a body."),
     };
 

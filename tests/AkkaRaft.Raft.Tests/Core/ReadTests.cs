@@ -65,14 +65,128 @@ public class ReadTests
         Assert.Equal(Enumerable.Range(1, 11).Select(c => (ulong)c), solo.Reads.Select(r => r.Context));
     }
 
-    [Fact(DisplayName = "Thesis 6.4: a follower refuses ReadIndex and names the leader")]
-    public void Follower_refuses_read_index_with_leader_hint()
+    [Fact(DisplayName = "Thesis 6.4: a follower gets its read index from the leader, confirmed by a quorum round, at the leader's commit index")]
+    public void Follower_read_index_comes_from_the_leader_after_a_quorum_round()
     {
         var net = new RaftNetwork(3);
         var leader = net.TickUntilLeader();
         var follower = net.Nodes.Keys.First(id => id != leader);
-        var result = net.Raft(follower).ReadIndex(1);
-        Assert.Equal((RequestStatus.NotLeader, leader), (result.Status, result.LeaderHint));
+        var other = net.Nodes.Keys.First(id => id != leader && id != follower);
+        // The follower has not heard of the last commit yet: only the leader's index makes the read linearizable.
+        net.Cut(leader, follower);
+        net.Propose(leader, "x");
+        var commit = net.Raft(leader).CommitIndex;
+        Assert.True(net.Raft(follower).CommitIndex < commit);
+        net.Heal();
+        net.Delivered.Clear();
+
+        Assert.True(net.Raft(follower).ReadIndex(7).IsAccepted);
+        net.Stabilize();
+
+        Assert.Equal(new ReadState(commit, 7), Assert.Single(net[follower].Reads));
+        Assert.Empty(net[leader].Reads);
+        Assert.Contains(net.Delivered, m => m is ReadIndexRequest r && r.From == follower && r.To == leader);
+        Assert.Contains(net.Delivered, m => m is HeartbeatResponse h && h.From == other); // the quorum round
+        Assert.Contains(net.Delivered, m => m is ReadIndexResponse { Granted: true } r && r.To == follower && r.Index == commit);
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: reads that reach a follower while its request is in flight share the next request, sent when the answer comes")]
+    public void Follower_batches_reads_behind_the_request_in_flight()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        net.Delivered.Clear();
+        var held = new List<RaftMessage>();
+        net.DropFilter = m => { if (m is ReadIndexResponse) held.Add(m); return m is ReadIndexResponse; };
+        Assert.True(net.Raft(follower).ReadIndex(1).IsAccepted);
+        net.Stabilize();
+        for (ulong context = 2; context <= 11; context++) Assert.True(net.Raft(follower).ReadIndex(context).IsAccepted);
+        net.Stabilize();
+        Assert.Single(net.Delivered, m => m is ReadIndexRequest);
+
+        net.DropFilter = null;
+        net.Raft(follower).Step(Assert.Single(held));
+        net.Stabilize();
+        Assert.Equal(2, net.Delivered.Count(m => m is ReadIndexRequest));
+        Assert.Equal(Enumerable.Range(1, 11).Select(c => (ulong)c), net[follower].Reads.Select(r => r.Context));
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: a follower gives up on a request unanswered for an election timeout, fails its reads and sends the next")]
+    public void Follower_gives_up_on_a_lost_request()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        net.DropFilter = m => m is ReadIndexRequest; // lost on the way
+        Assert.True(net.Raft(follower).ReadIndex(1).IsAccepted);
+        Assert.True(net.Raft(follower).ReadIndex(2).IsAccepted);
+        net.Stabilize();
+        net.DropFilter = null;
+        for (var i = 0; i < net.Raft(follower).Config.ElectionTicks; i++)
+        {
+            net.Tick(leader); // the leader's heartbeats keep the follower following
+            net.Tick(follower);
+        }
+        net.Stabilize();
+        Assert.Equal([1UL], net[follower].DroppedReads);
+        Assert.Equal([2UL], net[follower].Reads.Select(r => r.Context));
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: a leader cut off from its quorum never grants a follower's read")]
+    public void Isolated_leader_never_grants_a_follower_read()
+    {
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        var other = net.Nodes.Keys.First(id => id != leader && id != follower);
+        net.Cut(leader, other);
+        net.DropFilter = m => m is HeartbeatResponse && m.To == leader; // the follower's answers to rounds are lost too
+        Assert.True(net.Raft(follower).ReadIndex(3).IsAccepted);
+        net.Stabilize();
+        Assert.Empty(net[follower].Reads);
+        Assert.DoesNotContain(net.Delivered, m => m is ReadIndexResponse { Granted: true });
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: a follower drops the reads it forwarded when it stops following the leader")]
+    public void Follower_drops_forwarded_reads_when_it_campaigns()
+    {
+        var net = new RaftNetwork(3, c => c with { PreVote = true });
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        net.DropFilter = m => m is ReadIndexRequest; // the leader never hears of it
+        Assert.True(net.Raft(follower).ReadIndex(5).IsAccepted);
+        net.Stabilize();
+        Assert.Empty(net[follower].DroppedReads);
+
+        net.Isolate(follower);
+        net.Campaign(follower);
+        Assert.Equal([5UL], net[follower].DroppedReads);
+        Assert.Empty(net[follower].Reads);
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: a leader that steps down refuses the follower reads it had not confirmed, and a non-leader refuses at once")]
+    public void Deposed_leader_refuses_pending_follower_reads()
+    {
+        var solo = TestNodes.Leader(TestNodes.Ids(3), []);
+        solo.Step(new AppendEntriesResponse(2, 1, 1, true, 1, 0, 0)); // the no-op commits
+        solo.Step(new ReadIndexRequest(2, 1, 1, Context: 9));
+        Assert.DoesNotContain(solo.Drain(), m => m is ReadIndexResponse);
+
+        var answers = solo.Step(new Heartbeat(3, 1, 2, 0, 1)); // node 3 leads term 2
+        var refusal = Assert.IsType<ReadIndexResponse>(Assert.Single(answers, m => m is ReadIndexResponse));
+        Assert.Equal((2UL, 9UL, false), (refusal.To, refusal.Context, refusal.Granted));
+
+        var again = solo.Step(new ReadIndexRequest(2, 1, 2, Context: 10));
+        Assert.False(Assert.IsType<ReadIndexResponse>(Assert.Single(again, m => m is ReadIndexResponse)).Granted);
+    }
+
+    [Fact(DisplayName = "Thesis 6.4: a node that knows no leader refuses ReadIndex")]
+    public void Node_without_a_leader_refuses_read_index()
+    {
+        var net = new RaftNetwork(3);
+        var result = net.Raft(1).ReadIndex(1);
+        Assert.Equal((RequestStatus.NotLeader, RaftIds.None), (result.Status, result.LeaderHint));
     }
 
     [Fact(DisplayName = "Thesis 6.4.1: under a valid lease the leader answers a read without a round trip, and not after the lease ran out")]

@@ -44,6 +44,21 @@ public class MutationTests(ITestOutputHelper output)
         FirstCaught(options, maxSeeds: 100);
     }
 
+    [Fact(DisplayName = "Mutation: a follower serving a read at its own commit index, without the leader's read index, is caught by the checker")]
+    public void Follower_reading_at_its_own_commit_is_caught()
+    {
+        var options = new SimulationOptions
+        {
+            Nodes = 3,
+            CheckSafety = false,
+            Crashes = false,
+            OperationTimeoutMs = 100,
+            FaultIntervalMs = 400,
+            Configure = c => c with { Mutations = RaftMutations.FollowerReadsAtOwnCommit },
+        };
+        FirstCaught(options, maxSeeds: 200);
+    }
+
     [Fact(DisplayName = "Mutation: followers acknowledging before persisting (then crashing) is caught by the checker")]
     public void Acknowledging_before_persisting_is_caught()
     {

@@ -242,6 +242,10 @@ public sealed partial class ClusterSimulation
             if (!node.PendingReads.Remove(read.Context, out var request)) continue;
             node.ReadsWaitingApply.Add((read.Index, request));
         }
+        foreach (var context in ready.DroppedReads)
+        {
+            if (node.PendingReads.Remove(context, out var request)) Reply(request, ClientReplyKind.NotLeader, null, node.Raft.Leader);
+        }
         ServeReadsUpToApplied(node);
         node.Outstanding = null;
         node.Raft.Advance(ready);
@@ -266,8 +270,10 @@ public sealed partial class ClusterSimulation
                 throw new SimulationViolationException($"seed {_seed}: election safety broken: nodes {other} and {node.Id} both lead term {term}");
             _leaderOfTerm[term] = node.Id;
         }
-        else if (node.PendingReads.Count > 0)
+        else if (node.PendingReads.Count > 0 && !(soft.Role == RaftRole.Follower && soft.Leader != RaftIds.None))
         {
+            // A follower of a known leader keeps the reads it forwarded: those that will not be answered come back
+            // in DroppedReads.
             // Reads not yet confirmed will never be: they were not served, so the client may retry elsewhere.
             foreach (var request in node.PendingReads.Values) Reply(request, ClientReplyKind.NotLeader, null, soft.Leader);
             node.PendingReads.Clear();

@@ -31,6 +31,9 @@ public sealed class NetworkNode
     /// <summary>Confirmed reads received.</summary>
     public List<ReadState> Reads { get; } = new();
 
+    /// <summary>Contexts of the reads the node handed back unconfirmed (<see cref="Ready.DroppedReads"/>).</summary>
+    public List<ulong> DroppedReads { get; } = new();
+
     /// <summary>True while crashed.</summary>
     public bool Down { get; internal set; }
 
@@ -247,6 +250,7 @@ public sealed class RaftNetwork
         }
         node.Applied.AddRange(ready.CommittedEntries);
         node.Reads.AddRange(ready.ReadStates);
+        node.DroppedReads.AddRange(ready.DroppedReads);
         node.Raft.Advance(ready);
     }
 

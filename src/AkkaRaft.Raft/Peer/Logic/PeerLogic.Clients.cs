@@ -152,7 +152,10 @@ internal sealed partial class PeerLogic<TClient>
     private void OnTypedQuery(TypedQuery query, TClient client) =>
         ServeOrRoute(query, TypedFrames.Encode(Serialized(query.Query, nameof(TypedQuery))), typed: true, query.Level, query.Timeout, query.OnNotLeader, query.Hops, client);
 
-    /// <summary>A read: served here at once (stale), forwarded or refused (not the leader), or confirmed first (lease or ReadIndex).</summary>
+    /// <summary>
+    /// A read: served here at once (stale), confirmed first (lease or ReadIndex on the leader; a consistent read on a
+    /// follower with a read index from the leader), or forwarded or refused (any other read off the leader).
+    /// </summary>
     private void ServeOrRoute(object request, byte[] bytes, bool typed, ReadLevel level, TimeSpan? requestTimeout, NotLeaderPolicy onNotLeader, int hops, TClient client)
     {
         if (_node is not { } node)
@@ -167,7 +170,9 @@ internal sealed partial class PeerLogic<TClient>
             _effects.Add(PeerEffect<TClient>.Serve(bytes, typed, client, node.Leader, ReadPath.Local));
             return;
         }
-        if (node.Role != RaftRole.Leader)
+        // A consistent read is served where it arrives: a follower asks the leader for the read index (thesis 6.4).
+        var onFollower = node.Role != RaftRole.Leader && level == ReadLevel.Consistent && node.Role == RaftRole.Follower && node.Leader != RaftIds.None;
+        if (node.Role != RaftRole.Leader && !onFollower)
         {
             NotLeaderOrForward(client, onNotLeader, hops, request);
             return;
@@ -184,7 +189,8 @@ internal sealed partial class PeerLogic<TClient>
         {
             case RequestStatus.Accepted:
                 var timeout = TimeoutOf(requestTimeout);
-                _pendingReads.Add(context, new PendingRead(client, bytes, typed, lease ? ReadPath.Lease : ReadPath.ReadIndex, _now + timeout, timeout));
+                var path = onFollower ? ReadPath.FollowerReadIndex : lease ? ReadPath.Lease : ReadPath.ReadIndex;
+                _pendingReads.Add(context, new PendingRead(client, bytes, typed, path, _now + timeout, timeout));
                 Pump();
                 break;
             case RequestStatus.Overloaded:

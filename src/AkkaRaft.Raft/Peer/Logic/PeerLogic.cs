@@ -293,7 +293,10 @@ internal sealed partial class PeerLogic<TClient>
         for (var i = 0; i < ready.DroppedReads.Count; i++) OnReadDropped(ready.DroppedReads[i]);
         // The core hands back every read it will not confirm (DroppedReads); this catches any it held elsewhere.
         // After the confirmed reads: a read the quorum confirmed before this peer stepped down is still served.
-        if (ready.SoftState is { Role: not RaftRole.Leader } soft && _node!.Role != RaftRole.Leader) FailUnconfirmedReads(soft.Leader);
+        // A follower that follows a leader keeps its forwarded reads: those the core will not confirm are in DroppedReads.
+        if (ready.SoftState is { Role: not RaftRole.Leader } soft && _node!.Role != RaftRole.Leader
+            && !(soft.Role == RaftRole.Follower && soft.Leader != RaftIds.None))
+            FailUnconfirmedReads(soft.Leader);
         ServeReadsUpToHanded();
         _outstanding = null;
         _writing = null;
