@@ -211,6 +211,16 @@ public class ElectionTests
         Assert.Equal(RaftRole.Follower, net.Raft(leader).Role);
     }
 
+    [Fact(DisplayName = "Thesis 6.2 contrast: without check-quorum the cut-off leader goes on believing it leads")]
+    public void Without_check_quorum_a_cut_off_leader_stays_leader()
+    {
+        var net = new RaftNetwork(3, c => c with { CheckQuorum = false, LeaseReads = false });
+        var leader = net.TickUntilLeader();
+        net.Isolate(leader);
+        for (var i = 0; i < 2 * net.Raft(leader).Config.ElectionTicks; i++) net.Tick(leader);
+        Assert.Equal(RaftRole.Leader, net.Raft(leader).Role);
+    }
+
     [Fact(DisplayName = "Thesis 4.2.3: a follower that hears from its leader ignores vote requests (leader stickiness)")]
     public void Follower_in_lease_ignores_vote_requests()
     {
