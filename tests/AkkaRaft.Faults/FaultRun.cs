@@ -43,7 +43,8 @@ internal static class FaultRun
         var logWriter = new ActionWriter(Log);
         var schedule = FaultSchedule.Create(options.Seed, options.Duration, options.Kinds);
         var clients = options.Clients > 0 ? options.Clients : 2 * options.Nodes;
-        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} clients, output {directory}");
+        var sessionClients = options.SessionClients ?? options.Nodes;
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients and {sessionClients} session clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
@@ -57,10 +58,12 @@ internal static class FaultRun
         TimeSpan? recoveredAfter;
         IReadOnlyList<string> unread;
         IReadOnlyList<string> unwritable;
+        IReadOnlyList<string> sessionViolations;
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
             var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, options.OperationTimeout);
+            var sessions = new SessionWorkload(nodes, history, clock, options.Seed, sessionClients, options.OperationTimeout);
             var leader = await probe.WaitForLeaderAsync(Patience, cancellationToken).ConfigureAwait(false)
                          ?? throw new InvalidOperationException($"no node led within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
             var formed = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false)
@@ -71,7 +74,9 @@ internal static class FaultRun
             var offset = clock.Elapsed;
             nemesis = new NemesisRunner(lab, nodes, probe, proxy, options.LinkFaults, clock, Log);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var work = workload.RunAsync(offset + options.Duration, stop.Token);
+            var work = Task.WhenAll(
+                workload.RunAsync(offset + options.Duration, stop.Token),
+                sessions.RunAsync(offset + options.Duration, stop.Token));
             var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
@@ -86,8 +91,14 @@ internal static class FaultRun
             nemesis.Heal("end of the run");
             recoveredAfter = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false);
             Log(recoveredAfter is { } after ? $"recovery: a write was accepted {after.TotalSeconds:0.0}s after the final heal" : $"recovery: NO write was accepted within {Patience.TotalSeconds:0}s of the final heal");
-            unread = await workload.FinalReadsAsync(Patience, cancellationToken).ConfigureAwait(false);
-            Log($"final reads: {workload.Keys.Count - unread.Count} of {workload.Keys.Count} keys read at consistent");
+            unread = await workload.FinalReadsAsync(Patience, sessions.Keys, cancellationToken).ConfigureAwait(false);
+            var keyCount = workload.Keys.Count + sessions.Keys.Count;
+            Log($"final reads: {keyCount - unread.Count} of {keyCount} keys read at consistent");
+            Log(sessions.Summary());
+            // Every session was closed or expires within a TTL; a new leader grants one more.
+            await sessions.CheckEphemeralKeysGoneAsync(2 * SessionWorkload.Ttl + Patience, cancellationToken).ConfigureAwait(false);
+            sessionViolations = sessions.Violations;
+            Log(sessionViolations.Count == 0 ? "sessions: every write answered at one index; no ephemeral key outlived its session" : $"sessions: {sessionViolations.Count} VIOLATIONS: {string.Join("; ", sessionViolations)}");
             unwritable = await probe.WaitForWritableJournalsAsync(Patience, cancellationToken).ConfigureAwait(false);
             Log(unwritable.Count == 0 ? "journals: every node's journal takes writes" : $"journals: NOT writable again within {Patience.TotalSeconds:0}s: {string.Join(", ", unwritable)}");
             nemesis.Heal("before stopping");
@@ -104,7 +115,10 @@ internal static class FaultRun
         var loaded = HistoryFile.Load(historyPath);
         Log($"checking {loaded.Operations.Count} operations of {loaded.Invocations} in {historyPath}");
         var check = LinearizabilityChecker.Check(loaded.Operations);
-        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken, nemesis.Links);
+        return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken, nemesis.Links)
+        {
+            SessionViolations = sessionViolations,
+        };
     }
 
     /// <summary>
@@ -199,6 +213,9 @@ internal static class FaultRun
         output.WriteLine(report.UnwritableJournals.Count == 0
             ? "journals: writable on every node after the final heal"
             : $"journals: FAILED: not writable again after the final heal on {string.Join(", ", report.UnwritableJournals)}");
+        output.WriteLine(report.SessionViolations.Count == 0
+            ? "sessions: exactly once (every answer to a write named one index), no ephemeral key outlived its session"
+            : $"sessions: FAILED: {string.Join("; ", report.SessionViolations)}");
         PrintVerdict(report.Check, report.HistoryPath, Path.Combine(report.Directory, "violation.txt"), output);
         output.WriteLine($"run directory: {report.Directory} (history.jsonl, run.log, n*.log, data/)");
         output.WriteLine(report.Passed ? "result: PASS" : "result: FAIL");

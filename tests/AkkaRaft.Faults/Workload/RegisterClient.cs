@@ -35,7 +35,7 @@ internal sealed record Answer(Outcome Outcome, string? Value = null, ulong Index
 /// nothing was proposed (no leader, overloaded), so a fail; 504, 500, a reset connection or a timeout leave a write
 /// unknown; a connection that could not even be made is a fail, since the request was never sent.
 /// </summary>
-internal sealed class RegisterClient : IDisposable
+internal sealed partial class RegisterClient : IDisposable
 {
     private const int MaxRedirects = 3;
     private readonly HttpClient _http;

@@ -54,13 +54,16 @@ internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, History
     /// until one answers, up to <paramref name="patience"/> in all), so that a lost write shows in the history.
     /// </summary>
     /// <returns>The keys no read answered for.</returns>
-    public async Task<IReadOnlyList<string>> FinalReadsAsync(TimeSpan patience, CancellationToken cancellationToken)
+    /// <param name="patience">How long all the final reads may take.</param>
+    /// <param name="otherKeys">Registers other workloads wrote in the same history (the session clients'), read too.</param>
+    /// <param name="cancellationToken">Stops the reads.</param>
+    public async Task<IReadOnlyList<string>> FinalReadsAsync(TimeSpan patience, IReadOnlyList<string> otherKeys, CancellationToken cancellationToken)
     {
         using var client = new RegisterClient(timeout);
         var deadline = clock.Elapsed + patience;
         var unread = new List<string>();
         var attempt = 0;
-        foreach (var key in Keys)
+        foreach (var key in Keys.Concat(otherKeys))
         {
             var done = false;
             while (!done && clock.Elapsed < deadline)
