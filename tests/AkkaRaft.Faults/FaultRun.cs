@@ -44,7 +44,8 @@ internal static class FaultRun
         var schedule = FaultSchedule.Create(options.Seed, options.Duration, options.Kinds);
         var clients = options.Clients > 0 ? options.Clients : 2 * options.Nodes;
         var sessionClients = options.SessionClients ?? options.Nodes;
-        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients and {sessionClients} session clients, output {directory}");
+        var seriesClients = options.SeriesClients ?? options.Nodes;
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients, {sessionClients} session clients and {seriesClients} series clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
@@ -59,11 +60,13 @@ internal static class FaultRun
         IReadOnlyList<string> unread;
         IReadOnlyList<string> unwritable;
         IReadOnlyList<string> sessionViolations;
+        IReadOnlyList<string> seriesViolations;
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
             var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, options.OperationTimeout);
             var sessions = new SessionWorkload(nodes, history, clock, options.Seed, sessionClients, options.OperationTimeout);
+            var series = new SeriesWorkload(nodes, clock, options.Seed, seriesClients, options.OperationTimeout);
             var leader = await probe.WaitForLeaderAsync(Patience, cancellationToken).ConfigureAwait(false)
                          ?? throw new InvalidOperationException($"no node led within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
             var formed = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false)
@@ -76,7 +79,8 @@ internal static class FaultRun
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = Task.WhenAll(
                 workload.RunAsync(offset + options.Duration, stop.Token),
-                sessions.RunAsync(offset + options.Duration, stop.Token));
+                sessions.RunAsync(offset + options.Duration, stop.Token),
+                series.RunAsync(offset + options.Duration, stop.Token));
             var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
@@ -98,6 +102,10 @@ internal static class FaultRun
             // Every session was closed or expires within a TTL; a new leader grants one more.
             await sessions.CheckEphemeralKeysGoneAsync(2 * SessionWorkload.Ttl + Patience, cancellationToken).ConfigureAwait(false);
             sessionViolations = sessions.Violations;
+            await series.CheckEveryNodeAsync(Patience, cancellationToken).ConfigureAwait(false);
+            seriesViolations = series.Violations;
+            Log(series.Summary());
+            Log(seriesViolations.Count == 0 ? "series: every read held every point acknowledged before it, and every node holds them all" : $"series: {seriesViolations.Count} VIOLATIONS: {string.Join("; ", seriesViolations)}");
             Log(sessionViolations.Count == 0 ? "sessions: every write answered at one index; no ephemeral key outlived its session" : $"sessions: {sessionViolations.Count} VIOLATIONS: {string.Join("; ", sessionViolations)}");
             unwritable = await probe.WaitForWritableJournalsAsync(Patience, cancellationToken).ConfigureAwait(false);
             Log(unwritable.Count == 0 ? "journals: every node's journal takes writes" : $"journals: NOT writable again within {Patience.TotalSeconds:0}s: {string.Join(", ", unwritable)}");
@@ -118,6 +126,7 @@ internal static class FaultRun
         return new RunReport(directory, historyPath, check, loaded.Counts, nemesis.Injected, nemesis.Crashes, recoveredAfter, unread, unwritable, broken, nemesis.Links)
         {
             SessionViolations = sessionViolations,
+            SeriesViolations = seriesViolations,
         };
     }
 
@@ -216,6 +225,9 @@ internal static class FaultRun
         output.WriteLine(report.SessionViolations.Count == 0
             ? "sessions: exactly once (every answer to a write named one index), no ephemeral key outlived its session"
             : $"sessions: FAILED: {string.Join("; ", report.SessionViolations)}");
+        output.WriteLine(report.SeriesViolations.Count == 0
+            ? "series: no acknowledged point lost, none of a failed batch stored, every node the same"
+            : $"series: FAILED: {string.Join("; ", report.SeriesViolations)}");
         PrintVerdict(report.Check, report.HistoryPath, Path.Combine(report.Directory, "violation.txt"), output);
         output.WriteLine($"run directory: {report.Directory} (history.jsonl, run.log, n*.log, data/)");
         output.WriteLine(report.Passed ? "result: PASS" : "result: FAIL");

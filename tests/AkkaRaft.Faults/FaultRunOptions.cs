@@ -18,6 +18,9 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Clients of the session workload (SessionWorkload), beside the register clients; null = one per node, 0 = none.</summary>
     public int? SessionClients { get; init; }
 
+    /// <summary>Clients of the time-series workload (SeriesWorkload), one series each; null = one per node, 0 = none.</summary>
+    public int? SeriesClients { get; init; }
+
     /// <summary>Starts the nodes with <c>akkaraft.raft.unsafe-stale-consistent-reads = on</c>: the deliberate bug the harness must catch.</summary>
     public bool UnsafeStaleReads { get; init; }
 
@@ -46,6 +49,7 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (Nodes is not (3 or 5)) throw new ArgumentException($"--nodes must be 3 or 5, got {Nodes}");
         if (Duration < TimeSpan.FromSeconds(20)) throw new ArgumentException($"a run lasts at least 20 seconds, got {Duration.TotalSeconds:0}s");
         if (Clients < 0) throw new ArgumentException($"--clients must be positive, got {Clients}");
+        if (SeriesClients < 0) throw new ArgumentException($"--series-clients must not be negative, got {SeriesClients}");
         if (SessionClients < 0) throw new ArgumentException($"--session-clients must not be negative, got {SessionClients}");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
         LinkFaults.Validate();

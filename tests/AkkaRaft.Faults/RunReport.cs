@@ -30,12 +30,16 @@ internal sealed record RunReport(
     LinkTraffic Links)
 {
     /// <summary>
-    /// Linearizable, no crash, no broken invariant, the sessions kept their promises, and the cluster took writes again
+    /// Linearizable, no crash, no broken invariant, the sessions and the series kept their promises, and the cluster took writes again
     /// after the final heal, on every node's journal.
     /// </summary>
     public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && BrokenInvariants.Count == 0
-                          && RecoveredAfter is not null && UnwritableJournals.Count == 0 && SessionViolations.Count == 0;
+                          && RecoveredAfter is not null && UnwritableJournals.Count == 0 && SessionViolations.Count == 0
+                          && SeriesViolations.Count == 0;
 
     /// <summary>What broke the sessions' promises (a write answered at two indexes, an ephemeral key that outlived its session).</summary>
     public IReadOnlyList<string> SessionViolations { get; init; } = [];
+
+    /// <summary>What broke the time-series store's promises (an acknowledged point missing, a failed batch's point stored, nodes that differ).</summary>
+    public IReadOnlyList<string> SeriesViolations { get; init; } = [];
 }
