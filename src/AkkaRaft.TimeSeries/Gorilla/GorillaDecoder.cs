@@ -169,9 +169,10 @@ public ref struct GorillaDecoder
 
     /// <summary>Reads every remaining point into the spans; returns how many. The spans must hold <see cref="Remaining"/>.</summary>
     /// <remarks>
-    /// The bulk path: the same decoding as <see cref="MoveNext"/>, with the decoder's state in locals for the whole
-    /// loop so that it stays in registers. Every load is bounds-checked (zeros past the end), and the stream end is
-    /// checked after each point, so corrupt bytes end in <see cref="CorruptBlockException"/>, never in a wild read.
+    /// The bulk path (<see cref="GorillaBulkDecoder"/>): the same points as <see cref="MoveNext"/>, decoded by a loop
+    /// that keeps the state and a 128-bit window of the stream in registers. The stream end is checked after each
+    /// point and every value code against what the encoder writes, so corrupt bytes end in
+    /// <see cref="CorruptBlockException"/>, never in a wild read.
     /// </remarks>
     public int DecodeAll(Span<long> timestamps, Span<double> values)
     {
@@ -195,47 +196,37 @@ public ref struct GorillaDecoder
             i = 1;
         }
 
-        ReadOnlySpan<byte> bytes = _bytes;
-        int streamBits = _streamBits;
-        int position = _bitPosition;
-        long timestamp = _timestamp;
-        long delta = _delta;
-        ulong valueBits = _valueBits;
-        int windowTrailing = _windowTrailing;
-        int windowMeaningful = _windowMeaningful;
-        ref long timestampOut = ref MemoryMarshal.GetReference(timestamps);
-        ref double valueOut = ref MemoryMarshal.GetReference(values);
-
-        int bucketBits = _bucketBits;
-        for (; i < n; i++)
+        var state = new DecoderState
         {
-            bool wellFormed = StepPoint(bytes, bucketBits, ref position, ref delta, ref timestamp, ref valueBits, ref windowTrailing, ref windowMeaningful);
-            if (!wellFormed | position > streamBits)
-            {
-                _index = i;
-                _bitPosition = position;
-                _windowTrailing = windowTrailing;
-                _windowMeaningful = windowMeaningful;
-                ThrowMalformed(wellFormed);
-            }
-
-            Unsafe.Add(ref timestampOut, i) = timestamp;
-            Unsafe.Add(ref valueOut, i) = BitConverter.UInt64BitsToDouble(valueBits);
+            Position = _bitPosition,
+            Timestamp = _timestamp,
+            Delta = _delta,
+            ValueBits = _valueBits,
+            WindowTrailing = _windowTrailing,
+            WindowMeaningful = _windowMeaningful,
+        };
+        int index = _index;
+        GorillaBulkDecoder.Outcome outcome = GorillaBulkDecoder.Decode(
+            _bytes, _streamBits, _bucketBits, ref state, ref index, _count, timestamps[i..n], values[i..n]);
+        _bitPosition = state.Position;
+        _timestamp = state.Timestamp;
+        _delta = state.Delta;
+        _valueBits = state.ValueBits;
+        _windowTrailing = state.WindowTrailing;
+        _windowMeaningful = state.WindowMeaningful;
+        if (outcome != GorillaBulkDecoder.Outcome.Done)
+        {
+            _index = index;
+            ThrowMalformed(outcome == GorillaBulkDecoder.Outcome.RanPastEnd);
         }
 
-        _bitPosition = position;
-        _timestamp = timestamp;
-        _delta = delta;
-        _valueBits = valueBits;
-        _windowTrailing = windowTrailing;
-        _windowMeaningful = windowMeaningful;
         _index = _count;
         if (_requireCleanEnd)
         {
             CheckCleanEnd();
         }
 
-        Current = new DataPoint(timestamp, BitConverter.UInt64BitsToDouble(valueBits));
+        Current = new DataPoint(_timestamp, BitConverter.UInt64BitsToDouble(_valueBits));
         return n;
     }
 
