@@ -330,25 +330,28 @@ public ref struct GorillaDecoder
         timestamp += delta;
 
         // The value's control bits come from the same load: at least 57 − 36 = 21 valid bits remain.
-        // Decoded with arithmetic instead of branches: whether a value repeats is as random as the data, so a
-        // branch on the code would be mispredicted on a large share of real points.
+        // '0' and '10' are told apart with arithmetic instead of a branch: whether a value repeats is as random as
+        // the data, so a branch on it would be mispredicted on a large share of real points. '11' (a new window) is
+        // rare once a series' window has settled, and takes a branch.
         window <<= used;
-        int control = (int)(window >> 62); // 0 or 1: '0' same value; 2: '10' reuse the window; 3: '11' new window
-        int hasBits = control >> 1; // 1 for '10' and '11'
-        int newWindow = hasBits & control; // 1 for '11'
-        int newMask = -newWindow;
-        int leading = (int)(window >> 57) & 0x1F;
-        int newMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
-        windowMeaningful = (newMeaningful & newMask) | (windowMeaningful & ~newMask);
-        windowTrailing = ((64 - leading - newMeaningful) & newMask) | (windowTrailing & ~newMask);
-        position += used + 1 + hasBits + (newWindow * 11); // control bits: 1, 2 or 13
-        int count = windowMeaningful & -hasBits;
+        int hasBits = (int)((long)window >> 63); // -1 for '10' and '11', 0 for '0'
+        int controlBits = 1 - hasBits; // 1 for '0', 2 for '10'
+        if (window >= 0xC000_0000_0000_0000UL)
+        {
+            int leading = (int)(window >> 57) & 0x1F;
+            windowMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
+            windowTrailing = 64 - leading - windowMeaningful;
+            controlBits = 13;
+        }
+
+        position += used + controlBits;
+        int count = windowMeaningful & hasBits;
         ulong xor = count <= 57
             ? (Load(bytes, position) >> 1) >> (63 - count) // 0 when count is 0
             : LoadField(bytes, position, count);
         valueBits ^= xor << windowTrailing;
         position += count;
-        return (hasBits & ((windowTrailing < 0 ? 1 : 0) | (windowMeaningful == 0 ? 1 : 0))) == 0;
+        return (hasBits & (windowTrailing | (windowMeaningful - 1))) >= 0; // '10' before any window, or a window over 64 bits
     }
 
     /// <summary>Reads 1 to 64 bits.</summary>
