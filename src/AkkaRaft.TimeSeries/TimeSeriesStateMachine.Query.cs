@@ -57,6 +57,14 @@ public sealed partial class TimeSeriesStateMachine
         }
 
         var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        if (step == 0 && from < to)
+        {
+            // A raw answer's fields are sized once, to the points of the blocks in range, instead of doubling.
+            var bound = RawPointsBound(series, from, to, _settings.MaxQueryPoints);
+            response.Timestamps.Capacity = bound;
+            response.Values.Capacity = bound;
+        }
+
         var sink = new RangeSink(response, step, aggregate, _settings.MaxQueryPoints);
         if (from < to && !Scan(series, from, to, ref sink))
         {
@@ -104,6 +112,21 @@ public sealed partial class TimeSeriesStateMachine
             ArrayPool<long>.Shared.Return(timestamps);
             ArrayPool<double>.Shared.Return(values);
         }
+    }
+
+    /// <summary>At most <paramref name="max"/>: the points of the blocks of <paramref name="series"/> that overlap [from, to).</summary>
+    private static int RawPointsBound(StoredSeries series, long from, long to, int max)
+    {
+        long bound = 0;
+        foreach (var sealedBlock in series.Sealed)
+        {
+            if (sealedBlock.Last < from) continue;
+            if (sealedBlock.First >= to || bound >= max) break;
+            bound += sealedBlock.Block.Count;
+        }
+
+        bound += series.Writer.OpenBlockCount;
+        return (int)Math.Min(bound, max);
     }
 
     /// <summary>Points per block the scan's first arrays hold (a block of the default settings holds at most 8192).</summary>
