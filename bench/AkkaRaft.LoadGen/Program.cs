@@ -12,6 +12,9 @@ namespace AkkaRaft.LoadGen;
 /// last one is answered; a mix of puts and gets over a key space, for a duration. Prints throughput and latency
 /// percentiles (HDR-style histogram) per operation. <c>--target etcd</c> drives an etcd cluster's v3 JSON gateway
 /// with the same load instead (<see cref="EtcdGateway"/>), so the two systems can be compared request for request.
+/// <c>--mode series</c> writes time-series points instead: each request is one <c>POST /series/{name}</c> of
+/// <c>--batch-points</c> points (<see cref="SeriesLoad"/>), and the report gives points per second and the
+/// latency per batch.
 /// </summary>
 public static class Program
 {
@@ -29,7 +32,10 @@ public static class Program
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
         var spreadReads = new Option<bool>("--spread-reads") { Description = "Send client i's gets to member i mod N (every member's HTTP address from /status) instead of the leader; puts still go to the leader." };
-        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, spreadReads };
+        var mode = new Option<string>("--mode") { Description = "kv (puts and gets of keys) or series (batches of time-series points, POST /series/{name}).", DefaultValueFactory = _ => "kv" };
+        var batchPoints = new Option<int>("--batch-points") { Description = "Series mode: points per request.", DefaultValueFactory = _ => 1000 };
+        var series = new Option<int>("--series") { Description = "Series mode: distinct series; each client writes its own, in time order.", DefaultValueFactory = _ => 64 };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, spreadReads, mode, batchPoints, series };
         root.SetAction(async (result, cancel) =>
         {
             var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
@@ -37,6 +43,9 @@ public static class Program
             {
                 Target = result.GetValue(target)!,
                 SpreadReads = result.GetValue(spreadReads),
+                Mode = result.GetValue(mode)!,
+                BatchPoints = result.GetValue(batchPoints),
+                Series = result.GetValue(series),
             };
             if (options.Validate() is { } problem)
             {
@@ -47,7 +56,7 @@ public static class Program
             LoadReport report;
             try
             {
-                report = await LoadRun.RunAsync(options, cancel);
+                report = options.Mode == "series" ? await SeriesLoad.RunAsync(options, cancel) : await LoadRun.RunAsync(options, cancel);
             }
             catch (HttpRequestException e)
             {
@@ -70,11 +79,23 @@ public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int Val
 
     /// <summary>Gets go to every member in turn (client i to member i mod N) rather than to the leader.</summary>
     public bool SpreadReads { get; init; }
+    /// <summary><c>kv</c> (default) or <c>series</c>.</summary>
+    public string Mode { get; init; } = "kv";
+
+    /// <summary>Series mode: points per request.</summary>
+    public int BatchPoints { get; init; } = 1000;
+
+    /// <summary>Series mode: distinct series.</summary>
+    public int Series { get; init; } = 64;
 
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate() =>
         Target is not ("akkaraft" or "etcd") ? "--target must be akkaraft or etcd"
         : SpreadReads && Target != "akkaraft" ? "--spread-reads needs --target akkaraft"
+        : Mode is not ("kv" or "series") ? "--mode must be kv or series"
+        : Mode == "series" && Target != "akkaraft" ? "--mode series needs --target akkaraft"
+        : BatchPoints < 1 ? "--batch-points must be at least 1"
+        : Series < Clients ? "--series must be at least --clients (each client writes its own series)"
         : Clients < 1 ? "--clients must be at least 1"
         : Keys < 1 ? "--keys must be at least 1"
         : ValueBytes < 0 ? "--value-bytes must not be negative"
@@ -96,6 +117,15 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyH
     public string ToText()
     {
         var text = new StringBuilder();
+        if (Options.Mode == "series")
+        {
+            text.Append(CultureInfo.InvariantCulture, $"series mode: clients {Options.Clients}, series {Options.Series}, {Options.BatchPoints} points per batch, {Measured.TotalSeconds:0.0} s\n");
+            text.Append(CultureInfo.InvariantCulture, $"throughput {Puts.Count * (double)Options.BatchPoints / Measured.TotalSeconds:0} points/s ({Puts.Count / Measured.TotalSeconds:0} batches/s), errors {Errors}\n");
+            text.Append(CultureInfo.InvariantCulture,
+                $"batch: {Puts.Count} batches, p50 {Ms(Puts.ValueAtPercentile(50))} ms, p90 {Ms(Puts.ValueAtPercentile(90))} ms, p99 {Ms(Puts.ValueAtPercentile(99))} ms, p99.9 {Ms(Puts.ValueAtPercentile(99.9))} ms, max {Ms(Puts.Max)} ms\n");
+            return text.ToString();
+        }
+
         if (Options.Target != "akkaraft") text.Append(CultureInfo.InvariantCulture, $"target {Options.Target}, ");
         if (Options.SpreadReads) text.Append("gets spread over every member, ");
         text.Append(CultureInfo.InvariantCulture, $"clients {Options.Clients}, keys {Options.Keys}, value {Options.ValueBytes} B, reads {Options.ReadPercent}%, {Measured.TotalSeconds:0.0} s\n");
@@ -114,7 +144,10 @@ public sealed record LoadReport(LoadOptions Options, TimeSpan Measured, LatencyH
     public string ToJson() => JsonSerializer.Serialize(new
     {
         target = Options.Target,
+        mode = Options.Mode,
         clients = Options.Clients,
+        batchPoints = Options.Mode == "series" ? Options.BatchPoints : 0,
+        pointsPerSecond = Options.Mode == "series" ? Puts.Count * (double)Options.BatchPoints / Measured.TotalSeconds : 0,
         seconds = Measured.TotalSeconds,
         throughput = Throughput,
         errors = Errors,
@@ -226,5 +259,90 @@ public static class LoadRun
         }
 
         return (leader, members);
+    }
+
+    /// <summary>The leader's HTTP base address (series mode shares it).</summary>
+    internal static async Task<string> FindLeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken) =>
+        (await MembersAsync(http, Normalize(endpoint), cancellationToken).ConfigureAwait(false)).Leader;
+}
+
+/// <summary>
+/// Series mode: each client owns <c>Series / Clients</c> series and sends, one after the other, batches of
+/// <c>BatchPoints</c> points of one of them as <c>POST /series/{name}</c> with the body <c>[[t, v], …]</c>; a series'
+/// points are 1 s apart and in time order across batches (values are integers jittering around a level, so the
+/// store's codec does real work). A batch is one request, one log entry, one latency sample (recorded as a put).
+/// </summary>
+public static class SeriesLoad
+{
+    /// <summary>2024-01-01 00:00:00 UTC in Unix seconds, where every series starts.</summary>
+    private const long Start = 1_704_067_200;
+
+    /// <summary>Finds the leader, runs warm-up then the measured period, and merges the clients' histograms.</summary>
+    public static async Task<LoadReport> RunAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = true, MaxConnectionsPerServer = options.Clients + 4 };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        var leader = await LoadRun.FindLeaderAsync(http, options.Endpoint, cancellationToken);
+        var run = Guid.NewGuid().ToString("N")[..8]; // fresh series per run, so a run never writes behind an earlier one
+        var stopwatch = Stopwatch.StartNew();
+        var measureFrom = options.Warmup;
+        var measureUntil = options.Warmup + options.Duration;
+        var workers = Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c + 1);
+            var mine = Enumerable.Range(0, options.Series).Where(s => s % options.Clients == c).ToArray();
+            var next = new long[mine.Length];
+            var levels = mine.Select(_ => random.Next(1_000, 100_001)).ToArray();
+            var batches = new LatencyHistogram();
+            var body = new StringBuilder(options.BatchPoints * 24);
+            long errors = 0;
+            for (var k = 0; stopwatch.Elapsed < measureUntil && !cancellationToken.IsCancellationRequested; k = (k + 1) % mine.Length)
+            {
+                body.Clear().Append('[');
+                for (var i = 0; i < options.BatchPoints; i++)
+                {
+                    var value = levels[k] + random.Next(-levels[k] / 10, (levels[k] / 10) + 1);
+                    body.Append(i == 0 ? "[" : ",[").Append(Start + next[k] + i).Append(',').Append(value).Append(']');
+                }
+
+                body.Append(']');
+                next[k] += options.BatchPoints;
+                var started = stopwatch.Elapsed;
+                bool ok;
+                try
+                {
+                    using var content = new StringContent(body.ToString(), Encoding.UTF8, "application/json");
+                    using var response = await http.PostAsync($"{leader}/series/load-{run}-{mine[k]}", content, cancellationToken);
+                    ok = response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    ok = false;
+                }
+
+                var ended = stopwatch.Elapsed;
+                if (started < measureFrom) continue;
+                if (!ok)
+                {
+                    errors++;
+                    continue;
+                }
+
+                batches.Record((long)((ended - started).TotalMilliseconds * 1000));
+            }
+
+            return (batches, errors);
+        }, cancellationToken)).ToList();
+        var results = await Task.WhenAll(workers);
+        var all = new LatencyHistogram();
+        long allErrors = 0;
+        foreach (var (batches, errors) in results)
+        {
+            all.Add(batches);
+            allErrors += errors;
+        }
+
+        return new LoadReport(options, options.Duration, all, new LatencyHistogram(), allErrors);
     }
 }

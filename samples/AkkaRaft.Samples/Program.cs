@@ -1,6 +1,6 @@
 namespace AkkaRaft.Samples;
 
-/// <summary><c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words [data-dir]</c>, or <c>client raft-host:port</c>.</summary>
+/// <summary><c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series [data-dir]</c>, or <c>client raft-host:port</c>.</summary>
 public static class Program
 {
     /// <summary>Runs the named sample in a data directory (a fresh temporary one when omitted).</summary>
@@ -25,8 +25,11 @@ public static class Program
             case "typed-words":
                 await TypedWordTrackerSample.RunAsync(dataDir, Console.Out);
                 return 0;
+            case "time-series":
+                await TimeSeriesSample.RunAsync(dataDir, Console.Out);
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words [data-dir] | client raft-host:port");
+                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series [data-dir] | client raft-host:port");
                 return 2;
         }
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Client.TimeSeries.Protocol;
 using AkkaRaft.Raft.StateMachines;
@@ -56,6 +57,14 @@ public sealed partial class TimeSeriesStateMachine
         }
 
         var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        if (step == 0 && from < to)
+        {
+            // A raw answer's fields are sized once, to the points of the blocks in range, instead of doubling.
+            var bound = RawPointsBound(series, from, to, _settings.MaxQueryPoints);
+            response.Timestamps.Capacity = bound;
+            response.Values.Capacity = bound;
+        }
+
         var sink = new RangeSink(response, step, aggregate, _settings.MaxQueryPoints);
         if (from < to && !Scan(series, from, to, ref sink))
         {
@@ -69,35 +78,96 @@ public sealed partial class TimeSeriesStateMachine
 
     /// <summary>Feeds every point of <paramref name="series"/> with from ≤ t &lt; to to <paramref name="sink"/>, in time order;
     /// false when the sink is full.</summary>
+    /// <remarks>Each block that overlaps the range is decoded whole by the bulk decoder into two pooled arrays, and the
+    /// points in range (found by binary search, timestamps being increasing) go to the sink from there.</remarks>
     private static bool Scan(StoredSeries series, long from, long to, ref RangeSink sink)
     {
+        var timestamps = ArrayPool<long>.Shared.Rent(ScanBufferPoints);
+        var values = ArrayPool<double>.Shared.Rent(ScanBufferPoints);
+        try
+        {
+            foreach (var sealedBlock in series.Sealed)
+            {
+                if (sealedBlock.Last < from) continue;
+                if (sealedBlock.First >= to) return true;
+                var block = sealedBlock.Block;
+                Fit(ref timestamps, ref values, block.Count);
+                var count = block.Decode(timestamps, values);
+                if (!Feed(timestamps, values, count, from, to, ref sink, out var reachedEnd)) return false;
+                if (reachedEnd) return true;
+            }
+
+            var open = series.Writer.OpenBlockCount;
+            if (open > 0)
+            {
+                Fit(ref timestamps, ref values, open);
+                var count = series.Writer.DecodeOpenBlock().DecodeAll(timestamps, values);
+                return Feed(timestamps, values, count, from, to, ref sink, out _);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(timestamps);
+            ArrayPool<double>.Shared.Return(values);
+        }
+    }
+
+    /// <summary>At most <paramref name="max"/>: the points of the blocks of <paramref name="series"/> that overlap [from, to).</summary>
+    private static int RawPointsBound(StoredSeries series, long from, long to, int max)
+    {
+        long bound = 0;
         foreach (var sealedBlock in series.Sealed)
         {
             if (sealedBlock.Last < from) continue;
-            if (sealedBlock.First >= to) return true;
-            var decoder = sealedBlock.Block.GetDecoder();
-            while (decoder.MoveNext())
-            {
-                var p = decoder.Current;
-                if (p.Timestamp < from) continue;
-                if (p.Timestamp >= to) return true;
-                if (!sink.Add(p)) return false;
-            }
+            if (sealedBlock.First >= to || bound >= max) break;
+            bound += sealedBlock.Block.Count;
         }
 
-        if (series.Writer.OpenBlockCount > 0)
+        bound += series.Writer.OpenBlockCount;
+        return (int)Math.Min(bound, max);
+    }
+
+    /// <summary>Points per block the scan's first arrays hold (a block of the default settings holds at most 8192).</summary>
+    private const int ScanBufferPoints = 1024;
+
+    private static void Fit(ref long[] timestamps, ref double[] values, int count)
+    {
+        if (timestamps.Length >= count) return;
+        ArrayPool<long>.Shared.Return(timestamps);
+        ArrayPool<double>.Shared.Return(values);
+        timestamps = ArrayPool<long>.Shared.Rent(count);
+        values = ArrayPool<double>.Shared.Rent(count);
+    }
+
+    /// <summary>Feeds the decoded points with from ≤ t &lt; to to the sink; <paramref name="reachedEnd"/> when a point at or
+    /// after <paramref name="to"/> was met. False when the sink is full.</summary>
+    private static bool Feed(long[] timestamps, double[] values, int count, long from, long to, ref RangeSink sink, out bool reachedEnd)
+    {
+        var first = from <= timestamps[0] ? 0 : LowerBound(timestamps, count, from);
+        var end = to > timestamps[count - 1] ? count : LowerBound(timestamps, count, to);
+        reachedEnd = end < count;
+        for (var i = first; i < end; i++)
         {
-            var decoder = series.Writer.DecodeOpenBlock();
-            while (decoder.MoveNext())
-            {
-                var p = decoder.Current;
-                if (p.Timestamp < from) continue;
-                if (p.Timestamp >= to) return true;
-                if (!sink.Add(p)) return false;
-            }
+            if (!sink.Add(new DataPoint(timestamps[i], values[i]))) return false;
         }
 
         return true;
+    }
+
+    /// <summary>The first index of the increasing <paramref name="timestamps"/>[0..count) whose timestamp is ≥ <paramref name="t"/>.</summary>
+    private static int LowerBound(long[] timestamps, int count, long t)
+    {
+        int lo = 0, hi = count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (timestamps[mid] < t) lo = mid + 1;
+            else hi = mid;
+        }
+
+        return lo;
     }
 
     /// <summary>Collects raw points, or folds them into buckets with one aggregate.</summary>
@@ -118,10 +188,12 @@ public sealed partial class TimeSeriesStateMachine
                 return true;
             }
 
-            var bucket = BucketOf(p.Timestamp, step);
-            if (_open && bucket != _bucket && !Flush()) return false;
-            if (!_open || bucket != _bucket)
+            // Points come in time order (none before the open bucket), so one at least a step past the bucket's start
+            // starts another: no division per point.
+            if (!_open || p.Timestamp - _bucket >= step)
             {
+                if (_open && !Flush()) return false;
+                var bucket = BucketOf(p.Timestamp, step);
                 _open = true;
                 _bucket = bucket;
                 _count = 0;

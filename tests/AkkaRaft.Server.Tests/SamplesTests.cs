@@ -26,6 +26,18 @@ public sealed class SamplesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_time_series_sample_should_get_back_trrs_three_points_from_a_single_server_and_from_every_cluster_member()
+    {
+        var output = new StringWriter();
+        var (single, cluster) = await TimeSeriesSample.RunAsync(_dir, output);
+        Assert.Equal(TimeSeriesSample.Points, single);
+        Assert.Equal(3, cluster.Count);
+        Assert.All(cluster, read => Assert.Equal(TimeSeriesSample.Points, read));
+        Assert.Contains("c joined through", output.ToString());
+        Assert.Equal(6, output.ToString().Split('\n').Count(line => line.StartsWith("PutTimeData(t1, ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_word_tracker_should_count_words_across_commands()
     {
         Assert.Equal(2, await WordTrackerSample.RunAsync(_dir, new StringWriter()));

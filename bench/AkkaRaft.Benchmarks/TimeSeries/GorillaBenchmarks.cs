@@ -6,8 +6,9 @@ namespace AkkaRaft.Benchmarks.TimeSeries;
 /// <summary>
 /// Encode and decode speed of the Gorilla codec: 100 series × 12 two-hour blocks of 120 points at a 60 s cadence.
 /// <c>paper-like</c>: 1.5% of points 1–3 s late, 51% of values repeat at random, the rest step by ±1 to ±4
-/// (see <see cref="GorillaDataSets.Synthetic"/>); <c>regular</c>: exactly 60 s apart and every value repeats, the
-/// best case. One operation is one point, so Mean is nanoseconds per point and Allocated is bytes per point.
+/// (see <see cref="GorillaDataSets.Synthetic"/>); <c>jittering-ints</c>: the same timestamps, integer values jittering
+/// by up to ±10 % around a level, so that consecutive XORs change their leading and trailing zero counts (see
+/// <see cref="GorillaDataSets.Jittering"/>); <c>regular</c>: exactly 60 s apart and every value repeats, the best case. One operation is one point, so Mean is nanoseconds per point and Allocated is bytes per point.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(GorillaSpeedConfig))]
@@ -18,8 +19,8 @@ public class GorillaCodecBenchmarks
     private const int PointsPerBlock = 120;
     private const int Points = SeriesCount * BlocksPerSeries * PointsPerBlock;
 
-    /// <summary>Shape of the data: "paper-like" or "regular".</summary>
-    [Params("paper-like", "regular")]
+    /// <summary>Shape of the data: "paper-like", "jittering-ints" or "regular".</summary>
+    [Params("paper-like", "jittering-ints", "regular")]
     public string Shape { get; set; } = "paper-like";
 
     private long[][] _timestamps = [];
@@ -34,9 +35,12 @@ public class GorillaCodecBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        IReadOnlyList<SeriesData> series = Shape == "regular"
-            ? GorillaDataSets.Synthetic(seed: 20150324, SeriesCount, BlocksPerSeries * PointsPerBlock, lateProbability: 0, repeatProbability: 1)
-            : GorillaDataSets.Synthetic(seed: 20150324, SeriesCount, BlocksPerSeries * PointsPerBlock);
+        IReadOnlyList<SeriesData> series = Shape switch
+        {
+            "regular" => GorillaDataSets.Synthetic(seed: 20150324, SeriesCount, BlocksPerSeries * PointsPerBlock, lateProbability: 0, repeatProbability: 1),
+            GorillaDataSets.JitteringInts => GorillaDataSets.Jittering(seed: 20150324, SeriesCount, BlocksPerSeries * PointsPerBlock),
+            _ => GorillaDataSets.Synthetic(seed: 20150324, SeriesCount, BlocksPerSeries * PointsPerBlock),
+        };
         int blockCount = SeriesCount * BlocksPerSeries;
         _timestamps = new long[blockCount][];
         _values = new double[blockCount][];
@@ -157,7 +161,7 @@ public class GorillaCompressionBenchmarks
     private IReadOnlyList<SeriesData> _data = [];
 
     /// <summary>Which data set.</summary>
-    [Params(GorillaDataSets.PaperLike, GorillaDataSets.DecimalGauges, GorillaDataSets.SeattleHourly, GorillaDataSets.SeattleAt60S, GorillaDataSets.EarthquakesMs)]
+    [Params(GorillaDataSets.PaperLike, GorillaDataSets.DecimalGauges, GorillaDataSets.JitteringInts, GorillaDataSets.SeattleHourly, GorillaDataSets.SeattleAt60S, GorillaDataSets.EarthquakesMs)]
     public string DataSet { get; set; } = GorillaDataSets.PaperLike;
 
     /// <summary>Loads the data set.</summary>

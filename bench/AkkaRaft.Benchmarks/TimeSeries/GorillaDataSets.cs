@@ -20,6 +20,9 @@ public static class GorillaDataSets
     /// <summary>The paper-like set with one-decimal values instead of integers (a harder case, for contrast).</summary>
     public const string DecimalGauges = "decimal-gauges";
 
+    /// <summary>Synthetic: the paper-like timestamps, integer values jittering by up to ±10 % around a level (no repeats).</summary>
+    public const string JitteringInts = "jittering-ints";
+
     /// <summary>vega-datasets data/seattle-weather-hourly-normals.csv: pressure, temperature, wind; hourly, as stamped.</summary>
     public const string SeattleHourly = "seattle-hourly";
 
@@ -48,6 +51,7 @@ public static class GorillaDataSets
                 {
                     PaperLike => Synthetic(seed: 20150324, seriesCount: 1000, pointsPerSeries: 1440),
                     DecimalGauges => Synthetic(seed: 20150324, seriesCount: 1000, pointsPerSeries: 1440, decimals: true),
+                    JitteringInts => Jittering(seed: 20150324, seriesCount: 1000, pointsPerSeries: 1440),
                     SeattleHourly => Seattle(restampEvery60S: false),
                     SeattleAt60S => Seattle(restampEvery60S: true),
                     EarthquakesMs => Earthquakes(),
@@ -104,6 +108,41 @@ public static class GorillaDataSets
             }
 
             result.Add(new SeriesData($"synthetic-{s}", TimestampUnit.Seconds, timestamps, values));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Integer gauges that jitter around a level instead of drifting: each series has a level between 1,000 and
+    /// 100,000 and every value is that level plus a uniform integer offset of up to ±10 % of it, drawn afresh at
+    /// each point. Values almost never repeat, and since the low bits of each value are random, consecutive XORs
+    /// differ in both their leading and their trailing zero counts: the encoder writes a random mix of '10' and
+    /// '11' with 10 to 20 meaningful bits, the case where the paper-like set's many '0' codes do not help a decoder.
+    /// Timestamps as in <see cref="Synthetic"/> (every 60 s, 1.5 % of points 1–3 s late).
+    /// </summary>
+    /// <param name="seed">Seed of the generator; the same seed gives the same set.</param>
+    /// <param name="seriesCount">Number of series.</param>
+    /// <param name="pointsPerSeries">Points per series, 60 s apart.</param>
+    /// <param name="lateProbability">Chance that a point is 1–3 s late.</param>
+    public static IReadOnlyList<SeriesData> Jittering(int seed, int seriesCount, int pointsPerSeries, double lateProbability = 0.015)
+    {
+        var random = new Random(seed);
+        var result = new List<SeriesData>(seriesCount);
+        for (int s = 0; s < seriesCount; s++)
+        {
+            var timestamps = new long[pointsPerSeries];
+            var values = new double[pointsPerSeries];
+            int level = random.Next(1_000, 100_001);
+            int spread = level / 10;
+            for (int i = 0; i < pointsPerSeries; i++)
+            {
+                long late = random.NextDouble() < lateProbability ? random.Next(1, 4) : 0;
+                timestamps[i] = SyntheticStartSeconds + (60L * i) + late;
+                values[i] = level + random.Next(-spread, spread + 1);
+            }
+
+            result.Add(new SeriesData($"jittering-{s}", TimestampUnit.Seconds, timestamps, values));
         }
 
         return result;

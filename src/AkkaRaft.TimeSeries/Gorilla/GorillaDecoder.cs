@@ -169,9 +169,10 @@ public ref struct GorillaDecoder
 
     /// <summary>Reads every remaining point into the spans; returns how many. The spans must hold <see cref="Remaining"/>.</summary>
     /// <remarks>
-    /// The bulk path: the same decoding as <see cref="MoveNext"/>, with the decoder's state in locals for the whole
-    /// loop so that it stays in registers. Every load is bounds-checked (zeros past the end), and the stream end is
-    /// checked after each point, so corrupt bytes end in <see cref="CorruptBlockException"/>, never in a wild read.
+    /// The bulk path (<see cref="GorillaBulkDecoder"/>): the same points as <see cref="MoveNext"/>, decoded by a loop
+    /// that keeps the state and a 128-bit window of the stream in registers. The stream end is checked after each
+    /// point and every value code against what the encoder writes, so corrupt bytes end in
+    /// <see cref="CorruptBlockException"/>, never in a wild read.
     /// </remarks>
     public int DecodeAll(Span<long> timestamps, Span<double> values)
     {
@@ -195,47 +196,37 @@ public ref struct GorillaDecoder
             i = 1;
         }
 
-        ReadOnlySpan<byte> bytes = _bytes;
-        int streamBits = _streamBits;
-        int position = _bitPosition;
-        long timestamp = _timestamp;
-        long delta = _delta;
-        ulong valueBits = _valueBits;
-        int windowTrailing = _windowTrailing;
-        int windowMeaningful = _windowMeaningful;
-        ref long timestampOut = ref MemoryMarshal.GetReference(timestamps);
-        ref double valueOut = ref MemoryMarshal.GetReference(values);
-
-        int bucketBits = _bucketBits;
-        for (; i < n; i++)
+        var state = new DecoderState
         {
-            bool wellFormed = StepPoint(bytes, bucketBits, ref position, ref delta, ref timestamp, ref valueBits, ref windowTrailing, ref windowMeaningful);
-            if (!wellFormed | position > streamBits)
-            {
-                _index = i;
-                _bitPosition = position;
-                _windowTrailing = windowTrailing;
-                _windowMeaningful = windowMeaningful;
-                ThrowMalformed(wellFormed);
-            }
-
-            Unsafe.Add(ref timestampOut, i) = timestamp;
-            Unsafe.Add(ref valueOut, i) = BitConverter.UInt64BitsToDouble(valueBits);
+            Position = _bitPosition,
+            Timestamp = _timestamp,
+            Delta = _delta,
+            ValueBits = _valueBits,
+            WindowTrailing = _windowTrailing,
+            WindowMeaningful = _windowMeaningful,
+        };
+        int index = _index;
+        GorillaBulkDecoder.Outcome outcome = GorillaBulkDecoder.Decode(
+            _bytes, _streamBits, _bucketBits, ref state, ref index, _count, timestamps[i..n], values[i..n]);
+        _bitPosition = state.Position;
+        _timestamp = state.Timestamp;
+        _delta = state.Delta;
+        _valueBits = state.ValueBits;
+        _windowTrailing = state.WindowTrailing;
+        _windowMeaningful = state.WindowMeaningful;
+        if (outcome != GorillaBulkDecoder.Outcome.Done)
+        {
+            _index = index;
+            ThrowMalformed(outcome == GorillaBulkDecoder.Outcome.RanPastEnd);
         }
 
-        _bitPosition = position;
-        _timestamp = timestamp;
-        _delta = delta;
-        _valueBits = valueBits;
-        _windowTrailing = windowTrailing;
-        _windowMeaningful = windowMeaningful;
         _index = _count;
         if (_requireCleanEnd)
         {
             CheckCleanEnd();
         }
 
-        Current = new DataPoint(timestamp, BitConverter.UInt64BitsToDouble(valueBits));
+        Current = new DataPoint(_timestamp, BitConverter.UInt64BitsToDouble(_valueBits));
         return n;
     }
 
@@ -339,25 +330,28 @@ public ref struct GorillaDecoder
         timestamp += delta;
 
         // The value's control bits come from the same load: at least 57 − 36 = 21 valid bits remain.
-        // Decoded with arithmetic instead of branches: whether a value repeats is as random as the data, so a
-        // branch on the code would be mispredicted on a large share of real points.
+        // '0' and '10' are told apart with arithmetic instead of a branch: whether a value repeats is as random as
+        // the data, so a branch on it would be mispredicted on a large share of real points. '11' (a new window) is
+        // rare once a series' window has settled, and takes a branch.
         window <<= used;
-        int control = (int)(window >> 62); // 0 or 1: '0' same value; 2: '10' reuse the window; 3: '11' new window
-        int hasBits = control >> 1; // 1 for '10' and '11'
-        int newWindow = hasBits & control; // 1 for '11'
-        int newMask = -newWindow;
-        int leading = (int)(window >> 57) & 0x1F;
-        int newMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
-        windowMeaningful = (newMeaningful & newMask) | (windowMeaningful & ~newMask);
-        windowTrailing = ((64 - leading - newMeaningful) & newMask) | (windowTrailing & ~newMask);
-        position += used + 1 + hasBits + (newWindow * 11); // control bits: 1, 2 or 13
-        int count = windowMeaningful & -hasBits;
+        int hasBits = (int)((long)window >> 63); // -1 for '10' and '11', 0 for '0'
+        int controlBits = 1 - hasBits; // 1 for '0', 2 for '10'
+        if (window >= 0xC000_0000_0000_0000UL)
+        {
+            int leading = (int)(window >> 57) & 0x1F;
+            windowMeaningful = (((int)(window >> 51) - 1) & 0x3F) + 1; // the 6-bit length, 0 read as 64
+            windowTrailing = 64 - leading - windowMeaningful;
+            controlBits = 13;
+        }
+
+        position += used + controlBits;
+        int count = windowMeaningful & hasBits;
         ulong xor = count <= 57
             ? (Load(bytes, position) >> 1) >> (63 - count) // 0 when count is 0
             : LoadField(bytes, position, count);
         valueBits ^= xor << windowTrailing;
         position += count;
-        return (hasBits & ((windowTrailing < 0 ? 1 : 0) | (windowMeaningful == 0 ? 1 : 0))) == 0;
+        return (hasBits & (windowTrailing | (windowMeaningful - 1))) >= 0; // '10' before any window, or a window over 64 bits
     }
 
     /// <summary>Reads 1 to 64 bits.</summary>

@@ -76,6 +76,104 @@ public sealed class RoundTripTests
         }
     }
 
+    [Fact]
+    public void Integer_series_jittering_around_a_level_round_trip_bit_for_bit_through_every_decoding_path()
+    {
+        // The shape where every XOR changes its leading and trailing zero counts (the benchmarks' jittering-ints):
+        // a level, and at each point that level plus a uniform integer offset of up to ±10 % of it. Levels from 1
+        // to 10^15, either sign, every cadence; blocks decoded in bulk, point by point, and half and half.
+        int baseSeed = SeriesGenerator.BaseSeed;
+        for (int i = 0; i < SeriesGenerator.SeriesCount(400); i++)
+        {
+            int seed = baseSeed + i;
+            TimestampUnit unit = i % 3 == 2 ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
+            try
+            {
+                RoundTripJittering(seed, unit);
+            }
+            catch (Exception e)
+            {
+                throw new XunitException($"{SeriesGenerator.Describe(seed, unit)}: {e}");
+            }
+        }
+    }
+
+    private static void RoundTripJittering(int seed, TimestampUnit unit)
+    {
+        var random = new Random(seed);
+        var writer = new GorillaSeriesWriter($"jitter-{seed}", Settings, unit);
+        long level = (long)Math.Pow(10, random.NextDouble() * 15) * (random.Next(4) == 0 ? -1 : 1);
+        long spread = Math.Abs(level) / 10;
+        long cadence = unit == TimestampUnit.Seconds ? new long[] { 1, 10, 60 }[random.Next(3)] : new long[] { 1, 250, 1000 }[random.Next(3)];
+        int length = random.Next(1, 3000);
+        var timestamps = new long[length];
+        var values = new ulong[length];
+        long t = random.NextInt64(0, 1L << 31);
+        for (int i = 0; i < length; i++)
+        {
+            t += i == 0 ? 0 : cadence + (random.Next(60) == 0 ? random.Next(1, 4) : 0);
+            timestamps[i] = t;
+            values[i] = BitConverter.DoubleToUInt64Bits(level + random.NextInt64(-spread, spread + 1));
+        }
+
+        var blocks = new List<GorillaBlock>();
+        for (int i = 0; i < length; i++)
+        {
+            if (writer.Append(timestamps[i], BitConverter.UInt64BitsToDouble(values[i])).FinishedBlock is { } finished)
+            {
+                blocks.Add(finished);
+            }
+        }
+
+        // The open block, in bulk, before it is finished.
+        int openCount = writer.OpenBlockCount;
+        var openTimestamps = new long[openCount];
+        var openValues = new double[openCount];
+        Assert.Equal(openCount, writer.DecodeOpenBlock().DecodeAll(openTimestamps, openValues));
+        for (int j = 0; j < openCount; j++)
+        {
+            int k = length - openCount + j;
+            Expect(seed, k, timestamps[k], values[k], new DataPoint(openTimestamps[j], openValues[j]));
+        }
+
+        blocks.Add(writer.FinishOpenBlock() ?? throw new XunitException($"seed {seed}: no open block at the end"));
+        int first = 0;
+        foreach (GorillaBlock original in blocks)
+        {
+            GorillaBlock block = GorillaBlock.Open(original.Bytes.Span);
+            int n = block.Count;
+            var bulkTimestamps = new long[n];
+            var bulkValues = new double[n];
+            Assert.Equal(n, block.Decode(bulkTimestamps, bulkValues));
+
+            // Point by point for a random number of points, then the rest in bulk.
+            int iterated = random.Next(n + 1);
+            GorillaDecoder mixed = block.GetDecoder();
+            for (int j = 0; j < iterated; j++)
+            {
+                Assert.True(mixed.MoveNext());
+                Expect(seed, first + j, timestamps[first + j], values[first + j], mixed.Current);
+            }
+
+            var restTimestamps = new long[n - iterated];
+            var restValues = new double[n - iterated];
+            Assert.Equal(n - iterated, mixed.DecodeAll(restTimestamps, restValues));
+            for (int j = 0; j < n; j++)
+            {
+                int k = first + j;
+                Expect(seed, k, timestamps[k], values[k], new DataPoint(bulkTimestamps[j], bulkValues[j]));
+                if (j >= iterated)
+                {
+                    Expect(seed, k, timestamps[k], values[k], new DataPoint(restTimestamps[j - iterated], restValues[j - iterated]));
+                }
+            }
+
+            first += n;
+        }
+
+        Assert.True(first == length, $"seed {seed}: decoded {first} of {length} points");
+    }
+
     private static void RoundTripThroughWriter(int seed, TimestampUnit unit)
     {
         var random = new Random(seed);
