@@ -107,7 +107,7 @@ public sealed class LightSession : RoutingActor
                 Dispatch(job);
                 return;
             default:
-                Observe(route, answer);
+                Observe(route, answer, leaderOnly: job.Request is not (Query { Level: ReadLevel.Stale } or TypedQuery { Level: ReadLevel.Stale }));
                 Finish(job, answer);
                 return;
         }

@@ -254,7 +254,7 @@ public sealed class RaftSession : RoutingActor
             return;
         }
 
-        Observe(route, answer);
+        Observe(route, answer, leaderOnly: tag is not QueryJob { Request.Level: ReadLevel.Stale });
         switch (tag)
         {
             case OpenTag:

@@ -110,22 +110,30 @@ public abstract class RoutingActor : ReceiveActor, IWithTimers
     private protected abstract void OnMembersSettled(bool learned);
 
     /// <summary>
-    /// What an answer says about its route: a leader-only answer makes the route (or the leader it names) the leader;
-    /// any other answer only shows the route alive.
+    /// What an answer says about its route: an answer that names the leader makes that one (or the route, if it has no
+    /// route of its own) the leader. Asked without forwarding, a member that answers a request only the leader serves
+    /// with anything but NotLeader (it timed out, it is overloaded, the session is gone) is the leader too. Any other
+    /// answer only shows the route alive.
     /// </summary>
-    private protected void Observe(int route, object answer)
+    /// <param name="route">Who answered.</param>
+    /// <param name="answer">The answer.</param>
+    /// <param name="leaderOnly">Whether the request was one only the leader serves (not a stale read).</param>
+    private protected void Observe(int route, object answer, bool leaderOnly)
     {
-        switch (answer)
+        ulong? leader = answer switch
         {
-            case WriteResult w: Routes.Served(route, w.Leader); break;
-            case TypedWriteResult w: Routes.Served(route, w.Leader); break;
-            case QueryResponse { ServedBy: not ReadPath.Local } q: Routes.Served(route, q.Leader); break;
-            case TypedQueryResponse { ServedBy: not ReadPath.Local } q: Routes.Served(route, q.Leader); break;
-            case SessionOpened o: Routes.Served(route, o.Leader); break;
-            case SessionKeptAlive k: Routes.Served(route, k.Leader); break;
-            case SessionClosed c: Routes.Served(route, c.Leader); break;
-            default: Routes.Alive(route); break;
-        }
+            WriteResult w => w.Leader,
+            TypedWriteResult w => w.Leader,
+            QueryResponse { ServedBy: not ReadPath.Local } q => q.Leader,
+            TypedQueryResponse { ServedBy: not ReadPath.Local } q => q.Leader,
+            SessionOpened o => o.Leader,
+            SessionKeptAlive k => k.Leader,
+            SessionClosed c => c.Leader,
+            RequestTimedOut or Overloaded or SessionNotFound when leaderOnly && Policy == NotLeaderPolicy.Reject => 0,
+            _ => null,
+        };
+        if (leader is { } id) Routes.Served(route, id);
+        else Routes.Alive(route);
     }
 
     private void OnCourierAnswered(CourierAnswered answered)
