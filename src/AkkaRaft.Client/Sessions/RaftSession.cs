@@ -35,6 +35,7 @@ public sealed class RaftSession : RoutingActor
     private long _resends;
     private long _keepAlives;
     private int _notLeaderInARow;
+    private string _lastProblem = "";
 
     /// <summary>Use <see cref="Props"/>.</summary>
     public RaftSession(RaftSessionSettings settings)
@@ -46,7 +47,7 @@ public sealed class RaftSession : RoutingActor
         Receive<SessionQuery>(OnQuery);
         Receive<CloseRaftSession>(_ => OnClose());
         Receive<GetRaftSessionState>(_ => Sender.Tell(new RaftSessionState(
-            _sessionId, Routes.Leader >= 0 ? Routes.PathOf(Routes.Leader) : "", _nextSequence, _resends, _keepAlives)));
+            _sessionId, Routes.Leader >= 0 ? Routes.PathOf(Routes.Leader) : "", _nextSequence, _resends, _keepAlives, _lastProblem)));
         Receive<KeepAliveDue>(_ => SendKeepAlive());
         Receive<RetryDue>(_ => Resume());
     }
@@ -232,6 +233,7 @@ public sealed class RaftSession : RoutingActor
         if (_ended) return;
         if (answer is NotLeader notLeader)
         {
+            _lastProblem = $"{Describe(tag)} at {Routes.PathOf(route)}: {answer}";
             var known = Routes.NotLeader(route, notLeader.LeaderHint, Now, notLeader.Reason);
             if (!known && notLeader.LeaderHint != 0)
             {
@@ -249,6 +251,7 @@ public sealed class RaftSession : RoutingActor
         _notLeaderInARow = 0;
         if (answer is StorageUnavailable unavailable)
         {
+            _lastProblem = $"{Describe(tag)} at {Routes.PathOf(route)}: {answer}";
             Routes.Failed(route, Now, unavailable.Reason);
             GoOn(tag, now: true);
             return;
@@ -280,8 +283,19 @@ public sealed class RaftSession : RoutingActor
     private protected override void OnNoAnswer(object tag, int route)
     {
         if (_ended) return;
+        _lastProblem = $"{Describe(tag)}: no answer from {Routes.PathOf(route)} in {_settings.AnswerTimeout}";
         GoOn(tag, now: true);
     }
+
+    private static string Describe(object tag) => tag switch
+    {
+        OpenTag => "open",
+        KeepAliveTag => "keep-alive",
+        CloseTag => "close",
+        PendingWrite w => $"write {w.Sequence}",
+        QueryJob => "query",
+        _ => tag.GetType().Name,
+    };
 
     /// <summary>A request whose attempt ended without its answer goes on: a query to its next peer (or AllFailed), the rest again.</summary>
     private void GoOn(object tag, bool now)
@@ -350,6 +364,7 @@ public sealed class RaftSession : RoutingActor
                 return;
             default:
                 // Overloaded: a new leader that has not applied its log up to its term yet. Ask again shortly.
+                _lastProblem = $"keep-alive: {answer}";
                 Again(KeepAliveTag.Instance, now: false);
                 return;
         }
@@ -362,12 +377,11 @@ public sealed class RaftSession : RoutingActor
             case SessionNotFound notFound:
                 End(_sessionId, notFound.Reason);
                 return;
-            case RequestTimedOut:
-                // Ambiguous: it may still commit. The same sequence number again is answered with the outcome, once.
-                Resend(write, now: true);
-                return;
-            case Overloaded:
-                Resend(write, now: false);
+            case RequestTimedOut or Overloaded:
+                // A timeout is ambiguous: it may still commit. The same sequence number again is answered with the
+                // outcome, once. Overloaded proposed nothing: the same number again after the retry delay.
+                _lastProblem = $"write {write.Sequence}: {answer}";
+                Resend(write, now: answer is RequestTimedOut);
                 return;
             default:
                 // WriteResult, or RequestRejected (refused by the session or the state machine: nothing applied).

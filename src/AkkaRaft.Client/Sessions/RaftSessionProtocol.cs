@@ -61,7 +61,8 @@ public sealed record GetRaftSessionState
 /// <param name="NextSequence">The sequence number its next write gets.</param>
 /// <param name="Resends">How often a write went out again with the same sequence number (no answer, a new leader, a timeout).</param>
 /// <param name="KeepAlives">Keep-alives the leader answered.</param>
-public sealed record RaftSessionState(long SessionId, string LeaderPath, ulong NextSequence, long Resends, long KeepAlives);
+/// <param name="LastProblem">The last answer (or silence) that made it try again, for logs; empty when none yet.</param>
+public sealed record RaftSessionState(long SessionId, string LeaderPath, ulong NextSequence, long Resends, long KeepAlives, string LastProblem);
 
 /// <summary>Reported to the subscriber (or the parent) once the session is open.</summary>
 /// <param name="Session">The session actor.</param>
