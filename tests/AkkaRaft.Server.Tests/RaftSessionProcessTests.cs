@@ -41,13 +41,18 @@ public sealed class RaftSessionProcessTests(ServerProcessFixture fixture, ITestO
         try
         {
             var subscriber = Inbox.Create(system);
-            var settings = new RaftSessionSettings(RaftContacts.ReadFrom(cluster.Nodes[0].Raft), TimeSpan.FromSeconds(10)) { Subscriber = subscriber.Receiver };
+            // A session lives while its client reaches the leader within its TTL. Through ClusterClient that takes the
+            // client's own failover (a receptionist on the killed node is given acceptable-heartbeat-pause, 3s here):
+            // on two loaded cores a 10s TTL ran out before the ClusterClient session reached the new leader (21s once,
+            // when the envelope had no local affinity and DistributedPubSub could still pick the killed node's inbox:
+            // an unreachable member stays in its registry without automatic downing), so the sessions get 30s.
+            var settings = new RaftSessionSettings(RaftContacts.ReadFrom(cluster.Nodes[0].Raft), TimeSpan.FromSeconds(30)) { Subscriber = subscriber.Receiver };
             var viaSelection = system.ActorOf(RaftSession.Props(settings), "via-selection");
             var contacts = cluster.Nodes.Select(n => ActorPath.Parse(RaftPaths.Receptionist(n.Raft))).ToImmutableHashSet();
             var client = system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(system).WithInitialContacts(contacts)), "cluster-client");
             var viaClient = system.ActorOf(RaftSession.Props(settings with
             {
-                Contacts = RaftContacts.Through(client, m => new ClusterClient.Send(RaftPaths.InboxServicePath, m), "ClusterClient to /user/raft"),
+                Contacts = RaftContacts.Through(client, m => new ClusterClient.Send(RaftPaths.InboxServicePath, m, localAffinity: true), "ClusterClient to /user/raft"),
             }), "via-cluster-client");
             var opened = new[] { await ReceiveAsync<RaftSessionOpened>(subscriber), await ReceiveAsync<RaftSessionOpened>(subscriber) };
             Assert.NotEqual(opened[0].SessionId, opened[1].SessionId);
@@ -118,7 +123,8 @@ public sealed class RaftSessionProcessTests(ServerProcessFixture fixture, ITestO
             var answer = await session.Ask<object>(write, AskTimeout);
             if (answer is not WriteResult result)
             {
-                var state = await session.Ask<object>(GetRaftSessionState.Instance, AskTimeout);
+                // A lost session's actor has stopped: only a live one tells its state.
+                var state = answer is RaftSessionLost ? "stopped" : await session.Ask<object>(GetRaftSessionState.Instance, AskTimeout);
                 throw new InvalidOperationException($"{prefix}/{i} was answered {answer}; the session: {state}\n{Logs()}");
             }
 

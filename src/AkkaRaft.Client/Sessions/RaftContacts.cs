@@ -83,9 +83,11 @@ public sealed class RaftContacts
 
     /// <summary>
     /// Every message through <paramref name="relay"/>, wrapped by <paramref name="envelope"/>: for a ClusterClient,
-    /// <c>Through(client, m =&gt; new ClusterClient.Send(RaftPaths.InboxServicePath, m), "...")</c>. The relay picks the
+    /// <c>Through(client, m =&gt; new ClusterClient.Send(RaftPaths.InboxServicePath, m, localAffinity: true), "...")</c>. The relay picks the
     /// member, so requests go out with <see cref="NotLeaderPolicy.Forward"/> (a follower forwards them to the leader)
-    /// and the relay is one route: when it does not answer, it counts as failed as a whole.
+    /// and the relay is one route: when it does not answer, it counts as failed as a whole. With local affinity the
+    /// receptionist's own member serves the message: DistributedPubSub keeps a killed member's inbox among its choices
+    /// until the member is removed from the Akka cluster, which AkkaRaft never does on its own.
     /// </summary>
     /// <exception cref="ArgumentNullException">A null argument.</exception>
     public static RaftContacts Through(IActorRef relay, Func<object, object> envelope, string description)
