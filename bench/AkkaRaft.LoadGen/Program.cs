@@ -12,6 +12,7 @@ namespace AkkaRaft.LoadGen;
 /// last one is answered; a mix of puts and gets over a key space, for a duration. Prints throughput and latency
 /// percentiles (HDR-style histogram) per operation. <c>--target etcd</c> drives an etcd cluster's v3 JSON gateway
 /// with the same load instead (<see cref="EtcdGateway"/>), so the two systems can be compared request for request.
+/// <c>--mode keepalive</c> opens client sessions and measures their keep-alives (<see cref="KeepAliveRun"/>).
 /// </summary>
 public static class Program
 {
@@ -27,10 +28,27 @@ public static class Program
         var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var mode = new Option<string>("--mode") { Description = "load (puts and gets, the default) or keepalive (open --sessions sessions, keep them alive, close them).", DefaultValueFactory = _ => "load" };
+        var sessions = new Option<int>("--sessions") { Description = "keepalive: sessions to open and keep alive.", DefaultValueFactory = _ => 10_000 };
+        var ttl = new Option<double>("--ttl") { Description = "keepalive: the sessions' TTL in seconds (each must be renewed within it).", DefaultValueFactory = _ => 120 };
+        var leaveOpen = new Option<bool>("--leave-open") { Description = "keepalive: do not close the sessions at the end (they expire after their TTL)." };
         var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
-        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, mode, sessions, ttl, leaveOpen };
         root.SetAction(async (result, cancel) =>
         {
+            switch (result.GetValue(mode))
+            {
+                case "load":
+                    break;
+                case "keepalive":
+                    return await KeepAliveAsync(new KeepAliveOptions(result.GetValue(endpoints)!, result.GetValue(sessions), result.GetValue(clients),
+                        TimeSpan.FromSeconds(result.GetValue(ttl)), TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)),
+                        !result.GetValue(leaveOpen)), cancel);
+                default:
+                    await Console.Error.WriteLineAsync("akkaraft-loadgen: --mode must be load or keepalive");
+                    return 2;
+            }
+
             var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
                 result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)))
             {
@@ -57,6 +75,27 @@ public static class Program
             return report.Errors > 0 && report.Puts.Count + report.Gets.Count == 0 ? 1 : 0;
         });
         return root.Parse(args).Invoke();
+    }
+
+    private static async Task<int> KeepAliveAsync(KeepAliveOptions options, CancellationToken cancel)
+    {
+        if (options.Sessions < 1 || options.Clients < 1 || options.Ttl < TimeSpan.FromSeconds(1) || options.Duration <= TimeSpan.Zero)
+        {
+            await Console.Error.WriteLineAsync("akkaraft-loadgen: --sessions and --clients must be at least 1, --ttl at least 1 s, --duration positive");
+            return 2;
+        }
+
+        try
+        {
+            var report = await KeepAliveRun.RunAsync(options, cancel);
+            Console.Write(report.ToText());
+            return report.KeepAlives.Count == 0 ? 1 : 0;
+        }
+        catch (HttpRequestException e)
+        {
+            await Console.Error.WriteLineAsync($"akkaraft-loadgen: {e.Message}");
+            return 1;
+        }
     }
 }
 
@@ -203,7 +242,7 @@ public static class LoadRun
     internal static string Normalize(string endpoint) => (endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : "http://" + endpoint).TrimEnd('/');
 
     /// <summary>The leader's HTTP base address, from the member's /status.</summary>
-    private static async Task<string> LeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
+    internal static async Task<string> LeaderAsync(HttpClient http, string endpoint, CancellationToken cancellationToken)
     {
         using var document = JsonDocument.Parse(await http.GetStringAsync(endpoint + "/status", cancellationToken));
         var root = document.RootElement;
