@@ -152,6 +152,10 @@ public sealed class RaftSessionSpec : SessionSpec
     public void A_session_should_send_queries_to_the_leader_and_refuse_watches_until_the_server_serves_them()
     {
         var session = StartOpenAtNode2();
+        // Bad input is answered, and the session lives on (a restart would forget it).
+        session.Tell(new SessionWrite([]), TestActor);
+        Assert.Contains("at least one byte", ExpectMsg<RequestRejected>().Reason, StringComparison.Ordinal);
+
         session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent, Watch: "my-watch"), TestActor);
         var refused = ExpectMsg<RequestRejected>();
         Assert.Contains("watches are not available on this server", refused.Reason, StringComparison.Ordinal);

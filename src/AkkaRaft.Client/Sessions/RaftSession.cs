@@ -132,7 +132,13 @@ public sealed class RaftSession : RoutingActor
 
     private void OnWrite(SessionWrite write)
     {
-        ArgumentNullException.ThrowIfNull(write.Command);
+        // Bad input is answered, not thrown: a restart would forget the session and its sequence numbers.
+        if (write.Command is not { Length: > 0 })
+        {
+            Sender.Tell(new RequestRejected("a session write needs a command of at least one byte"));
+            return;
+        }
+
         if (_closer is not null)
         {
             Sender.Tell(new RequestRejected("the session is closing: writes after CloseRaftSession are not sent"));
@@ -174,7 +180,12 @@ public sealed class RaftSession : RoutingActor
 
     private void OnQuery(SessionQuery query)
     {
-        ArgumentNullException.ThrowIfNull(query.Query);
+        if (query.Query is null)
+        {
+            Sender.Tell(new RequestRejected("a session query needs its query bytes"));
+            return;
+        }
+
         if (query.Watch is not null)
         {
             // The client half of watches is here (the name, the trigger to the subscriber); the server half is not built yet.
