@@ -15,6 +15,7 @@ namespace AkkaRaft.LoadGen;
 /// <c>--mode series</c> writes time-series points instead: each request is one <c>POST /series/{name}</c> of
 /// <c>--batch-points</c> points (<see cref="SeriesLoad"/>), and the report gives points per second and the
 /// latency per batch.
+/// <c>--mode keepalive</c> opens client sessions and measures their keep-alives (<see cref="KeepAliveRun"/>).
 /// </summary>
 public static class Program
 {
@@ -30,14 +31,30 @@ public static class Program
         var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var mode = new Option<string>("--mode") { Description = "kv (puts and gets of keys, the default), series (batches of time-series points, POST /series/{name}) or keepalive (open --sessions sessions, keep them alive, close them).", DefaultValueFactory = _ => "kv" };
+        var sessions = new Option<int>("--sessions") { Description = "keepalive: sessions to open and keep alive.", DefaultValueFactory = _ => 10_000 };
+        var ttl = new Option<double>("--ttl") { Description = "keepalive: the sessions' TTL in seconds (each must be renewed within it).", DefaultValueFactory = _ => 120 };
+        var leaveOpen = new Option<bool>("--leave-open") { Description = "keepalive: do not close the sessions at the end (they expire after their TTL)." };
         var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
         var spreadReads = new Option<bool>("--spread-reads") { Description = "Send client i's gets to member i mod N (every member's HTTP address from /status) instead of the leader; puts still go to the leader." };
-        var mode = new Option<string>("--mode") { Description = "kv (puts and gets of keys) or series (batches of time-series points, POST /series/{name}).", DefaultValueFactory = _ => "kv" };
         var batchPoints = new Option<int>("--batch-points") { Description = "Series mode: points per request.", DefaultValueFactory = _ => 1000 };
         var series = new Option<int>("--series") { Description = "Series mode: distinct series; each client writes its own, in time order.", DefaultValueFactory = _ => 64 };
-        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, spreadReads, mode, batchPoints, series };
+        var root = new RootCommand("akkaraft-loadgen: closed-loop HTTP load against an AkkaRaft (or etcd) cluster") { endpoints, clients, keys, valueBytes, readPercent, level, duration, warmup, json, target, spreadReads, mode, batchPoints, series, sessions, ttl, leaveOpen };
         root.SetAction(async (result, cancel) =>
         {
+            switch (result.GetValue(mode))
+            {
+                case "kv" or "series":
+                    break;
+                case "keepalive":
+                    return await KeepAliveAsync(new KeepAliveOptions(result.GetValue(endpoints)!, result.GetValue(sessions), result.GetValue(clients),
+                        TimeSpan.FromSeconds(result.GetValue(ttl)), TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)),
+                        !result.GetValue(leaveOpen)), cancel);
+                default:
+                    await Console.Error.WriteLineAsync("akkaraft-loadgen: --mode must be kv, series or keepalive");
+                    return 2;
+            }
+
             var options = new LoadOptions(result.GetValue(endpoints)!, result.GetValue(clients), result.GetValue(keys), result.GetValue(valueBytes),
                 result.GetValue(readPercent), result.GetValue(level)!, TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)))
             {
@@ -68,6 +85,27 @@ public static class Program
             return report.Errors > 0 && report.Puts.Count + report.Gets.Count == 0 ? 1 : 0;
         });
         return root.Parse(args).Invoke();
+    }
+
+    private static async Task<int> KeepAliveAsync(KeepAliveOptions options, CancellationToken cancel)
+    {
+        if (options.Sessions < 1 || options.Clients < 1 || options.Ttl < TimeSpan.FromSeconds(1) || options.Duration <= TimeSpan.Zero)
+        {
+            await Console.Error.WriteLineAsync("akkaraft-loadgen: --sessions and --clients must be at least 1, --ttl at least 1 s, --duration positive");
+            return 2;
+        }
+
+        try
+        {
+            var report = await KeepAliveRun.RunAsync(options, cancel);
+            Console.Write(report.ToText());
+            return report.KeepAlives.Count == 0 ? 1 : 0;
+        }
+        catch (HttpRequestException e)
+        {
+            await Console.Error.WriteLineAsync($"akkaraft-loadgen: {e.Message}");
+            return 1;
+        }
     }
 }
 

@@ -4,13 +4,14 @@ using System.Text;
 using Akka.Actor;
 using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.Sessions;
 
 namespace AkkaRaft.ClientApp;
 
 /// <summary>
 /// One run of the app: learn the members, write the key with <see cref="NotLeaderPolicy.Reject"/> (following a
 /// <see cref="NotLeader"/> answer to the leader it names), then read the key at the stale, default and consistent
-/// levels. Every step retries what is worth retrying (no leader yet, overloaded, no answer in time) until
+/// levels; then opens a client session, writes an ephemeral key in it, closes it and sees the key gone. Every step retries what is worth retrying (no leader yet, overloaded, no answer in time) until
 /// <see cref="Patience"/> has passed; every outcome is one line of output.
 /// </summary>
 internal sealed class ClientSession(ActorSystem system, Endpoint entry, ClientOptions options, TextWriter output)
@@ -20,6 +21,9 @@ internal sealed class ClientSession(ActorSystem system, Endpoint entry, ClientOp
 
     /// <summary>How long one request waits for its answer (a member's own request timeout is shorter).</summary>
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The time to live of the session the app opens.</summary>
+    private static readonly TimeSpan SessionTtl = TimeSpan.FromSeconds(10);
 
     /// <summary>The wait before asking again after an answer that says "not now".</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
@@ -40,6 +44,7 @@ internal sealed class ClientSession(ActorSystem system, Endpoint entry, ClientOp
             await ReadAsync(level, written);
         }
 
+        await SessionAsync();
         await output.WriteLineAsync("done");
     }
 
@@ -153,6 +158,39 @@ internal sealed class ClientSession(ActorSystem system, Endpoint entry, ClientOp
         }
 
         throw new ClientGaveUpException($"no {name} read answered in {Patience.TotalSeconds}s; last: {last}");
+    }
+
+    /// <summary>
+    /// A client session (<see cref="RaftSession"/>, the same way in as the rest): open it, write an ephemeral key in
+    /// it exactly once, read it back as the session's, close the session, and see the key gone with it.
+    /// </summary>
+    private async Task SessionAsync()
+    {
+        var key = options.Key + "-ephemeral";
+        var events = Inbox.Create(system);
+        var session = system.ActorOf(RaftSession.Props(new RaftSessionSettings(entry.Contacts, SessionTtl) { Subscriber = events.Receiver }), "session");
+        var opened = await events.ReceiveAsync(Patience - _clock.Elapsed) switch
+        {
+            RaftSessionOpened o => o,
+            var other => throw new ClientGaveUpException($"the session did not open: {other}"),
+        };
+        await output.WriteLineAsync($"session: {opened.SessionId} opened (ttl {SessionTtl.TotalSeconds:0}s)");
+
+        var write = await session.Ask<object>(SessionWrite.Put(key, options.Value, ephemeral: true), Patience - _clock.Elapsed);
+        if (write is not WriteResult written || !KvResult.Decode(written.Response).IsOk) throw new ClientGaveUpException($"the session's write was answered {write}");
+        await output.WriteLineAsync($"session: {key} written as ephemeral at index {written.Index}");
+
+        var read = await session.Ask<object>(new SessionQuery(KvQueries.Get(key), ReadLevel.Consistent), Patience - _clock.Elapsed);
+        if (read is not QueryResponse { } response || KvResult.Decode(response.Response).Pair is not { } pair || pair.SessionId != opened.SessionId)
+            throw new ClientGaveUpException($"the session's read of {key} was answered {read}");
+        await output.WriteLineAsync($"session: {key} belongs to session {pair.SessionId}");
+
+        var closed = await session.Ask<object>(CloseRaftSession.Instance, Patience - _clock.Elapsed);
+        if (closed is not SessionClosed) throw new ClientGaveUpException($"closing the session was answered {closed}");
+        var gone = await AskUntilAsync<QueryResponse>(entry, new Query(KvQueries.Get(key), ReadLevel.Consistent), $"a read of {key} after the close");
+        var status = KvResult.Decode(gone.Response).Status;
+        if (status != KvStatus.KeyNotFound) throw new ClientGaveUpException($"{key} outlived its session's close: {status}");
+        await output.WriteLineAsync($"session: closed; {key} is gone with it");
     }
 
     /// <summary>The member with Raft id <paramref name="id"/>, asking the entry for the members again if it is not known.</summary>

@@ -15,7 +15,8 @@ namespace AkkaRaft.ClientApp;
 /// initial contacts, <c>ClusterClient.Send("/user/raft", message)</c>, without knowing who leads.</item>
 /// </list>
 /// Either way it writes a key refusing to be forwarded (<see cref="NotLeaderPolicy.Reject"/>), follows a
-/// <see cref="NotLeader"/> answer to the leader it names, and reads the key back at the three read levels.
+/// <see cref="NotLeader"/> answer to the leader it names, and reads the key back at the three read levels; then a
+/// <see cref="AkkaRaft.Client.Sessions.RaftSession"/> the same way in writes an ephemeral key, closes, and the key is gone.
 /// </summary>
 public static class Program
 {
@@ -176,6 +177,9 @@ internal abstract class Endpoint
     /// <summary>Sends <paramref name="message"/> and waits for the one answer.</summary>
     /// <exception cref="AskTimeoutException">No answer within <paramref name="timeout"/>.</exception>
     public abstract Task<object> AskAsync(object message, TimeSpan timeout);
+
+    /// <summary>The same way in, for a <see cref="AkkaRaft.Client.Sessions.RaftSession"/>.</summary>
+    public abstract AkkaRaft.Client.Sessions.RaftContacts Contacts { get; }
 }
 
 /// <summary>One member's inbox, by ActorSelection: Akka.Remote connects on the first message.</summary>
@@ -186,6 +190,9 @@ internal sealed class SelectionEndpoint(ActorSystem system, string raftAddress, 
     public override string Description { get; } = RaftPaths.Inbox(raftAddress, systemName);
 
     public override Task<object> AskAsync(object message, TimeSpan timeout) => _inbox.Ask(message, timeout);
+
+    /// <summary>This member, and the others it names.</summary>
+    public override AkkaRaft.Client.Sessions.RaftContacts Contacts { get; } = AkkaRaft.Client.Sessions.RaftContacts.ReadFrom(raftAddress, systemName);
 }
 
 /// <summary>
@@ -208,6 +215,10 @@ internal sealed class ClusterClientEndpoint : Endpoint
     public override string Description => $"ClusterClient to {RaftPaths.InboxServicePath} through {_contacts}";
 
     public override Task<object> AskAsync(object message, TimeSpan timeout) => _client.Ask(new ClusterClient.Send(RaftPaths.InboxServicePath, message), timeout);
+
+    /// <summary>Every message through the ClusterClient, to the service <c>/user/raft</c>.</summary>
+    public override AkkaRaft.Client.Sessions.RaftContacts Contacts =>
+        AkkaRaft.Client.Sessions.RaftContacts.Through(_client, m => new ClusterClient.Send(RaftPaths.InboxServicePath, m, localAffinity: true), Description);
 }
 
 /// <summary>The app gave up: what it could not do, in a sentence.</summary>

@@ -10,7 +10,8 @@ namespace AkkaRaft.Server.Tests;
 /// <summary>
 /// samples/AkkaRaft.ClientApp, an Akka app with only AkkaRaft.Client of ours, run as a process against three server
 /// processes: through ActorSelection of a follower (which refuses the write and names the leader, where the app
-/// retries it) and through ClusterClient with every member as an initial contact.
+/// retries it) and through ClusterClient with every member as an initial contact; either way it also runs a
+/// RaftSession that writes an ephemeral key and closes.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]
 public sealed class ClientAppProcessTests(ServerProcessFixture fixture, ITestOutputHelper log) : IAsyncLifetime
@@ -55,6 +56,7 @@ public sealed class ClientAppProcessTests(ServerProcessFixture fixture, ITestOut
         Has(selection, "read stale: via-selection = selected (served by Local");
         Has(selection, "read default: via-selection = selected (served by");
         Has(selection, "read consistent: via-selection = selected (served by FollowerReadIndex"); // the selected follower answers it itself
+        HasSessionFlow(selection, "via-selection");
         // Akka may log a warning after it (an association closing as the app stops): "done" is a line, not the last.
         Assert.True(selection.Split('\n', StringSplitOptions.TrimEntries).Contains("done"), selection);
 
@@ -65,6 +67,8 @@ public sealed class ClientAppProcessTests(ServerProcessFixture fixture, ITestOut
         {
             Has(viaClient, $"read {level}: via-cluster-client = clustered (served by");
         }
+
+        HasSessionFlow(viaClient, "via-cluster-client");
 
         Assert.True(viaClient.Split('\n', StringSplitOptions.TrimEntries).Contains("done"), viaClient);
 
@@ -79,6 +83,16 @@ public sealed class ClientAppProcessTests(ServerProcessFixture fixture, ITestOut
                 Assert.Equal(value, document.RootElement.GetProperty(key).GetString());
             }
         }
+    }
+
+    /// <summary>The app's RaftSession opened, wrote an ephemeral key owned by it, closed, and the key went with it.</summary>
+    private static void HasSessionFlow(string output, string key)
+    {
+        var opened = Regex.Match(output, @"session: (\d+) opened \(ttl 10s\)");
+        Assert.True(opened.Success, output);
+        Assert.Matches($@"session: {key}-ephemeral written as ephemeral at index \d+", output);
+        Has(output, $"session: {key}-ephemeral belongs to session {opened.Groups[1].Value}");
+        Has(output, $"session: closed; {key}-ephemeral is gone with it");
     }
 
     /// <summary>Asserts that the app printed <paramref name="text"/>, showing all it printed when it did not.</summary>
