@@ -66,8 +66,8 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         new AppendEntriesResponse(2, 1, 7, Success: false, Index: 9, RejectHint: 4, LogTermHint: 3),
         new Heartbeat(1, 3, 7, Commit: 12, Round: 99),
         new HeartbeatResponse(3, 1, 7, Round: 99),
-        new InstallSnapshot(1, 4, 7, new SnapshotMetadata(40, 6, ConfState.OfVoters(1, 2, 3)), 0, [7], 1, Done: true),
-        new InstallSnapshotResponse(3, 1, 7, SnapshotIndex: 40, NextOffset: 1024),
+        new InstallSnapshot(1, 4, 7, new Snapshot(new SnapshotMetadata(40, 6, ConfState.OfVoters(1, 2, 3)), [7])),
+        new AkkaRaft.Raft.Peer.Snapshots.SnapshotOffer(1, 4, 7, new SnapshotMetadata(40, 6, ConfState.OfVoters(1, 2, 3)), 1024, 0xDEADBEEF, "127.0.0.1:9000", new byte[16]),
         new TimeoutNow(1, 2, 7),
     ];
 

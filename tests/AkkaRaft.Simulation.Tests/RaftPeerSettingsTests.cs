@@ -29,7 +29,8 @@ public sealed class RaftPeerSettingsTests
         Assert.True(core.CheckQuorum);
         Assert.False(core.LeaseReads);
         Assert.Equal(1024 * 1024, core.MaxAppendEntriesBytes);
-        Assert.Equal(512 * 1024, core.SnapshotChunkBytes);
+        Assert.Equal(1024 * 1024, RaftPeerSettings.Default.Transfer.ChunkBytes);
+        Assert.False(RaftPeerSettings.Default.Transfer.Backup);
         Assert.Equal(256L * 1024 * 1024, core.MaxSnapshotBytes);
     }
 
@@ -53,10 +54,12 @@ public sealed class RaftPeerSettingsTests
     [Fact]
     public void The_core_keys_of_the_section_reach_the_core_settings()
     {
-        var core = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 1KiB }").CoreConfig(1);
+        var settings = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 8KiB, snapshot-backup = on, snapshot-backup-count = 5 }");
+        var core = settings.CoreConfig(1);
         Assert.True(core.LeaseReads);
         Assert.Equal(7, core.MaxInflightMessages);
-        Assert.Equal(1024, core.SnapshotChunkBytes);
+        Assert.Equal(8192, settings.Transfer.ChunkBytes);
+        Assert.Equal(5, settings.Transfer.KeepFiles);
     }
 
     [Fact]
