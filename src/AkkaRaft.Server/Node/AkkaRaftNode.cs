@@ -172,6 +172,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             {
                 if (e.Kind is SnapshotTransferEventKind.Refused or SnapshotTransferEventKind.FetchFailed)
                     log.Warning("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3}): {4}", e.Kind, e.Index, e.Term, e.Offset, e.Detail);
+                else if (e.Kind is not SnapshotTransferEventKind.ChunkVerified)
+                    log.Info("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3})", e.Kind, e.Index, e.Term, e.Offset);
             });
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
