@@ -167,6 +167,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var transport = new RemoteRaftTransport(system, directory, RaftRemoting.Protocol(remoting));
         // Snapshots travel outside remoting: the bytes from the leader's snapshot port (sendfile), the metadata as a peer message.
         var log = system.Log;
+        if (remoting.Tls.Enabled)
+        {
+            // The snapshot port authenticates a fetch by the offer's token, which travels over TLS remoting, but the
+            // snapshot's bytes themselves cross in the clear (sendfile cannot encrypt): say so until the port has TLS.
+            log.Warning("akkaraft.remote.tls is on, but the snapshot port ({0}) sends snapshot bytes unencrypted", raftSettings.Transfer.Listener);
+        }
         var snapshots = new SnapshotTransfer(raftSettings.Transfer, raftSettings.Core.MaxSnapshotBytes, Path.Combine(dataDirectory, "snapshots"), bound.Host,
             e =>
             {

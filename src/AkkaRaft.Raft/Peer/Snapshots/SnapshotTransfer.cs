@@ -337,6 +337,14 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             if (_fetching is { } current && !current.Task.IsCompleted && SameSnapshot(current.Offer, offer)) return current.Task;
             var task = Task.Run(() => FetchOnceAsync(offer));
             _fetching = (offer, task);
+            // Forget it once done, so the transfer does not hold a whole snapshot's bytes after the peer took them.
+            task.ContinueWith(done =>
+            {
+                lock (_fetchLock)
+                {
+                    if (_fetching is { } current && ReferenceEquals(current.Task, done)) _fetching = null;
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return task;
         }
     }
