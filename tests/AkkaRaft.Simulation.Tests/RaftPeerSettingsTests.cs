@@ -43,6 +43,19 @@ public sealed class RaftPeerSettingsTests
         Assert.Contains("user.conf", error.Message);
     }
 
+    [Theory]
+    [InlineData("snapshot-listener = \"nowhere\"", "akkaraft.raft.snapshot-listener")]
+    [InlineData("snapshot-chunk-bytes = 1KiB", "akkaraft.raft.snapshot-chunk-bytes")]
+    [InlineData("snapshot-chunk-bytes = 8MiB, max-snapshot-chunk-bytes = 4MiB", "akkaraft.raft.max-snapshot-chunk-bytes")]
+    [InlineData("max-snapshot-connections = 0", "akkaraft.raft.max-snapshot-connections")]
+    [InlineData("snapshot-backup-count = 0", "akkaraft.raft.snapshot-backup-count")]
+    public void A_snapshot_transfer_setting_out_of_range_is_refused_naming_it(string setting, string key)
+    {
+        var user = ConfigurationFactory.ParseString($"akkaraft.raft {{ {setting} }}", "user.conf").WithFallback(ConfigurationFactory.Default());
+        var error = Assert.Throws<ConfigException>(() => RaftPeerSettings.FromConfig(user));
+        Assert.Contains(key, error.Message);
+    }
+
     [Fact]
     public void The_core_ticks_follow_the_timeouts_when_the_settings_are_changed_in_code()
     {
