@@ -5,7 +5,8 @@ namespace AkkaRaft.Benchmarks;
 /// <summary>
 /// Entry point for every micro benchmark: `dotnet run -c Release --project bench/AkkaRaft.Benchmarks -- --filter '*Gorilla*'`.
 /// BenchmarkDotNet's switcher lists the benchmarks when no filter is given. `-- persist-throughput [seconds]` runs the
-/// persistence measurement instead (<see cref="Persistence.SqlPersistThroughput"/>).
+/// persistence measurement instead (<see cref="Persistence.SqlPersistThroughput"/>), `-- snapshot-transfer [MiB] [runs]
+/// [chunk KiB]` the snapshot port's loopback throughput (<see cref="Raft.SnapshotTransferThroughput"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,14 @@ public static class Program
             // Not a BenchmarkDotNet benchmark: one persistent actor, 64 senders, each mode for a window (SqlPersistThroughput).
             var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
             Persistence.SqlPersistThroughput.RunAsync(Console.Out, TimeSpan.FromSeconds(seconds)).GetAwaiter().GetResult();
+            return 0;
+        }
+
+        if (args is ["snapshot-transfer", ..])
+        {
+            // Not a BenchmarkDotNet benchmark: loopback fetches of one large snapshot (SnapshotTransferThroughput).
+            int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+            Raft.SnapshotTransferThroughput.RunAsync(Console.Out, Arg(1, 256), Arg(2, 5), Arg(3, 1024)).GetAwaiter().GetResult();
             return 0;
         }
 

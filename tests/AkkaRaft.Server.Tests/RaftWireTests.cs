@@ -35,7 +35,6 @@ public sealed class RaftWireTests : IDisposable
         new AppendEntriesResponse(2, 1, 7, Success: false, Index: 9, RejectHint: 4, LogTermHint: 3),
         new Heartbeat(1, 3, 7, Commit: 12, Round: 99),
         new HeartbeatResponse(3, 1, 7, Round: 99),
-        new InstallSnapshotResponse(3, 1, 7, SnapshotIndex: 40, NextOffset: 1024),
         new TimeoutNow(1, 2, 7),
         new ReadIndexRequest(2, 1, 7, 41),
         new ReadIndexResponse(1, 2, 7, 41, 99, true),
@@ -57,14 +56,28 @@ public sealed class RaftWireTests : IDisposable
     }
 
     [Fact]
-    public void Install_snapshot_should_keep_its_metadata_and_chunk()
+    public void Install_snapshot_should_keep_its_metadata_and_data()
     {
         var metadata = new SnapshotMetadata(40, 6, new ConfState([1, 2, 3], [4], [], [], false));
-        var back = Assert.IsType<InstallSnapshot>(RoundTrip(new InstallSnapshot(1, 4, 7, metadata, 512, [7, 7], 2048, Done: false)));
-        Assert.Equal((40UL, 6UL), (back.Metadata.Index, back.Metadata.Term));
+        var back = Assert.IsType<InstallSnapshot>(RoundTrip(new InstallSnapshot(1, 4, 7, new Snapshot(metadata, [7, 7]))));
+        Assert.Equal((40UL, 6UL), (back.Snapshot.Metadata.Index, back.Snapshot.Metadata.Term));
+        Assert.True(back.Snapshot.Metadata.ConfState.SameAs(metadata.ConfState));
+        Assert.Equal([7, 7], back.Snapshot.Data);
+    }
+
+    [Fact]
+    public void A_snapshot_offer_should_carry_only_the_metadata_length_crc_endpoint_and_token()
+    {
+        var metadata = new SnapshotMetadata(40, 6, new ConfState([1, 2, 3], [4], [], [], false));
+        var token = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
+        var offer = new AkkaRaft.Raft.Peer.Snapshots.SnapshotOffer(1, 4, 7, metadata, 1L << 30, 0xCAFEF00D, "10.0.0.5:41234", token);
+        var back = Assert.IsType<AkkaRaft.Raft.Peer.Snapshots.SnapshotOffer>(RoundTrip(offer));
+        Assert.Equal((1UL, 4UL, 7UL, 40UL, 6UL), (back.From, back.To, back.Term, back.Metadata.Index, back.Metadata.Term));
         Assert.True(back.Metadata.ConfState.SameAs(metadata.ConfState));
-        Assert.Equal((512L, 2048L, false), (back.Offset, back.TotalBytes, back.Done));
-        Assert.Equal([7, 7], back.Chunk);
+        Assert.Equal((1L << 30, 0xCAFEF00Du, "10.0.0.5:41234"), (back.TotalBytes, back.Crc32C, back.Endpoint));
+        Assert.Equal(token, back.Token);
+        // A 1GiB snapshot's offer is a few dozen bytes on the wire.
+        Assert.True(_system.Serialization.FindSerializerFor(offer).ToBinary(offer).Length < 128);
     }
 
     [Fact]

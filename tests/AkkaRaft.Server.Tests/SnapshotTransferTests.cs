@@ -1,15 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Raft.Peer.Snapshots;
 
 namespace AkkaRaft.Server.Tests;
 
 /// <summary>
-/// A snapshot larger than one chunk crosses Akka.Remote in pieces: a node that joins a cluster whose log was
-/// compacted is sent the leader's snapshot in at least 8 InstallSnapshot chunks (each below the remote frame size),
-/// reassembles and restores it, and then serves every key from its own state. In CI the snapshot is 320KiB in
-/// 16KiB chunks; <c>AKKARAFT_SOAK_SNAPSHOT_MB</c> (set by <c>build.fsx soak</c>) makes it that many MiB in the
-/// default 512KiB chunks.
+/// A snapshot travels outside Akka.Remote: a node that joins a cluster whose log was compacted is offered the
+/// leader's snapshot (metadata only, as a peer message), fetches its bytes from the leader's snapshot port in at least 8
+/// CRC-checked chunks (sent by sendfile), restores it, and then serves every key from its own state. In CI the
+/// snapshot is 320KiB in 16KiB chunks; <c>AKKARAFT_SOAK_SNAPSHOT_MB</c> (set by <c>build.fsx soak</c>) makes it that
+/// many MiB in 512KiB chunks.
 /// </summary>
 public sealed class SnapshotTransferTests : IAsyncLifetime
 {
@@ -41,7 +42,7 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_joining_node_should_install_a_snapshot_of_many_chunks_over_remoting_and_serve_every_key_from_it()
+    public async Task A_joining_node_should_fetch_a_snapshot_of_many_chunks_from_the_leaders_snapshot_port_and_serve_every_key_from_it()
     {
         var founder = _nodes[0];
         await TestCluster.WaitForLeaderAsync(_client, founder.Address);
@@ -76,6 +77,11 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
             return status.GetProperty("lastSnapshot").GetProperty("installed").GetInt64() >= 1
                 && status.GetProperty("appliedIndex").GetUInt64() >= leaderCommit;
         }, "the joiner to install the snapshot and catch up", SoakMegabytes > 0 ? TimeSpan.FromMinutes(10) : null);
+
+        // The bytes came from the founder's snapshot port, chunk by verified chunk, not through remoting.
+        Assert.True(founder.Node.Snapshots!.Count(SnapshotTransferEventKind.Served) >= 1, "the founder's snapshot port served nothing");
+        Assert.True(joiner.Node.Snapshots!.Count(SnapshotTransferEventKind.ChunkVerified) >= 8, "the joiner verified fewer than 8 chunks");
+        Assert.True(joiner.Node.Snapshots.Count(SnapshotTransferEventKind.FetchCompleted) >= 1, "the joiner completed no fetch");
 
         foreach (var (key, value) in values)
         {

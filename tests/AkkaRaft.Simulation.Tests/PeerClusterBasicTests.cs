@@ -144,9 +144,9 @@ public sealed class PeerClusterBasicTests
     }
 
     [Fact]
-    public void A_lagging_follower_receives_the_snapshot_in_chunks_and_catches_up()
+    public void A_lagging_follower_receives_the_snapshot_and_catches_up()
     {
-        var group = new Group(seed: 18, maxLogCount: 10, snapshotChunkBytes: 32);
+        var group = new Group(seed: 18, maxLogCount: 10);
         var leader = group.WaitForLeader();
         var lagging = group.Ids.First(id => id != leader);
         group.Simulator.Crash(lagging);
@@ -234,10 +234,10 @@ public sealed class PeerClusterBasicTests
     /// <summary>A small fault-free group of simulated peers. AKKARAFT_TRACE names a file to trace the run to.</summary>
     internal sealed class Group
     {
-        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int snapshotChunkBytes = 512 * 1024)
+        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false)
         {
             var defaults = RaftPeerSettings.Default;
-            Settings = defaults with { MaxLogCount = maxLogCount, Core = defaults.Core with { LeaseReads = leaseReads, SnapshotChunkBytes = snapshotChunkBytes } };
+            Settings = defaults with { MaxLogCount = maxLogCount, Core = defaults.Core with { LeaseReads = leaseReads } };
             Action<string>? trace = null;
             if (Environment.GetEnvironmentVariable("AKKARAFT_TRACE") is { } tracePath)
             {

@@ -96,7 +96,7 @@ public sealed class PeerLogicTests
         var data = stream.ToArray();
         var metadata = new SnapshotMetadata(10, 2, ConfState.OfVoters(1, 2, 3));
 
-        var installed = peer.Feed(l => l.Step(new InstallSnapshot(1, 2, 2, metadata, 0, data, data.Length, true), peer.Now));
+        var installed = peer.Feed(l => l.Step(new InstallSnapshot(1, 2, 2, new Snapshot(metadata, data)), peer.Now));
         var persist = Assert.Single(installed, e => e.Kind == PeerEffectKind.Persist);
         Assert.DoesNotContain(installed, e => e.Kind == PeerEffectKind.Send);
 
@@ -113,6 +113,51 @@ public sealed class PeerLogicTests
         Assert.True(send > 0 && restore > send, $"effects after the record was saved: {string.Join(", ", saved)}");
         Assert.Equal(10UL, peer.Logic.Status().AppliedIndex);
     }
+
+    [Fact]
+    public void A_snapshot_offer_past_the_commit_index_is_fetched_and_nothing_else_happens_until_its_bytes_arrive()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        var applied = peer.Logic.Status().AppliedIndex;
+        var offer = Offer(index: 10, term: 2);
+
+        var effects = peer.Feed(l => l.Step(offer, peer.Now));
+
+        var fetch = Assert.Single(effects);
+        Assert.Equal(PeerEffectKind.FetchSnapshot, fetch.Kind);
+        Assert.Same(offer, fetch.Offer);
+        Assert.Equal(applied, peer.Logic.Status().AppliedIndex);
+    }
+
+    [Fact]
+    public void A_snapshot_offer_the_peer_already_covers_is_acknowledged_at_once_without_a_fetch()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        var committed = peer.Logic.Status().CommitIndex;
+
+        var effects = peer.Feed(l => l.Step(Offer(index: committed, term: 2), peer.Now));
+
+        Assert.DoesNotContain(effects, e => e.Kind == PeerEffectKind.FetchSnapshot);
+        // The offer's newer term is journaled first; the answer goes once it is durable.
+        var durable = peer.Durable(Assert.Single(effects, e => e.Kind == PeerEffectKind.Persist));
+        var answer = Assert.IsType<AppendEntriesResponse>(Assert.Single(durable, e => e.Kind == PeerEffectKind.Send).Message);
+        Assert.True(answer.Success);
+        Assert.Equal((1UL, committed), (answer.To, answer.Index));
+    }
+
+    [Fact]
+    public void A_snapshot_offer_from_an_older_term_is_dropped()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        peer.Feed(l => l.Step(new Heartbeat(1, 2, 5, 0, 1), peer.Now));
+
+        var effects = peer.Feed(l => l.Step(Offer(index: 10, term: 4), peer.Now));
+
+        Assert.Empty(effects);
+    }
+
+    private static AkkaRaft.Raft.Peer.Snapshots.SnapshotOffer Offer(ulong index, ulong term) =>
+        new(1, 2, term, new SnapshotMetadata(index, term, ConfState.OfVoters(1, 2, 3)), 4096, 0x1234, "127.0.0.1:1", new byte[16]);
 
     [Fact]
     public void A_durable_report_for_a_batch_that_is_not_in_flight_is_a_broken_invariant()

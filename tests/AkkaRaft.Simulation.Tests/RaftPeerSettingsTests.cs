@@ -29,7 +29,8 @@ public sealed class RaftPeerSettingsTests
         Assert.True(core.CheckQuorum);
         Assert.False(core.LeaseReads);
         Assert.Equal(1024 * 1024, core.MaxAppendEntriesBytes);
-        Assert.Equal(512 * 1024, core.SnapshotChunkBytes);
+        Assert.Equal(1024 * 1024, RaftPeerSettings.Default.Transfer.ChunkBytes);
+        Assert.False(RaftPeerSettings.Default.Transfer.Backup);
         Assert.Equal(256L * 1024 * 1024, core.MaxSnapshotBytes);
     }
 
@@ -40,6 +41,19 @@ public sealed class RaftPeerSettingsTests
         var error = Assert.Throws<ConfigException>(() => RaftPeerSettings.FromConfig(user));
         Assert.Contains("akkaraft.raft.max-inflight-messages = 0", error.Message);
         Assert.Contains("user.conf", error.Message);
+    }
+
+    [Theory]
+    [InlineData("snapshot-listener = \"nowhere\"", "akkaraft.raft.snapshot-listener")]
+    [InlineData("snapshot-chunk-bytes = 1KiB", "akkaraft.raft.snapshot-chunk-bytes")]
+    [InlineData("snapshot-chunk-bytes = 8MiB, max-snapshot-chunk-bytes = 4MiB", "akkaraft.raft.max-snapshot-chunk-bytes")]
+    [InlineData("max-snapshot-connections = 0", "akkaraft.raft.max-snapshot-connections")]
+    [InlineData("snapshot-backup-count = 0", "akkaraft.raft.snapshot-backup-count")]
+    public void A_snapshot_transfer_setting_out_of_range_is_refused_naming_it(string setting, string key)
+    {
+        var user = ConfigurationFactory.ParseString($"akkaraft.raft {{ {setting} }}", "user.conf").WithFallback(ConfigurationFactory.Default());
+        var error = Assert.Throws<ConfigException>(() => RaftPeerSettings.FromConfig(user));
+        Assert.Contains(key, error.Message);
     }
 
     [Fact]
@@ -53,10 +67,12 @@ public sealed class RaftPeerSettingsTests
     [Fact]
     public void The_core_keys_of_the_section_reach_the_core_settings()
     {
-        var core = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 1KiB }").CoreConfig(1);
+        var settings = With("akkaraft.raft { lease-reads = on, max-inflight-messages = 7, snapshot-chunk-bytes = 8KiB, snapshot-backup = on, snapshot-backup-count = 5 }");
+        var core = settings.CoreConfig(1);
         Assert.True(core.LeaseReads);
         Assert.Equal(7, core.MaxInflightMessages);
-        Assert.Equal(1024, core.SnapshotChunkBytes);
+        Assert.Equal(8192, settings.Transfer.ChunkBytes);
+        Assert.Equal(5, settings.Transfer.KeepFiles);
     }
 
     [Fact]

@@ -45,9 +45,6 @@ public sealed record RaftConfig
     /// <summary>Most bytes of committed entries handed to the application in one Ready. Setting <c>max-committed-bytes-per-ready</c>.</summary>
     public long MaxCommittedBytesPerReady { get; init; } = 16L * 1024 * 1024;
 
-    /// <summary>Bytes of snapshot data per InstallSnapshot chunk. Setting <c>snapshot-chunk-bytes</c>.</summary>
-    public int SnapshotChunkBytes { get; init; } = 512 * 1024;
-
     /// <summary>Largest snapshot a follower accepts from a leader. Setting <c>max-snapshot-bytes</c>.</summary>
     public long MaxSnapshotBytes { get; init; } = 256L * 1024 * 1024;
 
@@ -79,7 +76,6 @@ public sealed record RaftConfig
         Require(MaxInflightBytes >= 1, "max-inflight-bytes", MaxInflightBytes, "must be at least 1");
         Require(MaxUncommittedEntriesBytes >= 1, "max-uncommitted-entries-bytes", MaxUncommittedEntriesBytes, "must be at least 1");
         Require(MaxCommittedBytesPerReady >= 1, "max-committed-bytes-per-ready", MaxCommittedBytesPerReady, "must be at least 1");
-        Require(SnapshotChunkBytes >= 1, "snapshot-chunk-bytes", SnapshotChunkBytes, "must be at least 1");
         Require(MaxSnapshotBytes >= 1, "max-snapshot-bytes", MaxSnapshotBytes, "must be at least 1");
         Require(MaxSnapshotBytes <= Array.MaxLength, "max-snapshot-bytes", MaxSnapshotBytes, $"must be at most {Array.MaxLength} (one in-memory buffer)");
         Require(MaxPendingReads >= 1, "max-pending-reads", MaxPendingReads, "must be at least 1");

@@ -1,12 +1,9 @@
 namespace AkkaRaft.Raft.Core;
 
-// The follower side: AppendEntries (Raft §5.3), heartbeats, InstallSnapshot in chunks (Raft §7), TimeoutNow, and the
-// answers to the reads it forwarded (ReadOnly.cs).
+// The follower side: AppendEntries (Raft §5.3), heartbeats, InstallSnapshot (Raft §7), TimeoutNow, and the answers to
+// the reads it forwarded (ReadOnly.cs).
 public sealed partial class RaftNode
 {
-    private Snapshot? _receiving;
-    private long _receivedBytes;
-
     private void StepFollower(RaftMessage message)
     {
         switch (message)
@@ -66,43 +63,14 @@ public sealed partial class RaftNode
 
     private void HandleInstallSnapshot(InstallSnapshot install)
     {
-        var metadata = install.Metadata;
-        if (metadata.Index <= _log.Committed)
+        var snapshot = install.Snapshot;
+        if (snapshot.Metadata.Index <= _log.Committed)
         {
-            // Already have everything it covers (e.g. a duplicate of the last chunk).
-            _receiving = null;
+            // Already have everything it covers (a duplicate, or the entries came meanwhile): the data is not looked at.
             Send(new AppendEntriesResponse(Id, install.From, _term, true, _log.Committed, 0, 0));
             return;
         }
-        var same = _receiving is not null && _receiving.Metadata.Index == metadata.Index && _receiving.Metadata.Term == metadata.Term;
-        if (!same)
-        {
-            if (install.Offset != 0)
-            {
-                // A chunk of a transfer we have no start of: ask for it from the beginning.
-                Send(new InstallSnapshotResponse(Id, install.From, _term, metadata.Index, 0));
-                return;
-            }
-            if (install.TotalBytes < 0 || install.TotalBytes > _config.MaxSnapshotBytes) return; // refuse: larger than max-snapshot-bytes
-            _receiving = new Snapshot(metadata, new byte[install.TotalBytes]);
-            _receivedBytes = 0;
-        }
-        var buffer = _receiving!.Data;
-        if (install.Offset != _receivedBytes || install.Offset + install.Chunk.Length > buffer.Length)
-        {
-            Send(new InstallSnapshotResponse(Id, install.From, _term, metadata.Index, _receivedBytes));
-            return;
-        }
-        install.Chunk.CopyTo(buffer, (int)install.Offset);
-        _receivedBytes += install.Chunk.Length;
-        if (!install.Done || _receivedBytes != buffer.Length)
-        {
-            Send(new InstallSnapshotResponse(Id, install.From, _term, metadata.Index, _receivedBytes));
-            return;
-        }
-        var snapshot = _receiving;
-        _receiving = null;
-        _receivedBytes = 0;
+        if (snapshot.Data.Length > _config.MaxSnapshotBytes) return; // refuse: larger than max-snapshot-bytes
         var restored = Restore(snapshot);
         Send(new AppendEntriesResponse(Id, install.From, _term, true, restored ? _log.LastIndex : _log.Committed, 0, 0));
     }

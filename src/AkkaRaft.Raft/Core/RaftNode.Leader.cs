@@ -161,7 +161,6 @@ public sealed partial class RaftNode
         {
             case AppendEntriesResponse response: HandleAppendResponse(response); break;
             case HeartbeatResponse response: HandleHeartbeatResponse(response); break;
-            case InstallSnapshotResponse response: HandleSnapshotResponse(response); break;
             case ReadIndexRequest request: HandleReadIndexRequest(request); break;
             case AppendEntries or Heartbeat or InstallSnapshot:
                 throw new RaftInvariantException("at most one leader per term",
@@ -219,9 +218,9 @@ public sealed partial class RaftNode
         if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
         if (pr.State == ProgressState.Snapshot)
         {
-            // No progress over a whole heartbeat interval: the chunk or its answer was lost; resend from the offset.
-            if (pr.SnapshotOffset == pr.SnapshotOffsetAtLastHeartbeat) SendSnapshotChunk(response.From, pr);
-            pr.SnapshotOffsetAtLastHeartbeat = pr.SnapshotOffset;
+            // No answer to the snapshot for an election timeout's worth of heartbeats: it or its answer was lost (or
+            // the transfer is slow; the shell ignores a snapshot it is already moving): send it again.
+            if (++pr.SnapshotWaitRounds >= _config.ElectionTicks) SendSnapshot(response.From, pr);
         }
         else if (pr.Match < _log.LastIndex) MaybeSendAppend(response.From, pr, sendIfEmpty: true);
         if (response.Round > pr.AckedRound && response.Round <= _round)
@@ -240,35 +239,16 @@ public sealed partial class RaftNode
                 $"follower {to} needs index {pr.Next} but the log starts at {_log.FirstIndex} with no snapshot");
         }
         pr.BecomeSnapshot(snapshot.Metadata.Index);
-        SendSnapshotChunk(to, pr);
+        SendSnapshot(to, pr);
     }
 
-    /// <summary>Sends the chunk at the follower's current offset (again, after a loss).</summary>
-    private void SendSnapshotChunk(ulong to, Progress pr)
+    /// <summary>Sends the current snapshot whole (again, after a loss; a newer one if the log was compacted meanwhile).</summary>
+    private void SendSnapshot(ulong to, Progress pr)
     {
         var snapshot = _log.CurrentSnapshot;
-        if (snapshot.Metadata.Index != pr.PendingSnapshot)
-        {
-            // Compacted again meanwhile: send the newer snapshot from its start.
-            pr.BecomeSnapshot(snapshot.Metadata.Index);
-        }
-        var total = snapshot.Data.Length;
-        var offset = (int)Math.Min(pr.SnapshotOffset, total);
-        var length = Math.Min(_config.SnapshotChunkBytes, total - offset);
-        var chunk = snapshot.Data.AsSpan(offset, length).ToArray();
-        Send(new InstallSnapshot(Id, to, _term, snapshot.Metadata, offset, chunk, total, offset + length == total));
-    }
-
-    private void HandleSnapshotResponse(InstallSnapshotResponse response)
-    {
-        if (!_tracker.Progress.TryGetValue(response.From, out var pr)) return;
-        pr.RecentActive = true;
-        if (pr.State != ProgressState.Snapshot || response.SnapshotIndex != pr.PendingSnapshot) return;
-        // Duplicates of the answer we already acted on change nothing; a lower offset means the follower
-        // lost its partial copy and the transfer resumes from where it is.
-        if (response.NextOffset == pr.SnapshotOffset) return;
-        pr.SnapshotOffset = response.NextOffset;
-        SendSnapshotChunk(response.From, pr);
+        if (snapshot.Metadata.Index != pr.PendingSnapshot) pr.BecomeSnapshot(snapshot.Metadata.Index);
+        pr.SnapshotWaitRounds = 0;
+        Send(new InstallSnapshot(Id, to, _term, snapshot));
     }
 
     /// <summary>Thesis 4.2.2: a leader removed from the configuration steps down once the removal is committed.</summary>

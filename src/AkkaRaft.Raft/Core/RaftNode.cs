@@ -288,7 +288,7 @@ public sealed partial class RaftNode
     /// <summary>
     /// Rejects a malformed message from the network before it can touch any state (the remoting layer
     /// decodes what any peer sent): entries must follow PrevLogIndex one by one with terms that never exceed
-    /// the message's, and snapshot chunks must lie within the snapshot.
+    /// the message's, and a snapshot must come with its metadata and data.
     /// </summary>
     private static void ValidateShape(RaftMessage message)
     {
@@ -310,13 +310,9 @@ public sealed partial class RaftNode
                 }
                 break;
             case InstallSnapshot install:
-                if (install.Metadata?.ConfState is null || install.Chunk is null)
-                    throw new ArgumentException($"InstallSnapshot from {install.From} without metadata or chunk", nameof(message));
-                if (install.Offset < 0 || install.TotalBytes < 0 || install.Offset + install.Chunk.Length > install.TotalBytes)
-                    throw new ArgumentException($"InstallSnapshot from {install.From}: chunk [{install.Offset}, +{install.Chunk.Length}) outside a snapshot of {install.TotalBytes} bytes", nameof(message));
+                if (install.Snapshot?.Metadata?.ConfState is null || install.Snapshot.Data is null)
+                    throw new ArgumentException($"InstallSnapshot from {install.From} without metadata or data", nameof(message));
                 break;
-            case InstallSnapshotResponse response when response.NextOffset < 0:
-                throw new ArgumentException($"InstallSnapshotResponse from {response.From} with negative offset {response.NextOffset}", nameof(message));
         }
     }
 
@@ -411,7 +407,7 @@ public sealed partial class RaftNode
             pr.State = ProgressState.Probe;
             pr.ProbeSent = false;
             pr.PendingSnapshot = 0;
-            pr.SnapshotOffset = 0;
+            pr.SnapshotWaitRounds = 0;
             pr.AckedRound = 0;
             pr.RecentActive = true;
             pr.Inflights.Reset();

@@ -53,23 +53,14 @@ public sealed record Heartbeat(ulong From, ulong To, ulong Term, ulong Commit, u
 public sealed record HeartbeatResponse(ulong From, ulong To, ulong Term, ulong Round)
     : RaftMessage(From, To, Term);
 
-/// <summary>One chunk of an InstallSnapshot transfer (Raft §7).</summary>
-/// <param name="Metadata">What the whole snapshot covers.</param>
-/// <param name="Offset">Byte offset of <paramref name="Chunk"/> within the snapshot data.</param>
-/// <param name="Chunk">The bytes at <paramref name="Offset"/>.</param>
-/// <param name="TotalBytes">Length of the whole snapshot data.</param>
-/// <param name="Done">This is the last chunk.</param>
-public sealed record InstallSnapshot(
-    ulong From, ulong To, ulong Term, SnapshotMetadata Metadata, long Offset, byte[] Chunk, long TotalBytes, bool Done)
-    : RaftMessage(From, To, Term);
-
 /// <summary>
-/// Answer to a non-final <see cref="InstallSnapshot"/> chunk: the offset the follower expects next, so a
-/// transfer resumes after a lost chunk. The final chunk is answered by an <see cref="AppendEntriesResponse"/>.
+/// InstallSnapshot (Raft §7): the leader's whole snapshot, for a follower that needs entries the leader compacted. The
+/// core sends and takes it whole; how its bytes travel is the shell's business (the server streams them over its
+/// snapshot port in CRC-checked chunks and hands the follower's core the whole snapshot once verified). The follower
+/// answers with an <see cref="AppendEntriesResponse"/>.
 /// </summary>
-/// <param name="SnapshotIndex">Index of the snapshot being received.</param>
-/// <param name="NextOffset">The next byte offset the follower expects.</param>
-public sealed record InstallSnapshotResponse(ulong From, ulong To, ulong Term, ulong SnapshotIndex, long NextOffset)
+/// <param name="Snapshot">The snapshot: what it covers and the state machine's bytes.</param>
+public sealed record InstallSnapshot(ulong From, ulong To, ulong Term, Snapshot Snapshot)
     : RaftMessage(From, To, Term);
 
 /// <summary>Leadership transfer (thesis 3.10): the receiver starts an election at once.</summary>

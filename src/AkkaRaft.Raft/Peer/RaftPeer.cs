@@ -7,6 +7,9 @@ using Akka.Persistence;
 using AkkaRaft.Client.Typed;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer.Protocol;
+using AkkaRaft.Raft.Peer.Snapshots;
+using SnapshotOffer = Akka.Persistence.SnapshotOffer;
+using TransferOffer = AkkaRaft.Raft.Peer.Snapshots.SnapshotOffer;
 using AkkaRaft.Raft.StateMachines;
 using Microsoft.Data.Sqlite;
 
@@ -88,6 +91,12 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
             // A snapshot from an earlier incarnation's child is not this state machine's.
             if (Sender.Equals(_stateMachine)) CarryOut(Logic.StateMachineSnapshotTaken(snapshot.Index, snapshot.Data, Now));
         });
+        Command<SnapshotPublished>(published => _setup.Transport.Send(published.Offer, Self));
+        Command<SnapshotFetched>(fetched => CarryOut(Logic.Step(
+            new InstallSnapshot(fetched.Offer.From, fetched.Offer.To, fetched.Offer.Term, new Snapshot(fetched.Offer.Metadata, fetched.Data)), Now)));
+        // The leader offers again after an election timeout; the next fetch resumes after what this one verified.
+        Command<SnapshotTransferFailed>(f => Context.GetLogger().Warning("peer {0}: {1}", _setup.NodeId, f.Cause.Message));
+        Command<BackupSaved>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteSnapshotsSuccess>(_ => { });
         // A failed deletion leaves old events or records behind; recovery starts from the newest record anyway.
@@ -267,13 +276,33 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     if (effect.SequenceNr != SnapshotSequenceNr)
                         throw new RaftInvariantException("a snapshot record is saved at the sequence number of its batch", $"peer {_setup.NodeId}: asked at {effect.SequenceNr}, journal at {SnapshotSequenceNr}");
                     SaveSnapshot(effect.SnapshotRecord);
+                    if (_setup.SnapshotTransfer is { Settings.Backup: true } backup) Backup(backup, effect.SnapshotRecord);
                     break;
                 case PeerEffectKind.DeleteUpTo:
                     DeleteMessages(effect.SequenceNr);
                     DeleteSnapshots(new SnapshotSelectionCriteria(effect.SequenceNr - 1));
                     break;
                 case PeerEffectKind.Send:
-                    _setup.Transport.Send(effect.Message, Self);
+                    if (effect.Message is InstallSnapshot install && _setup.SnapshotTransfer is { } transfer)
+                    {
+                        // Only the metadata travels as a peer message; the follower fetches the bytes from the snapshot port.
+                        transfer.PublishAsync(install).PipeTo(Self, Self, offer => new SnapshotPublished(offer), e => new SnapshotTransferFailed(e));
+                    }
+                    else
+                    {
+                        _setup.Transport.Send(effect.Message, Self);
+                    }
+                    break;
+                case PeerEffectKind.FetchSnapshot:
+                    if (_setup.SnapshotTransfer is { } fetcher)
+                    {
+                        var offer = effect.Offer;
+                        fetcher.FetchAsync(offer).PipeTo(Self, Self, data => new SnapshotFetched(offer, data), e => new SnapshotTransferFailed(e));
+                    }
+                    else
+                    {
+                        Context.GetLogger().Warning("peer {0}: leader {1} offers snapshot {2} on its snapshot port, but this peer has no snapshot transfer", _setup.NodeId, effect.Offer.From, effect.Offer.Metadata.Index);
+                    }
                     break;
                 case PeerEffectKind.Forward:
                     if (!_setup.Transport.Forward(_setup.NodeId, effect.To, effect.Request, effect.Client!)) effect.Client!.Tell(effect.Answer, Self);
@@ -325,6 +354,28 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
             CarryOut(Logic.BatchDurable(token, LastSequenceNr, Now));
         });
     }
+
+    /// <summary>Keeps the snapshot of <paramref name="record"/> as a file too (snapshot-backup); a failure only loses the backup.</summary>
+    private void Backup(SnapshotTransfer transfer, PeerSnapshotRecord record)
+    {
+        var snapshot = new Snapshot(new Core.SnapshotMetadata(record.Index, record.Term, Protos.RaftProtoTypes.ToConfState(record.ConfState)), record.StateMachine.ToByteArray());
+        transfer.SaveAsync(snapshot).PipeTo(Self, Self, () => BackupSaved.Instance, e => new SnapshotTransferFailed(e));
+    }
+
+    /// <summary>A snapshot file was written for the backup.</summary>
+    private sealed record BackupSaved
+    {
+        public static BackupSaved Instance { get; } = new();
+    }
+
+    /// <summary>A published snapshot's offer, ready to send in place of the core's InstallSnapshot.</summary>
+    private sealed record SnapshotPublished(TransferOffer Offer);
+
+    /// <summary>The verified bytes of an offered snapshot.</summary>
+    private sealed record SnapshotFetched(TransferOffer Offer, byte[] Data);
+
+    /// <summary>A publish, fetch or backup failed.</summary>
+    private sealed record SnapshotTransferFailed(Exception Cause);
 
     /// <summary>The tick timer's message.</summary>
     private sealed record PeerTick

@@ -55,6 +55,9 @@ public sealed record RaftPeerSettings(
     /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
     public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
 
+    /// <summary>How snapshots travel on a server: its snapshot port, chunks, limits and files (<c>snapshot-*</c> keys).</summary>
+    public Snapshots.SnapshotTransferSettings Transfer { get; init; } = Snapshots.SnapshotTransferSettings.Defaults;
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -109,6 +112,7 @@ public sealed record RaftPeerSettings(
             UnsafeStaleConsistentReads = config.GetBoolean(Key("unsafe-stale-consistent-reads")),
             UnsafeAckBeforeFsync = config.GetBoolean(Key("unsafe-ack-before-fsync")),
             Sessions = SessionSettings.FromConfig(config),
+            Transfer = Snapshots.SnapshotTransferSettings.FromConfig(config, SectionPath),
         };
     }
 
@@ -132,7 +136,6 @@ public sealed record RaftPeerSettings(
             MaxInflightBytes = config.GetByteSize(Key("max-inflight-bytes")),
             MaxUncommittedEntriesBytes = config.GetByteSize(Key("max-uncommitted-entries-bytes")),
             MaxCommittedBytesPerReady = config.GetByteSize(Key("max-committed-bytes-per-ready")),
-            SnapshotChunkBytes = config.GetByteSizeInt32(Key("snapshot-chunk-bytes"), 1),
             MaxSnapshotBytes = config.GetByteSize(Key("max-snapshot-bytes")),
             MaxPendingReads = config.GetInt(Key("max-pending-reads")),
         };

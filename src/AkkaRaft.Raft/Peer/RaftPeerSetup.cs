@@ -40,6 +40,14 @@ public sealed record RaftPeerSetup(
     /// <summary>The source of the core's election randomness; null for a fresh randomly seeded one per incarnation. Tests pass a seeded one.</summary>
     public Func<IRandomSource>? RandomFactory { get; init; }
 
+    /// <summary>
+    /// The node's snapshot port and files (<see cref="Snapshots.SnapshotTransfer"/>): with one, the core's InstallSnapshot
+    /// leaves as a <see cref="Snapshots.SnapshotOffer"/> (metadata only) and its bytes are fetched from the port; without,
+    /// it travels whole as one peer message (in-process groups, or snapshots well under the remote frame size). The owner
+    /// of the setup disposes it; it outlives the peer's restarts.
+    /// </summary>
+    public Snapshots.SnapshotTransfer? SnapshotTransfer { get; init; }
+
     /// <summary>Whether the journal takes writes, shared by the peer's incarnations and read by its node.</summary>
     public JournalHealth JournalHealth { get; init; } = new();
 }

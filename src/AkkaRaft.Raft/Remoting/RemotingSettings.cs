@@ -51,7 +51,7 @@ public sealed record RemotingSettings(
     /// <summary>
     /// Largest serialized message payload (what the message's serializer returns) that fits one frame with room for
     /// Akka's envelope: <see cref="MaximumFrameSizeBytes"/> - <see cref="EnvelopeReserveBytes"/>. Bound AppendEntries
-    /// batches and snapshot chunks, once serialized, by this. Bytes.
+    /// batches (and a whole snapshot sent as one peer message, where no snapshot port is used), once serialized, by this. Bytes.
     /// </summary>
     /// <remarks>
     /// Staying under it matters beyond the frame size itself: Akka.Remote 1.5.75 drops (and logs) a message whose

@@ -2,6 +2,7 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer.Snapshots;
 using AkkaRaft.Raft.Wire.Protocol;
 using Google.Protobuf;
 using AkkaRaft.Raft.Protos;
@@ -110,12 +111,16 @@ public sealed class RaftWireSerializer : SerializerWithStringManifest
             case InstallSnapshot m:
                 wire.InstallSnapshot = new WireInstallSnapshot
                 {
-                    SnapshotIndex = m.Metadata.Index, SnapshotTerm = m.Metadata.Term, ConfState = RaftProtoTypes.ToProto(m.Metadata.ConfState),
-                    Offset = m.Offset, Chunk = ByteString.CopyFrom(m.Chunk), TotalBytes = m.TotalBytes, Done = m.Done,
+                    SnapshotIndex = m.Snapshot.Metadata.Index, SnapshotTerm = m.Snapshot.Metadata.Term,
+                    ConfState = RaftProtoTypes.ToProto(m.Snapshot.Metadata.ConfState), Data = ByteString.CopyFrom(m.Snapshot.Data),
                 };
                 break;
-            case InstallSnapshotResponse m:
-                wire.InstallSnapshotResponse = new WireInstallSnapshotResponse { SnapshotIndex = m.SnapshotIndex, NextOffset = m.NextOffset };
+            case SnapshotOffer m:
+                wire.SnapshotOffer = new WireSnapshotOffer
+                {
+                    SnapshotIndex = m.Metadata.Index, SnapshotTerm = m.Metadata.Term, ConfState = RaftProtoTypes.ToProto(m.Metadata.ConfState),
+                    TotalBytes = m.TotalBytes, Crc32C = m.Crc32C, Endpoint = m.Endpoint, Token = ByteString.CopyFrom(m.Token),
+                };
                 break;
             case TimeoutNow:
                 wire.TimeoutNow = new WireTimeoutNow();
@@ -144,11 +149,12 @@ public sealed class RaftWireSerializer : SerializerWithStringManifest
             w.AppendEntriesResponse.Index, w.AppendEntriesResponse.RejectHint, w.AppendEntriesResponse.LogTermHint),
         WirePeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(w.From, w.To, w.Term, w.Heartbeat.Commit, w.Heartbeat.Round),
         WirePeerMessage.BodyOneofCase.HeartbeatResponse => new HeartbeatResponse(w.From, w.To, w.Term, w.HeartbeatResponse.Round),
-        WirePeerMessage.BodyOneofCase.InstallSnapshot => new InstallSnapshot(w.From, w.To, w.Term,
+        WirePeerMessage.BodyOneofCase.InstallSnapshot => new InstallSnapshot(w.From, w.To, w.Term, new Snapshot(
             new SnapshotMetadata(w.InstallSnapshot.SnapshotIndex, w.InstallSnapshot.SnapshotTerm, RaftProtoTypes.ToConfState(w.InstallSnapshot.ConfState)),
-            w.InstallSnapshot.Offset, w.InstallSnapshot.Chunk.ToByteArray(), w.InstallSnapshot.TotalBytes, w.InstallSnapshot.Done),
-        WirePeerMessage.BodyOneofCase.InstallSnapshotResponse => new InstallSnapshotResponse(w.From, w.To, w.Term,
-            w.InstallSnapshotResponse.SnapshotIndex, w.InstallSnapshotResponse.NextOffset),
+            w.InstallSnapshot.Data.ToByteArray())),
+        WirePeerMessage.BodyOneofCase.SnapshotOffer => new SnapshotOffer(w.From, w.To, w.Term,
+            new SnapshotMetadata(w.SnapshotOffer.SnapshotIndex, w.SnapshotOffer.SnapshotTerm, RaftProtoTypes.ToConfState(w.SnapshotOffer.ConfState)),
+            w.SnapshotOffer.TotalBytes, w.SnapshotOffer.Crc32C, w.SnapshotOffer.Endpoint, w.SnapshotOffer.Token.ToByteArray()),
         WirePeerMessage.BodyOneofCase.TimeoutNow => new TimeoutNow(w.From, w.To, w.Term),
         WirePeerMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(w.From, w.To, w.Term, w.ReadIndexRequest.Context),
         WirePeerMessage.BodyOneofCase.ReadIndexResponse => new ReadIndexResponse(w.From, w.To, w.Term,

@@ -8,6 +8,7 @@ using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Peer.Snapshots;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Raft.StateMachines;
@@ -75,6 +76,9 @@ public sealed class AkkaRaftNode : IAsyncDisposable
 
     /// <summary>The time-series limits.</summary>
     public TimeSeriesSettings TimeSeriesSettings { get; private init; } = TimeSeriesSettings.Default;
+
+    /// <summary>The node's snapshot port and snapshot files (under <c>snapshots</c> in the data directory).</summary>
+    public SnapshotTransfer? Snapshots { get; private init; }
 
     /// <summary>Whether the node serves the time-series store (its state machine is a <see cref="NodeStateMachine"/>).</summary>
     public bool ServesTimeSeries { get; private init; }
@@ -161,6 +165,22 @@ public sealed class AkkaRaftNode : IAsyncDisposable
 
         directory.Upsert(new Member(settings.Node.Id, bound.ToString(), ""));
         var transport = new RemoteRaftTransport(system, directory, RaftRemoting.Protocol(remoting));
+        // Snapshots travel outside remoting: the bytes from the leader's snapshot port (sendfile), the metadata as a peer message.
+        var log = system.Log;
+        if (remoting.Tls.Enabled)
+        {
+            // The snapshot port authenticates a fetch by the offer's token, which travels over TLS remoting, but the
+            // snapshot's bytes themselves cross in the clear (sendfile cannot encrypt): say so until the port has TLS.
+            log.Warning("akkaraft.remote.tls is on, but the snapshot port ({0}) sends snapshot bytes unencrypted", raftSettings.Transfer.Listener);
+        }
+        var snapshots = new SnapshotTransfer(raftSettings.Transfer, raftSettings.Core.MaxSnapshotBytes, Path.Combine(dataDirectory, "snapshots"), bound.Host,
+            e =>
+            {
+                if (e.Kind is SnapshotTransferEventKind.Refused or SnapshotTransferEventKind.FetchFailed)
+                    log.Warning("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3}): {4}", e.Kind, e.Index, e.Term, e.Offset, e.Detail);
+                else if (e.Kind is not SnapshotTransferEventKind.ChunkVerified)
+                    log.Info("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3})", e.Kind, e.Index, e.Term, e.Offset);
+            });
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
         var setup = new RaftPeerSetup(selfId, voters, transport, () => stateMachineFactory(system), raftSettings)
@@ -171,6 +191,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             // A command's entry must fit one journal event and one remote frame (an AppendEntries carrying it alone).
             MaxEventBytes = Math.Min(persistence.MaxEventBytes, remoting.MaxPayloadBytes),
             MaxSnapshotStoreBytes = persistence.MaxSnapshotBytes,
+            SnapshotTransfer = snapshots,
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);
         transport.SetSelf(selfId, peerRef);
@@ -182,6 +203,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         {
             TimeSeriesSettings = timeSeries,
             ServesTimeSeries = servesTimeSeries,
+            Snapshots = snapshots,
         };
         if (servesTimeSeries && timeSeries.Retention > TimeSpan.Zero) node._retention = Task.Run(() => node.RetainAsync(node._stopping.Token));
         return node;
@@ -325,6 +347,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         }
 
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ActorSystemTerminateReason.Instance).ConfigureAwait(false);
+        if (Snapshots is not null) await Snapshots.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 

@@ -58,7 +58,7 @@ public class InvariantTests
         [new RaftConfig { NodeId = 1, MaxInflightMessages = 0 }, "max-inflight-messages"],
         [new RaftConfig { NodeId = 1, MaxInflightBytes = 0 }, "max-inflight-bytes"],
         [new RaftConfig { NodeId = 1, MaxAppendEntriesBytes = 0 }, "max-append-entries-bytes"],
-        [new RaftConfig { NodeId = 1, SnapshotChunkBytes = 0 }, "snapshot-chunk-bytes"],
+        [new RaftConfig { NodeId = 1, MaxSnapshotBytes = 0 }, "max-snapshot-bytes"],
         [new RaftConfig { NodeId = 1, MaxPendingReads = 0 }, "max-pending-reads"],
     ];
 
@@ -92,7 +92,7 @@ public class InvariantTests
         [new AppendEntries(2, 1, 1, 0, 0, [new Entry(1, 2, EntryType.Normal, [])], 0), "has index 2, expected 1"],
         [new AppendEntries(2, 1, 1, 0, 0, [new Entry(5, 1, EntryType.Normal, [])], 0), "has term 5"],
         [new AppendEntries(2, 1, 3, 0, 0, [new Entry(2, 1, EntryType.Normal, []), new Entry(1, 2, EntryType.Normal, [])], 0), "has term 1"],
-        [new InstallSnapshot(2, 1, 1, new SnapshotMetadata(5, 1, ConfState.OfVoters(1, 2)), 8, [1, 2, 3], 10, true), "outside a snapshot of 10 bytes"],
+        [new InstallSnapshot(2, 1, 1, new Snapshot(new SnapshotMetadata(5, 1, null!), [1, 2, 3])), "without metadata or data"],
     ];
 
     [Theory(DisplayName = "Step: a malformed message from the network is refused before it changes anything")]

@@ -7,7 +7,7 @@ public class SnapshotTests
 {
     private static (RaftNetwork Net, ulong Leader, ulong Lagging, byte[] Data) CompactedClusterWithLaggingFollower()
     {
-        var net = new RaftNetwork(3, c => c with { SnapshotChunkBytes = 100 });
+        var net = new RaftNetwork(3);
         var leader = net.TickUntilLeader();
         var lagging = net.Nodes.Keys.First(id => id != leader);
         net.Isolate(lagging);
@@ -21,40 +21,40 @@ public class SnapshotTests
         return (net, leader, lagging, data);
     }
 
-    [Fact(DisplayName = "Raft §7: a follower behind the compacted log receives the snapshot in chunks and catches up")]
-    public void Lagging_follower_is_sent_the_snapshot_in_chunks()
+    [Fact(DisplayName = "Raft §7: a follower behind the compacted log receives the snapshot, whole, and catches up")]
+    public void Lagging_follower_is_sent_the_snapshot()
     {
         var (net, leader, lagging, data) = CompactedClusterWithLaggingFollower();
         net.Heal();
         net.TickAll(3);
         net.Propose(leader, "after");
         net.TickAll(2);
-        var chunks = net.Delivered.OfType<InstallSnapshot>().Where(m => m.To == lagging).ToList();
-        Assert.Equal(10, chunks.Count);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i * 100), chunks.Select(c => c.Offset));
+        var sent = Assert.Single(net.Delivered.OfType<InstallSnapshot>(), m => m.To == lagging);
+        Assert.Equal(data, sent.Snapshot.Data);
         Assert.Equal(data, net[lagging].RestoredSnapshot!.Data);
         Assert.Equal(data, net[lagging].Storage.Snapshot.Data);
         Assert.Equal(["after"], net[lagging].AppliedCommands());
         Assert.Equal(net.Raft(leader).CommitIndex, net.Raft(lagging).CommitIndex);
     }
 
-    [Fact(DisplayName = "Raft §7: a lost chunk is resent from its offset, not from the start")]
-    public void Lost_chunk_resumes_from_its_offset()
+    [Fact(DisplayName = "Raft §7: a lost snapshot is sent again after an election timeout of unanswered heartbeats, not at every one")]
+    public void Lost_snapshot_is_sent_again_after_an_election_timeout()
     {
         var (net, leader, lagging, data) = CompactedClusterWithLaggingFollower();
         net.Heal();
         var dropped = false;
         net.DropFilter = m =>
         {
-            if (dropped || m is not InstallSnapshot { Offset: 500 }) return false;
+            if (dropped || m is not InstallSnapshot) return false;
             dropped = true;
             return true;
         };
-        net.TickAll(5);
+        var electionTicks = net.Raft(leader).Config.ElectionTicks;
+        net.TickAll(electionTicks - 2);
         Assert.True(dropped);
-        var offsets = net.Delivered.OfType<InstallSnapshot>().Where(m => m.To == lagging).Select(m => m.Offset).ToList();
-        Assert.Equal(1, offsets.Count(o => o == 0));
-        Assert.Equal(1, offsets.Count(o => o == 500)); // dropped once, delivered once
+        Assert.DoesNotContain(net.Delivered.OfType<InstallSnapshot>(), m => m.To == lagging);
+        net.TickAll(4);
+        Assert.Single(net.Delivered.OfType<InstallSnapshot>(), m => m.To == lagging);
         Assert.Equal(data, net[lagging].Storage.Snapshot.Data);
         Assert.Equal(net.Raft(leader).LastIndex, net.Raft(lagging).LastIndex);
     }
@@ -64,7 +64,7 @@ public class SnapshotTests
     {
         var solo = TestNodes.Node(2, TestNodes.Ids(3), [1, 1, 1], hardState: new HardState(1, 0, 3));
         var metadata = new SnapshotMetadata(2, 1, ConfState.OfVoters(1, 2, 3));
-        var reply = solo.Step(new InstallSnapshot(1, 2, 1, metadata, 0, [1, 2, 3], 3, true));
+        var reply = solo.Step(new InstallSnapshot(1, 2, 1, new Snapshot(metadata, [1, 2, 3])));
         var response = Assert.IsType<AppendEntriesResponse>(Assert.Single(reply));
         Assert.Equal((true, 3UL), (response.Success, response.Index));
         Assert.Equal(0UL, solo.Storage.Snapshot.Metadata.Index);

@@ -8,7 +8,7 @@ namespace AkkaRaft.Raft.Tests.Scenarios;
 /// <summary>
 /// Plays a scenario file from testdata/: lines starting with "&gt; " are commands, the lines after each
 /// command (up to a blank line) are its expected output. "#" starts a comment line.
-/// Commands: cluster N [prevote=off] [checkquorum=off] [lease=on] [chunk=BYTES] | campaign ID | propose ID TEXT |
+/// Commands: cluster N [prevote=off] [checkquorum=off] [lease=on] | campaign ID | propose ID TEXT |
 /// tick ID N | tickall N | stabilize | cut A B | cutoneway A B | isolate ID | heal | crash ID | restart ID |
 /// read ID CTX | reads ID | transfer ID TARGET | add ID | remove ID | addnode ID | compact ID | status |
 /// applied ID | log ID | config ID | leader | snapshot ID | count MESSAGETYPE TO. An ID may be "leader".
@@ -60,13 +60,11 @@ internal sealed class ScenarioRunner
                 var preVote = !args.Contains("prevote=off");
                 var checkQuorum = !args.Contains("checkquorum=off");
                 var lease = args.Contains("lease=on");
-                var chunk = args.FirstOrDefault(a => a.StartsWith("chunk=", StringComparison.Ordinal));
                 _net = new RaftNetwork(Int(1), c => c with
                 {
                     PreVote = preVote,
                     CheckQuorum = checkQuorum,
                     LeaseReads = lease,
-                    SnapshotChunkBytes = chunk is null ? c.SnapshotChunkBytes : int.Parse(chunk[6..], System.Globalization.CultureInfo.InvariantCulture),
                 });
                 return Status();
             case "campaign": Net.Campaign(Id(1)); return Status();

@@ -33,7 +33,7 @@ public class RandomizedSimulationTests(ITestOutputHelper output)
     public void Plain_raft_with_tight_limits_stays_linearizable() =>
         RunAndCheck(Options(5) with
         {
-            Configure = c => c with { PreVote = false, CheckQuorum = false, MaxInflightMessages = 1, MaxAppendEntriesBytes = 1, SnapshotChunkBytes = 7 },
+            Configure = c => c with { PreVote = false, CheckQuorum = false, MaxInflightMessages = 1, MaxAppendEntriesBytes = 1 },
         }, nameof(Plain_raft_with_tight_limits_stays_linearizable), defaultSeeds: 300);
 
     /// <summary>The options of the randomized runs for a cluster of <paramref name="nodes"/> (one client per node, at least 4).</summary>

@@ -102,7 +102,6 @@ internal sealed class SimulatedPeerCluster
                 ElectionTicks = 10,
                 LeaseReads = options.LeaseReads,
                 LeaseDriftMarginTicks = 2,
-                SnapshotChunkBytes = 64,
                 MaxAppendEntriesBytes = 512,
                 MaxInflightMessages = 8,
                 // A few entries per Ready: reads then wait for the state machine to reach their index.

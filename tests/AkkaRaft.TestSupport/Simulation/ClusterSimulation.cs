@@ -150,7 +150,6 @@ public sealed partial class ClusterSimulation
             HeartbeatTicks = 2,
             LeaseReads = _options.LeaseReads,
             LeaseDriftMarginTicks = 3,
-            SnapshotChunkBytes = 64,
             MaxAppendEntriesBytes = 512,
             MaxInflightMessages = 8,
         };

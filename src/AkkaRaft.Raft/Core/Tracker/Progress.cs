@@ -33,11 +33,8 @@ internal sealed class Progress
     /// <summary>Index of the snapshot being sent, in state Snapshot.</summary>
     public ulong PendingSnapshot;
 
-    /// <summary>Next byte of the snapshot to send, in state Snapshot.</summary>
-    public long SnapshotOffset;
-
-    /// <summary>SnapshotOffset at the previous heartbeat answer: unchanged since then means the chunk was lost.</summary>
-    public long SnapshotOffsetAtLastHeartbeat = -1;
+    /// <summary>In state Snapshot: heartbeat answers since the snapshot was last sent (it is sent again after election-ticks of them).</summary>
+    public int SnapshotWaitRounds;
 
     public bool IsLearner;
 
@@ -69,15 +66,14 @@ internal sealed class Progress
     {
         ResetState(ProgressState.Snapshot);
         PendingSnapshot = snapshotIndex;
-        SnapshotOffset = 0;
-        SnapshotOffsetAtLastHeartbeat = -1;
+        SnapshotWaitRounds = 0;
     }
 
     private void ResetState(ProgressState state)
     {
         ProbeSent = false;
         PendingSnapshot = 0;
-        SnapshotOffset = 0;
+        SnapshotWaitRounds = 0;
         State = state;
         Inflights.Reset();
     }
@@ -141,5 +137,5 @@ internal sealed class Progress
         }
     }
 
-    public override string ToString() => $"{State} match={Match} next={Next}" + (State == ProgressState.Snapshot ? $" snapshot={PendingSnapshot}@{SnapshotOffset}" : "");
+    public override string ToString() => $"{State} match={Match} next={Next}" + (State == ProgressState.Snapshot ? $" snapshot={PendingSnapshot}" : "");
 }

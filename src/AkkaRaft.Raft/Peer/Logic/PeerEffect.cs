@@ -69,6 +69,13 @@ internal enum PeerEffectKind : byte
     /// </summary>
     ArmSessionTimer,
 
+    /// <summary>
+    /// Fetch the snapshot of <see cref="PeerEffect{TClient}.Offer"/> from the leader's snapshot port; once its bytes are
+    /// verified, feed them to <see cref="PeerLogic{TClient}.Step"/> as the core's <see cref="InstallSnapshot"/> from the
+    /// offer's sender and term. A failed fetch is only logged: the leader offers again.
+    /// </summary>
+    FetchSnapshot,
+
     /// <summary>Drop the keep-alive timer of session <see cref="PeerEffect{TClient}.SessionId"/> (it ended, or this peer no longer leads).</summary>
     DisarmSessionTimer,
 }
@@ -141,6 +148,9 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.ApplyEntries"/>, <see cref="PeerEffectKind.ServeQuery"/>: the leader to name in the answers.</summary>
     public ulong Leader => Kind is PeerEffectKind.ApplyEntries or PeerEffectKind.ServeQuery ? _node : throw Wrong(nameof(Leader));
 
+    /// <summary><see cref="PeerEffectKind.FetchSnapshot"/>: the leader's offer.</summary>
+    public Snapshots.SnapshotOffer Offer => As<Snapshots.SnapshotOffer>(_payload, PeerEffectKind.FetchSnapshot);
+
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: the query bytes, as the state machine decodes them.</summary>
     public byte[] Query => As<byte[]>(_payload, PeerEffectKind.ServeQuery);
 
@@ -188,6 +198,7 @@ internal readonly struct PeerEffect<TClient>
         PeerEffectKind.ServeQuery => $"ServeQuery({(IsTypedQuery ? "typed, " : "")}{Path} for {Client})",
         PeerEffectKind.RestoreStateMachine => $"RestoreStateMachine(index {Index}, {Data.Length} bytes)",
         PeerEffectKind.RoleChanged => $"RoleChanged({RoleChange})",
+        PeerEffectKind.FetchSnapshot => $"FetchSnapshot({Offer})",
         PeerEffectKind.ArmSessionTimer => $"ArmSessionTimer(session {SessionId} in {After})",
         PeerEffectKind.DisarmSessionTimer => $"DisarmSessionTimer(session {SessionId})",
         _ => Kind.ToString(),
@@ -213,6 +224,8 @@ internal readonly struct PeerEffect<TClient>
         new(PeerEffectKind.ServeQuery, query, typed ? TypedMark : null, client, number: (long)path, node: leader);
 
     internal static PeerEffect<TClient> Restore(byte[] data, ulong index) => new(PeerEffectKind.RestoreStateMachine, data, node: index);
+
+    internal static PeerEffect<TClient> FetchSnapshot(Snapshots.SnapshotOffer offer) => new(PeerEffectKind.FetchSnapshot, offer);
 
     internal static PeerEffect<TClient> TakeSnapshot() => new(PeerEffectKind.TakeStateMachineSnapshot, null);
 

@@ -32,6 +32,22 @@ internal sealed partial class PeerLogic<TClient>
         return Done();
     }
 
+    /// <summary>
+    /// A leader offers a snapshot whose bytes are on its snapshot port. One that covers no more than this peer has
+    /// committed is answered by the core at once (its data is never looked at: the core acknowledges what it holds);
+    /// one from an older term is dropped, as the core would drop it; any other is fetched.
+    /// </summary>
+    private void OnSnapshotOffered(Snapshots.SnapshotOffer offer)
+    {
+        if (offer.Term < _node!.Term) return;
+        if (offer.Metadata.Index <= _node.CommitIndex)
+        {
+            _node.Step(new InstallSnapshot(offer.From, offer.To, offer.Term, new Snapshot(offer.Metadata, [])));
+            return;
+        }
+        _effects.Add(PeerEffect<TClient>.FetchSnapshot(offer));
+    }
+
     private void MaybeRequestSnapshot()
     {
         if (_snapshotRequested) return;

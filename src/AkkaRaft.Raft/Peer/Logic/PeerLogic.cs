@@ -127,7 +127,8 @@ internal sealed partial class PeerLogic<TClient>
         Begin(now);
         // Misaddressed messages (a restarted peer got another id, a stale route) and anonymous ones are noise.
         if (_node is null || message.To != _id || message.From == RaftIds.None) return Done();
-        _node.Step(message);
+        if (message is Snapshots.SnapshotOffer offer) OnSnapshotOffered(offer);
+        else _node.Step(message);
         Pump();
         return Done();
     }
