@@ -232,10 +232,15 @@ public sealed class PeerClusterBasicTests
     /// <summary>A small fault-free group of simulated peers. AKKARAFT_TRACE names a file to trace the run to.</summary>
     internal sealed class Group
     {
-        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int snapshotChunkBytes = 512 * 1024)
+        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int snapshotChunkBytes = 512 * 1024, int learnerPromotionLag = 100)
         {
             var defaults = RaftPeerSettings.Default;
-            Settings = defaults with { MaxLogCount = maxLogCount, Core = defaults.Core with { LeaseReads = leaseReads, SnapshotChunkBytes = snapshotChunkBytes } };
+            Settings = defaults with
+            {
+                MaxLogCount = maxLogCount,
+                Core = defaults.Core with { LeaseReads = leaseReads, SnapshotChunkBytes = snapshotChunkBytes },
+                LearnerPromotionLag = learnerPromotionLag,
+            };
             Action<string>? trace = null;
             if (Environment.GetEnvironmentVariable("AKKARAFT_TRACE") is { } tracePath)
             {

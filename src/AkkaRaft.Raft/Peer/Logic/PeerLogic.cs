@@ -139,6 +139,7 @@ internal sealed partial class PeerLogic<TClient>
         if (_node is null) return Done();
         _node.Tick();
         ExpireRequests();
+        MaybePromoteLearner(_node);
         Pump();
         return Done();
     }
@@ -211,6 +212,7 @@ internal sealed partial class PeerLogic<TClient>
     {
         _node = new RaftNode(_settings.CoreConfig(_id), _durable, _setup.Random);
         var snapshot = _durable.Snapshot;
+        ResetCommittedConfiguration(snapshot.Metadata);
         if (snapshot.Metadata.Index > 0)
         {
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
@@ -285,6 +287,7 @@ internal sealed partial class PeerLogic<TClient>
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
             RestoreSessions(snapshot.Data);
             _handedIndex = snapshot.Metadata.Index;
+            ResetCommittedConfiguration(snapshot.Metadata);
             _snapshotsInstalled++;
             ResetSnapshotTrigger();
         }
@@ -310,6 +313,7 @@ internal sealed partial class PeerLogic<TClient>
     {
         _effects.Add(PeerEffect<TClient>.RoleChanged(new PeerRoleChanged(_id, soft.Role, soft.Leader, _node!.Term)));
         OnLeadershipChanged(soft.Role);
+        OnMembershipLeadershipChanged(soft.Role);
     }
 
     // ------------------------------------------------------------------ plumbing
