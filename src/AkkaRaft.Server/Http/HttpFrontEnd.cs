@@ -83,6 +83,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapPost("/join", Guard(JoinAsync));
         _app.MapDelete("/join/{id}", Guard(LeaveAsync));
         _app.MapPost("/leader", Guard(TransferAsync));
+        _app.MapPost("/config", Guard(SetConfigAsync));
         _app.MapGet("/status", Guard(StatusAsync));
         if (_node.ServesTimeSeries) MapSeriesRoutes();
         _app.MapGet("/metrics", Guard(MetricsAsync));
@@ -344,6 +345,10 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
                 return;
             case RequestRejected rejected:
                 await Problems.WriteAsync(context, 400, rejected.Reason).ConfigureAwait(false);
+                return;
+            case ConfigurationChangeInProgress inProgress:
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, 503, inProgress.Reason).ConfigureAwait(false);
                 return;
             case StorageUnavailable storage:
                 await AnswerStorageUnavailableAsync(context, storage).ConfigureAwait(false);
