@@ -79,6 +79,39 @@ public sealed class MembershipLogicTests
     }
 
     [Fact]
+    public void Two_learners_marked_together_are_promoted_one_change_after_the_other_and_both_answered()
+    {
+        var group = new Group(seed: 47);
+        var leader = LeaderWithCommittedTerm(group);
+        var logic = group.Simulator.Peer(leader).Logic!;
+        var probes = new List<ProbeClient>();
+        foreach (var id in new ulong[] { 4, 5 })
+        {
+            // Cut off until both are marked, so that neither can be promoted before the other is a learner too.
+            group.Simulator.AddJoiningPeer(id);
+            group.Network.Isolate(id, group.Ids);
+            probes.Add(group.Simulator.Send(leader, new AddLearner(id, PromoteWhenCaughtUp: true, Timeout: TimeSpan.FromSeconds(10))));
+            Assert.True(group.Simulator.RunUntil(() => logic.CommittedConfiguration.IsLearner(id), TimeSpan.FromSeconds(2)), $"{id} was not added as a learner");
+        }
+        Assert.Equal(new ulong[] { 4, 5 }, logic.PendingPromotions);
+        group.Network.HealAll();
+        var (first, second) = (probes[0], probes[1]);
+
+        Assert.True(group.Simulator.RunUntil(() => first.Answer is not null && second.Answer is not null, TimeSpan.FromSeconds(10)));
+
+        var answers = new[] { Assert.IsType<MembershipChanged>(first.Answer), Assert.IsType<MembershipChanged>(second.Answer) };
+        Assert.Equal(new ulong[] { 1, 2, 3, 4, 5 }, group.Status(leader).Voters);
+        // One membership change at a time (thesis 4.1): each promotion is its own entry, the later made after the earlier committed.
+        var storage = group.Simulator.Peer(leader).Logic!.Storage;
+        var changes = storage.Entries(storage.FirstIndex, storage.LastIndex + 1, long.MaxValue)
+            .Where(e => e.Type == EntryType.ConfChange).Select(e => (e.Index, Change: ConfChange.Decode(e.Data))).ToList();
+        var promotions = changes.Where(c => c.Change.Steps is [{ Type: ConfChangeType.AddVoter, NodeId: >= 4 }]).ToList();
+        Assert.Equal(2, promotions.Count);
+        Assert.Equal(answers.Select(a => a.Index).Order(), promotions.Select(p => p.Index));
+        Assert.Equal(new ulong[] { 1, 2, 3, 4 }, answers.MinBy(a => a.Index)!.Voters);
+    }
+
+    [Fact]
     public void A_learner_added_without_promotion_stays_a_learner_after_catching_up()
     {
         var group = new Group(seed: 43);

@@ -247,6 +247,12 @@ public static class ServeCommand
                 }
 
                 lastProblem = $"{(int)response.StatusCode} {body.Trim()}";
+                if (response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict)
+                {
+                    // Refused for good (an invalid request, or --learner for a node that is a voter): asking again changes nothing.
+                    await error.WriteLineAsync($"akkaraft: joining through {node.Settings.Join} was refused ({lastProblem}); not retrying").ConfigureAwait(false);
+                    return;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
             {
