@@ -43,8 +43,8 @@ public sealed partial class HttpFrontEnd
         _node.Directory.Upsert(member);
         // A joiner starts as a learner (it counts towards no quorum while it catches up); unless it asked to stay one, the
         // leader promotes it once caught up and answers then. A member joining again (a restart) is answered at once.
-        var answer = await _node.AskAsync(new AddLearner(member.RaftId, PromoteWhenCaughtUp: !request.Learner, _node.Settings.RequestTimeout),
-            _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        var answer = await AskMembershipAsync(new AddLearner(member.RaftId, PromoteWhenCaughtUp: !request.Learner, _node.Settings.RequestTimeout), context.RequestAborted)
+            .ConfigureAwait(false);
         if (answer is RequestRejected rejected)
         {
             await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
@@ -90,10 +90,9 @@ public sealed partial class HttpFrontEnd
         }
 
         var raftIds = (IReadOnlyList<string> ids) => ids.Select(NodeIds.RaftIdOf).ToArray();
-        var timeout = _node.Settings.RequestTimeout;
-        var answer = await _node.AskAsync(
-            new SetConfiguration(raftIds(request.Voters), raftIds(request.Learners), request.ExpectVoters is { } expect ? raftIds(expect) : null, timeout),
-            timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        var answer = await AskMembershipAsync(
+            new SetConfiguration(raftIds(request.Voters), raftIds(request.Learners), request.ExpectVoters is { } expect ? raftIds(expect) : null, _node.Settings.RequestTimeout),
+            context.RequestAborted).ConfigureAwait(false);
         switch (answer)
         {
             case MembershipChanged changed:
@@ -196,8 +195,7 @@ public sealed partial class HttpFrontEnd
             return;
         }
 
-        var answer = await _node.AskAsync(new RemoveVoter(raftId, _node.Settings.RequestTimeout), _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted)
-            .ConfigureAwait(false);
+        var answer = await AskMembershipAsync(new RemoveVoter(raftId, _node.Settings.RequestTimeout), context.RequestAborted).ConfigureAwait(false);
         if (answer is RequestRejected rejected)
         {
             await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
@@ -261,6 +259,27 @@ public sealed partial class HttpFrontEnd
 
         await WriteJsonAsync(context, 202, new Dictionary<string, object> { ["transferringTo"] = NameOf(targetId) }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Asks the peer for a membership change. A leader refuses one while another is unfinished or before it committed
+    /// an entry of its term (a moment after an election or a transfer); nothing was proposed then, so the request is
+    /// asked again every <see cref="MembershipRetryInterval"/> until <c>akkaraft.http.request-timeout</c> has passed,
+    /// and only then answered <see cref="ConfigurationChangeInProgress"/> (503 with Retry-After).
+    /// </summary>
+    private async Task<object> AskMembershipAsync(IRaftClientMessage request, CancellationToken cancellationToken)
+    {
+        var timeout = _node.Settings.RequestTimeout;
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var answer = await _node.AskAsync(request, timeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            if (answer is not ConfigurationChangeInProgress || DateTime.UtcNow + MembershipRetryInterval >= until) return answer;
+            await Task.Delay(MembershipRetryInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Wait between two asks of a membership change the leader refused as in progress (a fixed, short poll).</summary>
+    private static readonly TimeSpan MembershipRetryInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Passes a membership request on to the leader over HTTP and relays its answer; 503 without a known leader.</summary>
     private async Task RelayToLeaderAsync(HttpContext context, PeerStatus status, byte[] body)
