@@ -196,10 +196,56 @@ public sealed record AddVoter(ulong NodeId, TimeSpan? Timeout = null) : IRaftCli
 /// <param name="Timeout">How long to wait for the commit; null for the default.</param>
 public sealed record RemoveVoter(ulong NodeId, TimeSpan? Timeout = null) : IRaftClientMessage;
 
+/// <summary>
+/// Adds a non-voting learner (thesis 4.2.1): it receives the log but counts towards no quorum, so an empty newcomer
+/// cannot stall commits while it catches up. With <paramref name="PromoteWhenCaughtUp"/> the leader then makes it a
+/// voter by itself once its match index is within <c>akkaraft.raft.learner-promotion-lag</c> entries of the leader's
+/// last index, and answers only then; without, it stays a learner and the answer comes when the learner is added.
+/// Answered by <see cref="MembershipChanged"/>, <see cref="NotLeader"/>, <see cref="RequestRejected"/>,
+/// <see cref="ConfigurationChangeInProgress"/> or <see cref="RequestTimedOut"/> (a promotion not reached in time: the
+/// learner stays, and the leader still promotes it once caught up as long as it leads; ask again to wait more).
+/// </summary>
+/// <param name="NodeId">The learner's id (not 0). A node that is a learner already is only (re)marked for promotion.</param>
+/// <param name="PromoteWhenCaughtUp">Make it a voter once caught up (what <c>POST /join</c> asks unless told <c>learner</c>).</param>
+/// <param name="Timeout">How long to wait for the answer; null for <c>akkaraft.raft.request-timeout</c>.</param>
+public sealed record AddLearner(ulong NodeId, bool PromoteWhenCaughtUp = false, TimeSpan? Timeout = null) : IRaftClientMessage;
+
+/// <summary>
+/// Moves the group to exactly these voters and learners in one request (thesis 4.3): every other member is removed.
+/// More than one step goes through a joint configuration that the leader leaves by itself, and the answer waits for
+/// the final configuration to commit, not the joint one. Answered by <see cref="MembershipChanged"/> (with the
+/// committed voters and learners), <see cref="ConfigurationMismatch"/> when <paramref name="ExpectVoters"/> does not
+/// match, <see cref="ConfigurationChangeInProgress"/> while another change is unfinished, <see cref="NotLeader"/>,
+/// <see cref="RequestRejected"/> (an invalid target: no voter, id 0, a node in both sets) or
+/// <see cref="RequestTimedOut"/> (ambiguous: a joint configuration that committed is still left by the next leader).
+/// </summary>
+/// <param name="Voters">The voters wanted (at least one).</param>
+/// <param name="Learners">The learners wanted (none in <paramref name="Voters"/>).</param>
+/// <param name="ExpectVoters">When given, the change is made only if the voters now are exactly these (compare-and-set).</param>
+/// <param name="Timeout">How long to wait for the final configuration to commit; null for <c>akkaraft.raft.request-timeout</c>.</param>
+public sealed record SetConfiguration(IReadOnlyList<ulong> Voters, IReadOnlyList<ulong> Learners, IReadOnlyList<ulong>? ExpectVoters = null, TimeSpan? Timeout = null)
+    : IRaftClientMessage;
+
+/// <summary>A <see cref="SetConfiguration"/> whose expected voters differ from the voters now; nothing was proposed.</summary>
+/// <param name="Voters">The voters now (the latest configuration, committed).</param>
+/// <param name="Learners">The learners now.</param>
+public sealed record ConfigurationMismatch(IReadOnlyList<ulong> Voters, IReadOnlyList<ulong> Learners) : IRaftClientMessage;
+
+/// <summary>
+/// Another membership change is not finished yet (not committed, a joint configuration being left, or the leader has
+/// not committed an entry of its term); nothing was proposed. Retry shortly.
+/// </summary>
+/// <param name="Reason">Which change is in the way.</param>
+public sealed record ConfigurationChangeInProgress(string Reason) : IRaftClientMessage;
+
 /// <summary>A membership change committed.</summary>
-/// <param name="Index">Its log index.</param>
+/// <param name="Index">Its log index (for a <see cref="SetConfiguration"/>, of the entry that made the final configuration).</param>
 /// <param name="Voters">The voters after the change.</param>
-public sealed record MembershipChanged(ulong Index, IReadOnlyList<ulong> Voters) : IRaftClientMessage;
+public sealed record MembershipChanged(ulong Index, IReadOnlyList<ulong> Voters) : IRaftClientMessage
+{
+    /// <summary>The learners after the change (an init property so that older senders still build the answer).</summary>
+    public IReadOnlyList<ulong> Learners { get; init; } = [];
+}
 
 /// <summary>Asks the leader to hand leadership to <paramref name="Target"/> (thesis 3.10). Answered by <see cref="PeerStatus"/> at once (the transfer completes later) or <see cref="NotLeader"/>/<see cref="RequestRejected"/>.</summary>
 /// <param name="Target">The voter to become leader.</param>

@@ -64,7 +64,7 @@ public sealed class CliCommandTests(SingleNodeFixture fixture) : IClassFixture<S
         Assert.Equal(0, exit);
         Assert.StartsWith("node solo: leader, term ", output.ToString());
         Assert.Contains("members (match indexes as leader solo sees them):", output.ToString());
-        Assert.Matches(@"\n  solo +leader +match [1-9][0-9]* +raft 127\.0\.0\.1:", output.ToString());
+        Assert.Matches(@"\n  solo +leader +match [1-9][0-9]* +lag 0 +raft 127\.0\.0\.1:", output.ToString());
     }
 
     [Fact]
@@ -74,6 +74,21 @@ public sealed class CliCommandTests(SingleNodeFixture fixture) : IClassFixture<S
         Assert.Equal(0, exit);
         using var document = JsonDocument.Parse(output);
         Assert.Equal("solo", document.RootElement.GetProperty("leader").GetString());
+    }
+
+    [Fact]
+    public void Set_voters_should_print_the_committed_configuration_and_exit_1_when_the_expected_voters_differ()
+    {
+        var (exit, output, _) = Run("cluster", "set-voters", "solo", "--expect", "solo");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"^voters solo; learners \(none\) \(committed at index [1-9][0-9]*\)", output);
+
+        var refused = Run("cluster", "set-voters", "solo", "--expect", "n1", "n2");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("409 the voters are [solo]", refused.Err);
+        var unknown = Run("cluster", "set-voters", "solo", "--learners", "ghost");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("unknown node 'ghost'", unknown.Err);
     }
 
     [Fact]
@@ -98,6 +113,11 @@ public sealed class ServeOptionsTests
         Assert.Equal("node01", settings.Node.Id);
         Assert.Equal("/tmp/raftdb", settings.Node.DataDirectory);
         Assert.Equal(new HostPort("127.0.0.1", 18091), settings.HttpAddress);
+        Assert.False(settings.Learner);
+        var learner = AkkaRaftCommandLine.Create(new CliEnvironment(new Dictionary<string, string?>()))
+            .Parse(["serve", "-id", "node04", "-join", "127.0.0.1:8091", "--learner", "/tmp/raftdb"]);
+        Assert.Empty(learner.Errors);
+        Assert.True(ServerSettings.FromConfig(ServeCommand.LoadConfig(learner, new Dictionary<string, string?>())).Learner);
         Assert.Equal(new HostPort("127.0.0.1", 18089), settings.RaftAddress);
         Assert.Equal("127.0.0.1:8091", settings.Join);
     }

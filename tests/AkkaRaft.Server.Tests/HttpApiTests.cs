@@ -34,6 +34,44 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
         Assert.DoesNotContain(" at AkkaRaft.", problem.GetProperty("detail").GetString());
     }
 
+    [Theory]
+    [InlineData("", "must be a JSON object")]
+    [InlineData("{\"voters\": [", "not valid JSON")]
+    [InlineData("[\"n1\"]", "must be a JSON object")]
+    [InlineData("{\"learners\": []}", "\"voters\" is missing")]
+    [InlineData("{\"voters\": []}", "at least one voter")]
+    [InlineData("{\"voters\": \"n1\"}", "must be an array")]
+    [InlineData("{\"voters\": [1]}", "non-empty strings")]
+    [InlineData("{\"voters\": [\"a b\"]}", "letters, digits")]
+    [InlineData("{\"voters\": [\"n1\", \"n1\"]}", "listed twice")]
+    [InlineData("{\"voters\": [\"n1\"], \"learners\": [\"n1\"]}", "both a voter and a learner")]
+    [InlineData("{\"voters\": [\"n1\"], \"expect\": [\"n1\"]}", "\"expect\" must be")]
+    [InlineData("{\"voters\": [\"n1\"], \"voter\": [\"n2\"]}", "unknown field \"voter\"")]
+    public async Task A_malformed_configuration_should_be_a_bad_request_that_changes_nothing(string body, string detailPart)
+    {
+        var before = (await JsonAsync(await _client.GetAsync("/status"))).GetProperty("lastIndex").GetUInt64();
+        await AssertProblemAsync(await _client.PostAsync("/config", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, detailPart);
+        Assert.Equal(before, (await JsonAsync(await _client.GetAsync("/status"))).GetProperty("lastIndex").GetUInt64());
+    }
+
+    [Fact]
+    public async Task A_configuration_naming_an_unknown_node_or_expecting_other_voters_should_be_refused_and_the_same_one_answered()
+    {
+        var self = (await JsonAsync(await _client.GetAsync("/status"))).GetProperty("id").GetString();
+        Task<HttpResponseMessage> Config(string json) => _client.PostAsync("/config", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await AssertProblemAsync(await Config($"{{\"voters\": [\"{self}\", \"stranger\"]}}"), HttpStatusCode.BadRequest, "unknown node 'stranger'");
+        var mismatch = await Config($"{{\"voters\": [\"{self}\"], \"expect\": {{\"voters\": [\"other\"]}}}}");
+        Assert.Equal(HttpStatusCode.Conflict, mismatch.StatusCode);
+        Assert.Equal(self, (await JsonAsync(mismatch)).GetProperty("voters")[0].GetString());
+
+        var same = await Config($"{{\"voters\": [\"{self}\"], \"expect\": {{\"voters\": [\"{self}\"]}}}}");
+        Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        var answer = await JsonAsync(same);
+        Assert.Equal(self, answer.GetProperty("voters")[0].GetString());
+        Assert.Equal(0, answer.GetProperty("learners").GetArrayLength());
+    }
+
     [Fact]
     public async Task Post_then_get_should_answer_the_value_as_raftdb_does()
     {

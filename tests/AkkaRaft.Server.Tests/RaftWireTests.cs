@@ -117,6 +117,24 @@ public sealed class RaftWireTests : IDisposable
         var status = Assert.IsType<PeerStatus>(RoundTrip(new PeerStatus(1, RaftRole.Leader, 5, 1, 10, 9, 1, 10, [1, 2], new RaftPeerCounters(1, 2, 3, 4, 5, 6))));
         Assert.Equal((RaftRole.Leader, 5UL, 10UL, 9UL), (status.Role, status.Term, status.CommitIndex, status.AppliedIndex));
         Assert.Equal(new RaftPeerCounters(1, 2, 3, 4, 5, 6), status.Counters);
+        Assert.Equal(new AddLearner(5, true, TimeSpan.FromSeconds(3)), RoundTrip(new AddLearner(5, true, TimeSpan.FromSeconds(3))));
+        Assert.Equal([5UL], Assert.IsType<MembershipChanged>(RoundTrip(new MembershipChanged(9, [1]) { Learners = [5] })).Learners);
+        Assert.Equal(new ConfigurationChangeInProgress("busy"), RoundTrip(new ConfigurationChangeInProgress("busy")));
+        var mismatch = Assert.IsType<ConfigurationMismatch>(RoundTrip(new ConfigurationMismatch([1, 2], [5])));
+        Assert.Equal([1UL, 2UL], mismatch.Voters);
+        Assert.Equal([5UL], mismatch.Learners);
+    }
+
+    [Fact]
+    public void A_set_configuration_should_keep_an_empty_expectation_apart_from_none()
+    {
+        var expecting = Assert.IsType<SetConfiguration>(RoundTrip(new SetConfiguration([6, 7], [1], ExpectVoters: [], TimeSpan.FromSeconds(4))));
+        Assert.Equal([6UL, 7UL], expecting.Voters);
+        Assert.Equal([1UL], expecting.Learners);
+        Assert.Equal(TimeSpan.FromSeconds(4), expecting.Timeout);
+        Assert.NotNull(expecting.ExpectVoters);
+        Assert.Empty(expecting.ExpectVoters);
+        Assert.Null(Assert.IsType<SetConfiguration>(RoundTrip(new SetConfiguration([6], []))).ExpectVoters);
     }
 
     [Fact]

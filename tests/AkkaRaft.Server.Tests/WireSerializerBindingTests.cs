@@ -87,7 +87,11 @@ public sealed class WireSerializerBindingTests(WireSerializerBindingTests.System
         new StorageUnavailable("disk full", true),
         new AddVoter(4, TimeSpan.FromSeconds(3)),
         new RemoveVoter(4),
-        new MembershipChanged(9, [1, 2, 4]),
+        new MembershipChanged(9, [1, 2, 4]) { Learners = [5] },
+        new AddLearner(5, PromoteWhenCaughtUp: true, TimeSpan.FromSeconds(3)),
+        new SetConfiguration([6, 7], [1], ExpectVoters: [1, 2], TimeSpan.FromSeconds(4)),
+        new ConfigurationMismatch([1, 2], [5]),
+        new ConfigurationChangeInProgress("busy"),
         new TransferLeadership(2),
         GetPeerStatus.Instance,
         new PeerStatus(1, RaftRole.Leader, 5, 1, 10, 9, 1, 10, [1, 2], new RaftPeerCounters(1, 2, 3, 4, 5, 6))

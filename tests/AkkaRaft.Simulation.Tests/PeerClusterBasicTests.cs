@@ -234,10 +234,15 @@ public sealed class PeerClusterBasicTests
     /// <summary>A small fault-free group of simulated peers. AKKARAFT_TRACE names a file to trace the run to.</summary>
     internal sealed class Group
     {
-        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false)
+        public Group(int seed, int peers = 3, int maxLogCount = 10_000, bool leaseReads = false, int learnerPromotionLag = 100)
         {
             var defaults = RaftPeerSettings.Default;
-            Settings = defaults with { MaxLogCount = maxLogCount, Core = defaults.Core with { LeaseReads = leaseReads } };
+            Settings = defaults with
+            {
+                MaxLogCount = maxLogCount,
+                Core = defaults.Core with { LeaseReads = leaseReads },
+                LearnerPromotionLag = learnerPromotionLag,
+            };
             Action<string>? trace = null;
             if (Environment.GetEnvironmentVariable("AKKARAFT_TRACE") is { } tracePath)
             {

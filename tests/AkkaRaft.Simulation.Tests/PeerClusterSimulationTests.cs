@@ -86,6 +86,24 @@ public sealed class FivePeerClusterSimulationTests(ITestOutputHelper output)
             seed => new PeerSimulationOptions { Peers = 5, Clients = 5, LeaseReads = seed % 2 == 1 }, firstSeed: 100_001, DefaultSeeds);
 }
 
+/// <summary>
+/// Eight peers: five founding voters and three empty joiners. Under the clients' load, crashes (at most two peers down)
+/// and partitions, an operator makes the joiners learners and then replaces all five voters by the three in one
+/// SetConfiguration (a joint configuration, thesis 4.3). Linearizable, every acknowledged write survives, the answer
+/// comes after the joint configuration was left, and the new voters end in the final configuration.
+/// Seeds: AKKARAFT_MEMBERSHIP_SEEDS (default 500).
+/// </summary>
+public sealed class VoterReplacementSimulationTests(ITestOutputHelper output)
+{
+    private const int DefaultSeeds = 500;
+
+    [Fact]
+    public void Replacing_five_voters_by_three_disjoint_ones_in_one_change_under_load_and_faults_stays_linearizable() =>
+        PeerSeeds.Run(output, nameof(Replacing_five_voters_by_three_disjoint_ones_in_one_change_under_load_and_faults_stays_linearizable),
+            seed => new PeerSimulationOptions { Peers = 5, Joiners = 3, Clients = 4, Operations = 50, MaxDown = 2, LeaseReads = seed % 2 == 0 },
+            firstSeed: 200_001, DefaultSeeds, "AKKARAFT_MEMBERSHIP_SEEDS");
+}
+
 /// <summary>Runs many seeds of one kind of group, checks each history, and reports what the runs did.</summary>
 internal static class PeerSeeds
 {
@@ -98,6 +116,7 @@ internal static class PeerSeeds
         var watch = Stopwatch.StartNew();
         long operations = 0, completed = 0, timedOut = 0, faults = 0, crashes = 0, lost = 0, dropped = 0, delayed = 0, duplicated = 0, batches = 0, events = 0, simulated = 0;
         var virtualTime = TimeSpan.Zero;
+        var replacedUnderLoad = 0;
         foreach (var seed in seeds)
         {
             PeerSimulationReport report;
@@ -106,6 +125,7 @@ internal static class PeerSeeds
             {
                 var cluster = new SimulatedPeerCluster(seed, options(seed) with { Trace = trace is null ? null : trace.WriteLine });
                 report = cluster.Run();
+                if (cluster.Replacement is { } replacement && replacement.DoneAt <= cluster.LoadEndedAt) replacedUnderLoad++;
                 check = LinearizabilityChecker.Check(cluster.History.Operations);
             }
             catch (Exception e)
@@ -136,7 +156,8 @@ internal static class PeerSeeds
         }
         var line = $"{testName}: {seeds.Count} seeds, {operations} ops ({completed} answered, {timedOut} timed out), {faults} faults, "
             + $"{crashes} crashes losing {lost} unflushed writes, {dropped} messages dropped, {delayed} delayed, {duplicated} duplicated, "
-            + $"{batches} journal writes of {events} events, {simulated} simulator events, {virtualTime.TotalSeconds:F0} s virtual in {watch.Elapsed.TotalSeconds:F1} s";
+            + $"{batches} journal writes of {events} events, {simulated} simulator events, {virtualTime.TotalSeconds:F0} s virtual in {watch.Elapsed.TotalSeconds:F1} s"
+            + (replacedUnderLoad > 0 ? $", voters replaced under load in {replacedUnderLoad} seeds" : "");
         output.WriteLine(line);
         Console.WriteLine(line);
     }

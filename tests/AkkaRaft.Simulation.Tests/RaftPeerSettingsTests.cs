@@ -100,6 +100,13 @@ public sealed class RaftPeerSettingsTests
     }
 
     [Fact]
+    public void The_learner_promotion_lag_is_100_entries_unless_set()
+    {
+        Assert.Equal(100, RaftPeerSettings.Default.LearnerPromotionLag);
+        Assert.Equal(0, With("akkaraft.raft.learner-promotion-lag = 0").LearnerPromotionLag);
+    }
+
+    [Fact]
     public void Acknowledging_before_fsync_is_off_unless_the_fault_harness_turns_it_on()
     {
         Assert.False(RaftPeerSettings.Default.UnsafeAckBeforeFsync);
@@ -117,6 +124,7 @@ public sealed class RaftPeerSettingsTests
     [InlineData("akkaraft.raft.restart-min-backoff = 0s", "restart-min-backoff")]
     [InlineData("akkaraft.raft { restart-min-backoff = 2s, restart-max-backoff = 1s }", "restart-max-backoff")]
     [InlineData("akkaraft.raft.restart-random-factor = 1.5", "restart-random-factor")]
+    [InlineData("akkaraft.raft.learner-promotion-lag = -1", "learner-promotion-lag")]
     public void An_out_of_range_setting_is_refused_with_its_name(string overrides, string key)
     {
         var error = Assert.Throws<ConfigException>(() => With(overrides));

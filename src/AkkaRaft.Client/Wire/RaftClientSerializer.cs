@@ -43,6 +43,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     private const string AddVoterManifest = "AV";
     private const string RemoveVoterManifest = "RV";
     private const string MembershipChangedManifest = "MC";
+    private const string AddLearnerManifest = "AL";
+    private const string SetConfigurationManifest = "SC";
+    private const string ConfigurationMismatchManifest = "CX";
+    private const string ConfigurationChangeInProgressManifest = "CP";
     private const string TransferLeadershipManifest = "TL";
     private const string GetPeerStatusManifest = "GS";
     private const string PeerStatusManifest = "PS";
@@ -82,6 +86,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         AddVoter => AddVoterManifest,
         RemoveVoter => RemoveVoterManifest,
         MembershipChanged => MembershipChangedManifest,
+        AddLearner => AddLearnerManifest,
+        SetConfiguration => SetConfigurationManifest,
+        ConfigurationMismatch => ConfigurationMismatchManifest,
+        ConfigurationChangeInProgress => ConfigurationChangeInProgressManifest,
         TransferLeadership => TransferLeadershipManifest,
         GetPeerStatus => GetPeerStatusManifest,
         PeerStatus => PeerStatusManifest,
@@ -129,6 +137,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             AddVoter m => new MembershipMessage { NodeId = m.NodeId, TimeoutMs = Millis(m.Timeout) }.ToByteArray(),
             RemoveVoter m => new MembershipMessage { NodeId = m.NodeId, TimeoutMs = Millis(m.Timeout) }.ToByteArray(),
             MembershipChanged m => ToProto(m).ToByteArray(),
+            AddLearner m => new AddLearnerMessage { NodeId = m.NodeId, PromoteWhenCaughtUp = m.PromoteWhenCaughtUp, TimeoutMs = Millis(m.Timeout) }.ToByteArray(),
+            SetConfiguration m => ToProto(m).ToByteArray(),
+            ConfigurationMismatch m => new ConfigurationMessage { Voters = { m.Voters }, Learners = { m.Learners } }.ToByteArray(),
+            ConfigurationChangeInProgress m => new ReasonMessage { Reason = m.Reason }.ToByteArray(),
             TransferLeadership m => new TransferLeadershipMessage { Target = m.Target }.ToByteArray(),
             GetPeerStatus or GetClusterMembers => [],
             PeerStatus m => ToProto(m).ToByteArray(),
@@ -182,6 +194,10 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 AddVoterManifest => FromProtoAdd(MembershipMessage.Parser.ParseFrom(bytes)),
                 RemoveVoterManifest => FromProtoRemove(MembershipMessage.Parser.ParseFrom(bytes)),
                 MembershipChangedManifest => FromProto(MembershipChangedMessage.Parser.ParseFrom(bytes)),
+                AddLearnerManifest => FromProto(AddLearnerMessage.Parser.ParseFrom(bytes)),
+                SetConfigurationManifest => FromProto(SetConfigurationMessage.Parser.ParseFrom(bytes)),
+                ConfigurationMismatchManifest => FromProto(ConfigurationMessage.Parser.ParseFrom(bytes)),
+                ConfigurationChangeInProgressManifest => new ConfigurationChangeInProgress(ReasonMessage.Parser.ParseFrom(bytes).Reason),
                 TransferLeadershipManifest => new TransferLeadership(TransferLeadershipMessage.Parser.ParseFrom(bytes).Target),
                 GetPeerStatusManifest => GetPeerStatus.Instance,
                 PeerStatusManifest => FromProto(PeerStatusMessage.Parser.ParseFrom(bytes)),
@@ -312,10 +328,27 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
     {
         var wire = new MembershipChangedMessage { Index = m.Index };
         wire.Voters.AddRange(m.Voters);
+        wire.Learners.AddRange(m.Learners);
         return wire;
     }
 
-    private static MembershipChanged FromProto(MembershipChangedMessage w) => new(w.Index, w.Voters.ToArray());
+    private static MembershipChanged FromProto(MembershipChangedMessage w) => new(w.Index, w.Voters.ToArray()) { Learners = w.Learners.ToArray() };
+
+    private static AddLearner FromProto(AddLearnerMessage w) => new(w.NodeId, w.PromoteWhenCaughtUp, Duration(w.TimeoutMs));
+
+    private static SetConfigurationMessage ToProto(SetConfiguration m)
+    {
+        var wire = new SetConfigurationMessage { HasExpect = m.ExpectVoters is not null, TimeoutMs = Millis(m.Timeout) };
+        wire.Voters.AddRange(m.Voters);
+        wire.Learners.AddRange(m.Learners);
+        if (m.ExpectVoters is { } expect) wire.ExpectVoters.AddRange(expect);
+        return wire;
+    }
+
+    private static SetConfiguration FromProto(SetConfigurationMessage w) =>
+        new(w.Voters.ToArray(), w.Learners.ToArray(), w.HasExpect ? w.ExpectVoters.ToArray() : null, Duration(w.TimeoutMs));
+
+    private static ConfigurationMismatch FromProto(ConfigurationMessage w) => new(w.Voters.ToArray(), w.Learners.ToArray());
 
     // ------------------------------------------------------------------ typed requests and answers
 

@@ -78,6 +78,8 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<TypedQuery>(OnTypedQuery);
         Command<AddVoter>(Request);
         Command<RemoveVoter>(Request);
+        Command<AddLearner>(Request);
+        Command<SetConfiguration>(Request);
         Command<TransferLeadership>(Request);
         Command<GetPeerStatus>(Request);
         Command<OpenSession>(Request);
@@ -202,7 +204,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Request(object request)
     {
         // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
-        if (request is Write or TypedWrite or AddVoter or RemoveVoter or OpenSession or CloseSession && _setup.JournalHealth.Failure is { } failure)
+        if (request is Write or TypedWrite or AddVoter or RemoveVoter or AddLearner or SetConfiguration or OpenSession or CloseSession && _setup.JournalHealth.Failure is { } failure)
         {
             Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
             return;

@@ -52,6 +52,12 @@ public sealed record RaftPeerSettings(
     /// </summary>
     public bool UnsafeAckBeforeFsync { get; init; }
 
+    /// <summary>
+    /// <c>learner-promotion-lag</c>: the leader makes a learner marked for promotion a voter once the learner's match
+    /// index is at most this many entries behind the leader's last index (0: fully caught up). Default 100.
+    /// </summary>
+    public int LearnerPromotionLag { get; init; } = 100;
+
     /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
     public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
 
@@ -113,6 +119,7 @@ public sealed record RaftPeerSettings(
             UnsafeAckBeforeFsync = config.GetBoolean(Key("unsafe-ack-before-fsync")),
             Sessions = SessionSettings.FromConfig(config),
             Transfer = Snapshots.SnapshotTransferSettings.FromConfig(config, SectionPath),
+            LearnerPromotionLag = config.GetIntInRange(Key("learner-promotion-lag"), 0),
         };
     }
 

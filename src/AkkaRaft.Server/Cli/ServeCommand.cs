@@ -28,6 +28,7 @@ public static class ServeCommand
         public Option<string?> Data { get; } = new("--data", "-data") { Description = "Data directory: journal and snapshots (akkaraft.node.data-dir).", HelpName = "dir" };
         public Option<string?> Config { get; } = new("--config", "-config") { Description = "A HOCON file with your settings, over reference.conf.", HelpName = "path" };
         public Option<string?> Join { get; } = new("--join", "-join") { Description = "HTTP address of any running member to join through (akkaraft.node.join).", HelpName = "host:port" };
+        public Option<bool> Learner { get; } = new("--learner") { Description = "With --join: stay a learner, never promoted to voter (akkaraft.node.learner)." };
         public Option<string?> Peers { get; } = new("--peers", "-peers") { Description = "Static founding members: id=raft-host:port,... (akkaraft.node.peers).", HelpName = "list" };
         public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Override any setting: --set akkaraft.raft.election-timeout=1s (repeatable).", HelpName = "path=value", Arity = ArgumentArity.ZeroOrMore };
         public Argument<string?> DataArgument { get; } = new("data-dir") { Description = "The data directory, as raftdb takes it (same as --data).", Arity = ArgumentArity.ZeroOrOne };
@@ -40,6 +41,7 @@ public static class ServeCommand
             command.Add(Data);
             command.Add(Config);
             command.Add(Join);
+            command.Add(Learner);
             command.Add(Peers);
             command.Add(Set);
             if (positionalDataDir) command.Add(DataArgument);
@@ -59,6 +61,7 @@ public static class ServeCommand
             Put(ServerSettings.HttpSectionPath + ".address", result.GetValue(Http));
             Put(NodeSettings.SectionPath + ".raft-address", result.GetValue(Raft));
             Put(NodeSettings.SectionPath + ".join", result.GetValue(Join));
+            if (result.GetValue(Learner)) overrides[NodeSettings.SectionPath + ".learner"] = "on";
             Put(NodeSettings.SectionPath + ".peers", result.GetValue(Peers));
             return overrides;
         }
@@ -222,7 +225,7 @@ public static class ServeCommand
     {
         var target = node.Settings.Join.Contains("://", StringComparison.Ordinal) ? node.Settings.Join : "http://" + node.Settings.Join;
         using var client = new HttpClient { Timeout = node.Settings.RequestTimeout * 3 };
-        var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString() };
+        var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString(), learner = node.Settings.Learner };
         string? lastProblem = null;
         while (!stop.IsCancellationRequested)
         {
@@ -238,11 +241,18 @@ public static class ServeCommand
                         if (Member.TryParse(System.Text.Encoding.UTF8.GetBytes(member.GetRawText())) is { } m) node.Directory.Upsert(m);
                     }
 
-                    await output.WriteLineAsync($"akkaraft: joined the cluster through {node.Settings.Join}").ConfigureAwait(false);
+                    var role = document.RootElement.TryGetProperty("role", out var r) ? r.GetString() : "voter";
+                    await output.WriteLineAsync($"akkaraft: joined the cluster through {node.Settings.Join} as a {role}").ConfigureAwait(false);
                     return;
                 }
 
                 lastProblem = $"{(int)response.StatusCode} {body.Trim()}";
+                if (response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict)
+                {
+                    // Refused for good (an invalid request, or --learner for a node that is a voter): asking again changes nothing.
+                    await error.WriteLineAsync($"akkaraft: joining through {node.Settings.Join} was refused ({lastProblem}); not retrying").ConfigureAwait(false);
+                    return;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
             {

@@ -16,8 +16,14 @@ namespace AkkaRaft.Server.Http;
 // know who leads).
 public sealed partial class HttpFrontEnd
 {
-    /// <summary>The body of <c>POST /join</c>, as raftdb's (<c>id</c>, <c>addr</c> = Raft address) plus the joiner's HTTP address.</summary>
-    internal sealed record JoinRequest(string Id, string Addr, string? Http);
+    /// <summary>
+    /// The body of <c>POST /join</c>, as raftdb's (<c>id</c>, <c>addr</c> = Raft address) plus the joiner's HTTP address
+    /// and whether it stays a learner (<c>learner: true</c>) instead of being promoted to voter once caught up.
+    /// </summary>
+    internal sealed record JoinRequest(string Id, string Addr, string? Http, bool Learner = false);
+
+    /// <summary>The body of <c>POST /config</c>: the voters and learners wanted, by node id, and optionally the voters expected now.</summary>
+    internal sealed record ConfigRequest(IReadOnlyList<string> Voters, IReadOnlyList<string> Learners, IReadOnlyList<string>? ExpectVoters);
 
     private async Task JoinAsync(HttpContext context)
     {
@@ -35,31 +41,142 @@ public sealed partial class HttpFrontEnd
         var recorded = await WriteAsync(context, KvCommands.Put(MemberDirectory.KeyOf(member.Id), member.ToJsonBytes())).ConfigureAwait(false);
         if (recorded is null) return;
         _node.Directory.Upsert(member);
-        if (!status.Voters.Contains(member.RaftId))
+        // A joiner starts as a learner (it counts towards no quorum while it catches up); unless it asked to stay one, the
+        // leader promotes it once caught up and answers then. A member joining again (a restart) is answered at once.
+        var answer = await AskMembershipAsync(new AddLearner(member.RaftId, PromoteWhenCaughtUp: !request.Learner, _node.Settings.RequestTimeout), context.RequestAborted)
+            .ConfigureAwait(false);
+        if (answer is RequestRejected rejected)
         {
-            var answer = await _node.AskAsync(new AddVoter(member.RaftId, _node.Settings.RequestTimeout), _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted)
-                .ConfigureAwait(false);
-            if (answer is RequestRejected rejected)
-            {
-                context.Response.Headers.RetryAfter = "1";
-                await Problems.WriteAsync(context, 503, $"the membership change was not accepted now: {rejected.Reason}; retry").ConfigureAwait(false);
-                return;
-            }
+            await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
+            return;
+        }
 
-            if (answer is not MembershipChanged)
-            {
-                await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
-                return;
-            }
+        if (answer is not MembershipChanged changed)
+        {
+            await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+            return;
         }
 
         await WriteJsonAsync(context, 200, new Dictionary<string, object>
         {
             ["id"] = member.Id,
+            ["role"] = changed.Voters.Contains(member.RaftId) ? "voter" : "learner",
             ["leader"] = _node.Id,
             ["members"] = _node.Directory.Members,
         }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <c>POST /config</c>: moves the cluster to exactly the voters and learners named, in one change (a joint
+    /// configuration when it takes more than one step), and answers once the final configuration committed. Every node
+    /// named must be a known member (one that joined, or a founder): the leader must know its address to replicate to it.
+    /// </summary>
+    private async Task SetConfigAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var request = ParseConfig(body);
+        var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        if (status.Role != RaftRole.Leader)
+        {
+            await RelayToLeaderAsync(context, status, body).ConfigureAwait(false);
+            return;
+        }
+
+        var unknown = request.Voters.Concat(request.Learners).Where(id => _node.Directory.Find(id) is null).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            throw new BadRequestException(400, $"unknown node{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}: a node must join "
+                                               + "first (serve --join ... --learner, or POST /join) so that the cluster knows its address");
+        }
+
+        var raftIds = (IReadOnlyList<string> ids) => ids.Select(NodeIds.RaftIdOf).ToArray();
+        var answer = await AskMembershipAsync(
+            new SetConfiguration(raftIds(request.Voters), raftIds(request.Learners), request.ExpectVoters is { } expect ? raftIds(expect) : null, _node.Settings.RequestTimeout),
+            context.RequestAborted).ConfigureAwait(false);
+        switch (answer)
+        {
+            case MembershipChanged changed:
+                // Akka.Cluster follows: this (leading) node downs the members Raft no longer has.
+                _node.CheckClusterMembership();
+                await WriteJsonAsync(context, 200, new Dictionary<string, object>
+                {
+                    ["index"] = changed.Index,
+                    ["voters"] = changed.Voters.Select(NameOf).Order(StringComparer.Ordinal).ToList(),
+                    ["learners"] = changed.Learners.Select(NameOf).Order(StringComparer.Ordinal).ToList(),
+                }).ConfigureAwait(false);
+                return;
+            case ConfigurationMismatch mismatch:
+                var voters = mismatch.Voters.Select(NameOf).Order(StringComparer.Ordinal).ToList();
+                await Problems.WriteAsync(context, 409, $"the voters are [{string.Join(", ", voters)}], not the ones expected; nothing was changed", null,
+                    new Dictionary<string, object> { ["voters"] = voters, ["learners"] = mismatch.Learners.Select(NameOf).Order(StringComparer.Ordinal).ToList() })
+                    .ConfigureAwait(false);
+                return;
+            default:
+                await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    internal static ConfigRequest ParseConfig(byte[] body)
+    {
+        const string shape = "send {\"voters\": [\"node01\", ...], \"learners\": [...], \"expect\": {\"voters\": [...]}} (learners and expect are optional)";
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body.Length == 0 ? "null"u8.ToArray() : body);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException(400, $"the body is not valid JSON: {e.Message}; {shape}");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object) throw new BadRequestException(400, $"the body must be a JSON object; {shape}");
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name is not ("voters" or "learners" or "expect")) throw new BadRequestException(400, $"unknown field \"{property.Name}\"; {shape}");
+        }
+
+        if (!root.TryGetProperty("voters", out var votersElement)) throw new BadRequestException(400, $"\"voters\" is missing; {shape}");
+        var voters = NodeIdList(votersElement, "voters");
+        if (voters.Count == 0) throw new BadRequestException(400, "\"voters\" is empty: a cluster needs at least one voter");
+        var learners = root.TryGetProperty("learners", out var learnersElement) ? NodeIdList(learnersElement, "learners") : [];
+        IReadOnlyList<string>? expect = null;
+        if (root.TryGetProperty("expect", out var expectElement))
+        {
+            if (expectElement.ValueKind != JsonValueKind.Object || !expectElement.TryGetProperty("voters", out var expectVoters) || expectElement.EnumerateObject().Count() != 1)
+            {
+                throw new BadRequestException(400, $"\"expect\" must be {{\"voters\": [...]}}; {shape}");
+            }
+
+            expect = NodeIdList(expectVoters, "expect.voters");
+        }
+
+        if (voters.Intersect(learners, StringComparer.Ordinal).FirstOrDefault() is { } both)
+        {
+            throw new BadRequestException(400, $"node '{both}' is listed as both a voter and a learner");
+        }
+
+        return new ConfigRequest(voters, learners, expect);
+    }
+
+    private static List<string> NodeIdList(JsonElement element, string field)
+    {
+        if (element.ValueKind != JsonValueKind.Array) throw new BadRequestException(400, $"\"{field}\" must be an array of node ids");
+        var ids = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } id) throw new BadRequestException(400, $"\"{field}\" must hold node ids (non-empty strings), got {item.GetRawText()}");
+            if (!ValidNodeId(id)) throw new BadRequestException(400, $"the node id '{id}' in \"{field}\" must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
+            if (ids.Contains(id, StringComparer.Ordinal)) throw new BadRequestException(400, $"node '{id}' is listed twice in \"{field}\"");
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    private static bool ValidNodeId(string id) =>
+        id.Length <= AkkaRaft.Configuration.NodeSettings.IdLengthMax && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private async Task LeaveAsync(HttpContext context)
     {
@@ -72,14 +189,13 @@ public sealed partial class HttpFrontEnd
         }
 
         var raftId = NodeIds.RaftIdOf(id);
-        if (!status.Voters.Contains(raftId))
+        if (!status.Members.Any(m => m.NodeId == raftId) && !status.Voters.Contains(raftId))
         {
             await Problems.WriteAsync(context, 404, $"node '{id}' is not a member").ConfigureAwait(false);
             return;
         }
 
-        var answer = await _node.AskAsync(new RemoveVoter(raftId, _node.Settings.RequestTimeout), _node.Settings.RequestTimeout + TimeSpan.FromSeconds(1), context.RequestAborted)
-            .ConfigureAwait(false);
+        var answer = await AskMembershipAsync(new RemoveVoter(raftId, _node.Settings.RequestTimeout), context.RequestAborted).ConfigureAwait(false);
         if (answer is RequestRejected rejected)
         {
             await Problems.WriteAsync(context, 409, rejected.Reason).ConfigureAwait(false);
@@ -144,6 +260,27 @@ public sealed partial class HttpFrontEnd
         await WriteJsonAsync(context, 202, new Dictionary<string, object> { ["transferringTo"] = NameOf(targetId) }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Asks the peer for a membership change. A leader refuses one while another is unfinished or before it committed
+    /// an entry of its term (a moment after an election or a transfer); nothing was proposed then, so the request is
+    /// asked again every <see cref="MembershipRetryInterval"/> until <c>akkaraft.http.request-timeout</c> has passed,
+    /// and only then answered <see cref="ConfigurationChangeInProgress"/> (503 with Retry-After).
+    /// </summary>
+    private async Task<object> AskMembershipAsync(IRaftClientMessage request, CancellationToken cancellationToken)
+    {
+        var timeout = _node.Settings.RequestTimeout;
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var answer = await _node.AskAsync(request, timeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            if (answer is not ConfigurationChangeInProgress || DateTime.UtcNow + MembershipRetryInterval >= until) return answer;
+            await Task.Delay(MembershipRetryInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Wait between two asks of a membership change the leader refused as in progress (a fixed, short poll).</summary>
+    private static readonly TimeSpan MembershipRetryInterval = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Passes a membership request on to the leader over HTTP and relays its answer; 503 without a known leader.</summary>
     private async Task RelayToLeaderAsync(HttpContext context, PeerStatus status, byte[] body)
     {
@@ -200,7 +337,7 @@ public sealed partial class HttpFrontEnd
             throw new BadRequestException(400, "a join request needs \"id\" and \"addr\" (the joining node's Raft address)");
         }
 
-        if (request.Id.Length > AkkaRaft.Configuration.NodeSettings.IdLengthMax || !request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        if (!ValidNodeId(request.Id))
         {
             throw new BadRequestException(400, $"the node id '{request.Id}' must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
         }
@@ -218,7 +355,7 @@ public sealed partial class HttpFrontEnd
                 : throw new BadRequestException(400, $"http must be the joining node's HTTP address host:port, got '{request.Http}'");
         }
 
-        return new JoinRequest(request.Id, raft.ToString(), http?.ToString());
+        return new JoinRequest(request.Id, raft.ToString(), http?.ToString(), request.Learner);
     }
 
     // ------------------------------------------------------------------ status and metrics
@@ -243,7 +380,7 @@ public sealed partial class HttpFrontEnd
         {
             var member = _node.Directory.Find(m.NodeId);
             var akka = member is null ? null : cluster.FirstOrDefault(c => c.Address == member.Raft);
-            (ulong Match, ulong Next)? known = progress is not null && progress.TryGetValue(m.NodeId, out var p) ? p : null;
+            (ulong Match, ulong Next, ulong Lag)? known = progress is not null && progress.TryGetValue(m.NodeId, out var p) ? p : null;
             return new Dictionary<string, object?>
             {
                 ["id"] = NameOf(m.NodeId),
@@ -253,6 +390,8 @@ public sealed partial class HttpFrontEnd
                 ["role"] = !m.IsVoter ? "learner" : m.NodeId == status.Leader ? "leader" : "follower",
                 ["matchIndex"] = known?.Match,
                 ["nextIndex"] = known?.Next,
+                // Entries the member is behind the leader's last index (a learner is promoted within learner-promotion-lag).
+                ["lag"] = known?.Lag,
                 ["reachable"] = akka is { Reachable: true },
                 ["clusterStatus"] = akka?.Status,
             };
@@ -283,12 +422,12 @@ public sealed partial class HttpFrontEnd
         }).ConfigureAwait(false);
     }
 
-    private static Dictionary<ulong, (ulong Match, ulong Next)> LocalProgress(PeerStatus status)
+    private static Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)> LocalProgress(PeerStatus status)
     {
-        var progress = new Dictionary<ulong, (ulong, ulong)>();
+        var progress = new Dictionary<ulong, (ulong, ulong, ulong)>();
         foreach (var member in status.Members)
         {
-            if (member.Progress is { } p) progress[member.NodeId] = (p.Match, p.Next);
+            if (member.Progress is { } p) progress[member.NodeId] = (p.Match, p.Next, status.LastIndex > p.Match ? status.LastIndex - p.Match : 0);
         }
 
         return progress;
@@ -299,7 +438,7 @@ public sealed partial class HttpFrontEnd
     /// never passed on), and the leader's name; (null, null) when there is no leader, its HTTP address is unknown, it
     /// does not answer within <c>akkaraft.http.status-progress-timeout</c>, or it no longer leads.
     /// </summary>
-    private async Task<(Dictionary<ulong, (ulong Match, ulong Next)>? Progress, string? From)> LeaderProgressAsync(PeerStatus status, CancellationToken cancellationToken)
+    private async Task<(Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)>? Progress, string? From)> LeaderProgressAsync(PeerStatus status, CancellationToken cancellationToken)
     {
         if (LeaderHttp(status.Leader) is not { } leaderHttp) return (null, null);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -319,18 +458,20 @@ public sealed partial class HttpFrontEnd
     }
 
     /// <summary>Reads the members' progress out of a leader's /status body; (null, null) unless it answered as the leader.</summary>
-    internal static (Dictionary<ulong, (ulong Match, ulong Next)>? Progress, string? From) ParseLeaderProgress(byte[] body)
+    internal static (Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)>? Progress, string? From) ParseLeaderProgress(byte[] body)
     {
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var id = root.GetProperty("id").GetString();
         if (id is null || root.GetProperty("role").GetString() != "leader" || root.GetProperty("progressFrom").GetString() != id) return (null, null);
-        var progress = new Dictionary<ulong, (ulong, ulong)>();
+        var progress = new Dictionary<ulong, (ulong, ulong, ulong)>();
+        var last = root.GetProperty("lastIndex").GetUInt64();
         foreach (var member in root.GetProperty("members").EnumerateArray())
         {
             if (member.GetProperty("matchIndex").ValueKind != JsonValueKind.Number) continue;
             var raftId = ulong.Parse(member.GetProperty("raftId").GetString() ?? "", NumberStyles.None, CultureInfo.InvariantCulture);
-            progress[raftId] = (member.GetProperty("matchIndex").GetUInt64(), member.GetProperty("nextIndex").GetUInt64());
+            var match = member.GetProperty("matchIndex").GetUInt64();
+            progress[raftId] = (match, member.GetProperty("nextIndex").GetUInt64(), last > match ? last - match : 0);
         }
 
         return (progress, id);

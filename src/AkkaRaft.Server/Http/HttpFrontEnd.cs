@@ -17,7 +17,8 @@ namespace AkkaRaft.Server.Http;
 /// <summary>
 /// The HTTP API of one node on Kestrel: raftdb's <c>POST /key</c>, <c>GET /key/{k}?level=</c>, <c>DELETE /key/{k}</c>,
 /// <c>POST /join</c>, plus libkv's list, delete-tree, compare-and-swap (<c>If-Match</c>) and exists (<c>HEAD</c>),
-/// <c>DELETE /join/{id}</c>, <c>POST /leader</c> (transfer), <c>GET /status</c> and <c>GET /metrics</c>. A node that is
+/// <c>DELETE /join/{id}</c>, <c>POST /config</c> (membership in one change), <c>POST /leader</c> (transfer), <c>GET /status</c> and
+/// <c>GET /metrics</c>. A node that is
 /// not the leader answers 307 to the leader's HTTP address, or forwards the request with <c>?forward=true</c>.
 /// </summary>
 public sealed partial class HttpFrontEnd : IAsyncDisposable
@@ -83,6 +84,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapPost("/join", Guard(JoinAsync));
         _app.MapDelete("/join/{id}", Guard(LeaveAsync));
         _app.MapPost("/leader", Guard(TransferAsync));
+        _app.MapPost("/config", Guard(SetConfigAsync));
         _app.MapGet("/status", Guard(StatusAsync));
         if (_node.ServesTimeSeries) MapSeriesRoutes();
         _app.MapGet("/metrics", Guard(MetricsAsync));
@@ -344,6 +346,10 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
                 return;
             case RequestRejected rejected:
                 await Problems.WriteAsync(context, 400, rejected.Reason).ConfigureAwait(false);
+                return;
+            case ConfigurationChangeInProgress inProgress:
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, 503, inProgress.Reason).ConfigureAwait(false);
                 return;
             case StorageUnavailable storage:
                 await AnswerStorageUnavailableAsync(context, storage).ConfigureAwait(false);

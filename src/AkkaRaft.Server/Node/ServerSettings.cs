@@ -31,6 +31,12 @@ public sealed record ServerSettings(
     TimeSpan JoinRetryInterval,
     TimeSpan StatusProgressTimeout)
 {
+    /// <summary>
+    /// <c>akkaraft.node.learner</c>: a node that joins stays a learner (it receives the log but never votes) instead of
+    /// being promoted to voter by the leader once caught up.
+    /// </summary>
+    public bool Learner { get; init; }
+
     /// <summary>Where the HTTP section lives.</summary>
     public const string HttpSectionPath = "akkaraft.http";
 
@@ -55,7 +61,10 @@ public sealed record ServerSettings(
             throw config.Invalid(NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
         }
 
-        return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry, statusProgress);
+        return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry, statusProgress)
+        {
+            Learner = config.GetBoolean(NodeSettings.SectionPath + ".learner"),
+        };
     }
 
     /// <summary>Parses <c>id=host:port,id=host:port</c>.</summary>

@@ -13,6 +13,16 @@ internal sealed record PeerSimulationOptions
     /// <summary>Peers in the group.</summary>
     public int Peers { get; init; } = 3;
 
+    /// <summary>
+    /// Peers that start empty and outside the group (ids after the founders'). With any, an operator
+    /// (<see cref="VoterReplacement"/>) first makes them learners, then replaces every founding voter by them in one
+    /// request while the clients run.
+    /// </summary>
+    public int Joiners { get; init; }
+
+    /// <summary>Most peers down at once; null for a minority of all peers.</summary>
+    public int? MaxDown { get; init; }
+
     /// <summary>Concurrent clients.</summary>
     public int Clients { get; init; } = 4;
 
@@ -82,6 +92,7 @@ internal sealed class SimulatedPeerCluster
     private readonly PeerSimulator _simulator;
     private readonly ClientWorkload _work;
     private readonly List<SessionKvClient> _sessionClients = new();
+    private readonly VoterReplacement? _replacement;
     private int _faults;
     private bool _faultsOn = true;
 
@@ -124,7 +135,20 @@ internal sealed class SimulatedPeerCluster
         _simulator.OnSnapshotSave = MaybeCrashDuringSnapshot;
         var keys = Enumerable.Range(0, options.Keys).Select(i => ((char)('a' + i)).ToString()).ToArray();
         _work = new ClientWorkload { Operations = options.Operations, Keys = keys };
+        if (options.Joiners > 0)
+        {
+            var founders = Enumerable.Range(1, options.Peers).Select(i => (ulong)i).ToArray();
+            var joiners = Enumerable.Range(options.Peers + 1, options.Joiners).Select(i => (ulong)i).ToArray();
+            foreach (var id in joiners) _simulator.AddJoiningPeer(id);
+            _replacement = new VoterReplacement(_simulator, founders, joiners);
+        }
     }
+
+    /// <summary>When the clients' workload (and the faults) ended, before healing.</summary>
+    public TimeSpan LoadEndedAt { get; private set; }
+
+    /// <summary>The operator replacing the voters, in a run with <see cref="PeerSimulationOptions.Joiners"/>.</summary>
+    public VoterReplacement? Replacement => _replacement;
 
     /// <summary>The seed.</summary>
     public int Seed { get; }
@@ -159,16 +183,26 @@ internal sealed class SimulatedPeerCluster
     {
         for (var c = 0; c < _options.Clients; c++) StartClient(c, finalReadsOnly: false);
         if (_options.FaultInterval > TimeSpan.Zero) ScheduleFault();
+        _replacement?.Start(TimeSpan.FromMilliseconds(100) + _simulator.Random.Upto(TimeSpan.FromMilliseconds(200)));
         var limit = TimeSpan.FromSeconds(30 + _options.Operations);
         if (!_simulator.RunUntil(() => _work.Running == 0, limit))
             throw new PeerSimulationException($"seed {Seed}: clients did not finish within {limit} of virtual time");
+
+        LoadEndedAt = _simulator.Now;
 
         // Recovery: no more faults, every peer up, then every key read through a consistent read.
         _faultsOn = false;
         _simulator.Network.HealAll();
         _simulator.Network.Calm();
         foreach (var id in _simulator.NodeIds) _simulator.Start(id);
-        _simulator.RunFor(TimeSpan.FromSeconds(2));
+        if (_replacement is { } replacement)
+        {
+            // No fixed settling time here: the replacement's end and a new voter leading are what the final reads need.
+            if (!_simulator.RunUntil(() => replacement.Done, TimeSpan.FromSeconds(30)))
+                throw new PeerSimulationException($"seed {Seed}: the voters were not replaced ({replacement.Attempts} requests)");
+            CheckReplaced();
+        }
+        else _simulator.RunFor(TimeSpan.FromSeconds(2));
         StartClient(_options.Clients, finalReadsOnly: true);
         if (!_simulator.RunUntil(() => _work.Running == 0, TimeSpan.FromSeconds(60)))
             throw new PeerSimulationException($"seed {Seed}: the final reads did not finish");
@@ -219,7 +253,21 @@ internal sealed class SimulatedPeerCluster
 
     private int DownCount() => _simulator.NodeIds.Count(id => !_simulator.IsUp(id));
 
-    private int MaxDown() => (_simulator.NodeIds.Count - 1) / 2;
+    private int MaxDown() => _options.MaxDown ?? (_simulator.NodeIds.Count - 1) / 2;
+
+    /// <summary>After the replacement and healing: the new voters agree on the final configuration and one of them leads.</summary>
+    private void CheckReplaced()
+    {
+        var joiners = Enumerable.Range(_options.Peers + 1, _options.Joiners).Select(i => (ulong)i).ToArray();
+        if (!_simulator.RunUntil(() => joiners.Contains(_simulator.Leader()) && joiners.All(id => Final(_simulator.Peer(id).Logic!.CommittedConfiguration)),
+                TimeSpan.FromSeconds(10)))
+        {
+            var views = string.Join("; ", joiners.Select(id => $"{id}: {_simulator.Peer(id).Logic!.CommittedConfiguration}"));
+            throw new PeerSimulationException($"seed {Seed}: after the replacement leader {_simulator.Leader()}, committed configurations {views}");
+        }
+
+        bool Final(ConfState conf) => conf.Voters.SequenceEqual(joiners) && conf.VotersOutgoing.Length == 0 && conf.Learners.Length == 0;
+    }
 
     private void ScheduleFault() =>
         _simulator.ScheduleCall(_simulator.Now + _simulator.Random.Upto(2 * _options.FaultInterval), () =>

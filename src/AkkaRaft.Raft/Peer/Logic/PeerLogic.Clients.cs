@@ -18,11 +18,12 @@ internal sealed partial class PeerLogic<TClient>
     private ulong _readContext;
     private ulong _handedIndex;
 
-    private int PendingCount => _pendingWrites.Count + _pendingReads.Count + _confirmedReads.Count + _pendingConfChanges.Count;
+    private int PendingCount => _pendingWrites.Count + _pendingReads.Count + _confirmedReads.Count + _pendingConfChanges.Count + _awaitingLeave.Count;
 
     /// <summary>
     /// A client request: <see cref="Write"/>, <see cref="Query"/>, <see cref="TypedWrite"/>, <see cref="TypedQuery"/>,
-    /// <see cref="AddVoter"/>, <see cref="RemoveVoter"/>, <see cref="TransferLeadership"/> or <see cref="GetPeerStatus"/>,
+    /// <see cref="AddVoter"/>, <see cref="AddLearner"/>, <see cref="RemoveVoter"/>, <see cref="SetConfiguration"/>,
+    /// <see cref="TransferLeadership"/>, <see cref="GetPeerStatus"/> or a session request,
     /// from <paramref name="client"/>. A typed request's object must be serialized already (a <see cref="SerializedPayload"/>):
     /// the logic routes it, proposes it or serves it as bytes, and never reads it; the shell checks that the leader can
     /// read a typed command before it hands it over.
@@ -52,6 +53,12 @@ internal sealed partial class PeerLogic<TClient>
                 break;
             case RemoveVoter remove:
                 OnConfChange(ConfChange.Remove(remove.NodeId), remove.NodeId, remove.Timeout, client);
+                break;
+            case AddLearner learner:
+                OnAddLearner(learner, client);
+                break;
+            case SetConfiguration set:
+                OnSetConfiguration(set, client);
                 break;
             case TransferLeadership transfer:
                 OnTransferLeadership(transfer, client);
@@ -220,6 +227,16 @@ internal sealed partial class PeerLogic<TClient>
             return;
         }
         var result = node.ProposeConfChange(change);
+        if (result.Status == RequestStatus.Accepted && change.Steps is [{ Type: ConfChangeType.RemoveNode } removed])
+        {
+            DropPromotion(removed.NodeId, $"node {removed.NodeId} was removed before it was promoted");
+        }
+        ProposedConfChange(change, result, timeout, client);
+    }
+
+    /// <summary>Answers a membership proposal the core refused, or waits for the one it accepted to commit.</summary>
+    private void ProposedConfChange(ConfChange change, RequestResult result, TimeSpan? timeout, TClient client)
+    {
         switch (result.Status)
         {
             case RequestStatus.Accepted:
@@ -229,6 +246,9 @@ internal sealed partial class PeerLogic<TClient>
                 break;
             case RequestStatus.NotLeader:
                 Reply(client, new NotLeader(result.LeaderHint, "membership changes go to the leader"));
+                break;
+            case RequestStatus.ConfChangeInProgress or RequestStatus.TransferInProgress:
+                Reply(client, new ConfigurationChangeInProgress($"{change} not accepted now: {result.Reason ?? result.Status.ToString()}; retry"));
                 break;
             default:
                 Reply(client, new RequestRejected($"{change} not accepted: {result.Status}{(result.Reason is null ? "" : " (" + result.Reason + ")")}"));
@@ -332,6 +352,7 @@ internal sealed partial class PeerLogic<TClient>
             _appliedSinceSnapshot++;
             _appliedBytesSinceSnapshot += entry.SizeBytes;
             if (entry.Type == EntryType.Normal) OnSessionEntryHanded(entry);
+            else if (entry.Type == EntryType.ConfChange) OnConfChangeCommitted(entry);
             if (_pendingWrites.Remove(entry.Index, out var write))
             {
                 // Another entry at our index means ours was overwritten by a later leader: it never applies.
@@ -345,8 +366,7 @@ internal sealed partial class PeerLogic<TClient>
             }
             if (_pendingConfChanges.Remove(entry.Index, out var change))
             {
-                if (change.Term == entry.Term && entry.Type == EntryType.ConfChange)
-                    Reply(change.Client, new MembershipChanged(entry.Index, _node.Configuration.Voters));
+                if (change.Term == entry.Term && entry.Type == EntryType.ConfChange) OnProposedConfChangeCommitted(entry, change);
                 else Reply(change.Client, new NotLeader(leader, $"the entry at index {entry.Index} was replaced by another leader's"));
             }
         }
@@ -395,6 +415,7 @@ internal sealed partial class PeerLogic<TClient>
         Expire(_pendingWrites);
         Expire(_pendingReads);
         Expire(_pendingConfChanges);
+        ExpireMembershipWaits();
         for (var i = _confirmedReads.Count - 1; i >= 0; i--)
         {
             var read = _confirmedReads[i].Read;

@@ -140,6 +140,7 @@ internal sealed partial class PeerLogic<TClient>
         if (_node is null) return Done();
         _node.Tick();
         ExpireRequests();
+        MaybePromoteLearner(_node);
         Pump();
         return Done();
     }
@@ -212,6 +213,7 @@ internal sealed partial class PeerLogic<TClient>
     {
         _node = new RaftNode(_settings.CoreConfig(_id), _durable, _setup.Random);
         var snapshot = _durable.Snapshot;
+        ResetCommittedConfiguration(snapshot.Metadata);
         if (snapshot.Metadata.Index > 0)
         {
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
@@ -286,6 +288,7 @@ internal sealed partial class PeerLogic<TClient>
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
             RestoreSessions(snapshot.Data);
             _handedIndex = snapshot.Metadata.Index;
+            ResetCommittedConfiguration(snapshot.Metadata);
             _snapshotsInstalled++;
             ResetSnapshotTrigger();
         }
@@ -314,6 +317,7 @@ internal sealed partial class PeerLogic<TClient>
     {
         _effects.Add(PeerEffect<TClient>.RoleChanged(new PeerRoleChanged(_id, soft.Role, soft.Leader, _node!.Term)));
         OnLeadershipChanged(soft.Role);
+        OnMembershipLeadershipChanged(soft.Role);
     }
 
     // ------------------------------------------------------------------ plumbing
