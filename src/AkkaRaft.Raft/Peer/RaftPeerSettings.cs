@@ -55,6 +55,12 @@ public sealed record RaftPeerSettings(
     /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
     public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
 
+    /// <summary>One-shot watches: how many, how long, how much history (<c>akkaraft.watches</c>).</summary>
+    public WatchSettings Watches { get; init; } = WatchSettings.Defaults;
+
+    /// <summary>Locks: how many, how many waiters, how long a name (<c>akkaraft.locks</c>).</summary>
+    public LockSettings Locks { get; init; } = LockSettings.Defaults;
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
 
@@ -109,6 +115,8 @@ public sealed record RaftPeerSettings(
             UnsafeStaleConsistentReads = config.GetBoolean(Key("unsafe-stale-consistent-reads")),
             UnsafeAckBeforeFsync = config.GetBoolean(Key("unsafe-ack-before-fsync")),
             Sessions = SessionSettings.FromConfig(config),
+            Watches = WatchSettings.FromConfig(config),
+            Locks = LockSettings.FromConfig(config),
         };
     }
 

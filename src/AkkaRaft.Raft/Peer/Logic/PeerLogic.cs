@@ -310,6 +310,7 @@ internal sealed partial class PeerLogic<TClient>
     {
         _effects.Add(PeerEffect<TClient>.RoleChanged(new PeerRoleChanged(_id, soft.Role, soft.Leader, _node!.Term)));
         OnLeadershipChanged(soft.Role);
+        OnWatchLeadership(soft.Role);
     }
 
     // ------------------------------------------------------------------ plumbing
