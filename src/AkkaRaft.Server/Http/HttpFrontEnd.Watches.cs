@@ -187,7 +187,7 @@ internal sealed class WatchWaiter : ReceiveActor, IWithTimers
     private IActorRef? _trigger;
     private long _watchId;
 
-    private WatchWaiter(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done)
+    public WatchWaiter(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done)
     {
         _done = done;
         Receive<WatchSet>(set =>
@@ -207,6 +207,9 @@ internal sealed class WatchWaiter : ReceiveActor, IWithTimers
     }
 
     protected override void PreStart() => _start();
+
+    /// <summary>Stopped before an answer (the request was aborted, or the system stops): whoever waits is not left hanging.</summary>
+    protected override void PostStop() => _done.TrySetException(new OperationCanceledException("the watch's waiter stopped before an answer"));
 
     /// <inheritdoc />
     public ITimerScheduler? Timers { get; set; }
