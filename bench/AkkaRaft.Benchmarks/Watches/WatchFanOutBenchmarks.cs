@@ -3,7 +3,10 @@ using AkkaRaft.Benchmarks.Raft;
 using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace AkkaRaft.Benchmarks.Watches;
 
@@ -14,7 +17,7 @@ namespace AkkaRaft.Benchmarks.Watches;
 /// so the difference is what the fan-out adds. Each iteration sets fresh watches first (untimed: one-shot watches are
 /// gone once they fired).
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 20, invocationCount: 1)]
+[Config(typeof(WatchFanOutConfig))]
 public class WatchFanOutBenchmarks
 {
     private const string Key = "bench/watched";
@@ -101,4 +104,16 @@ public class WatchFanOutBenchmarks
 
         protected override void PreStart() => _leader.Tell(_watch, Self);
     }
+}
+
+/// <summary>
+/// One invocation per iteration (each sets fresh watches first), run in this process: building a separate benchmark
+/// executable takes longer than BenchmarkDotNet's build timeout on the shared 2-core machine.
+/// </summary>
+public sealed class WatchFanOutConfig : ManualConfig
+{
+    /// <summary>The job.</summary>
+    public WatchFanOutConfig() =>
+        AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(20).WithInvocationCount(1).WithUnrollFactor(1));
 }

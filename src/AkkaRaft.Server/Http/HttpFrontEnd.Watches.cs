@@ -10,7 +10,7 @@ namespace AkkaRaft.Server.Http;
 //     200 {"reason":"data_changed","key":"…","index":n} | {"reason":"leader_changed"} | {"reason":"session_expired"},
 //     or a 408 problem when the timeout passes with nothing fired. The index is a read's: GET /key's ETag (the key's last
 //     index) or any read's X-Raft-Index (the index it was served at); without it the watch starts from now.
-//   POST /lock/{name}?session={id}[&wait=10s] -> 200 {"lock","session","fencingToken"} once the session holds the lock
+//   POST /lock/{name}?session={id}[&wait=10s] (default akkaraft.http.request-timeout) -> 200 {"lock","session","fencingToken"} once the session holds the lock
 //     (first come, first served by log index), or a 409 problem when wait passes (the session leaves the queue).
 //   DELETE /lock/{name}?session={id} -> 200 {"released","index","wasHolder"}; 404 when the session neither held nor waited.
 // Watches and locks are served by the leader: a follower answers 307 to it, or forwards with ?forward=true.
@@ -82,11 +82,12 @@ public sealed partial class HttpFrontEnd
     {
         var name = LockNameOf(context);
         var session = RequiredSessionOf(context);
-        var wait = DurationOf(context, "wait") ?? TimeSpan.Zero;
-        var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var commit = _node.Settings.RequestTimeout;
+        // wait covers the commit of the acquire and the time in the queue; by default as long as any write may take.
+        var wait = DurationOf(context, "wait") ?? commit;
+        var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         // The answer comes when the session holds the lock: at once when it is free, or when an applied entry passes it on.
-        var answer = await _node.AskAsync(new AcquireLock(name, session, commit, policy), commit + wait, context.RequestAborted).ConfigureAwait(false);
+        var answer = await _node.AskAsync(new AcquireLock(name, session, commit, policy), wait, context.RequestAborted).ConfigureAwait(false);
         switch (answer)
         {
             case LockAcquired acquired:

@@ -162,13 +162,15 @@ internal sealed class WatchRegistry
     }
 
     /// <summary>
-    /// The state was replaced by a snapshot at <paramref name="index"/>: the history starts again there. Waiting watches
-    /// stay; the entries after the snapshot fire them.
+    /// The state was replaced by a snapshot at <paramref name="index"/>: the history starts again there. What the
+    /// snapshot skipped over is unknown, so waiting watches fire <see cref="WatchReason.LeaderChanged"/> (only a peer that
+    /// does not lead installs a snapshot, and watches live on the leader: this is the safe answer should both meet).
     /// </summary>
     public void Restored(ulong index)
     {
         _history.Clear();
         _historyFrom = index;
+        LeadershipLost();
     }
 
     /// <summary>Drops watch <paramref name="id"/> without firing it (it timed out, or its client died); false when it is gone already.</summary>
