@@ -197,6 +197,7 @@ public sealed class AkkaHandoverTests : IDisposable
                 ["AkkaRaft.Raft.Core.RaftMessage, AkkaRaft.Raft"] = "raft-wire",
                 ["AkkaRaft.Client.IRaftClientMessage, AkkaRaft.Client"] = "raft-client",
                 ["AkkaRaft.Client.IRaftSessionMessage, AkkaRaft.Client"] = "raft-session",
+                ["AkkaRaft.Client.IRaftCoordinationMessage, AkkaRaft.Client"] = "raft-coordination",
                 ["AkkaRaft.Raft.Peer.Protocol.RaftJournalEvent, AkkaRaft.Raft"] = "raft-journal",
                 ["AkkaRaft.Raft.Peer.Protocol.PeerSnapshotRecord, AkkaRaft.Raft"] = "raft-journal",
             },

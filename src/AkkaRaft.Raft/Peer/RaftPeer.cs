@@ -85,6 +85,9 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<OpenSession>(Request);
         Command<KeepSessionAlive>(Request);
         Command<CloseSession>(Request);
+        Command<Watch>(Request);
+        Command<AcquireLock>(Request);
+        Command<ReleaseLock>(Request);
         Command<SessionTimerFired>(fired => CarryOut(Logic.SessionTimerFired(fired.SessionId, Now)));
         Command<SaveSnapshotSuccess>(saved => CarryOut(Logic.SnapshotRecordSaved(saved.Metadata.SequenceNr, Now)));
         Command<SaveSnapshotFailure>(failed => Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause));
@@ -191,7 +194,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         var machine = _setup.StateMachineFactory();
         _typedCommands = (machine as ITypedStateMachine)?.CommandType;
         // A generated name: after a restart the previous incarnation's child may still be stopping.
-        _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(machine)));
+        _stateMachine = Context.ActorOf(Akka.Actor.Props.Create(() => new StateMachineActor(machine, _setup.Settings.Watches)));
         Timers.StartPeriodicTimer(PeerTick.Instance, PeerTick.Instance, _setup.Settings.HeartbeatInterval);
         CarryOut(_logic.Start(Now));
     }
@@ -204,7 +207,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     private void Request(object request)
     {
         // A journal that failed its last write takes no client writes: say so now instead of proposing into it.
-        if (request is Write or TypedWrite or AddVoter or RemoveVoter or AddLearner or SetConfiguration or OpenSession or CloseSession && _setup.JournalHealth.Failure is { } failure)
+        if (request is Write or TypedWrite or AddVoter or RemoveVoter or AddLearner or SetConfiguration or OpenSession or CloseSession or AcquireLock or ReleaseLock && _setup.JournalHealth.Failure is { } failure)
         {
             Sender.Tell(new StorageUnavailable($"this node cannot write its journal since {failure.At:u}: {failure.Reason}", failure.OutOfSpace), Self);
             return;
@@ -338,6 +341,12 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     break;
                 case PeerEffectKind.DisarmSessionTimer:
                     if (_sessionKeepers.Remove(effect.SessionId, out var stopped)) Context.Stop(stopped);
+                    break;
+                case PeerEffectKind.SetWatch:
+                    _stateMachine.Tell(new SetWatch(effect.WatchRequest, effect.Client!, effect.Leader), Self);
+                    break;
+                case PeerEffectKind.WatchesLeaderLost:
+                    _stateMachine.Tell(WatchesLeaderLost.Instance, Self);
                     break;
                 default:
                     throw new InvalidOperationException($"peer {_setup.NodeId} has no way to carry out {effect}");

@@ -63,6 +63,11 @@ public sealed record RaftPeerSettings(
 
     /// <summary>How snapshots travel on a server: its snapshot port, chunks, limits and files (<c>snapshot-*</c> keys).</summary>
     public Snapshots.SnapshotTransferSettings Transfer { get; init; } = Snapshots.SnapshotTransferSettings.Defaults;
+    /// <summary>One-shot watches: how many, how long, how much history (<c>akkaraft.watches</c>).</summary>
+    public WatchSettings Watches { get; init; } = WatchSettings.Defaults;
+
+    /// <summary>Locks: how many, how many waiters, how long a name (<c>akkaraft.locks</c>).</summary>
+    public LockSettings Locks { get; init; } = LockSettings.Defaults;
 
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.raft";
@@ -120,6 +125,8 @@ public sealed record RaftPeerSettings(
             Sessions = SessionSettings.FromConfig(config),
             Transfer = Snapshots.SnapshotTransferSettings.FromConfig(config, SectionPath),
             LearnerPromotionLag = config.GetIntInRange(Key("learner-promotion-lag"), 0),
+            Watches = WatchSettings.FromConfig(config),
+            Locks = LockSettings.FromConfig(config),
         };
     }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Client;
 using AkkaRaft.Raft.StateMachines;
 
 namespace AkkaRaft.Raft.Peer;
@@ -20,6 +21,15 @@ internal sealed record RestoreStateMachine(byte[] Data, ulong Index);
 /// <summary>Answer a query on the current state; <paramref name="Typed"/> when it is a typed query's frame.</summary>
 internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ReadPath Path);
 
+/// <summary>Set a one-shot watch for <paramref name="Client"/> on the state after every entry sent before (on the leader).</summary>
+internal sealed record SetWatch(Watch Watch, IActorRef Client, ulong Leader);
+
+/// <summary>The peer stopped leading: every watch fires leader_changed.</summary>
+internal sealed record WatchesLeaderLost
+{
+    public static WatchesLeaderLost Instance { get; } = new();
+}
+
 /// <summary>Write a snapshot of the current state; the answer is <see cref="StateMachineSnapshot"/>.</summary>
 internal sealed record TakeStateMachineSnapshot
 {
@@ -31,26 +41,108 @@ internal sealed record TakeStateMachineSnapshot
 /// applies committed entries strictly in log order, answers the clients waiting for them, serves queries and writes
 /// snapshots. A failure here is a bug of the state machine (committed entries cannot be refused): the peer escalates it.
 /// </summary>
+/// <remarks>
+/// Each waiting watch is a child actor (<see cref="WatchTrigger"/>, named <c>watch-{id}</c>) that DeathWatches its client
+/// and keeps its timeout; the host's registry decides when it fires. A client whose acquire queued it behind a lock's
+/// holder is kept here until an applied entry grants it the lock or takes it out of the queue.
+/// </remarks>
 internal sealed class StateMachineActor : ReceiveActor
 {
     private readonly StateMachineHost _host;
+    private readonly Dictionary<long, IActorRef> _triggers = new();
+    private readonly Dictionary<(string Name, long SessionId), IActorRef> _lockWaiters = new();
+    private ulong _leader;
 
-    public StateMachineActor(IStateMachine machine)
+    public StateMachineActor(IStateMachine machine, WatchSettings watches)
     {
-        _host = new StateMachineHost(machine);
+        _host = new StateMachineHost(machine, watches);
         Receive<ApplyEntries>(OnApply);
-        Receive<RestoreStateMachine>(restore => _host.Restore(restore.Data, restore.Index));
+        Receive<RestoreStateMachine>(OnRestore);
         Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Path), Context.Parent));
         Receive<TakeStateMachineSnapshot>(_ => Sender.Tell(_host.TakeSnapshot(), Self));
+        Receive<SetWatch>(OnSetWatch);
+        Receive<WatchesLeaderLost>(_ =>
+        {
+            _host.LeadershipLost();
+            Deliver();
+        });
+        Receive<WatchTrigger.Ended>(ended =>
+        {
+            // Timed out, or its client died: the registry forgets it (unless it fired meanwhile; then the trigger is gone already).
+            if (_triggers.TryGetValue(ended.WatchId, out var trigger) && trigger.Equals(Sender))
+            {
+                _triggers.Remove(ended.WatchId);
+                _host.RemoveWatch(ended.WatchId);
+            }
+        });
     }
+
+    /// <summary>How many watch triggers wait (tests).</summary>
+    internal int Triggers => _triggers.Count;
 
     private void OnApply(ApplyEntries batch)
     {
+        _leader = batch.Leader;
         var entries = batch.Entries;
         for (var i = 0; i < entries.Count; i++)
         {
             var client = batch.Replies?[i];
-            if (_host.Apply(entries[i], batch.Leader, answer: client is not null) is { } answer) client!.Tell(answer, Context.Parent);
+            var answer = _host.Apply(entries[i], batch.Leader, answer: client is not null);
+            if (answer is LockQueued queued)
+            {
+                // Answered when an applied entry grants the lock, or drops the session from the queue.
+                if (_lockWaiters.Remove((queued.Name, queued.SessionId), out var earlier) && !earlier.Equals(client))
+                    earlier.Tell(new RequestRejected($"a newer acquire of lock '{queued.Name}' by session {queued.SessionId} waits instead of this one"), Context.Parent);
+                _lockWaiters[(queued.Name, queued.SessionId)] = client!;
+            }
+            else if (answer is not null) client!.Tell(answer, Context.Parent);
+        }
+        Deliver();
+    }
+
+    private void OnRestore(RestoreStateMachine restore)
+    {
+        _host.Restore(restore.Data, restore.Index);
+        // The snapshot may hold grants and removals this peer never applied one by one: settle its waiting clients.
+        foreach (var ((name, session), client) in _lockWaiters.ToList())
+        {
+            var (holder, token) = _host.Locks.HolderOf(name);
+            if (holder == session) client.Tell(new LockAcquired(name, session, token, _leader), Context.Parent);
+            else if (_host.Locks.WaitersOf(name).Contains(session)) continue;
+            else client.Tell(Dropped(name, session), Context.Parent);
+            _lockWaiters.Remove((name, session));
+        }
+        _host.TakeLockEvents();
+        Deliver();
+    }
+
+    private void OnSetWatch(SetWatch set)
+    {
+        var (id, answer) = _host.AddWatch(set.Watch);
+        if (answer is not null)
+        {
+            set.Client.Tell(answer, Context.Parent);
+            return;
+        }
+        var announce = new WatchSet(id, _host.WatchAfterIndex(id), set.Leader);
+        _triggers.Add(id, Context.ActorOf(WatchTrigger.Props(id, set.Client, set.Watch.Timeout!.Value, announce), $"watch-{id}"));
+    }
+
+    /// <summary>Hands what fired to the watches' triggers and answers the lock waiters the applied entries settled.</summary>
+    private void Deliver()
+    {
+        foreach (var fired in _host.TakeFiredWatches())
+        {
+            if (_triggers.Remove(fired.WatchId, out var trigger)) trigger.Tell(fired, Self);
+        }
+        foreach (var change in _host.TakeLockEvents())
+        {
+            if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;
+            client.Tell(change.Granted ? new LockAcquired(change.Name, change.SessionId, change.Token, _leader) : Dropped(change.Name, change.SessionId), Context.Parent);
         }
     }
+
+    private object Dropped(string name, long session) => _host.Sessions.Contains(session)
+        ? new LockNotHeld(name, session, $"session {session} left the queue of lock '{name}' (released) before it got the lock")
+        : new SessionNotFound(session, $"session {session} ended while it waited for lock '{name}'");
 }

@@ -62,6 +62,7 @@ public static class AkkaRaftCommandLine
         root.Add(KvCliCommands.Create());
         root.Add(TsCliCommands.Create());
         root.Add(ClusterCliCommands.Create());
+        root.Add(CoordinationCliCommands.Lock());
         // Without a command, akkaraft runs a node (with the serve options).
         ServeCommand.Configure(root, environment, positionalDataDir: false);
         return root;

@@ -14,12 +14,13 @@ public sealed class ApiClient : IDisposable
     /// <summary>Exit code when the cluster refused the request or could not be reached.</summary>
     public const int ExitFailed = 1;
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    private readonly HttpClient _http;
     private readonly IReadOnlyList<string> _endpoints;
 
-    /// <summary>A client over <paramref name="endpoints"/> (host:port or http://host:port).</summary>
-    public ApiClient(IEnumerable<string> endpoints)
+    /// <summary>A client over <paramref name="endpoints"/> (host:port or http://host:port) whose requests wait up to <paramref name="requestTimeout"/> (15 s when null).</summary>
+    public ApiClient(IEnumerable<string> endpoints, TimeSpan? requestTimeout = null)
     {
+        _http = new HttpClient { Timeout = requestTimeout ?? TimeSpan.FromSeconds(15) };
         _endpoints = endpoints
             .SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(e => (e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).TrimEnd('/'))
@@ -90,11 +91,11 @@ public sealed class ApiClient : IDisposable
     }
 
     /// <summary>Runs <paramref name="action"/>, turning an unreachable cluster into a message and <see cref="ExitFailed"/>.</summary>
-    public static async Task<int> RunAsync(ParseResult result, Option<string[]> endpoints, Func<ApiClient, TextWriter, TextWriter, Task<int>> action)
+    public static async Task<int> RunAsync(ParseResult result, Option<string[]> endpoints, Func<ApiClient, TextWriter, TextWriter, Task<int>> action, TimeSpan? requestTimeout = null)
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
-        using var client = new ApiClient(result.GetValue(endpoints) ?? []);
+        using var client = new ApiClient(result.GetValue(endpoints) ?? [], requestTimeout);
         try
         {
             return await action(client, output, error).ConfigureAwait(false);

@@ -14,6 +14,7 @@ public static class KvCliCommands
         kv.Add(Get());
         kv.Add(Delete());
         kv.Add(List());
+        kv.Add(CoordinationCliCommands.Watch());
         AkkaRaftCommandLine.ShowHelpWhenInvokedAlone(kv);
         return kv;
     }

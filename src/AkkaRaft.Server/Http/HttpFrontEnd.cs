@@ -89,6 +89,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         if (_node.ServesTimeSeries) MapSeriesRoutes();
         _app.MapGet("/metrics", Guard(MetricsAsync));
         MapSessionRoutes();
+        MapWatchAndLockRoutes();
     }
 
     /// <summary>
@@ -203,8 +204,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     private async Task GetKeyAsync(HttpContext context)
     {
         var key = KeyOf(context);
-        var answer = await ReadAsync(context, KvQueries.Get(key)).ConfigureAwait(false);
-        if (answer is null) return;
+        var response = await AskQueryAsync(context, KvQueries.Get(key)).ConfigureAwait(false);
+        if (response is null) return;
+        // The index the read was served at: a watch from it fires on the first change after this read (a 404 too).
+        context.Response.Headers[RaftIndexHeader] = response.AppliedIndex.ToString(CultureInfo.InvariantCulture);
+        var answer = KvResult.Decode(response.Response);
         if (!await AnswerFailureAsync(context, key, answer).ConfigureAwait(false)) return;
         var pair = answer.Pair!;
         context.Response.Headers.ETag = Quote(pair.LastIndex);
@@ -248,8 +252,12 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         }
 
         CheckPrefix(prefix);
-        var answer = await ReadAsync(context, KvQueries.List(prefix, after, limit)).ConfigureAwait(false);
-        if (answer is null) return;
+        var response = await AskQueryAsync(context, KvQueries.List(prefix, after, limit)).ConfigureAwait(false);
+        if (response is null) return;
+        // A listing's ETag is the index it was served at: GET /watch/{prefix}?prefix=true&index= from it.
+        context.Response.Headers.ETag = Quote(response.AppliedIndex);
+        context.Response.Headers[RaftIndexHeader] = response.AppliedIndex.ToString(CultureInfo.InvariantCulture);
+        var answer = KvResult.Decode(response.Response);
         if (!await AnswerFailureAsync(context, prefix, answer).ConfigureAwait(false)) return;
         var showInternal = prefix.StartsWith("_akkaraft/", StringComparison.Ordinal);
         var pairs = answer.Pairs
@@ -521,6 +529,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
         return index;
     }
+
+    /// <summary>The header of a read that names the log index it was served at.</summary>
+    internal const string RaftIndexHeader = "X-Raft-Index";
 
     private static string Quote(ulong index) => "\"" + index.ToString(CultureInfo.InvariantCulture) + "\"";
 

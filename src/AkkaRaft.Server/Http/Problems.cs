@@ -40,6 +40,7 @@ public static class Problems
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         409 => "Conflict",
         412 => "Precondition Failed",
         413 => "Content Too Large",

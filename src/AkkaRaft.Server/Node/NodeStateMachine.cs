@@ -21,7 +21,7 @@ namespace AkkaRaft.Server.Node;
 /// (little-endian), each part checked by its own CRC-32C trailer. A snapshot that starts with the key/value store's own
 /// magic ("AKVS") was written by a node that had no time-series store: it restores the keys and an empty time-series store.
 /// </remarks>
-public sealed class NodeStateMachine : IStateMachine
+public sealed class NodeStateMachine : IStateMachine, IKeyVersions
 {
     /// <summary>The snapshot format version this build writes and reads.</summary>
     public const uint SnapshotFormatVersion = 1;
@@ -52,6 +52,10 @@ public sealed class NodeStateMachine : IStateMachine
     /// <inheritdoc />
     public QueryResult Query(ReadOnlyMemory<byte> query) =>
         TsCommands.IsTimeSeries(query.Span) ? TimeSeries.Query(query) : Kv.Query(query);
+
+    /// <inheritdoc />
+    /// <remarks>Keys only: a series does not remember a change index per key.</remarks>
+    public bool TryGetLastChange(string keyOrPrefix, bool prefix, out string key, out ulong index) => Kv.TryGetLastChange(keyOrPrefix, prefix, out key, out index);
 
     /// <inheritdoc />
     public ApplyResult SessionExpired(in ApplyContext context, long sessionId) => Kv.SessionExpired(context, sessionId);

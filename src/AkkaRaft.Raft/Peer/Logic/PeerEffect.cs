@@ -78,6 +78,16 @@ internal enum PeerEffectKind : byte
 
     /// <summary>Drop the keep-alive timer of session <see cref="PeerEffect{TClient}.SessionId"/> (it ended, or this peer no longer leads).</summary>
     DisarmSessionTimer,
+
+    /// <summary>
+    /// On the leader: set the one-shot watch <see cref="PeerEffect{TClient}.WatchRequest"/> for
+    /// <see cref="PeerEffect{TClient}.Client"/> on the state after every entry handed to the state machine so far (the
+    /// state machine host's <c>AddWatch</c>), naming <see cref="PeerEffect{TClient}.Leader"/>; its timeout is resolved.
+    /// </summary>
+    SetWatch,
+
+    /// <summary>This peer stopped leading after it set watches: every watch it serves fires <see cref="AkkaRaft.Client.WatchReason.LeaderChanged"/>, after the entries handed so far.</summary>
+    WatchesLeaderLost,
 }
 
 /// <summary>
@@ -146,7 +156,10 @@ internal readonly struct PeerEffect<TClient>
     public IReadOnlyList<Entry> Entries => As<IReadOnlyList<Entry>>(_payload, PeerEffectKind.ApplyEntries);
 
     /// <summary><see cref="PeerEffectKind.ApplyEntries"/>, <see cref="PeerEffectKind.ServeQuery"/>: the leader to name in the answers.</summary>
-    public ulong Leader => Kind is PeerEffectKind.ApplyEntries or PeerEffectKind.ServeQuery ? _node : throw Wrong(nameof(Leader));
+    public ulong Leader => Kind is PeerEffectKind.ApplyEntries or PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch ? _node : throw Wrong(nameof(Leader));
+
+    /// <summary><see cref="PeerEffectKind.SetWatch"/>: the watch to set, its timeout resolved.</summary>
+    public AkkaRaft.Client.Watch WatchRequest => As<AkkaRaft.Client.Watch>(_payload, PeerEffectKind.SetWatch);
 
     /// <summary><see cref="PeerEffectKind.FetchSnapshot"/>: the leader's offer.</summary>
     public Snapshots.SnapshotOffer Offer => As<Snapshots.SnapshotOffer>(_payload, PeerEffectKind.FetchSnapshot);
@@ -201,6 +214,7 @@ internal readonly struct PeerEffect<TClient>
         PeerEffectKind.FetchSnapshot => $"FetchSnapshot({Offer})",
         PeerEffectKind.ArmSessionTimer => $"ArmSessionTimer(session {SessionId} in {After})",
         PeerEffectKind.DisarmSessionTimer => $"DisarmSessionTimer(session {SessionId})",
+        PeerEffectKind.SetWatch => $"SetWatch({WatchRequest} for {Client})",
         _ => Kind.ToString(),
     };
 
@@ -235,6 +249,10 @@ internal readonly struct PeerEffect<TClient>
         new(PeerEffectKind.ArmSessionTimer, null, number: sessionId, node: (ulong)Math.Max(0, after.Ticks));
 
     internal static PeerEffect<TClient> DisarmSessionTimer(long sessionId) => new(PeerEffectKind.DisarmSessionTimer, null, number: sessionId);
+
+    internal static PeerEffect<TClient> SetWatch(AkkaRaft.Client.Watch watch, TClient client, ulong leader) => new(PeerEffectKind.SetWatch, watch, client: client, node: leader);
+
+    internal static PeerEffect<TClient> WatchesLeaderLost() => new(PeerEffectKind.WatchesLeaderLost, null);
 
     private long Number(PeerEffectKind kind, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
         Kind == kind ? _number : throw Wrong(name);

@@ -75,6 +75,15 @@ internal sealed partial class PeerLogic<TClient>
             case CloseSession close:
                 OnCloseSession(close, client);
                 break;
+            case Watch watch:
+                OnWatch(watch, client);
+                break;
+            case AcquireLock acquire:
+                OnAcquireLock(acquire, client);
+                break;
+            case ReleaseLock release:
+                OnReleaseLock(release, client);
+                break;
             default:
                 throw new ArgumentException($"a {request.GetType().Name} is not a request a Raft peer serves", nameof(request));
         }
@@ -305,6 +314,9 @@ internal sealed partial class PeerLogic<TClient>
         OpenSession o => o with { Hops = o.Hops + 1 },
         KeepSessionAlive k => k with { Hops = k.Hops + 1 },
         CloseSession c => c with { Hops = c.Hops + 1 },
+        Watch w => w with { Hops = w.Hops + 1 },
+        AcquireLock a => a with { Hops = a.Hops + 1 },
+        ReleaseLock r => r with { Hops = r.Hops + 1 },
         _ => throw new ArgumentException($"a {request.GetType().Name} is never forwarded", nameof(request)),
     };
 

@@ -318,6 +318,7 @@ internal sealed partial class PeerLogic<TClient>
         _effects.Add(PeerEffect<TClient>.RoleChanged(new PeerRoleChanged(_id, soft.Role, soft.Leader, _node!.Term)));
         OnLeadershipChanged(soft.Role);
         OnMembershipLeadershipChanged(soft.Role);
+        OnWatchLeadership(soft.Role);
     }
 
     // ------------------------------------------------------------------ plumbing

@@ -15,18 +15,21 @@ namespace AkkaRaft.Raft.Peer;
 /// <see cref="TypedStateMachine{TCommand,TQuery}"/> as frames, and their answers come back as objects.
 /// A failure here is a bug of the state machine (a committed entry cannot be refused): it propagates.
 /// </summary>
-internal sealed class StateMachineHost
+internal sealed partial class StateMachineHost
 {
     private readonly IStateMachine _machine;
     private readonly ITypedStateMachine? _typed;
     private readonly SessionTable _sessions = new();
+    private readonly LockTable _locks = new();
+    private readonly WatchRegistry _watches;
 
-    /// <summary>Hosts <paramref name="machine"/>, fresh (nothing applied).</summary>
-    public StateMachineHost(IStateMachine machine)
+    /// <summary>Hosts <paramref name="machine"/>, fresh (nothing applied), serving watches within <paramref name="watches"/> (the defaults when null).</summary>
+    public StateMachineHost(IStateMachine machine, WatchSettings? watches = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
         _typed = machine as ITypedStateMachine;
+        _watches = new WatchRegistry(watches ?? WatchSettings.Defaults);
     }
 
     /// <summary>The last log index applied (or restored from a snapshot).</summary>
@@ -86,6 +89,7 @@ internal sealed class StateMachineHost
         if (!command.Typed)
         {
             var result = _machine.Apply(context, command.Command.Memory);
+            _watches.Applied(entry.Index, result.ChangedKeys);
             if (session is not null && command.Sequence != 0)
                 session.Responses.Add(command.Sequence, new SessionTable.SavedResponse(result.Response.ToArray(), entry.Index));
             return answer ? new WriteResult(result.Response, entry.Index, leader) : null;
@@ -121,8 +125,16 @@ internal sealed class StateMachineHost
                 var id = sessionEntry.SessionId;
                 if (!_sessions.Remove(id))
                     return answer ? new SessionNotFound(id, $"session {id} had expired or was closed already") : null;
-                _machine.SessionExpired(new ApplyContext(entry.Index, entry.Term, ApplyContext.NoSession), id);
+                var ended = _machine.SessionExpired(new ApplyContext(entry.Index, entry.Term, ApplyContext.NoSession), id);
+                // Its ephemeral keys went at this index (their watches fire), its locks pass on, its watches fire.
+                _watches.Applied(entry.Index, ended.ChangedKeys);
+                _locks.SessionEnded(id, entry.Index);
+                _watches.SessionEnded(id);
                 return answer ? new SessionClosed(id, entry.Index, leader) : null;
+            case SessionEntries.AcquireLock:
+                return ApplyAcquire(entry, sessionEntry, leader, answer);
+            case SessionEntries.ReleaseLock:
+                return ApplyRelease(entry, sessionEntry, answer);
             default:
                 // A kind this version does not know changes nothing, alike on every peer of this version.
                 return answer ? new RequestRejected($"the session entry at index {entry.Index} has the unknown kind {sessionEntry.Kind}; it changed nothing") : null;
@@ -150,10 +162,11 @@ internal sealed class StateMachineHost
     {
         ArgumentNullException.ThrowIfNull(data);
         // The session table is framed in front of the state machine's own bytes (none in a bare state machine's snapshot).
-        var start = _sessions.ReadFrame(data);
+        var start = _locks.ReadFrame(data, _sessions.ReadFrame(data));
         using var input = new MemoryStream(data, start, data.Length - start, writable: false);
         _machine.RestoreSnapshot(input);
         Applied = index;
+        _watches.Restored(index);
     }
 
     /// <summary>A snapshot of the current state, at <see cref="Applied"/>.</summary>
@@ -161,6 +174,7 @@ internal sealed class StateMachineHost
     {
         using var output = new MemoryStream();
         _sessions.WriteFrame(output);
+        _locks.WriteFrame(output);
         _machine.WriteSnapshot(output);
         return new StateMachineSnapshot(Applied, output.ToArray());
     }
