@@ -176,7 +176,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var snapshots = new SnapshotTransfer(raftSettings.Transfer, raftSettings.Core.MaxSnapshotBytes, Path.Combine(dataDirectory, "snapshots"), bound.Host,
             e =>
             {
-                if (e.Kind is SnapshotTransferEventKind.Refused or SnapshotTransferEventKind.FetchFailed)
+                if (e.Kind is SnapshotTransferEventKind.Refused or SnapshotTransferEventKind.FetchFailed or SnapshotTransferEventKind.DirectoryUnwritable)
                     log.Warning("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3}): {4}", e.Kind, e.Index, e.Term, e.Offset, e.Detail);
                 else if (e.Kind is not SnapshotTransferEventKind.ChunkVerified)
                     log.Info("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3})", e.Kind, e.Index, e.Term, e.Offset);

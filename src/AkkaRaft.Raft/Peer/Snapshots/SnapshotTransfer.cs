@@ -71,9 +71,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         _observer = observer;
         Directory = Path.GetFullPath(directory);
         _incoming = Path.Combine(Directory, "incoming");
-        if (System.IO.Directory.Exists(_incoming)) System.IO.Directory.Delete(_incoming, recursive: true);
-        System.IO.Directory.CreateDirectory(_incoming);
-        foreach (var tmp in System.IO.Directory.EnumerateFiles(Directory, "*.tmp")) File.Delete(tmp);
+        DropLeftovers();
 
         var (host, port) = settings.ListenerEndpoint(defaultHost);
         var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
@@ -96,8 +94,29 @@ public sealed class SnapshotTransfer : IAsyncDisposable
 
     /// <summary>The snapshot files kept now, newest first.</summary>
     public IReadOnlyList<string> Files() =>
-        System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Select(f => (Path: f, Key: ParseName(f))).Where(f => f.Key is not null)
-            .OrderByDescending(f => f.Key!.Value.Index).ThenByDescending(f => f.Key!.Value.Term).Select(f => f.Path).ToList();
+        !System.IO.Directory.Exists(Directory)
+            ? []
+            : System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Select(f => (Path: f, Key: ParseName(f))).Where(f => f.Key is not null)
+                .OrderByDescending(f => f.Key!.Value.Index).ThenByDescending(f => f.Key!.Value.Term).Select(f => f.Path).ToList();
+
+    /// <summary>
+    /// Drops what an earlier run left half done (partial fetches, unfinished files). A disk that cannot be written now
+    /// (read-only, full) does not stop the node: the journal refuses writes on its own, and the directories are made
+    /// when a file is first written.
+    /// </summary>
+    private void DropLeftovers()
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(_incoming)) System.IO.Directory.Delete(_incoming, recursive: true);
+            if (!System.IO.Directory.Exists(Directory)) return;
+            foreach (var tmp in System.IO.Directory.EnumerateFiles(Directory, "*.tmp")) File.Delete(tmp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(SnapshotTransferEventKind.DirectoryUnwritable, 0, 0, 0, $"the leftovers of an earlier run under {Directory} could not be removed yet: {e.Message}");
+        }
+    }
 
     // ------------------------------------------------------------------ leader side
 
@@ -142,6 +161,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             whole = Crc32C.Append(whole, piece);
         }
 
+        System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, NameOf(metadata.Index, metadata.Term));
         var temporary = path + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
@@ -435,6 +455,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             }
 
             _partial?.Delete();
+            System.IO.Directory.CreateDirectory(_incoming);
             var path = Path.Combine(_incoming, string.Create(CultureInfo.InvariantCulture, $"{offer.Metadata.Index:D20}-{offer.Metadata.Term:D20}-{offer.Crc32C:x8}.part"));
             _partial = new Partial(offer, path);
             _partial.Open();

@@ -23,6 +23,9 @@ public enum SnapshotTransferEventKind
 
     /// <summary>A fetch completed and the whole passed its CRC (<see cref="SnapshotTransferEvent.Offset"/>: its length).</summary>
     FetchCompleted,
+
+    /// <summary>The snapshot directory cannot be written now (read-only, full; <see cref="SnapshotTransferEvent.Detail"/>: why).</summary>
+    DirectoryUnwritable,
 }
 
 /// <summary>One thing a <see cref="SnapshotTransfer"/> did, for logs, metrics and tests.</summary>
