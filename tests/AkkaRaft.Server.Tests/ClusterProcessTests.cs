@@ -31,8 +31,6 @@ public sealed class ClusterProcessTests() : ProcessNodesTest("cluster")
 
     private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/x-www-form-urlencoded");
 
-    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
-
     /// <summary>Writes until a node acknowledges (an election in progress answers 503; a timeout is ambiguous and not counted).</summary>
     private async Task WriteAcknowledgedAsync(string key, string value, IReadOnlyList<ServerProcess> via)
     {
@@ -136,7 +134,6 @@ public sealed class ClusterProcessTests() : ProcessNodesTest("cluster")
                 await TestCluster.WaitForAsync(async () => await ReadAsync(node, key, "stale", _plain) is not null, $"{key} on {node.Id}\n{Logs()}");
             }
         }
-
 
         // SIGTERM: a graceful stop that exits 0.
         Assert.Equal(0, await follower.TerminateAsync());

@@ -31,7 +31,7 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
     public async Task A_lock_is_held_by_one_client_at_a_time_while_sixteen_contend_and_the_holders_node_is_killed()
     {
         StartCluster(9340);
-        await WaitForAsync(async () => await LeaderAsync() is not null, "a leader");
+        await WaitForAsync(async () => await LeaderAsync(_http) is not null, "a leader");
 
         using var stop = new CancellationTokenSource();
         var clients = Enumerable.Range(0, Clients).Select(i => Task.Run(() => ClientAsync(i, stop.Token))).ToList();
@@ -39,7 +39,7 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
         // Contention first; then kill the leader, which serves the lock, while a client holds it.
         await WaitForAsync(() => Task.FromResult(_holds.Count >= 10), "ten acquisitions before the kill");
         await WaitForAsync(() => Task.FromResult(Volatile.Read(ref _holding) > 0), "a client to hold the lock");
-        var leader = await LeaderAsync();
+        var leader = await LeaderAsync(_http);
         await leader!.KillAsync();
         var killedAt = _clock.Elapsed;
         output.WriteLine($"first acquisition at {_holds.Min(h => h.Acquired).TotalSeconds:F1}s; killed {leader.Id} (the leader) at {killedAt.TotalSeconds:F1}s with {_holds.Count} acquisitions done and a holder in place");
@@ -163,44 +163,6 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
             node.Start();
         }
     }
-
-    private async Task<ServerProcess?> LeaderAsync()
-    {
-        foreach (var node in Nodes.Where(n => n.IsRunning))
-        {
-            try
-            {
-                var id = (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").GetString();
-                if (Nodes.FirstOrDefault(n => n.Id == id) is { IsRunning: true } leader) return leader;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
-            {
-            }
-        }
-
-        return null;
-    }
-
-    private async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < ServerProcessCluster.Patience)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or InvalidOperationException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"gave up after {ServerProcessCluster.Patience.TotalSeconds}s waiting for {what}\n{Logs()}");
-    }
-
-    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 }
 
 /// <summary>One client's hold of the lock, on the test's clock: from the 200 of its acquire to just before its release was sent.</summary>

@@ -30,8 +30,6 @@ public sealed class MembershipProcessTests() : ProcessNodesTest("membership")
         return node;
     }
 
-    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
-
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private async Task<Dictionary<string, JsonElement>> MembersAsync(ServerProcess node)

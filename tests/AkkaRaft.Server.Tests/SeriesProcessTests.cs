@@ -22,8 +22,6 @@ public sealed class SeriesProcessTests(ITestOutputHelper log) : ProcessNodesTest
         _follow.Dispose();
     }
 
-    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
-
     /// <summary>
     /// Posts one batch through the nodes in turn until one acknowledges it, as a client would: a batch that timed out
     /// may have committed, and sent again its points are duplicates, not errors.

@@ -331,4 +331,47 @@ public abstract class ProcessNodesTest(string name) : IAsyncLifetime
 
     /// <summary>Disposes the HTTP clients the test class holds.</summary>
     protected abstract void DisposeClients();
+
+    /// <summary>Every node's log, for a failure's message.</summary>
+    protected string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
+
+    /// <summary>The running node that a running node (of <paramref name="among"/>, or all) names as the leader, or null.</summary>
+    internal async Task<ServerProcess?> LeaderAsync(HttpClient http, IReadOnlyList<ServerProcess>? among = null)
+    {
+        foreach (var node in (among ?? Nodes).Where(n => n.IsRunning))
+        {
+            try
+            {
+                var id = (await TestCluster.StatusAsync(http, node.Http)).GetProperty("leader").GetString();
+                if (Nodes.FirstOrDefault(n => n.Id == id) is { IsRunning: true } leader) return leader;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                // Down, electing, or no leader named yet: ask the next one.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; a timeout names <paramref name="what"/> and carries the nodes' logs.</summary>
+    protected async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < ServerProcessCluster.Patience)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or InvalidOperationException)
+            {
+                // Not answerable yet (a node restarting, an election): ask again.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"gave up after {ServerProcessCluster.Patience.TotalSeconds}s waiting for {what}\n{Logs()}");
+    }
 }

@@ -47,10 +47,10 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : ProcessNodes
         // kill -9 the leader while the client keeps its session alive: the key stays, on the survivors and, after its
         // restart, on the killed node too.
         ServerProcess? leader = null;
-        await WaitForAsync(async () => (leader = await LeaderAsync()) is not null, "a leader");
+        await WaitForAsync(async () => (leader = await LeaderAsync(_http)) is not null, "a leader");
         await leader!.KillAsync();
         var survivors = Nodes.Where(n => n != leader).ToList();
-        await WaitForAsync(async () => await LeaderAsync(survivors) is { } l && l != leader, "a new leader among the survivors");
+        await WaitForAsync(async () => await LeaderAsync(_http, survivors) is { } l && l != leader, "a new leader among the survivors");
         // Longer than a TTL after the new leader's: it would have expired the session by now without the keep-alives.
         await Task.Delay(TimeSpan.FromSeconds(15));
         Assert.True(_lostSession is null, $"the session expired while its client kept it alive: {_lostSession}\n{Logs()}");
@@ -198,42 +198,4 @@ public sealed class SessionProcessTests(ITestOutputHelper output) : ProcessNodes
         using var response = await _http.GetAsync($"http://{node.Http}/key/{key}?level={level}");
         return response.StatusCode;
     }
-
-    private async Task<ServerProcess?> LeaderAsync(IReadOnlyList<ServerProcess>? among = null)
-    {
-        foreach (var node in (among ?? Nodes).Where(n => n.IsRunning))
-        {
-            try
-            {
-                var id = (await TestCluster.StatusAsync(_http, node.Http)).GetProperty("leader").GetString();
-                if (Nodes.FirstOrDefault(n => n.Id == id) is { IsRunning: true } leader) return leader;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
-            {
-            }
-        }
-
-        return null;
-    }
-
-    private async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < ServerProcessCluster.Patience)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or InvalidOperationException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"gave up after {ServerProcessCluster.Patience.TotalSeconds}s waiting for {what}\n{Logs()}");
-    }
-
-    private string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Id}\n{n.Log}"));
 }
