@@ -149,24 +149,58 @@ public sealed class RaftSessionSpec : SessionSpec
     }
 
     [Fact]
-    public void A_session_should_send_queries_to_the_leader_and_refuse_watches_until_the_server_serves_them()
+    public void A_session_should_send_queries_to_the_leader_and_set_a_query_s_watch_there_after_the_index_it_read_at()
     {
         var session = StartOpenAtNode2();
         // Bad input is answered, and the session lives on (a restart would forget it).
         session.Tell(new SessionWrite([]), TestActor);
         Assert.Contains("at least one byte", ExpectMsg<RequestRejected>().Reason, StringComparison.Ordinal);
-
-        session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent, Watch: "my-watch"), TestActor);
-        var refused = ExpectMsg<RequestRejected>();
-        Assert.Contains("watches are not available on this server", refused.Reason, StringComparison.Ordinal);
-        Assert.Contains("my-watch", refused.Reason, StringComparison.Ordinal);
+        session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent, new SessionWatch("", "k")), TestActor);
+        Assert.Contains("needs a name and a key", ExpectMsg<RequestRejected>().Reason, StringComparison.Ordinal);
         ExpectNothingAtPeers();
 
-        session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent), TestActor);
+        session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent, new SessionWatch("my-watch", "k")), TestActor);
         var query = Peers[1].ExpectMsg<Query>();
         Assert.Equal(ReadLevel.Consistent, query.Level);
         Peers[1].Reply(new QueryResponse(new byte[] { 3 }, 20, 2, ReadPath.ReadIndex));
         Assert.Equal(20ul, ExpectMsg<QueryResponse>().AppliedIndex);
+
+        // The watch goes to the leader that answered, after the index the answer was read at, in the session.
+        var watch = Peers[1].ExpectMsg<Watch>();
+        Assert.Equal(("k", false, (ulong?)20, SessionId), (watch.Key, watch.Prefix, watch.AfterIndex, watch.SessionId));
+        Peers[1].Reply(new WatchSet(7, 20, 2));
+        _subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Peers[1].Reply(new WatchFired(7, WatchReason.DataChanged, "k", 23));
+        var fired = _subscriber.ExpectMsg<RaftSessionWatchFired>();
+        Assert.Equal((session, "my-watch", WatchReason.DataChanged, "k", 23ul), (fired.Session, fired.Watch, fired.Reason, fired.Key, fired.Index));
+        _subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // once
+    }
+
+    [Fact]
+    public void A_session_s_watch_fires_leader_changed_when_the_watch_actor_on_the_leader_dies_and_reports_a_refusal()
+    {
+        var session = StartOpenAtNode2();
+        session.Tell(new SessionQuery(KvQueries.List("jobs/"), ReadLevel.Consistent, new SessionWatch("jobs", "jobs/", Prefix: true)), TestActor);
+        Peers[1].ExpectMsg<Query>();
+        Peers[1].Reply(new QueryResponse(new byte[] { 3 }, 30, 2, ReadPath.ReadIndex));
+        ExpectMsg<QueryResponse>();
+        Assert.True(Peers[1].ExpectMsg<Watch>().Prefix);
+        var watcher = Peers[1].LastSender;
+        var watchActor = CreateTestProbe("watch-actor");
+        watcher.Tell(new WatchSet(8, 30, 2), watchActor.Ref);
+        Sys.Stop(watchActor.Ref); // its node went away with it
+        var fired = _subscriber.ExpectMsg<RaftSessionWatchFired>();
+        Assert.Equal(("jobs", WatchReason.LeaderChanged), (fired.Watch, fired.Reason));
+
+        session.Tell(new SessionQuery(KvQueries.Get("k"), ReadLevel.Consistent, new SessionWatch("too-many", "k")), TestActor);
+        Peers[1].ExpectMsg<Query>();
+        Peers[1].Reply(new QueryResponse(new byte[] { 3 }, 31, 2, ReadPath.ReadIndex));
+        ExpectMsg<QueryResponse>();
+        Peers[1].ExpectMsg<Watch>();
+        Peers[1].Reply(new Overloaded("akkaraft.watches.max-watches-per-session reached"));
+        var failed = _subscriber.ExpectMsg<RaftSessionWatchFailed>();
+        Assert.Equal("too-many", failed.Watch);
+        Assert.Contains("max-watches-per-session", failed.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -114,6 +114,53 @@ public sealed class RaftSessionProcessTests(ServerProcessFixture fixture, ITestO
     }
 
     /// <summary>Writes <c>{prefix}/1..count</c> (create-if-absent) one after another; the answers in order.</summary>
+    [Fact]
+    public async Task A_session_query_s_watch_fires_once_on_the_next_change_through_selection_and_cluster_client()
+    {
+        var cluster = Cluster;
+        await cluster.WaitUntilFormedAsync(_http);
+        var system = ActorSystem.Create("raft-session-watch-test", ClientSystemConfig());
+        try
+        {
+            var subscriber = Inbox.Create(system);
+            var settings = new RaftSessionSettings(RaftContacts.ReadFrom(cluster.Nodes[1].Raft), TimeSpan.FromSeconds(30)) { Subscriber = subscriber.Receiver };
+            var contacts = cluster.Nodes.Select(n => ActorPath.Parse(RaftPaths.Receptionist(n.Raft))).ToImmutableHashSet();
+            var client = system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(system).WithInitialContacts(contacts)), "watch-cluster-client");
+            var sessions = new[]
+            {
+                ("selection", system.ActorOf(RaftSession.Props(settings), "watch-via-selection")),
+                ("cluster-client", system.ActorOf(RaftSession.Props(settings with
+                {
+                    Contacts = RaftContacts.Through(client, m => new ClusterClient.Send(RaftPaths.InboxServicePath, m, localAffinity: true), "ClusterClient to /user/raft"),
+                }), "watch-via-cluster-client")),
+            };
+            await ReceiveAsync<RaftSessionOpened>(subscriber);
+            await ReceiveAsync<RaftSessionOpened>(subscriber);
+
+            foreach (var (name, session) in sessions)
+            {
+                var key = $"watched-{name}";
+                Assert.IsType<WriteResult>(await session.Ask<object>(new SessionWrite(KvCommands.Put(key, "before")), AskTimeout));
+                var read = Assert.IsType<QueryResponse>(await session.Ask<object>(new SessionQuery(KvQueries.Get(key), ReadLevel.Consistent, new SessionWatch(name, key)), AskTimeout));
+                Assert.Equal("before", Encoding.UTF8.GetString(KvResult.Decode(read.Response).Pair!.Value.Span));
+                var changed = Assert.IsType<WriteResult>(await session.Ask<object>(new SessionWrite(KvCommands.Put(key, "after")), AskTimeout));
+
+                var fired = await ReceiveAsync<RaftSessionWatchFired>(subscriber);
+                output.WriteLine($"{name}: watch fired {fired.Reason} on {fired.Key} at {fired.Index} (the write's index {changed.Index})");
+                Assert.Equal((session, name, WatchReason.DataChanged, key, changed.Index), (fired.Session, fired.Watch, fired.Reason, fired.Key, fired.Index));
+            }
+
+            // One-shot: a further change fires nothing more.
+            Assert.IsType<WriteResult>(await sessions[0].Item2.Ask<object>(new SessionWrite(KvCommands.Put("watched-selection", "again")), AskTimeout));
+            await Assert.ThrowsAsync<TimeoutException>(() => subscriber.ReceiveAsync(TimeSpan.FromSeconds(2)));
+            foreach (var (_, session) in sessions) Assert.IsType<SessionClosed>(await session.Ask<object>(CloseRaftSession.Instance, AskTimeout));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     private async Task<List<WriteResult>> WriteAllAsync(IActorRef session, string prefix, int count, Action<int> answered)
     {
         var results = new List<WriteResult>();

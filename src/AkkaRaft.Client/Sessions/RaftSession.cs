@@ -8,7 +8,7 @@ namespace AkkaRaft.Client.Sessions;
 /// follows <see cref="NotLeader"/> answers and skips failed peers as a <see cref="LightSession"/> does, and writes exactly
 /// once: every <see cref="SessionWrite"/> gets the next sequence number and goes out again with the same number after
 /// no answer, a new leader, or a timeout, until the cluster answers it; each write acknowledges the answers received
-/// before it. Queries go to the leader (<see cref="SessionQuery"/>). When the cluster says the session is gone, the
+/// before it. Queries go to the leader (<see cref="SessionQuery"/>), with a one-shot watch when they ask for one. When the cluster says the session is gone, the
 /// subscriber (or the parent) gets <see cref="RaftSessionLost"/> and the actor stops; a stopped session that was not
 /// closed tells the leader to close it on the way out.
 /// </summary>
@@ -50,6 +50,7 @@ public sealed class RaftSession : RoutingActor
             _sessionId, Routes.Leader >= 0 ? Routes.PathOf(Routes.Leader) : "", _nextSequence, _resends, _keepAlives, _lastProblem)));
         Receive<KeepAliveDue>(_ => SendKeepAlive());
         Receive<RetryDue>(_ => Resume());
+        Receive<SessionWatcher.Outcome>(outcome => Subscriber.Tell(outcome.Report(Self)));
     }
 
     /// <summary>The props of a session actor.</summary>
@@ -186,16 +187,26 @@ public sealed class RaftSession : RoutingActor
             return;
         }
 
-        if (query.Watch is not null)
+        if (query.Watch is { } watch && (string.IsNullOrEmpty(watch.Name) || watch.Key is null || (watch.Key.Length == 0 && !watch.Prefix)))
         {
-            // The client half of watches is here (the name, the trigger to the subscriber); the server half is not built yet.
-            Sender.Tell(new RequestRejected($"watches are not available on this server: query '{query.Watch}' was not sent; ask again without a watch"));
+            Sender.Tell(new RequestRejected("a session query's watch needs a name and a key (or a prefix, which may be empty)"));
             return;
         }
 
-        var job = new QueryJob(new Query(query.Query, query.Level, _settings.RequestTimeout, Policy), Sender);
+        var job = new QueryJob(new Query(query.Query, query.Level, _settings.RequestTimeout, Policy), Sender, query.Watch);
         _queries.Add(job);
         DispatchQuery(job);
+    }
+
+    /// <summary>
+    /// Sets the query's watch with the peer that answered it, after the index the answer was read at: a child
+    /// (<see cref="SessionWatcher"/>) sends it as its own sender, waits for the trigger and reports it here.
+    /// </summary>
+    private void SetWatch(SessionWatch watch, int route, ulong readAt)
+    {
+        var request = new Watch(watch.Key, watch.Prefix, readAt, _sessionId, watch.Timeout, Policy);
+        var (target, message) = Addressed(route, request);
+        Context.ActorOf(Akka.Actor.Props.Create(() => new SessionWatcher(watch.Name, target, message, _settings.AnswerTimeout)));
     }
 
     private void DispatchQuery(QueryJob job)
@@ -283,6 +294,7 @@ public sealed class RaftSession : RoutingActor
             case QueryJob job:
                 _queries.Remove(job);
                 job.ReplyTo.Tell(answer);
+                if (job.Watch is { } watch && answer is QueryResponse read) SetWatch(watch, route, read.AppliedIndex);
                 return;
             case CloseTag:
                 OnCloseAnswer(answer);
@@ -440,11 +452,13 @@ public sealed class RaftSession : RoutingActor
         public ulong Sequence { get; set; }
     }
 
-    private sealed class QueryJob(Query request, IActorRef replyTo)
+    private sealed class QueryJob(Query request, IActorRef replyTo, SessionWatch? watch)
     {
         public Query Request { get; } = request;
 
         public IActorRef ReplyTo { get; } = replyTo;
+
+        public SessionWatch? Watch { get; } = watch;
 
         public int Attempts { get; set; }
     }

@@ -28,14 +28,45 @@ public sealed record SessionWrite(byte[] Command)
 /// <summary>
 /// Asks the state machine a read-only question through the session (zraft's <c>query(Session, Query, Watch)</c>).
 /// Answered by <see cref="QueryResponse"/>, <see cref="Overloaded"/>, <see cref="RequestTimedOut"/> or
-/// <see cref="AllFailed"/>. A <paramref name="Watch"/> asks for a one-shot trigger on the next change of what the query
-/// read (or a change of leader): the server does not serve watches yet, so a query with one is answered
-/// <see cref="RequestRejected"/> and not sent.
+/// <see cref="AllFailed"/>. A <paramref name="Watch"/> asks for a one-shot trigger (zraft's <c>query(Session, Query,
+/// Watch)</c>): once the query is answered, the session sets a watch on <see cref="SessionWatch.Key"/> with the leader
+/// that answered, after the index the answer was read at and in the session, and tells its subscriber
+/// <see cref="RaftSessionWatchFired"/> once: the first change after that index, the leader stepping down or going away,
+/// or the session's end. A watch the leader does not take (too many, a bad key) is reported
+/// <see cref="RaftSessionWatchFailed"/>.
 /// </summary>
 /// <param name="Query">The query bytes as the state machine decodes them.</param>
 /// <param name="Level">How fresh the answer must be.</param>
-/// <param name="Watch">The name the trigger will carry, or null for no watch.</param>
-public sealed record SessionQuery(byte[] Query, ReadLevel Level = ReadLevel.Default, string? Watch = null);
+/// <param name="Watch">The watch to set with the query, or null for none.</param>
+public sealed record SessionQuery(byte[] Query, ReadLevel Level = ReadLevel.Default, SessionWatch? Watch = null);
+
+/// <summary>A watch set with a <see cref="SessionQuery"/>: its name (the trigger carries it), and what it watches.</summary>
+/// <param name="Name">The name the trigger carries back.</param>
+/// <param name="Key">The key watched, or the prefix.</param>
+/// <param name="Prefix">Whether <paramref name="Key"/> is a prefix: any key under it.</param>
+/// <param name="Timeout">How long the watch waits before <see cref="RaftSessionWatchTimedOut"/>; null for the server's
+/// <c>akkaraft.watches.default-timeout</c>.</param>
+public sealed record SessionWatch(string Name, string Key, bool Prefix = false, TimeSpan? Timeout = null);
+
+/// <summary>A watch set with a query fired (it is gone): the key changed, the leader changed, or the session ended.</summary>
+/// <param name="Session">The session actor.</param>
+/// <param name="Watch">The watch's name.</param>
+/// <param name="Reason">Why it fired. <see cref="WatchReason.LeaderChanged"/> also when the leader serving it went away
+/// (its watch actor died) or a new leader was elected before it was set: set it again with a new query.</param>
+/// <param name="Key">For <see cref="WatchReason.DataChanged"/>: the key that changed.</param>
+/// <param name="Index">For <see cref="WatchReason.DataChanged"/>: the log index of the change.</param>
+public sealed record RaftSessionWatchFired(IActorRef Session, string Watch, WatchReason Reason, string? Key, ulong Index);
+
+/// <summary>A watch set with a query waited its whole timeout with nothing fired; it is gone.</summary>
+/// <param name="Session">The session actor.</param>
+/// <param name="Watch">The watch's name.</param>
+public sealed record RaftSessionWatchTimedOut(IActorRef Session, string Watch);
+
+/// <summary>The leader did not take a watch (a bad key, too many watches, the session gone); nothing will fire.</summary>
+/// <param name="Session">The session actor.</param>
+/// <param name="Watch">The watch's name.</param>
+/// <param name="Reason">The leader's answer.</param>
+public sealed record RaftSessionWatchFailed(IActorRef Session, string Watch, string Reason);
 
 /// <summary>
 /// Closes the session through the log once the writes already given are answered: its ephemeral keys go at the close's

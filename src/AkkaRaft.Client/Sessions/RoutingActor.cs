@@ -53,24 +53,19 @@ public abstract class RoutingActor : ReceiveActor, IWithTimers
     private protected void Send(int route, object request, object tag)
     {
         var id = ++_lastAttempt;
-        ICanTell target;
-        object message;
-        if (_contacts.Relay is { } relay)
-        {
-            target = relay;
-            message = _contacts.Envelope!(request);
-        }
-        else
-        {
-            target = Context.ActorSelection(Routes.PathOf(route));
-            message = request;
-        }
+        var (target, message) = Addressed(route, request);
 
         // The timer first: whoever sees the request at the other end knows the attempt is timed already.
         Timers.StartSingleTimer(id, new AttemptExpired(id), _answerTimeout);
         var courier = Context.ActorOf(Props.Create(() => new Courier(id, target, message)));
         _attempts.Add(id, new Attempt(route, tag, courier));
     }
+
+    /// <summary>Whom to tell to reach route <paramref name="route"/>, and in what: the relay and its envelope, or the route's inbox.</summary>
+    private protected (ICanTell Target, object Message) Addressed(int route, object request) =>
+        _contacts.Relay is { } relay
+            ? (relay, _contacts.Envelope!(request))
+            : (Context.ActorSelection(Routes.PathOf(route)), request);
 
     /// <summary>Tells route <paramref name="route"/> something that needs no answer (a close on the way out).</summary>
     private protected void Post(int route, object message)
