@@ -17,6 +17,9 @@ public sealed class CoordinationClientTests(TimeDataClientTests.Cluster cluster)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
+    // How long a request's client waits for its outcome: under the Ask's own timeout, so the server's answer comes first.
+    private static readonly TimeSpan RequestWait = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task A_watch_set_through_a_followers_inbox_answers_set_then_fired_in_the_client_app()
     {
@@ -25,7 +28,7 @@ public sealed class CoordinationClientTests(TimeDataClientTests.Cluster cluster)
         cluster.App.ActorSelection(RaftPaths.Inbox(follower.RaftAddress.ToString())).Tell(new Watch("app/watched", Timeout: Wait), collector);
         var set = Assert.IsType<WatchSet>(await NextAsync(inbox));
 
-        var written = Assert.IsType<WriteResult>(await ViaClusterClientAsync(new Write(KvCommands.Put("app/watched", "v"))));
+        var written = Assert.IsType<WriteResult>(await ViaClusterClientAsync(new Write(KvCommands.Put("app/watched", "v"), RequestWait)));
 
         Assert.Equal(new WatchFired(set.WatchId, WatchReason.DataChanged, "app/watched", written.Index), await NextAsync(inbox));
     }
@@ -33,15 +36,17 @@ public sealed class CoordinationClientTests(TimeDataClientTests.Cluster cluster)
     [Fact]
     public async Task A_lock_waiter_that_asked_through_cluster_client_hears_when_the_lock_passes_to_it()
     {
-        var first = Assert.IsType<SessionOpened>(await ViaClusterClientAsync(new OpenSession(TimeSpan.FromSeconds(30)))).SessionId;
-        var second = Assert.IsType<SessionOpened>(await ViaClusterClientAsync(new OpenSession(TimeSpan.FromSeconds(30)))).SessionId;
-        var held = Assert.IsType<LockAcquired>(await ViaClusterClientAsync(new AcquireLock("app/lock", first)));
+        // Each request says how long its client waits (the default, twice the election timeout, is one second): a
+        // commit can take longer than that on a loaded machine, and the waiter must outwait the holder's release.
+        var first = Assert.IsType<SessionOpened>(await ViaClusterClientAsync(new OpenSession(TimeSpan.FromSeconds(30), RequestWait))).SessionId;
+        var second = Assert.IsType<SessionOpened>(await ViaClusterClientAsync(new OpenSession(TimeSpan.FromSeconds(30), RequestWait))).SessionId;
+        var held = Assert.IsType<LockAcquired>(await ViaClusterClientAsync(new AcquireLock("app/lock", first, RequestWait)));
         var (collector, inbox) = Collector();
-        cluster.ClusterClient.Tell(new ClusterClient.Send(RaftPaths.InboxServicePath, new AcquireLock("app/lock", second)), collector);
+        cluster.ClusterClient.Tell(new ClusterClient.Send(RaftPaths.InboxServicePath, new AcquireLock("app/lock", second, RequestWait)), collector);
         await Task.Delay(500);
         Assert.False(inbox.TryRead(out var early), $"answered before the lock passed: {early}");
 
-        var released = Assert.IsType<LockReleased>(await ViaClusterClientAsync(new ReleaseLock("app/lock", first)));
+        var released = Assert.IsType<LockReleased>(await ViaClusterClientAsync(new ReleaseLock("app/lock", first, RequestWait)));
 
         var got = Assert.IsType<LockAcquired>(await NextAsync(inbox));
         Assert.Equal((second, released.Index), (got.SessionId, got.FencingToken));
