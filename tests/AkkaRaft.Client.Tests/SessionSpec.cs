@@ -46,18 +46,10 @@ public abstract class SessionSpec : TestKit
     /// <summary>Waits until one of the peers receives a <typeparamref name="T"/>; its index and the message.</summary>
     protected (int Peer, T Message) ExpectAtSomePeer<T>()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            for (var i = 0; i < Peers.Count; i++)
-            {
-                if (Peers[i].HasMessages) return (i, Peers[i].ExpectMsg<T>());
-            }
-
-            Thread.Sleep(10);
-        }
-
-        throw new Xunit.Sdk.XunitException($"no peer received a {typeof(T).Name}");
+        // TestKit's own wait (AwaitCondition), not a sleep: it returns as soon as a peer holds a message.
+        AwaitCondition(() => Peers.Any(p => p.HasMessages), TimeSpan.FromSeconds(5), $"a peer to receive a {typeof(T).Name}");
+        var peer = Peers.Select((p, i) => (Probe: p, Index: i)).First(p => p.Probe.HasMessages);
+        return (peer.Index, peer.Probe.ExpectMsg<T>());
     }
 
     /// <summary>No peer received anything (within a short real wait: what was sent is delivered by then).</summary>
