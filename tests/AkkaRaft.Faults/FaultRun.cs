@@ -127,6 +127,7 @@ internal static class FaultRun
         {
             SessionViolations = sessionViolations,
             SeriesViolations = seriesViolations,
+            MembershipFailures = nemesis.MembershipFailures,
         };
     }
 
@@ -228,6 +229,13 @@ internal static class FaultRun
         output.WriteLine(report.SeriesViolations.Count == 0
             ? "series: no acknowledged point lost, none of a failed batch stored, every node the same"
             : $"series: FAILED: {string.Join("; ", report.SeriesViolations)}");
+        if (report.Faults.ContainsKey(FaultKind.Membership) || report.MembershipFailures.Count > 0)
+        {
+            output.WriteLine(report.MembershipFailures.Count == 0
+                ? "membership: every node a voter again after each membership fault"
+                : $"membership: FAILED: {string.Join("; ", report.MembershipFailures)}");
+        }
+
         PrintVerdict(report.Check, report.HistoryPath, Path.Combine(report.Directory, "violation.txt"), output);
         output.WriteLine($"run directory: {report.Directory} (history.jsonl, run.log, n*.log, data/)");
         output.WriteLine(report.Passed ? "result: PASS" : "result: FAIL");

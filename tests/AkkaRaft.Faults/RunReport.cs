@@ -35,10 +35,13 @@ internal sealed record RunReport(
     /// </summary>
     public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && BrokenInvariants.Count == 0
                           && RecoveredAfter is not null && UnwritableJournals.Count == 0 && SessionViolations.Count == 0
-                          && SeriesViolations.Count == 0;
+                          && SeriesViolations.Count == 0 && MembershipFailures.Count == 0;
 
     /// <summary>What broke the sessions' promises (a write answered at two indexes, an ephemeral key that outlived its session).</summary>
     public IReadOnlyList<string> SessionViolations { get; init; } = [];
+
+    /// <summary>Membership faults after which the cluster did not take every node back as a voter in time.</summary>
+    public IReadOnlyList<string> MembershipFailures { get; init; } = [];
 
     /// <summary>What broke the time-series store's promises (an acknowledged point missing, a failed batch's point stored, nodes that differ).</summary>
     public IReadOnlyList<string> SeriesViolations { get; init; } = [];

@@ -66,6 +66,13 @@ internal enum FaultKind
     /// back behind the frame after them (whole frames, never the handshake).
     /// </summary>
     LinkDuplicateReorder,
+
+    /// <summary>
+    /// A one-step reconfiguration by joint consensus (<c>POST /config</c> with <c>expect</c>): a minority of the nodes,
+    /// the leader among them half the time, become learners for the hold; at its end a second change makes every node
+    /// a voter again. Faults before and after it find the cluster whole.
+    /// </summary>
+    Membership,
 }
 
 /// <summary>One fault of a schedule: what, when it starts and how long it holds, and the seed of its own choices.</summary>
@@ -144,6 +151,7 @@ internal static class FaultSchedule
         FaultKind.DiskFullFollowers => "disk-full-followers",
         FaultKind.LinkDelay => "link-delay",
         FaultKind.LinkDuplicateReorder => "link-duplicate-reorder",
+        FaultKind.Membership => "membership",
         _ => kind.ToString(),
     };
 

@@ -21,6 +21,9 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
     /// <summary>Processes that exited without the nemesis killing them (restarted at the next heal).</summary>
     public List<string> Crashes { get; } = [];
 
+    /// <summary>Membership faults after which the cluster did not take every node back as a voter in time.</summary>
+    public List<string> MembershipFailures { get; } = [];
+
     /// <summary>
     /// Runs the schedule; heals on the way out, also when cancelled. A fault that overruns its hold
     /// (<see cref="FaultKind.DiskFullFollowers"/> waits for an election) delays the rest of the schedule by as much, so
@@ -220,6 +223,9 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
             case FaultKind.DiskFullFollowers:
                 await FillFollowersThenKillLeaderAsync(random, name, holdUntil, cancellationToken).ConfigureAwait(false);
                 return;
+            case FaultKind.Membership:
+                await ReconfigureAsync(random, name, holdUntil, cancellationToken).ConfigureAwait(false);
+                return;
             case FaultKind.LinkDelay:
             case FaultKind.LinkDuplicateReorder:
             {
@@ -269,6 +275,63 @@ internal sealed class NemesisRunner(NetworkLab lab, IReadOnlyList<NodeProcess> n
         }
 
         log($"nemesis: {name}: no other node led within {ElectionPatience.TotalSeconds:0}s; healing anyway");
+    }
+
+    /// <summary>How long <see cref="FaultKind.Membership"/> keeps trying, after its hold, to make every node a voter again.</summary>
+    public static readonly TimeSpan RestorePatience = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// <see cref="FaultKind.Membership"/>: a minority of the nodes (the leader among them half the time, so that it must
+    /// hand over) become learners in one change by joint consensus, while the workloads go on; at the end of the hold a
+    /// second change makes every node a voter again. Either change is retried until it commits, through whichever node
+    /// leads then, each time expecting the voters that node reports; a cluster that has not taken every node back as a
+    /// voter within <see cref="RestorePatience"/> fails the run.
+    /// </summary>
+    private async Task ReconfigureAsync(Random random, string name, TimeSpan holdUntil, CancellationToken cancellationToken)
+    {
+        var leader = await LeaderOrRandomAsync(random, name, cancellationToken).ConfigureAwait(false);
+        var all = nodes.Select(n => n.Id).Order(StringComparer.Ordinal).ToList();
+        var others = Shuffled(random).Select(NodeId).Where(id => id != leader.Id).ToList();
+        var count = (nodes.Count - 1) / 2;
+        List<string> demoted = random.Next(2) == 0 ? [leader.Id, .. others.Take(count - 1)] : [.. others.Take(count)];
+        var voters = all.Except(demoted).ToList();
+        log($"nemesis: {name}: {leader.Id} leads; making {string.Join(",", demoted.Order(StringComparer.Ordinal))} learners");
+        var (_, demotion) = await ChangeConfigurationAsync(voters, demoted, holdUntil, cancellationToken).ConfigureAwait(false);
+        log($"nemesis: {name}: {demotion}");
+        await clock.DelayUntilAsync(holdUntil, cancellationToken).ConfigureAwait(false);
+
+        var (restored, restoration) = await ChangeConfigurationAsync(all, [], clock.Elapsed + RestorePatience, cancellationToken).ConfigureAwait(false);
+        log($"nemesis: {name}: every node a voter again: {restoration}");
+        if (!restored) MembershipFailures.Add($"{name} at {holdUntil.TotalSeconds:0.0}s: not every node a voter again within {RestorePatience.TotalSeconds:0}s: {restoration}");
+    }
+
+    /// <summary>
+    /// Asks whichever node leads to make <paramref name="voters"/> the voters and <paramref name="learners"/> the learners,
+    /// until it answers 200 or reports that configuration already, or <paramref name="deadline"/> passes; whether it
+    /// holds, and what was answered last.
+    /// </summary>
+    private async Task<(bool Done, string What)> ChangeConfigurationAsync(IReadOnlyList<string> voters, IReadOnlyList<string> learners, TimeSpan deadline,
+        CancellationToken cancellationToken)
+    {
+        var last = "no node led";
+        var attempts = 0;
+        while (clock.Elapsed < deadline)
+        {
+            if (await probe.LeaderAsync(cancellationToken).ConfigureAwait(false) is { } leader
+                && await probe.ConfigurationAsync(leader, cancellationToken).ConfigureAwait(false) is var (current, currentLearners))
+            {
+                if (current.SequenceEqual(voters) && currentLearners.SequenceEqual(learners.Order(StringComparer.Ordinal)))
+                    return (true, $"{leader.Id} reports voters {string.Join(",", current)} after {attempts} request(s)");
+                attempts++;
+                var (status, body) = await probe.SetConfigurationAsync(leader, voters, learners, current, cancellationToken).ConfigureAwait(false);
+                if (status == 200) return (true, $"{leader.Id} answered 200 {body.Trim()} (request {attempts})");
+                last = $"{leader.Id} answered {(status == 0 ? "nothing" : status.ToString(CultureInfo.InvariantCulture))}: {body.Trim()}";
+            }
+
+            await Task.Delay(300, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (false, $"gave up after {attempts} request(s); last: {last}");
     }
 
     /// <summary>

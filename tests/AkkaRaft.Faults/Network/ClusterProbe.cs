@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace AkkaRaft.Faults.Network;
@@ -6,6 +7,9 @@ namespace AkkaRaft.Faults.Network;
 internal sealed class ClusterProbe(IReadOnlyList<NodeProcess> nodes) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(1) };
+
+    // A configuration change answers once its final configuration commits: two entries through a quorum.
+    private readonly HttpClient _config = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>
     /// The node that says it leads, in the highest term any running node reports; null when none does (an election,
@@ -93,5 +97,49 @@ internal sealed class ClusterProbe(IReadOnlyList<NodeProcess> nodes) : IDisposab
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>The voters and the learners as <paramref name="node"/>'s <c>/status</c> lists them; null when it does not answer.</summary>
+    public async Task<(IReadOnlyList<string> Voters, IReadOnlyList<string> Learners)?> ConfigurationAsync(NodeProcess node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"http://{node.Http}/status?progress=local", cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var members = document.RootElement.GetProperty("members").EnumerateArray()
+                .Select(m => (Id: m.GetProperty("id").GetString()!, Learner: m.GetProperty("role").GetString() == "learner")).ToList();
+            return ([.. members.Where(m => !m.Learner).Select(m => m.Id).Order(StringComparer.Ordinal)],
+                [.. members.Where(m => m.Learner).Select(m => m.Id).Order(StringComparer.Ordinal)]);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>POST /config</c> to <paramref name="node"/>: the new voters and learners, refused (409) unless the voters are
+    /// <paramref name="expect"/>. The answer's status code and body; 0 and the exception's message when none came.
+    /// </summary>
+    public async Task<(int Status, string Body)> SetConfigurationAsync(NodeProcess node, IReadOnlyList<string> voters, IReadOnlyList<string> learners,
+        IReadOnlyList<string> expect, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _config.PostAsJsonAsync($"http://{node.Http}/config", new { voters, learners, expect = new { voters = expect } }, cancellationToken)
+                .ConfigureAwait(false);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return (0, e.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _config.Dispose();
+    }
 }
