@@ -45,7 +45,8 @@ internal static class FaultRun
         var clients = options.Clients > 0 ? options.Clients : 2 * options.Nodes;
         var sessionClients = options.SessionClients ?? options.Nodes;
         var seriesClients = options.SeriesClients ?? options.Nodes;
-        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients, {sessionClients} session clients and {seriesClients} series clients, output {directory}");
+        var lockClients = options.LockClients ?? options.Nodes;
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients, {sessionClients} session clients, {seriesClients} series clients and {lockClients} lock clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
@@ -61,12 +62,14 @@ internal static class FaultRun
         IReadOnlyList<string> unwritable;
         IReadOnlyList<string> sessionViolations;
         IReadOnlyList<string> seriesViolations;
+        IReadOnlyList<string> lockViolations;
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
             var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, options.OperationTimeout);
             var sessions = new SessionWorkload(nodes, history, clock, options.Seed, sessionClients, options.OperationTimeout);
             var series = new SeriesWorkload(nodes, clock, options.Seed, seriesClients, options.OperationTimeout);
+            var locks = new LockWorkload(nodes, clock, options.Seed, lockClients, options.OperationTimeout);
             var leader = await probe.WaitForLeaderAsync(Patience, cancellationToken).ConfigureAwait(false)
                          ?? throw new InvalidOperationException($"no node led within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
             var formed = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false)
@@ -80,7 +83,8 @@ internal static class FaultRun
             var work = Task.WhenAll(
                 workload.RunAsync(offset + options.Duration, stop.Token),
                 sessions.RunAsync(offset + options.Duration, stop.Token),
-                series.RunAsync(offset + options.Duration, stop.Token));
+                series.RunAsync(offset + options.Duration, stop.Token),
+                locks.RunAsync(offset + options.Duration, stop.Token));
             var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
@@ -106,6 +110,9 @@ internal static class FaultRun
             seriesViolations = series.Violations;
             Log(series.Summary());
             Log(seriesViolations.Count == 0 ? "series: every read held every point acknowledged before it, and every node holds them all" : $"series: {seriesViolations.Count} VIOLATIONS: {string.Join("; ", seriesViolations)}");
+            lockViolations = locks.Violations();
+            Log(locks.Summary());
+            Log(lockViolations.Count == 0 ? "locks: no hold began while another was known held; fencing tokens grew with the grants" : $"locks: {lockViolations.Count} VIOLATIONS: {string.Join("; ", lockViolations)}");
             Log(sessionViolations.Count == 0 ? "sessions: every write answered at one index; no ephemeral key outlived its session" : $"sessions: {sessionViolations.Count} VIOLATIONS: {string.Join("; ", sessionViolations)}");
             unwritable = await probe.WaitForWritableJournalsAsync(Patience, cancellationToken).ConfigureAwait(false);
             Log(unwritable.Count == 0 ? "journals: every node's journal takes writes" : $"journals: NOT writable again within {Patience.TotalSeconds:0}s: {string.Join(", ", unwritable)}");
@@ -128,6 +135,7 @@ internal static class FaultRun
             SessionViolations = sessionViolations,
             SeriesViolations = seriesViolations,
             MembershipFailures = nemesis.MembershipFailures,
+            LockViolations = lockViolations,
         };
     }
 
@@ -229,6 +237,9 @@ internal static class FaultRun
         output.WriteLine(report.SeriesViolations.Count == 0
             ? "series: no acknowledged point lost, none of a failed batch stored, every node the same"
             : $"series: FAILED: {string.Join("; ", report.SeriesViolations)}");
+        output.WriteLine(report.LockViolations.Count == 0
+            ? "locks: mutually exclusive, fencing tokens in grant order"
+            : $"locks: FAILED: {string.Join("; ", report.LockViolations)}");
         if (report.Faults.ContainsKey(FaultKind.Membership) || report.MembershipFailures.Count > 0)
         {
             output.WriteLine(report.MembershipFailures.Count == 0

@@ -21,6 +21,9 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Clients of the time-series workload (SeriesWorkload), one series each; null = one per node, 0 = none.</summary>
     public int? SeriesClients { get; init; }
 
+    /// <summary>Clients of the lock workload (LockWorkload), contending for one lock; null = one per node, 0 = none.</summary>
+    public int? LockClients { get; init; }
+
     /// <summary>Starts the nodes with <c>akkaraft.raft.unsafe-stale-consistent-reads = on</c>: the deliberate bug the harness must catch.</summary>
     public bool UnsafeStaleReads { get; init; }
 
@@ -51,6 +54,7 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (Clients < 0) throw new ArgumentException($"--clients must be positive, got {Clients}");
         if (SeriesClients < 0) throw new ArgumentException($"--series-clients must not be negative, got {SeriesClients}");
         if (SessionClients < 0) throw new ArgumentException($"--session-clients must not be negative, got {SessionClients}");
+        if (LockClients < 0) throw new ArgumentException($"--lock-clients must not be negative, got {LockClients}");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
         LinkFaults.Validate();
         return this;

@@ -35,10 +35,14 @@ internal sealed record RunReport(
     /// </summary>
     public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && BrokenInvariants.Count == 0
                           && RecoveredAfter is not null && UnwritableJournals.Count == 0 && SessionViolations.Count == 0
-                          && SeriesViolations.Count == 0 && MembershipFailures.Count == 0;
+                          && SeriesViolations.Count == 0 && MembershipFailures.Count == 0
+                          && LockViolations.Count == 0;
 
     /// <summary>What broke the sessions' promises (a write answered at two indexes, an ephemeral key that outlived its session).</summary>
     public IReadOnlyList<string> SessionViolations { get; init; } = [];
+
+    /// <summary>What broke the lock's promises (a hold that began while another was known held, a fencing token out of grant order).</summary>
+    public IReadOnlyList<string> LockViolations { get; init; } = [];
 
     /// <summary>Membership faults after which the cluster did not take every node back as a voter in time.</summary>
     public IReadOnlyList<string> MembershipFailures { get; init; } = [];

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.TestSupport.Locks;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Server.Tests;
@@ -20,7 +21,7 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
     private const int Clients = 16;
     private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(30) };
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly ConcurrentBag<Hold> _holds = [];
+    private readonly ConcurrentBag<LockHold> _holds = [];
     private readonly ConcurrentQueue<string> _lost = [];
     private int _holding;
 
@@ -76,7 +77,7 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
             await Task.Delay(random.Next(20, 120), CancellationToken.None);
             Interlocked.Decrement(ref _holding);
             var released = _clock.Elapsed;
-            _holds.Add(new Hold(client, acquired, released, token));
+            _holds.Add(new LockHold(client, acquired, released, token));
             var (unlocked, detail) = await SendAsync(client, HttpMethod.Delete, $"/lock/the-lock?session={session}");
             // 404: a retried DELETE whose first try applied (the node died before answering).
             if (unlocked is not (HttpStatusCode.OK or HttpStatusCode.NotFound)) throw new InvalidOperationException($"client {client}: DELETE /lock answered {(int)unlocked} {detail}");
@@ -165,42 +166,6 @@ public sealed class LockProcessTests(ITestOutputHelper output) : ProcessNodesTes
     }
 }
 
-/// <summary>One client's hold of the lock, on the test's clock: from the 200 of its acquire to just before its release was sent.</summary>
-internal sealed record Hold(int Client, TimeSpan Acquired, TimeSpan Released, ulong Token)
-{
-    public override string ToString() => $"client {Client} [{Acquired.TotalMilliseconds:F1}ms, {Released.TotalMilliseconds:F1}ms] token {Token}";
-}
-
-/// <summary>The checks of a lock's history.</summary>
-internal static class LockChecker
-{
-    /// <summary>Pairs of holds whose intervals overlap: mutual exclusion broken.</summary>
-    public static List<string> Overlaps(IReadOnlyList<Hold> holds)
-    {
-        var sorted = holds.OrderBy(h => h.Acquired).ToList();
-        var violations = new List<string>();
-        Hold? latest = null;
-        foreach (var hold in sorted)
-        {
-            if (latest is not null && hold.Acquired < latest.Released) violations.Add($"{hold} began before {latest} ended");
-            if (latest is null || hold.Released > latest.Released) latest = hold;
-        }
-        return violations;
-    }
-
-    /// <summary>Acquisitions whose fencing token is not larger than the one before.</summary>
-    public static List<string> TokensOutOfOrder(IReadOnlyList<Hold> holds)
-    {
-        var sorted = holds.OrderBy(h => h.Acquired).ToList();
-        var out_ = new List<string>();
-        for (var i = 1; i < sorted.Count; i++)
-        {
-            if (sorted[i].Token <= sorted[i - 1].Token) out_.Add($"{sorted[i]} after {sorted[i - 1]}");
-        }
-        return out_;
-    }
-}
-
 /// <summary>The checker itself: it must catch an overlap and a token that goes back, or the process test proves nothing.</summary>
 public sealed class LockCheckerTests
 {
@@ -209,14 +174,19 @@ public sealed class LockCheckerTests
     [Fact]
     public void Disjoint_holds_with_growing_tokens_pass_and_an_overlap_or_a_token_going_back_is_caught()
     {
-        var good = new[] { new Hold(1, Ms(0), Ms(10), 5), new Hold(2, Ms(11), Ms(20), 9), new Hold(1, Ms(21), Ms(30), 12) };
+        var good = new[] { new LockHold(1, Ms(0), Ms(10), 5), new LockHold(2, Ms(11), Ms(20), 9), new LockHold(1, Ms(21), Ms(30), 12) };
         Assert.Empty(LockChecker.Overlaps(good));
         Assert.Empty(LockChecker.TokensOutOfOrder(good));
 
         // The third begins inside the second.
-        var overlap = new[] { new Hold(1, Ms(0), Ms(50), 5), new Hold(2, Ms(51), Ms(60), 9), new Hold(3, Ms(55), Ms(70), 12) };
+        var overlap = new[] { new LockHold(1, Ms(0), Ms(50), 5), new LockHold(2, Ms(51), Ms(60), 9), new LockHold(3, Ms(55), Ms(70), 12) };
         Assert.Single(LockChecker.Overlaps(overlap));
-        var backwards = new[] { new Hold(1, Ms(0), Ms(10), 9), new Hold(2, Ms(11), Ms(20), 5) };
+        var backwards = new[] { new LockHold(1, Ms(0), Ms(10), 9), new LockHold(2, Ms(11), Ms(20), 5) };
         Assert.Single(LockChecker.TokensOutOfOrder(backwards));
+
+        // A hold whose session may have ended counts only up to when the session was last known alive.
+        var lost = new LockHold(1, Ms(0), Ms(50), 5) { KnownUntil = Ms(20) };
+        Assert.Empty(LockChecker.Overlaps([lost, new LockHold(2, Ms(30), Ms(60), 9)]));
+        Assert.Single(LockChecker.Overlaps([lost, new LockHold(2, Ms(15), Ms(60), 9)]));
     }
 }
