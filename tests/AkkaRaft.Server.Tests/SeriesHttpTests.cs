@@ -149,9 +149,28 @@ public sealed class SeriesHttpTests(SeriesNodeFixture fixture) : IClassFixture<S
     [InlineData("[[1.5, 2]]", "must be an integer")]
     [InlineData("[[1, \"x\"]]", "must be a number")]
     [InlineData("[[1, 2]", "not valid JSON")]
+    [InlineData("[[\"1\", 2]]", "must be an integer")]
+    [InlineData("[[1, 2, 3]]", "must be a [t, v] pair")]
+    [InlineData("[[1.5]]", "must be a [t, v] pair")]
+    [InlineData("[[1, [2]]]", "got [2]")]
+    [InlineData("[]", "has no points")]
+    [InlineData("[[1, 2]] [[3, 4]]", "not valid JSON")]
+    [InlineData("[[1.5, 2], [3, 4}", "not valid JSON")]
+    [InlineData("", "not valid JSON")]
     public async Task A_malformed_body_is_a_400(string body, string detail)
     {
         await ProblemAsync(await PostAsync($"/series/{Unique("bad")}", body), HttpStatusCode.BadRequest, detail);
+    }
+
+    [Theory]
+    [InlineData("[[0, 1]]", "JSON object of series")]
+    [InlineData("{}", "names no series")]
+    [InlineData("{\"a\": [[0, 1]], \"b\": [[\"x\", 1]]}", "the timestamp of point 1 of series 'b' must be an integer")]
+    [InlineData("{\"a\": [[0, 1]], \"b\": [[\"x\", 1]]", "not valid JSON")]
+    public async Task A_malformed_many_series_body_is_a_400_and_writes_nothing(string body, string detail)
+    {
+        await ProblemAsync(await PostAsync("/series", body), HttpStatusCode.BadRequest, detail);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/series/a")).StatusCode);
     }
 
     [Theory]

@@ -78,6 +78,11 @@ public static class RaftPersistence
             .Append("  buffer-size = ").Append(Invariant(settings.MaxPendingWrites)).Append('\n')
             .Append("  parallelism = ").Append(Invariant(settings.WriteParallelism)).Append('\n')
             .Append("  replay-batch-size = ").Append(Invariant(settings.ReplayBatchSize)).Append('\n')
+            // A write of several events is one multi-row INSERT (linq2db BulkCopy, MultipleRows). By default linq2db
+            // writes every value into the SQL text, each event's bytes as a hex literal X'…' that SQLite must tokenize
+            // and decode again: twice the event's size in text, built and parsed per event. Bound parameters pass the
+            // bytes as they are (the single-event INSERT binds them already).
+            .Append("  prefer-parameters-on-multirow-insert = on\n")
             .Append("}\n")
             .Append(SnapshotPluginId).Append(" {\n")
             .Append(common)

@@ -29,8 +29,7 @@ public sealed partial class HttpFrontEnd
         var name = SeriesNameOf(context);
         var unit = UnitOf(context);
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
-        using var document = ParseJson(body);
-        var points = ParsePoints(document.RootElement, name);
+        var points = ParseSeriesBody(body, name);
         CheckPointCount(points.Count, name);
         await AppendAsync(context, TsCommands.Append(name, points, unit)).ConfigureAwait(false);
     }
@@ -39,24 +38,7 @@ public sealed partial class HttpFrontEnd
     {
         var unit = UnitOf(context);
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
-        using var document = ParseJson(body);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            throw new BadRequestException(400, "the body must be a JSON object of series and their points, such as {\"cpu\": [[1700000000, 0.5]]}");
-        }
-
-        var series = new List<KeyValuePair<string, IReadOnlyList<TimePoint>>>();
-        var total = 0;
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            CheckSeriesName(property.Name);
-            var points = ParsePoints(property.Value, property.Name);
-            total += points.Count;
-            CheckPointCount(total, property.Name);
-            series.Add(new(property.Name, points));
-        }
-
-        if (series.Count == 0) throw new BadRequestException(400, "the body names no series: send a JSON object such as {\"cpu\": [[1700000000, 0.5]]}");
+        var series = ParseManySeriesBody(body);
         await AppendAsync(context, TsCommands.AppendMany(series, unit)).ConfigureAwait(false);
     }
 
@@ -182,53 +164,6 @@ public sealed partial class HttpFrontEnd
 
         buffer.WriteByte((byte)'\n');
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    /// <summary>[[t, v], …]: t an integer, v a number.</summary>
-    private static List<TimePoint> ParsePoints(JsonElement element, string series)
-    {
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            throw new BadRequestException(400, $"the points of series '{Shown(series)}' must be a JSON array of [t, v] pairs, such as [[1700000000, 0.5]]; got a {element.ValueKind.ToString().ToLowerInvariant()}");
-        }
-
-        var points = new List<TimePoint>(element.GetArrayLength());
-        var i = 0;
-        foreach (var pair in element.EnumerateArray())
-        {
-            i++;
-            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2)
-            {
-                throw new BadRequestException(400, $"point {i} of series '{Shown(series)}' must be a [t, v] pair of two numbers");
-            }
-
-            if (!pair[0].TryGetInt64(out var t))
-            {
-                throw new BadRequestException(400, $"the timestamp of point {i} of series '{Shown(series)}' must be an integer (Unix seconds, or milliseconds with ?unit=ms), got {pair[0].GetRawText()}");
-            }
-
-            if (pair[1].ValueKind != JsonValueKind.Number || !pair[1].TryGetDouble(out var v))
-            {
-                throw new BadRequestException(400, $"the value of point {i} of series '{Shown(series)}' must be a number, got {pair[1].GetRawText()}");
-            }
-
-            points.Add(new TimePoint(t, v));
-        }
-
-        if (points.Count == 0) throw new BadRequestException(400, $"series '{Shown(series)}' has no points; send [[t, v], …]");
-        return points;
-    }
-
-    private static JsonDocument ParseJson(byte[] body)
-    {
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            throw new BadRequestException(400, $"the body is not valid JSON: {e.Message}");
-        }
     }
 
     private TimeSeriesSettings TimeSeriesSettings() => _node.TimeSeriesSettings;
