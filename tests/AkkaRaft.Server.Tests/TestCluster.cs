@@ -15,12 +15,34 @@ internal static class TestCluster
     /// <summary>How long a test waits for a condition of the cluster (elections, replication) before it fails.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    /// <summary>A port nobody listens on now (bound and released).</summary>
+    /// <summary>
+    /// Where <see cref="FreePort"/> looks: below the kernel's ephemeral range (<c>ip_local_port_range</c>, 32768 and up
+    /// by default), which every outgoing connection on the machine draws its local port from. A port the OS hands out
+    /// for port 0 is in that range, so between being released here and bound by a node it could become some other
+    /// connection's local port: CI saw "Failed to bind to [127.0.0.1:44619]" that way, with the fault harness and
+    /// three test assemblies making connections beside it. Nothing takes a port below it unless asked to; the tests'
+    /// fixed ports (9200-9499) are below this range.
+    /// </summary>
+    private const int FirstTestPort = 20000, LastTestPort = 32767;
+
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A port nobody listens on now (bound and released), outside the ephemeral range, and never the same twice in
+    /// this process: for static clusters, whose peers must know each other's ports before any node binds.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 100; attempt++)
+            {
+                var port = FreePortIn(FirstTestPort, LastTestPort);
+                if (HandedOut.Add(port)) return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no port from {FirstTestPort} to {LastTestPort} that this process has not handed out already");
     }
 
     /// <summary>
