@@ -62,7 +62,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
             return await calls.OnLeaderAsync(status, context, (invoker, options) => new Cluster.ClusterClient(invoker).JoinAsync(request, options)).ConfigureAwait(false);
         }
 
-        var member = new NodeMember(request.Id, raft, http ?? "", grpc ?? "");
+        var member = new NodeMember(request.Id, raft, http ?? "", grpc);
         // The record first: once the leader's transport knows the address, the configuration change can replicate to it.
         var (recorded, _) = await calls.WriteAsync(KvCommands.Put(MemberDirectory.KeyOf(member.Id), member.ToJsonBytes()), context).ConfigureAwait(false);
         if (!KvResult.Decode(recorded.Response).IsOk) throw new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "the member record could not be written"));

@@ -268,10 +268,10 @@ public sealed class RaftCalls : IDisposable
         var detail = result.Message.Length > 0 ? result.Message : result.Status.ToString();
         return result.Status switch
         {
-            KvStatus.KeyNotFound when compare => CompareFailed($"compare failed: key '{Shown(key)}' does not exist", 0),
-            KvStatus.KeyNotFound => new RpcException(new Status(StatusCode.NotFound, $"key '{Shown(key)}' not found")),
-            KvStatus.KeyExists => CompareFailed($"compare failed: key '{Shown(key)}' already exists (mod_index {result.CurrentIndex})", result.CurrentIndex),
-            KvStatus.KeyModified => CompareFailed($"compare failed: key '{Shown(key)}' was modified (mod_index is {result.CurrentIndex})", result.CurrentIndex),
+            KvStatus.KeyNotFound when compare => CompareFailed($"{field}: compare failed: key '{Shown(key)}' does not exist", 0),
+            KvStatus.KeyNotFound => new RpcException(new Status(StatusCode.NotFound, $"{field}: key '{Shown(key)}' not found")),
+            KvStatus.KeyExists => CompareFailed($"{field}: compare failed: key '{Shown(key)}' already exists (mod_index {result.CurrentIndex})", result.CurrentIndex),
+            KvStatus.KeyModified => CompareFailed($"{field}: compare failed: key '{Shown(key)}' was modified (mod_index is {result.CurrentIndex})", result.CurrentIndex),
             KvStatus.KeyTooLarge => TooLarge($"{field}: {detail}", "akkaraft.kv.max-key-bytes"),
             KvStatus.ValueTooLarge => TooLarge($"{field}: {detail}", "akkaraft.kv.max-value-bytes"),
             KvStatus.BatchTooLarge => TooLarge($"ops: {detail}", "akkaraft.kv.max-batch-keys"),

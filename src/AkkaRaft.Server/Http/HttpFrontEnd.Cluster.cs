@@ -37,7 +37,7 @@ public sealed partial class HttpFrontEnd
             return;
         }
 
-        var member = new Member(request.Id, request.Addr, request.Http ?? "", request.Grpc ?? "");
+        var member = new Member(request.Id, request.Addr, request.Http ?? "", request.Grpc);
         // The record first: once the leader's transport knows the address, the configuration change can replicate to it.
         var recorded = await WriteAsync(context, KvCommands.Put(MemberDirectory.KeyOf(member.Id), member.ToJsonBytes())).ConfigureAwait(false);
         if (recorded is null) return;

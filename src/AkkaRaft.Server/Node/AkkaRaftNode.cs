@@ -213,7 +213,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     public void Advertise(HostPort httpAddress)
     {
         HttpAddress = httpAddress;
-        Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString(), GrpcAddress?.ToString() ?? ""));
+        Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString(), GrpcAddress?.ToString()));
         _background = Task.Run(() => MaintainDirectoryAsync(_stopping.Token));
     }
 
@@ -232,7 +232,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     }
 
     /// <summary>This node as a member record.</summary>
-    public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", GrpcAddress?.ToString() ?? "");
+    public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", GrpcAddress?.ToString());
 
     /// <summary>Has the Akka cluster membership checked against the Raft configuration now (after a membership change).</summary>
     public void CheckClusterMembership() => _membership.Tell(ClusterMembership.Check.Instance);

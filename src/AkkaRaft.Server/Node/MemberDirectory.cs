@@ -8,12 +8,13 @@ namespace AkkaRaft.Server.Node;
 /// <param name="Id">The node id (name).</param>
 /// <param name="Raft">host:port of its Raft peer.</param>
 /// <param name="Http">host:port of its HTTP API; empty while unknown.</param>
-/// <param name="Grpc">host:port of its gRPC API; empty while unknown or off (records written before gRPC have none).</param>
+/// <param name="Grpc">host:port of its gRPC API; null while unknown or off, and then left out of the stored record, which
+/// stays as small as before gRPC (it is a value under akkaraft.kv.max-value-bytes).</param>
 public sealed record Member(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("raft")] string Raft,
     [property: JsonPropertyName("http")] string Http,
-    [property: JsonPropertyName("grpc")] string Grpc = "")
+    [property: JsonPropertyName("grpc"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Grpc = null)
 {
     /// <summary>The Raft id derived from <see cref="Id"/>.</summary>
     [JsonIgnore]
@@ -28,8 +29,7 @@ public sealed record Member(
         try
         {
             var member = JsonSerializer.Deserialize<Member>(json);
-            // A record from before the gRPC address existed has none: the default, never null.
-            return member is { Id.Length: > 0, Raft.Length: > 0 } ? member with { Http = member.Http ?? "", Grpc = member.Grpc ?? "" } : null;
+            return member is { Id.Length: > 0, Raft.Length: > 0 } ? member with { Http = member.Http ?? "", Grpc = string.IsNullOrEmpty(member.Grpc) ? null : member.Grpc } : null;
         }
         catch (JsonException)
         {
@@ -83,7 +83,7 @@ public sealed class MemberDirectory
                 var merged = member with
                 {
                     Http = member.Http.Length == 0 ? old.Http : member.Http,
-                    Grpc = member.Grpc.Length == 0 ? old.Grpc : member.Grpc,
+                    Grpc = string.IsNullOrEmpty(member.Grpc) ? old.Grpc : member.Grpc,
                 };
                 changed = merged != old;
                 return merged;
