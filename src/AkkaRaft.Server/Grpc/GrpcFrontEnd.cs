@@ -49,7 +49,6 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         });
         var calls = new RaftCalls(node);
         builder.Services.AddSingleton(calls);
-        builder.Services.AddSingleton(node);
         var app = builder.Build();
         app.Urls.Add($"http://{address}");
         app.UseRouting();
