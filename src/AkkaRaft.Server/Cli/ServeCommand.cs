@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Server.Grpc;
 using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 
@@ -24,6 +25,7 @@ public static class ServeCommand
     {
         public Option<string?> Id { get; } = new("--id", "-id") { Description = "This node's id, unique in its cluster (akkaraft.node.id).", HelpName = "id" };
         public Option<string?> Http { get; } = new("--http", "-haddr") { Description = "host:port of the HTTP API (akkaraft.http.address).", HelpName = "host:port" };
+        public Option<string?> Grpc { get; } = new("--grpc", "-gaddr") { Description = "host:port of the gRPC API, h2c (akkaraft.grpc.address; \"\" turns it off).", HelpName = "host:port" };
         public Option<string?> Raft { get; } = new("--raft", "-raddr") { Description = "host:port of the Raft peer (akkaraft.node.raft-address).", HelpName = "host:port" };
         public Option<string?> Data { get; } = new("--data", "-data") { Description = "Data directory: journal and snapshots (akkaraft.node.data-dir).", HelpName = "dir" };
         public Option<string?> Config { get; } = new("--config", "-config") { Description = "A HOCON file with your settings, over reference.conf.", HelpName = "path" };
@@ -37,6 +39,7 @@ public static class ServeCommand
         {
             command.Add(Id);
             command.Add(Http);
+            command.Add(Grpc);
             command.Add(Raft);
             command.Add(Data);
             command.Add(Config);
@@ -59,6 +62,7 @@ public static class ServeCommand
             Put(NodeSettings.SectionPath + ".id", result.GetValue(Id));
             Put(NodeSettings.SectionPath + ".data-dir", (result.CommandResult.Command.Arguments.Contains(DataArgument) ? result.GetValue(DataArgument) : null) ?? result.GetValue(Data));
             Put(ServerSettings.HttpSectionPath + ".address", result.GetValue(Http));
+            Put(ServerSettings.GrpcSectionPath + ".address", result.GetValue(Grpc));
             Put(NodeSettings.SectionPath + ".raft-address", result.GetValue(Raft));
             Put(NodeSettings.SectionPath + ".join", result.GetValue(Join));
             if (result.GetValue(Learner)) overrides[NodeSettings.SectionPath + ".learner"] = "on";
@@ -161,8 +165,22 @@ public static class ServeCommand
             return ExitStartFailed;
         }
 
+        GrpcFrontEnd? grpc;
+        try
+        {
+            grpc = await GrpcFrontEnd.StartAsync(node, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"akkaraft: the gRPC API could not listen on {node.Settings.Grpc.Address}: {e.Message}").ConfigureAwait(false);
+            await http.DisposeAsync().ConfigureAwait(false);
+            await node.DisposeAsync().ConfigureAwait(false);
+            return ExitStartFailed;
+        }
+
+        var grpcText = grpc is null ? "gRPC off" : $"gRPC h2c://{grpc.Address}";
         await output.WriteLineAsync(
-            $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
+            $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  {grpcText}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var raftSettings = AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config);
         // The fault harness's deliberate bugs: say so where nobody can miss them.
@@ -181,6 +199,7 @@ public static class ServeCommand
         await join.ConfigureAwait(false);
 
         await output.WriteLineAsync($"akkaraft: node {node.Id} stopping").ConfigureAwait(false);
+        if (grpc is not null) await grpc.DisposeAsync().ConfigureAwait(false);
         await http.DisposeAsync().ConfigureAwait(false);
         await node.DisposeAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"akkaraft: node {node.Id} stopped").ConfigureAwait(false);
@@ -225,7 +244,7 @@ public static class ServeCommand
     {
         var target = node.Settings.Join.Contains("://", StringComparison.Ordinal) ? node.Settings.Join : "http://" + node.Settings.Join;
         using var client = new HttpClient { Timeout = node.Settings.RequestTimeout * 3 };
-        var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString(), learner = node.Settings.Learner };
+        var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString(), learner = node.Settings.Learner, grpc = node.GrpcAddress?.ToString() };
         string? lastProblem = null;
         while (!stop.IsCancellationRequested)
         {

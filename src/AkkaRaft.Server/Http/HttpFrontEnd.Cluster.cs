@@ -18,9 +18,10 @@ public sealed partial class HttpFrontEnd
 {
     /// <summary>
     /// The body of <c>POST /join</c>, as raftdb's (<c>id</c>, <c>addr</c> = Raft address) plus the joiner's HTTP address
-    /// and whether it stays a learner (<c>learner: true</c>) instead of being promoted to voter once caught up.
+    /// and whether it stays a learner (<c>learner: true</c>) instead of being promoted to voter once caught up, and its
+    /// gRPC address (<c>grpc</c>) when it serves the gRPC API.
     /// </summary>
-    internal sealed record JoinRequest(string Id, string Addr, string? Http, bool Learner = false);
+    internal sealed record JoinRequest(string Id, string Addr, string? Http, bool Learner = false, string? Grpc = null);
 
     /// <summary>The body of <c>POST /config</c>: the voters and learners wanted, by node id, and optionally the voters expected now.</summary>
     internal sealed record ConfigRequest(IReadOnlyList<string> Voters, IReadOnlyList<string> Learners, IReadOnlyList<string>? ExpectVoters);
@@ -36,7 +37,7 @@ public sealed partial class HttpFrontEnd
             return;
         }
 
-        var member = new Member(request.Id, request.Addr, request.Http ?? "");
+        var member = new Member(request.Id, request.Addr, request.Http ?? "", request.Grpc);
         // The record first: once the leader's transport knows the address, the configuration change can replicate to it.
         var recorded = await WriteAsync(context, KvCommands.Put(MemberDirectory.KeyOf(member.Id), member.ToJsonBytes())).ConfigureAwait(false);
         if (recorded is null) return;
@@ -175,7 +176,7 @@ public sealed partial class HttpFrontEnd
         return ids;
     }
 
-    private static bool ValidNodeId(string id) =>
+    internal static bool ValidNodeId(string id) =>
         id.Length <= AkkaRaft.Configuration.NodeSettings.IdLengthMax && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private async Task LeaveAsync(HttpContext context)
@@ -355,7 +356,15 @@ public sealed partial class HttpFrontEnd
                 : throw new BadRequestException(400, $"http must be the joining node's HTTP address host:port, got '{request.Http}'");
         }
 
-        return new JoinRequest(request.Id, raft.ToString(), http?.ToString(), request.Learner);
+        HostPort? grpc = null;
+        if (!string.IsNullOrWhiteSpace(request.Grpc))
+        {
+            grpc = HostPort.TryParse(request.Grpc, out var parsed) && parsed.Port != 0
+                ? parsed
+                : throw new BadRequestException(400, $"grpc must be the joining node's gRPC address host:port, got '{request.Grpc}'");
+        }
+
+        return new JoinRequest(request.Id, raft.ToString(), http?.ToString(), request.Learner, grpc?.ToString());
     }
 
     // ------------------------------------------------------------------ status and metrics
@@ -387,6 +396,7 @@ public sealed partial class HttpFrontEnd
                 ["raftId"] = m.NodeId.ToString(CultureInfo.InvariantCulture),
                 ["raftAddress"] = member?.Raft,
                 ["httpAddress"] = member is { Http.Length: > 0 } ? member.Http : null,
+                ["grpcAddress"] = member is { Grpc.Length: > 0 } ? member.Grpc : null,
                 ["role"] = !m.IsVoter ? "learner" : m.NodeId == status.Leader ? "leader" : "follower",
                 ["matchIndex"] = known?.Match,
                 ["nextIndex"] = known?.Next,
@@ -418,6 +428,7 @@ public sealed partial class HttpFrontEnd
             },
             ["raftAddress"] = _node.RaftAddress.ToString(),
             ["httpAddress"] = Address.ToString(),
+            ["grpcAddress"] = _node.GrpcAddress?.ToString(),
             ["cluster"] = cluster.Select(c => new Dictionary<string, object> { ["address"] = c.Address, ["status"] = c.Status, ["reachable"] = c.Reachable }).ToList(),
         }).ConfigureAwait(false);
     }

@@ -213,12 +213,26 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     public void Advertise(HostPort httpAddress)
     {
         HttpAddress = httpAddress;
-        Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString()));
+        Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString(), GrpcAddress?.ToString()));
         _background = Task.Run(() => MaintainDirectoryAsync(_stopping.Token));
     }
 
+    /// <summary>The gRPC address this node advertises; set by the gRPC front end once it listens (null while off).</summary>
+    public HostPort? GrpcAddress { get; private set; }
+
+    /// <summary>
+    /// Records the gRPC address the gRPC front end listens on. This member's record carries it from then on (the
+    /// directory maintenance started by <see cref="Advertise"/> replicates a changed record), so that followers can
+    /// name the leader's gRPC address to a client.
+    /// </summary>
+    public void AdvertiseGrpc(HostPort grpcAddress)
+    {
+        GrpcAddress = grpcAddress;
+        Directory.Upsert(new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", grpcAddress.ToString()));
+    }
+
     /// <summary>This node as a member record.</summary>
-    public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "");
+    public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", GrpcAddress?.ToString());
 
     /// <summary>Has the Akka cluster membership checked against the Raft configuration now (after a membership change).</summary>
     public void CheckClusterMembership() => _membership.Tell(ClusterMembership.Check.Instance);

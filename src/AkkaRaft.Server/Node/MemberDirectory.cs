@@ -4,14 +4,17 @@ using System.Text.Json.Serialization;
 
 namespace AkkaRaft.Server.Node;
 
-/// <summary>One member of the cluster as the server knows it: its name, where its Raft peer and HTTP API listen.</summary>
+/// <summary>One member of the cluster as the server knows it: its name, where its Raft peer, HTTP API and gRPC API listen.</summary>
 /// <param name="Id">The node id (name).</param>
 /// <param name="Raft">host:port of its Raft peer.</param>
 /// <param name="Http">host:port of its HTTP API; empty while unknown.</param>
+/// <param name="Grpc">host:port of its gRPC API; null while unknown or off, and then left out of the stored record, which
+/// stays as small as before gRPC (it is a value under akkaraft.kv.max-value-bytes).</param>
 public sealed record Member(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("raft")] string Raft,
-    [property: JsonPropertyName("http")] string Http)
+    [property: JsonPropertyName("http")] string Http,
+    [property: JsonPropertyName("grpc"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Grpc = null)
 {
     /// <summary>The Raft id derived from <see cref="Id"/>.</summary>
     [JsonIgnore]
@@ -26,7 +29,7 @@ public sealed record Member(
         try
         {
             var member = JsonSerializer.Deserialize<Member>(json);
-            return member is { Id.Length: > 0, Raft.Length: > 0 } ? member : null;
+            return member is { Id.Length: > 0, Raft.Length: > 0 } ? member with { Http = member.Http ?? "", Grpc = string.IsNullOrEmpty(member.Grpc) ? null : member.Grpc } : null;
         }
         catch (JsonException)
         {
@@ -44,7 +47,10 @@ public sealed record Member(
 public sealed class MemberDirectory
 {
     /// <summary>The key prefix of member records in the key/value store; hidden from listings that do not ask for it.</summary>
-    public const string KeyPrefix = "_akkaraft/members/";
+    public const string KeyPrefix = InternalPrefix + "members/";
+
+    /// <summary>The key prefix of every record the cluster keeps for itself; listings leave it out unless they ask for it.</summary>
+    public const string InternalPrefix = "_akkaraft/";
 
     private readonly ConcurrentDictionary<ulong, Member> _members = new();
 
@@ -60,7 +66,7 @@ public sealed class MemberDirectory
     /// <summary>The member named <paramref name="id"/>, or null.</summary>
     public Member? Find(string id) => Find(NodeIds.RaftIdOf(id));
 
-    /// <summary>Adds or updates <paramref name="member"/>; an empty HTTP address never overwrites a known one.</summary>
+    /// <summary>Adds or updates <paramref name="member"/>; an empty HTTP or gRPC address never overwrites a known one.</summary>
     public void Upsert(Member member)
     {
         ArgumentNullException.ThrowIfNull(member);
@@ -74,7 +80,11 @@ public sealed class MemberDirectory
             },
             (_, old) =>
             {
-                var merged = member.Http.Length == 0 ? member with { Http = old.Http } : member;
+                var merged = member with
+                {
+                    Http = member.Http.Length == 0 ? old.Http : member.Http,
+                    Grpc = string.IsNullOrEmpty(member.Grpc) ? old.Grpc : member.Grpc,
+                };
                 changed = merged != old;
                 return merged;
             });

@@ -37,8 +37,14 @@ public sealed record ServerSettings(
     /// </summary>
     public bool Learner { get; init; }
 
+    /// <summary>The gRPC API (<c>akkaraft.grpc</c>).</summary>
+    public GrpcSettings Grpc { get; init; } = new(null, TimeSpan.FromSeconds(5), 4 * 1024 * 1024);
+
     /// <summary>Where the HTTP section lives.</summary>
     public const string HttpSectionPath = "akkaraft.http";
+
+    /// <summary>Where the gRPC section lives.</summary>
+    public const string GrpcSectionPath = "akkaraft.grpc";
 
     /// <summary>Reads and validates the server's settings from the full configuration.</summary>
     /// <exception cref="ConfigException">A setting is missing, malformed or out of range.</exception>
@@ -64,7 +70,27 @@ public sealed record ServerSettings(
         return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry, statusProgress)
         {
             Learner = config.GetBoolean(NodeSettings.SectionPath + ".learner"),
+            Grpc = ReadGrpc(config, http),
         };
+    }
+
+    private static GrpcSettings ReadGrpc(Config config, HostPort http)
+    {
+        var path = GrpcSectionPath + ".address";
+        var text = config.GetString(path).Trim();
+        HostPort? address = null;
+        if (text.Length > 0)
+        {
+            // ":port" listens on the HTTP API's host: both are the node's client-facing interface.
+            address = text.StartsWith(':') && HostPort.TryParse(http.Host + text, out var onHttpHost) ? onHttpHost
+                : HostPort.TryParse(text, out var parsed) ? parsed
+                : throw config.Invalid(path, $"expected host:port, :port, or empty for off, got '{text}'");
+        }
+
+        return new GrpcSettings(
+            address,
+            Positive(config, GrpcSectionPath + ".request-timeout"),
+            config.GetByteSizeInt32(GrpcSectionPath + ".max-message-bytes", 1024, 64 * 1024 * 1024));
     }
 
     /// <summary>Parses <c>id=host:port,id=host:port</c>.</summary>
@@ -100,6 +126,12 @@ public sealed record ServerSettings(
         return value > TimeSpan.Zero ? value : throw config.Invalid(path, $"expected a positive duration, got {value.TotalMilliseconds}ms");
     }
 }
+
+/// <summary>The gRPC API's settings (<c>akkaraft.grpc</c>).</summary>
+/// <param name="Address">host:port it listens on (port 0: the OS chooses); null when the gRPC API is off.</param>
+/// <param name="RequestTimeout">Longest a call waits for its write or read (its deadline, when earlier, wins).</param>
+/// <param name="MaxMessageBytes">Largest request message accepted, in bytes.</param>
+public sealed record GrpcSettings(HostPort? Address, TimeSpan RequestTimeout, int MaxMessageBytes);
 
 /// <summary>A founding member of a static cluster.</summary>
 /// <param name="Id">Its node id.</param>

@@ -1,0 +1,73 @@
+using AkkaRaft.Server.Node;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace AkkaRaft.Server.Grpc;
+
+/// <summary>
+/// The gRPC API of one node (<c>protos/kv.proto</c>, <c>protos/cluster.proto</c>) on Kestrel, on a listener of its own
+/// (<c>akkaraft.grpc.address</c>): HTTP/2 only, without TLS (h2c), since the HTTP API has no TLS yet either (issue #19).
+/// The services share one <see cref="RaftCalls"/>, the single place where the peer's answers become gRPC statuses.
+/// </summary>
+public sealed class GrpcFrontEnd : IAsyncDisposable
+{
+    private readonly AkkaRaftNode _node;
+    private readonly WebApplication _app;
+    private readonly RaftCalls _calls;
+
+    private GrpcFrontEnd(AkkaRaftNode node, WebApplication app, RaftCalls calls)
+    {
+        _node = node;
+        _app = app;
+        _calls = calls;
+    }
+
+    /// <summary>The address Kestrel listens on.</summary>
+    public HostPort Address { get; private set; }
+
+    /// <summary>
+    /// Starts the gRPC API on <c>akkaraft.grpc.address</c> and advertises the bound address to the cluster; null when
+    /// the setting is empty (the gRPC API is off).
+    /// </summary>
+    /// <exception cref="IOException">The address cannot be bound.</exception>
+    public static async Task<GrpcFrontEnd?> StartAsync(AkkaRaftNode node, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var settings = node.Settings.Grpc;
+        if (settings.Address is not { } address) return null;
+        // An empty host, as the HTTP front end's: the node's configuration is its HOCON.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddRoutingCore();
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = settings.MaxMessageBytes;
+            // Errors carry their own messages (RaftCalls); an unexpected exception says only its type.
+            options.EnableDetailedErrors = false;
+        });
+        var calls = new RaftCalls(node);
+        builder.Services.AddSingleton(calls);
+        var app = builder.Build();
+        app.Urls.Add($"http://{address}");
+        app.UseRouting();
+        app.MapGrpcService<KvService>();
+        app.MapGrpcService<ClusterService>();
+        var frontEnd = new GrpcFrontEnd(node, app, calls);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        frontEnd.Address = HostPort.TryParse(bound, out var hp) ? hp : address;
+        node.AdvertiseGrpc(frontEnd.Address);
+        return frontEnd;
+    }
+
+    /// <summary>Stops accepting calls and lets the running ones finish (up to the shutdown timeout).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(_node.Settings.ShutdownTimeout);
+        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _calls.Dispose();
+    }
+}
