@@ -10,7 +10,7 @@
 # the load generator is not capped. Without it, the members share the machine's cores as they please.
 #
 #   bash bench/follower-reads.sh                       # no caps
-#   CPU_QUOTA=0.5 ROUNDS=3 bash bench/follower-reads.sh
+#   CPU_QUOTA=0.33 ROUNDS=3 WARMUP=60 bash bench/follower-reads.sh
 #   CPU_QUOTA=0.5 bash bench/follower-reads.sh --clients 32 --duration 15
 #
 # Arguments after the script's name go to the load generator (defaults: --clients 64 --duration 10 --warmup 2
@@ -80,6 +80,14 @@ ticks() { # utime + stime of member $1, in clock ticks
 
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then args=(--clients 64 --duration 10 --warmup 2 --value-bytes 256); fi
+# Fresh processes run slowly until .NET's tiered compilation has optimized their hot paths (throughput tripled over
+# the first two minutes of rounds here): WARMUP seconds (default 60) of both modes, unreported, come first.
+warmup="${WARMUP:-60}"
+if [ "$warmup" -gt 0 ]; then
+  echo "--- warm-up: ${warmup}s of unreported load, half of it spread"
+  dotnet "$loadgen" --endpoints 127.0.0.1:9510 --read-percent 100 --level consistent --clients 64 --value-bytes 256 --warmup 0 --duration $((warmup / 2)) > /dev/null
+  dotnet "$loadgen" --endpoints 127.0.0.1:9510 --read-percent 100 --level consistent --clients 64 --value-bytes 256 --warmup 0 --duration $((warmup / 2)) --spread-reads > /dev/null
+fi
 for round in $(seq 1 "$rounds"); do
   for mode in leader spread; do
     extra=()
