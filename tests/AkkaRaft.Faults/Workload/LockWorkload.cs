@@ -53,12 +53,8 @@ internal sealed class LockWorkload(IReadOnlyList<NodeProcess> nodes, RunClock cl
     }
 
     /// <summary>Runs the clients until <paramref name="until"/> (since the start of the run) or cancellation, then closes their sessions.</summary>
-    public async Task RunAsync(TimeSpan until, CancellationToken cancellationToken)
-    {
-        using var client = new RegisterClient(timeout);
-        var workers = Enumerable.Range(0, clients).Select(i => Task.Run(() => WorkerAsync(client, i, until, cancellationToken), CancellationToken.None));
-        await Task.WhenAll(workers).ConfigureAwait(false);
-    }
+    public Task RunAsync(TimeSpan until, CancellationToken cancellationToken) =>
+        RegisterClient.RunWorkersAsync(clients, timeout, (client, i) => WorkerAsync(client, i, until, cancellationToken));
 
     private async Task WorkerAsync(RegisterClient client, int worker, TimeSpan until, CancellationToken cancellationToken)
     {
@@ -129,18 +125,7 @@ internal sealed class LockWorkload(IReadOnlyList<NodeProcess> nodes, RunClock cl
             // The run is stopping.
         }
 
-        if (session is not null)
-        {
-            using var closing = new CancellationTokenSource(timeout);
-            try
-            {
-                await client.CloseSessionAsync(nodes[nodeIndex].Http, session, closing.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Left to expire.
-            }
-        }
+        await client.CloseSessionAtEndAsync(nodes[nodeIndex].Http, session).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -24,6 +24,24 @@ internal sealed partial class RegisterClient
     public async Task<HttpStatusCode> KeepAliveAsync(string node, string session, CancellationToken cancellationToken) =>
         (await SendAsync(node, host => new HttpRequestMessage(HttpMethod.Put, $"http://{host}/session/{session}"), cancellationToken).ConfigureAwait(false)).Status;
 
+    /// <summary>
+    /// Closes <paramref name="session"/> (when there is one) at the end of a worker, best effort: one that cannot be
+    /// closed within the client's timeout expires within its TTL.
+    /// </summary>
+    public async Task CloseSessionAtEndAsync(string node, string? session)
+    {
+        if (session is null) return;
+        using var closing = new CancellationTokenSource(_timeout);
+        try
+        {
+            await CloseSessionAsync(node, session, closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Left to expire.
+        }
+    }
+
     /// <summary>Closes a session: 204 (closed), 404 (already gone), or another status.</summary>
     public async Task<HttpStatusCode> CloseSessionAsync(string node, string session, CancellationToken cancellationToken) =>
         (await SendAsync(node, host => new HttpRequestMessage(HttpMethod.Delete, $"http://{host}/session/{session}"), cancellationToken).ConfigureAwait(false)).Status;

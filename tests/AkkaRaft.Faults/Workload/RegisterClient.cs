@@ -56,6 +56,13 @@ internal sealed partial class RegisterClient : IDisposable
         };
     }
 
+    /// <summary>Runs <paramref name="clients"/> workers side by side, sharing one client whose operations give up after <paramref name="timeout"/>.</summary>
+    public static async Task RunWorkersAsync(int clients, TimeSpan timeout, Func<RegisterClient, int, Task> worker)
+    {
+        using var client = new RegisterClient(timeout);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => worker(client, i), CancellationToken.None))).ConfigureAwait(false);
+    }
+
     /// <summary>Reads <paramref name="key"/> at <paramref name="level"/>, asking <paramref name="node"/> first.</summary>
     public async Task<Answer> ReadAsync(string node, string key, string level, CancellationToken cancellationToken)
     {

@@ -48,12 +48,8 @@ internal sealed class SeriesWorkload(IReadOnlyList<NodeProcess> nodes, RunClock 
     }
 
     /// <summary>Runs the clients until <paramref name="until"/> (since the start of the run) or cancellation.</summary>
-    public async Task RunAsync(TimeSpan until, CancellationToken cancellationToken)
-    {
-        using var client = new RegisterClient(timeout);
-        var workers = Enumerable.Range(0, clients).Select(i => Task.Run(() => WorkerAsync(client, i, until, cancellationToken), CancellationToken.None));
-        await Task.WhenAll(workers).ConfigureAwait(false);
-    }
+    public Task RunAsync(TimeSpan until, CancellationToken cancellationToken) =>
+        RegisterClient.RunWorkersAsync(clients, timeout, (client, i) => WorkerAsync(client, i, until, cancellationToken));
 
     /// <summary>After the final heal: every node's copy of every series, read at <c>consistent</c>, must hold exactly what was acknowledged (and perhaps the unknown).</summary>
     public async Task CheckEveryNodeAsync(TimeSpan patience, CancellationToken cancellationToken)

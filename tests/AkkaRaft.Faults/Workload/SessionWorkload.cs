@@ -60,12 +60,8 @@ internal sealed class SessionWorkload(IReadOnlyList<NodeProcess> nodes, HistoryW
     }
 
     /// <summary>Runs the clients until <paramref name="until"/> (since the start of the run) or cancellation, then closes their sessions.</summary>
-    public async Task RunAsync(TimeSpan until, CancellationToken cancellationToken)
-    {
-        using var client = new RegisterClient(timeout);
-        var workers = Enumerable.Range(0, clients).Select(i => Task.Run(() => WorkerAsync(client, i, until, cancellationToken), CancellationToken.None));
-        await Task.WhenAll(workers).ConfigureAwait(false);
-    }
+    public Task RunAsync(TimeSpan until, CancellationToken cancellationToken) =>
+        RegisterClient.RunWorkersAsync(clients, timeout, (client, i) => WorkerAsync(client, i, until, cancellationToken));
 
     /// <summary>
     /// After the final heal: waits until no node serves an ephemeral key any more (every session was closed or has
@@ -183,19 +179,7 @@ internal sealed class SessionWorkload(IReadOnlyList<NodeProcess> nodes, HistoryW
             // The run is stopping; an open invocation stays open in the history, as an unknown outcome.
         }
 
-        // Close the session, best effort: one that cannot be closed now expires within its TTL.
-        if (session is not null)
-        {
-            using var closing = new CancellationTokenSource(timeout);
-            try
-            {
-                await client.CloseSessionAsync(nodes[nodeIndex].Http, session, closing.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Left to expire.
-            }
-        }
+        await client.CloseSessionAtEndAsync(nodes[nodeIndex].Http, session).ConfigureAwait(false);
     }
 
     private string? Lost()
