@@ -44,6 +44,74 @@ public sealed class PeerLogicTests
     }
 
     [Fact]
+    public void A_follower_answers_heartbeats_while_its_journal_batch_is_still_being_written_but_acknowledges_entries_only_after()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        var entries = new[] { new Entry(2, 4, EntryType.Normal, StateMachineHost.EncodeCommand(KvCommands.Put("k", "v"), 0)) };
+        var appended = peer.Feed(l => l.Step(new AppendEntries(1, 2, 2, 3, 1, entries, 3), peer.Now));
+        var persist = Assert.Single(appended, e => e.Kind == PeerEffectKind.Persist);
+
+        // The write is slow (a snapshot row, a journal cut): the leader's heartbeats are answered meanwhile, or it would
+        // hear from no quorum and step down; the entries are not acknowledged.
+        var beat = peer.Feed(l => l.Step(new Heartbeat(1, 2, 2, 3, 7), peer.Now));
+        var answer = Assert.IsType<HeartbeatResponse>(Assert.Single(beat, e => e.Kind == PeerEffectKind.Send).Message);
+        Assert.Equal(7UL, answer.Round);
+        Assert.DoesNotContain(beat, e => e.Kind == PeerEffectKind.Send && e.Message is AppendEntriesResponse);
+
+        var durable = peer.Durable(persist);
+        var response = Assert.IsType<AppendEntriesResponse>(Assert.Single(durable, e => e.Kind == PeerEffectKind.Send).Message);
+        Assert.Equal(4UL, response.Index);
+    }
+
+    [Fact]
+    public void A_leader_keeps_sending_heartbeats_while_its_own_write_is_outstanding()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3]);
+        var proposed = peer.Feed(l => l.Request(new Write(KvCommands.Put("k", "v")), new TestClient(), peer.Now));
+        Assert.Single(proposed, e => e.Kind == PeerEffectKind.Persist);
+
+        var beats = new List<RaftMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            peer.Now += TimeSpan.FromMilliseconds(50);
+            beats.AddRange(peer.Feed(l => l.Tick(peer.Now)).Where(e => e.Kind == PeerEffectKind.Send).Select(e => e.Message));
+        }
+
+        Assert.Contains(beats, m => m is Heartbeat { To: 2 });
+        Assert.Contains(beats, m => m is Heartbeat { To: 3 });
+    }
+
+    [Fact]
+    public void A_candidate_asks_for_votes_only_once_its_own_vote_is_durable()
+    {
+        var peer = Driver.Started(2, [1, 2, 3]);
+        var effects = new List<PeerEffect<TestClient>>();
+        for (var i = 0; i < 100 && !effects.Any(e => e.Kind == PeerEffectKind.Persist); i++)
+        {
+            peer.Now += TimeSpan.FromMilliseconds(50);
+            var ticked = peer.Feed(l => l.Tick(peer.Now));
+            effects.AddRange(ticked);
+            // The others grant the pre-vote: the peer becomes a candidate and journals its term and its own vote.
+            foreach (var preVote in ticked.Where(e => e.Kind == PeerEffectKind.Send).Select(e => e.Message).OfType<RequestVote>().Where(v => v.PreVote).ToList())
+                effects.AddRange(peer.Feed(l => l.Step(new RequestVoteResponse(preVote.To, preVote.From, preVote.Term, true, true), peer.Now)));
+        }
+        var persist = Assert.Single(effects, e => e.Kind == PeerEffectKind.Persist);
+        // The write is slow: elections time out and start again meanwhile, and still no vote is asked for.
+        for (var i = 0; i < 40; i++)
+        {
+            peer.Now += TimeSpan.FromMilliseconds(50);
+            var ticked = peer.Feed(l => l.Tick(peer.Now));
+            effects.AddRange(ticked);
+            foreach (var preVote in ticked.Where(e => e.Kind == PeerEffectKind.Send).Select(e => e.Message).OfType<RequestVote>().Where(v => v.PreVote).ToList())
+                effects.AddRange(peer.Feed(l => l.Step(new RequestVoteResponse(preVote.To, preVote.From, preVote.Term, true, true), peer.Now)));
+        }
+        Assert.DoesNotContain(effects, e => e.Kind == PeerEffectKind.Send && e.Message is RequestVote { PreVote: false });
+
+        var asked = peer.Durable(persist);
+        Assert.Contains(asked, e => e.Kind == PeerEffectKind.Send && e.Message is RequestVote { PreVote: false });
+    }
+
+    [Fact]
     public void A_follower_with_the_fault_harness_bug_on_acknowledges_entries_before_its_journal_batch_is_durable()
     {
         var peer = Driver.Started(2, [1, 2, 3], RaftPeerSettings.Default with { UnsafeAckBeforeFsync = true });

@@ -478,4 +478,33 @@ public sealed partial class RaftNode
         _randomizedElectionTimeout = _config.ElectionTicks + _random.Next(_config.ElectionTicks);
 
     private void Send(RaftMessage message) => _messages.Add(message);
+
+    /// <summary>
+    /// While the outstanding Ready is being made durable, takes the messages queued since that promise nothing about this
+    /// node's storage, so that a slow write (a snapshot, a journal cut) does not silence it: every message of a leader
+    /// (they never wait for its own write, thesis 10.2.1), and a follower's answers to heartbeats and its read-index
+    /// requests. The rest wait for the next Ready: a follower's answers to appends and votes promise durable state, and
+    /// a candidate counts its own vote at once, so its requests for votes must not leave before that vote is durable.
+    /// etcd's raft draws the same line between messages and messages after the append.
+    /// </summary>
+    /// <returns>The messages taken, in the order they were queued; the others stay queued in theirs.</returns>
+    public IReadOnlyList<RaftMessage> TakeMessagesNeedingNoStorage()
+    {
+        if (_role == RaftRole.Leader)
+        {
+            FlushPendingBroadcast();
+            var all = _messages.ToArray();
+            _messages.Clear();
+            return all;
+        }
+        if (_role != RaftRole.Follower) return [];
+        var taken = new List<RaftMessage>();
+        _messages.RemoveAll(m =>
+        {
+            if (m is not (HeartbeatResponse or ReadIndexRequest)) return false;
+            taken.Add(m);
+            return true;
+        });
+        return taken;
+    }
 }

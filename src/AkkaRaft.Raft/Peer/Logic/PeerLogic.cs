@@ -266,6 +266,10 @@ internal sealed partial class PeerLogic<TClient>
             _writingToken = ++_lastToken;
             _effects.Add(PeerEffect<TClient>.Persist(batch.Events, _writingToken));
         }
+        // A Ready is still being made durable (a snapshot row of tens of MB, a journal cut, a slow disk): what promises
+        // nothing about storage goes now. Without this a follower answered no heartbeat until its write finished, and
+        // a leader sent none: a write longer than the election timeout cost the cluster its leader.
+        if (_outstanding is not null) SendAll(node.TakeMessagesNeedingNoStorage());
     }
 
     private bool OnlyCommitAdvanced(Ready ready) =>
