@@ -35,7 +35,7 @@ public static class Program
         var sessions = new Option<int>("--sessions") { Description = "keepalive: sessions to open and keep alive.", DefaultValueFactory = _ => 10_000 };
         var ttl = new Option<double>("--ttl") { Description = "keepalive: the sessions' TTL in seconds (each must be renewed within it).", DefaultValueFactory = _ => 120 };
         var leaveOpen = new Option<bool>("--leave-open") { Description = "keepalive: do not close the sessions at the end (they expire after their TTL)." };
-        var target = new Option<string>("--target") { Description = "What --endpoints is: akkaraft (its HTTP API) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
+        var target = new Option<string>("--target") { Description = "What --endpoints is and how it is spoken to: akkaraft (its HTTP API), grpc (AkkaRaft's gRPC Kv service, at the leader's gRPC address from /status; --endpoints stays an HTTP address) or etcd (an etcd v3 JSON gateway, i.e. a client URL; stale gets are serializable ranges).", DefaultValueFactory = _ => "akkaraft" };
         var spreadReads = new Option<bool>("--spread-reads") { Description = "Send client i's gets to member i mod N (every member's HTTP address from /status) instead of the leader; puts still go to the leader." };
         var batchPoints = new Option<int>("--batch-points") { Description = "Series mode: points per request.", DefaultValueFactory = _ => 1000 };
         var series = new Option<int>("--series") { Description = "Series mode: distinct series; each client writes its own, in time order.", DefaultValueFactory = _ => 64 };
@@ -112,7 +112,10 @@ public static class Program
 /// <summary>What to run.</summary>
 public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int ValueBytes, int ReadPercent, string Level, TimeSpan Duration, TimeSpan Warmup)
 {
-    /// <summary>The system behind <see cref="Endpoint"/>: <c>akkaraft</c> (default) or <c>etcd</c>.</summary>
+    /// <summary>
+    /// The system behind <see cref="Endpoint"/> and how it is spoken to: <c>akkaraft</c> (its HTTP API, the default),
+    /// <c>grpc</c> (AkkaRaft's gRPC <c>Kv</c> service, at the leader's gRPC address from <c>/status</c>) or <c>etcd</c>.
+    /// </summary>
     public string Target { get; init; } = "akkaraft";
 
     /// <summary>Gets go to every member in turn (client i to member i mod N) rather than to the leader.</summary>
@@ -128,7 +131,7 @@ public sealed record LoadOptions(string Endpoint, int Clients, int Keys, int Val
 
     /// <summary>The first problem with the options, or null.</summary>
     public string? Validate() =>
-        Target is not ("akkaraft" or "etcd") ? "--target must be akkaraft or etcd"
+        Target is not ("akkaraft" or "grpc" or "etcd") ? "--target must be akkaraft, grpc or etcd"
         : SpreadReads && Target != "akkaraft" ? "--spread-reads needs --target akkaraft"
         : Mode is not ("kv" or "series") ? "--mode must be kv or series"
         : Mode == "series" && Target != "akkaraft" ? "--mode series needs --target akkaraft"
@@ -215,6 +218,7 @@ public static class LoadRun
         var (leader, members) = etcd is null
             ? await MembersAsync(http, Normalize(options.Endpoint), cancellationToken)
             : (await EtcdGateway.LeaderAsync(http, Normalize(options.Endpoint), cancellationToken), []);
+        using var grpc = options.Target == "grpc" ? await GrpcKv.ConnectAsync(http, Normalize(options.Endpoint), options.Clients, options.Level, cancellationToken) : null;
         var value = new string('v', options.ValueBytes);
         var stopwatch = Stopwatch.StartNew();
         var measureFrom = options.Warmup;
@@ -234,7 +238,11 @@ public static class LoadRun
                 bool ok;
                 try
                 {
-                    if (etcd is not null)
+                    if (grpc is not null)
+                    {
+                        ok = await grpc.SendAsync(i, key, read ? null : value, cancellationToken);
+                    }
+                    else if (etcd is not null)
                     {
                         using var answer = await http.PostAsync(read ? $"{leader}/v3/kv/range" : $"{leader}/v3/kv/put", read ? etcd.Range(key) : etcd.Put(key), cancellationToken);
                         ok = answer.IsSuccessStatusCode;

@@ -1,4 +1,6 @@
-using AkkaRaft.LoadGen;
+extern alias loadgen;
+
+using loadgen::AkkaRaft.LoadGen;
 
 namespace AkkaRaft.Server.Tests;
 
