@@ -197,6 +197,13 @@ public abstract class NodeFixture(string id, IReadOnlyDictionary<string, string>
         _node = await InProcessNode.StartAsync(id, TestCluster.TempDirectory(id), settings);
         Client.BaseAddress = new Uri($"http://{_node.Address}");
         await TestCluster.WaitForLeaderAsync(Client, _node.Address);
+        // The node writes its own member record into the log once it leads; the tests start once it has, so that a test
+        // comparing the log's last index before and after a request does not see that write land in between (CI22).
+        await TestCluster.WaitForAsync(async () =>
+        {
+            using var record = await Client.GetAsync($"/key/{MemberDirectory.KeyOf(id)}?level=stale");
+            return record.IsSuccessStatusCode;
+        }, $"{id}'s own member record in the log");
     }
 
     public async Task DisposeAsync()
