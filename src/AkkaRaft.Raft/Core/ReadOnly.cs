@@ -19,6 +19,12 @@ namespace AkkaRaft.Raft.Core;
 // leader tags each read with the node it came from, to hand a confirmed read to its own application or send it back. A
 // follower drops the reads it forwarded when it stops following that leader (a new term or an election) or when the
 // answer has not come within an election timeout (lost on the way): the leader it asked may never answer.
+//
+// A follower's request ids start at a random point in each incarnation of the node (the first time it forwards a read),
+// as etcd's request ids carry the member and its start time. A node that restarts (a failed journal write) while an
+// answer to one of its requests is still on the way must not take that answer for a request of its new incarnation:
+// counted from 1 again, the ids met, and the new read was served at the index of the old one, from before writes that
+// had completed before the new read began (the fault harness, CI23).
 public sealed partial class RaftNode
 {
     private const int RoundHistory = 64;
@@ -30,7 +36,7 @@ public sealed partial class RaftNode
     private readonly List<ulong> _unsentReads = new();
     private readonly List<ulong> _readBatch = new();
     private ulong _readBatchId;
-    private ulong _readBatchesSent;
+    private ulong _lastReadBatchId;
     private long _readBatchSentTick;
     private long _followerTicks;
     private ulong _readRoundInFlight;
@@ -110,9 +116,21 @@ public sealed partial class RaftNode
         _readBatch.Clear();
         _readBatch.AddRange(_unsentReads);
         _unsentReads.Clear();
-        _readBatchId = ++_readBatchesSent;
+        _readBatchId = NextReadBatchId();
         _readBatchSentTick = _followerTicks;
         Send(new ReadIndexRequest(Id, _lead, _term, _readBatchId));
+    }
+
+    /// <summary>The next request id: 62 random bits drawn by this incarnation's first request, then one more each time.</summary>
+    private ulong NextReadBatchId()
+    {
+        if (_lastReadBatchId == 0)
+        {
+            var high = (ulong)_random.Next(int.MaxValue);
+            var low = (ulong)_random.Next(int.MaxValue);
+            _lastReadBatchId = (1UL << 62) | (high << 31) | low; // never 0, which means "no request in flight"
+        }
+        return ++_lastReadBatchId;
     }
 
     /// <summary>Follower: the leader answered the request in flight; the reads that waited for it go next.</summary>

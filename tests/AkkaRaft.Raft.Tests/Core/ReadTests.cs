@@ -133,6 +133,44 @@ public class ReadTests
         Assert.Equal([2UL], net[follower].Reads.Select(r => r.Context));
     }
 
+    [Fact(DisplayName = "Thesis 6.4: a follower that restarted ignores the answer to a read its previous incarnation asked for")]
+    public void Restarted_follower_ignores_an_answer_meant_for_its_previous_incarnation()
+    {
+        // CI23's violation (seed 58676): a follower restarted after a failed journal write while an answer to one of its
+        // read requests was still on the way. Its new incarnation's first request had the same id, took that answer, and
+        // served a read at an index from before writes that had completed before the read began.
+        var net = new RaftNetwork(3);
+        var leader = net.TickUntilLeader();
+        var follower = net.Nodes.Keys.First(id => id != leader);
+        var held = new List<RaftMessage>();
+        net.DropFilter = m => { if (m is ReadIndexResponse) held.Add(m); return m is ReadIndexResponse; };
+        Assert.True(net.Raft(follower).ReadIndex(1).IsAccepted);
+        net.Stabilize();
+        var oldAnswer = Assert.IsType<ReadIndexResponse>(Assert.Single(held));
+        var staleIndex = oldAnswer.Index;
+
+        net.Crash(follower);
+        net.Restart(follower);
+        net.Propose(leader, "written after the old answer");
+        net.Tick(leader); // the restarted follower hears from the leader again
+        Assert.True(net.Raft(follower).CommitIndex > staleIndex);
+        held.Clear();
+        Assert.True(net.Raft(follower).ReadIndex(2).IsAccepted);
+        net.Stabilize();
+        Assert.Single(held); // the answer to the new request, held back for now
+
+        net.DropFilter = null;
+        net.Raft(follower).Step(oldAnswer);
+        net.Stabilize();
+        Assert.Empty(net[follower].Reads);
+
+        net.Raft(follower).Step(held[0]);
+        net.Stabilize();
+        var read = Assert.Single(net[follower].Reads);
+        Assert.Equal((2UL, net.Raft(leader).CommitIndex), (read.Context, read.Index));
+        Assert.True(read.Index > staleIndex);
+    }
+
     [Fact(DisplayName = "Thesis 6.4: a leader cut off from its quorum never grants a follower's read")]
     public void Isolated_leader_never_grants_a_follower_read()
     {

@@ -270,6 +270,11 @@ internal sealed partial class PeerSimulator
     private TimeSpan LinkDelay()
     {
         var delay = Random.Upto(Network.MaxDelay);
+        if (Random.Chance(Network.StallRate))
+        {
+            Network.Delayed++;
+            return delay + TimeSpan.FromMilliseconds(300) + Random.Upto(TimeSpan.FromMilliseconds(1200));
+        }
         if (!Random.Chance(Network.LongDelayRate)) return delay;
         Network.Delayed++;
         return delay + TimeSpan.FromMilliseconds(20) + Random.Upto(TimeSpan.FromMilliseconds(130));

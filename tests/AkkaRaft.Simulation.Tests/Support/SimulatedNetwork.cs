@@ -1,7 +1,7 @@
 namespace AkkaRaft.Simulation.Tests.Support;
 
 /// <summary>
-/// The links between the simulated peers: seeded loss, ordinary delays (which reorder), long delays, duplicates, and
+/// The links between the simulated peers: seeded loss, ordinary delays (which reorder), long delays, stalls, duplicates, and
 /// directed cuts (partitions). A message is checked against the cuts when it is sent and again when it arrives, so a
 /// partition that begins stops the messages in flight. Clients reach peers over links that delay but never lose.
 /// </summary>
@@ -17,6 +17,12 @@ internal sealed class SimulatedNetwork
 
     /// <summary>Probability that a message takes 20 to 150 ms extra (and so overtakes, or is overtaken by, many others).</summary>
     public double LongDelayRate { get; set; }
+
+    /// <summary>
+    /// Probability that a message is held 300 to 1,500 ms: stuck behind a large transfer on a loaded connection, long
+    /// enough for its sender or its receiver to restart before it arrives (the answer then reaches a new incarnation).
+    /// </summary>
+    public double StallRate { get; set; }
 
     /// <summary>Probability that a Raft message is delivered twice.</summary>
     public double DuplicateRate { get; set; }
@@ -61,6 +67,7 @@ internal sealed class SimulatedNetwork
     {
         DropRate = 0;
         LongDelayRate = 0;
+        StallRate = 0;
         DuplicateRate = 0;
     }
 }

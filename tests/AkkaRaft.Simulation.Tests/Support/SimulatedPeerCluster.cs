@@ -41,6 +41,9 @@ internal sealed record PeerSimulationOptions
     /// <summary>Probability of a long delay.</summary>
     public double LongDelayRate { get; init; } = 0.05;
 
+    /// <summary>Probability of a stall (300 to 1,500 ms): see <see cref="SimulatedNetwork.StallRate"/>.</summary>
+    public double StallRate { get; init; } = 0.01;
+
     /// <summary>Mean virtual time between faults; zero for none.</summary>
     public TimeSpan FaultInterval { get; init; } = TimeSpan.FromMilliseconds(400);
 
@@ -131,6 +134,7 @@ internal sealed class SimulatedPeerCluster
         });
         _simulator.Network.DropRate = options.DropRate;
         _simulator.Network.LongDelayRate = options.LongDelayRate;
+        _simulator.Network.StallRate = options.StallRate;
         _simulator.Network.DuplicateRate = options.DuplicateRate;
         _simulator.OnSnapshotSave = MaybeCrashDuringSnapshot;
         var keys = Enumerable.Range(0, options.Keys).Select(i => ((char)('a' + i)).ToString()).ToArray();
