@@ -210,10 +210,28 @@ public sealed class RemotingTlsTests : Akka.TestKit.Xunit2.TestKit
         var failures = CreateTestProbe(from);
         from.EventStream.Subscribe(failures.Ref, typeof(AssociationErrorEvent));
         from.RemoteRef(to, "sink").Tell(new TestBlob(666, [6, 6, 6]));
-        var error = failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(to), EventWithin);
-        Output?.WriteLine($"{from.Name} -> {to}: {error.Cause?.GetType().Name}: {error.Cause?.Message}");
+        // The dial ends one of two ways. Usually the dialler finishes its side of the TLS handshake (TLS 1.3 lets the
+        // client finish before the server has checked its certificate), the member drops the connection, and the
+        // association fails (AssociationErrorEvent; the handshake timeout is 2 s, so a hung dial ends that way too).
+        // If the member's refusal reaches the dialler inside its handshake, the handshake fails, and Akka.Remote 1.5.75
+        // shuts the dialler down for it, as it does a member that refuses an outsider (the theory below). CI21 saw
+        // neither event within 15 s for the self-signed outsider, which only a shut-down dialler explains (it publishes
+        // nothing more); this path was not seen locally, so which way each dial ended is printed.
+        AwaitCondition(() => failures.HasMessages || from.WhenTerminated.IsCompleted, EventWithin, TimeSpan.FromMilliseconds(50),
+            $"{from.Name}'s dial of {to} neither failed its association nor shut {from.Name} down");
+        if (failures.HasMessages)
+        {
+            var error = failures.ExpectMsg<AssociationErrorEvent>(e => e.RemoteAddress.Equals(to));
+            Output?.WriteLine($"{from.Name} -> {to}: association failed: {error.Cause?.GetType().Name}: {error.Cause?.Message}");
+            from.EventStream.Unsubscribe(failures.Ref);
+        }
+        else
+        {
+            AssertShutDownByTlsHandshakeFailure(from);
+            Output?.WriteLine($"{from.Name} -> {to}: its TLS handshake failed and Akka.Remote shut {from.Name} down");
+        }
+
         sinkProbe.ExpectNoMsg(NoDelivery);
-        from.EventStream.Unsubscribe(failures.Ref);
     }
 
     private (ActorSystem System, Akka.TestKit.TestProbe Probe) StartWithSink(string name, RemotingSettings settings)
