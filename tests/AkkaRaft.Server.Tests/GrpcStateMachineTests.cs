@@ -117,3 +117,80 @@ public sealed class GrpcStateMachineTests(GrpcWordTrackerFixture fixture) : ICla
         Assert.Equal(StatusCode.Unimplemented, (await FailsAsync(series.ListAsync(new SeriesListRequest()))).StatusCode);
     }
 }
+
+/// <summary>
+/// Two nodes of the word tracker founding a static cluster: what a follower answers to StateMachine calls, and the
+/// calls it passes on.
+/// </summary>
+public sealed class GrpcStateMachineClusterTests : IAsyncLifetime
+{
+    private readonly string _root = TestCluster.TempDirectory("grpc-sm-cluster");
+    private readonly List<(AkkaRaftNode Node, GrpcFrontEnd Grpc, GrpcChannel Channel)> _nodes = [];
+
+    public async Task InitializeAsync()
+    {
+        var ports = new[] { TestCluster.FreePort(), TestCluster.FreePort() };
+        var peers = string.Join(",", new[] { "m1", "m2" }.Select((id, i) => $"{id}=127.0.0.1:{ports[i]}"));
+        for (var i = 0; i < 2; i++)
+        {
+            var id = $"m{i + 1}";
+            var node = await AkkaRaftNode.StartAsync(TestCluster.Config(id, Path.Combine(_root, id), new Dictionary<string, string>
+            {
+                ["akkaraft.node.peers"] = TestCluster.Quote(peers),
+                ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
+                ["akkaraft.grpc.address"] = TestCluster.Quote("127.0.0.1:0"),
+                ["akkaraft.http.shutdown-timeout"] = "1s",
+            }), () => new WordTracker());
+            var grpc = await GrpcFrontEnd.StartAsync(node) ?? throw new InvalidOperationException("the gRPC API is off");
+            _nodes.Add((node, grpc, GrpcChannel.ForAddress($"http://{grpc.Address}")));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (node, grpc, channel) in _nodes)
+        {
+            channel.Dispose();
+            await grpc.DisposeAsync();
+            await node.DisposeAsync();
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_follower_answers_UNAVAILABLE_naming_the_leader_and_passes_Apply_and_Query_on_when_asked()
+    {
+        var statuses = _nodes.Select(n => new Cluster.ClusterClient(n.Channel)).ToArray();
+        var leaderId = "";
+        await TestCluster.WaitForAsync(async () =>
+        {
+            var seen = new List<string>();
+            foreach (var status in statuses) seen.Add((await status.StatusAsync(new StatusRequest())).LeaderId);
+            leaderId = seen[0];
+            return leaderId.Length > 0 && seen.All(s => s == leaderId);
+        }, "a leader both nodes know");
+        var leader = new StateMachineClient(_nodes.Single(n => n.Node.Id == leaderId).Channel);
+        var follower = new StateMachineClient(_nodes.Single(n => n.Node.Id != leaderId).Channel);
+        var apply = new ApplyRequest { Command = B("follow the leader") };
+
+        var refused = await FailsAsync(follower.ApplyAsync(apply));
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.Equal(leaderId, refused.Trailers.GetValue(RaftCalls.LeaderIdTrailer));
+        Assert.Equal(0, WordTracker.ReadCount((await leader.QueryAsync(new QueryRequest { Query = B("leader"), Level = ReadLevel.Consistent })).Result.Span));
+
+        var forwarded = await follower.ApplyAsync(apply, Forward);
+        Assert.Equal(3, WordTracker.ReadCount(forwarded.Result.Span));
+        Assert.Equal(leaderId, forwarded.Header.LeaderId);
+
+        var defaultRead = await FailsAsync(follower.QueryAsync(new QueryRequest { Query = B("leader") }));
+        Assert.Equal(StatusCode.Unavailable, defaultRead.StatusCode);
+        Assert.Equal(leaderId, defaultRead.Trailers.GetValue(RaftCalls.LeaderIdTrailer));
+        Assert.Equal(1, WordTracker.ReadCount((await follower.QueryAsync(new QueryRequest { Query = B("leader") }, Forward)).Result.Span));
+        var consistent = await follower.QueryAsync(new QueryRequest { Query = B("leader"), Level = ReadLevel.Consistent });
+        Assert.Equal(1, WordTracker.ReadCount(consistent.Result.Span));
+        Assert.True(consistent.Header.Index >= forwarded.Header.Index);
+    }
+
+    private static ByteString B(string text) => ByteString.CopyFromUtf8(text);
+}
