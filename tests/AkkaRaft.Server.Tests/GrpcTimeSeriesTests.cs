@@ -274,7 +274,10 @@ public sealed class GrpcTimeSeriesTests(GrpcSeriesNodeFixture fixture) : IClassF
     }
 }
 
-/// <summary>Two in-process nodes founding a static cluster: what a follower answers to TimeSeries calls, and the calls it passes on.</summary>
+/// <summary>
+/// Two in-process nodes founding a static cluster: what a follower answers to TimeSeries calls, the calls it passes
+/// on, and a Put that cannot commit.
+/// </summary>
 public sealed class GrpcTimeSeriesClusterTests : IAsyncLifetime
 {
     private readonly string _root = TestCluster.TempDirectory("grpc-ts-cluster");
@@ -291,6 +294,9 @@ public sealed class GrpcTimeSeriesClusterTests : IAsyncLifetime
             {
                 ["akkaraft.node.peers"] = TestCluster.Quote(peers),
                 ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
+                // A leader that lost its only follower stays leader (and its writes wait): the DEADLINE_EXCEEDED part needs one.
+                ["akkaraft.raft.check-quorum"] = "off",
+                ["akkaraft.grpc.request-timeout"] = "1s",
                 ["akkaraft.http.shutdown-timeout"] = "1s",
             }));
         }
@@ -303,7 +309,7 @@ public sealed class GrpcTimeSeriesClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_follower_answers_UNAVAILABLE_naming_the_leader_and_passes_Put_and_Get_on_when_asked()
+    public async Task A_follower_answers_UNAVAILABLE_naming_the_leader_passes_calls_on_when_asked_and_a_Put_without_quorum_is_DEADLINE_EXCEEDED()
     {
         var leaderId = "";
         foreach (var node in _nodes) leaderId = await WaitForLeaderAsync(node, members: 2);
@@ -333,5 +339,13 @@ public sealed class GrpcTimeSeriesClusterTests : IAsyncLifetime
         Assert.Single((await toFollower.GetAsync(new SeriesGetRequest { Name = "f/cpu" }, Forward)).Points);
         Assert.Single((await toFollower.GetAsync(new SeriesGetRequest { Name = "f/cpu", Level = ReadLevel.Consistent })).Points);
         Assert.Equal(["f/cpu"], (await toFollower.ListAsync(new SeriesListRequest { Prefix = "f/" }, Forward)).Series.Select(s => s.Name));
+
+        // Without its follower the leader cannot commit: after akkaraft.grpc.request-timeout (1s, shorter than the
+        // call's deadline) the Put is DEADLINE_EXCEEDED, saying that it may still commit.
+        await follower.DisposeAsync();
+        _nodes.Remove(follower);
+        var timedOut = await FailsAsync(toLeader.PutAsync(put, deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(StatusCode.DeadlineExceeded, timedOut.StatusCode);
+        Assert.Contains("may still commit", timedOut.Status.Detail);
     }
 }
