@@ -202,7 +202,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     /// <summary>What the logic is made of: the setup's, with the longest command one journal event holds.</summary>
     /// <exception cref="ArgumentException">The setup is invalid (a founder not among its voters, a core setting out of range).</exception>
     private static PeerLogicSetup LogicSetup(RaftPeerSetup setup, IRandomSource random) =>
-        new PeerLogicSetup(setup.NodeId, setup.InitialVoters, setup.Settings, setup.MaxEventBytes - RaftJournal.EntryFramingBytes, random).Validate();
+        new PeerLogicSetup(setup.NodeId, setup.InitialVoters, setup.Settings, setup.MaxCommandBytes, random).Validate();
 
     private void Request(object request)
     {

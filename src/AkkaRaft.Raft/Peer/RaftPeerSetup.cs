@@ -34,6 +34,12 @@ public sealed record RaftPeerSetup(
     /// <summary>The largest journal event the journal takes (<c>akkaraft.persistence.journal.max-event-bytes</c>): a command whose entry would not fit one event is refused.</summary>
     public long MaxEventBytes { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>The longest client command <see cref="MaxEventBytes"/> leaves room for: an entry's framing takes the rest.</summary>
+    public long MaxCommandBytes => MaxCommandBytesOf(MaxEventBytes);
+
+    /// <summary>The longest client command whose entry fits a journal event of <paramref name="maxEventBytes"/> bytes.</summary>
+    public static long MaxCommandBytesOf(long maxEventBytes) => maxEventBytes - RaftJournal.EntryFramingBytes;
+
     /// <summary>The largest snapshot the snapshot store takes (<c>akkaraft.persistence.snapshot-store.max-snapshot-bytes</c>): the peer warns when Raft's own limit is above it.</summary>
     public long MaxSnapshotStoreBytes { get; init; } = 256L * 1024 * 1024;
 

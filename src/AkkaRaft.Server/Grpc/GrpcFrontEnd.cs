@@ -54,6 +54,8 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         app.UseRouting();
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();
+        app.MapGrpcService<TimeSeriesService>();
+        app.MapGrpcService<StateMachineService>();
         var frontEnd = new GrpcFrontEnd(node, app, calls);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

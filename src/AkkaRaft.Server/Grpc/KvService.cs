@@ -3,8 +3,6 @@ using AkkaRaft.Grpc.V1;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
-using PeerReadLevel = AkkaRaft.Client.ReadLevel;
-using ReadLevel = AkkaRaft.Grpc.V1.ReadLevel;
 
 namespace AkkaRaft.Server.Grpc;
 
@@ -30,7 +28,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var key = calls.Key(request.Key, "key");
-        var (read, term) = await calls.QueryAsync(KvQueries.Get(key), LevelOf(request.Level, "level"), context).ConfigureAwait(false);
+        var (read, term) = await calls.QueryAsync(KvQueries.Get(key), RaftCalls.LevelOf(request.Level, "level"), context).ConfigureAwait(false);
         var result = KvResult.Decode(read.Response);
         var response = new GetResponse { Header = calls.Header(read.AppliedIndex, read.Leader, term) };
         if (result.Status == KvStatus.KeyNotFound) return response;
@@ -61,7 +59,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     {
         var prefix = calls.Prefix(request.Prefix, "prefix");
         var startAfter = calls.Prefix(request.StartAfter, "start_after");
-        var (read, term) = await calls.QueryAsync(KvQueries.List(prefix, startAfter, request.Limit), LevelOf(request.Level, "level"), context).ConfigureAwait(false);
+        var (read, term) = await calls.QueryAsync(KvQueries.List(prefix, startAfter, request.Limit), RaftCalls.LevelOf(request.Level, "level"), context).ConfigureAwait(false);
         var result = KvResult.Decode(read.Response);
         if (!result.IsOk) throw RaftCalls.KvFailure(result, "prefix", prefix, compare: false);
         var response = new ListResponse { Header = calls.Header(read.AppliedIndex, read.Leader, term), More = result.Truncated };
@@ -151,13 +149,5 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         Value = ByteString.CopyFrom(pair.Value.Span),
         ModIndex = pair.LastIndex,
         SessionId = pair.SessionId,
-    };
-
-    private static PeerReadLevel LevelOf(ReadLevel level, string field) => level switch
-    {
-        ReadLevel.Default => PeerReadLevel.Default,
-        ReadLevel.Stale => PeerReadLevel.Stale,
-        ReadLevel.Consistent => PeerReadLevel.Consistent,
-        _ => throw RaftCalls.Invalid(field, $"unknown read level {(int)level}: READ_LEVEL_DEFAULT, READ_LEVEL_STALE or READ_LEVEL_CONSISTENT"),
     };
 }

@@ -4,13 +4,19 @@ using System.Text;
 using AskTimeoutException = Akka.Actor.AskTimeoutException;
 using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
+using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
+using AkkaRaft.Raft.Persistence;
+using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using PeerReadLevel = AkkaRaft.Client.ReadLevel;
+using ReadLevel = AkkaRaft.Grpc.V1.ReadLevel;
 using Status = Grpc.Core.Status;
 
 namespace AkkaRaft.Server.Grpc;
@@ -38,6 +44,9 @@ public sealed class RaftCalls : IDisposable
     /// <summary>Trailer of a FAILED_PRECONDITION compare: the key's mod_index now (0: absent).</summary>
     public const string CurrentIndexTrailer = "current-index";
 
+    /// <summary>Trailer of a FAILED_PRECONDITION time-series write with a point too old: the oldest timestamp its series accepts.</summary>
+    public const string OldestAcceptedTrailer = "oldest-accepted";
+
     /// <summary>Wait between two asks of a membership change the leader refused as in progress (a short poll).</summary>
     private static readonly TimeSpan MembershipRetryInterval = TimeSpan.FromMilliseconds(50);
 
@@ -45,11 +54,14 @@ public sealed class RaftCalls : IDisposable
 
     private readonly ConcurrentDictionary<string, GrpcChannel> _leaderChannels = new(StringComparer.Ordinal);
 
+    private readonly Lazy<(long Bytes, string Setting)> _maxCommand;
+
     /// <summary>Calls to <paramref name="node"/>'s peer.</summary>
     public RaftCalls(AkkaRaftNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         Node = node;
+        _maxCommand = new(() => MaxCommandOf(node.Config));
     }
 
     /// <summary>The node whose peer the calls go to.</summary>
@@ -287,6 +299,14 @@ public sealed class RaftCalls : IDisposable
     /// <summary>INVALID_ARGUMENT naming the field.</summary>
     public static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}; nothing was written"));
 
+    /// <summary>INVALID_ARGUMENT naming the field; a read's message does not speak of writing.</summary>
+    public static RpcException Invalid(string field, string problem, bool write) =>
+        write ? Invalid(field, problem) : new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}"));
+
+    /// <summary>RESOURCE_EXHAUSTED naming the setting; a read's message does not speak of writing.</summary>
+    public static RpcException Exhausted(string problem, string setting, bool write) =>
+        write ? TooLarge(problem, setting) : new(new Status(StatusCode.ResourceExhausted, $"{problem} (the limit is {setting})"));
+
     /// <summary>RESOURCE_EXHAUSTED naming the setting that sets the limit.</summary>
     public static RpcException TooLarge(string problem, string setting) => new(new Status(StatusCode.ResourceExhausted, $"{problem} (the limit is {setting}); nothing was written"));
 
@@ -327,6 +347,85 @@ public sealed class RaftCalls : IDisposable
             KvStatus.KeyTooLarge => throw TooLarge($"{field}: {problem}", "akkaraft.kv.max-key-bytes"),
             _ => throw Invalid(field, problem),
         };
+    }
+
+    /// <summary>A read level from its enum (kv.proto's <c>ReadLevel</c>).</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT naming <paramref name="field"/> for a value the contract does not define.</exception>
+    public static PeerReadLevel LevelOf(ReadLevel level, string field) => level switch
+    {
+        ReadLevel.Default => PeerReadLevel.Default,
+        ReadLevel.Stale => PeerReadLevel.Stale,
+        ReadLevel.Consistent => PeerReadLevel.Consistent,
+        _ => throw Invalid(field, $"unknown read level {(int)level}: READ_LEVEL_DEFAULT, READ_LEVEL_STALE or READ_LEVEL_CONSISTENT", write: false),
+    };
+
+    /// <summary>
+    /// Checks a series name (or, with <paramref name="prefix"/>, a List prefix) as the HTTP API and the time-series
+    /// state machine check it (<see cref="AkkaRaft.TimeSeries.TimeSeriesSettings.CheckName"/>).
+    /// </summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT, or RESOURCE_EXHAUSTED naming <c>akkaraft.time-series.max-series-name-bytes</c>.</exception>
+    public string SeriesName(string name, string field, bool prefix, bool write)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Node.TimeSeriesSettings.CheckName(name, out var problem, prefix) switch
+        {
+            TsStatus.Ok => name,
+            TsStatus.NameTooLong => throw Exhausted($"{field}: {Sentence(problem)}", "akkaraft.time-series.max-series-name-bytes", write),
+            _ => throw Invalid(field, Sentence(problem), write),
+        };
+    }
+
+    /// <summary>
+    /// Checks the size of an opaque command against what one journal event and one remote frame hold (the peer would
+    /// refuse it after the call has waited for the leader otherwise).
+    /// </summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED naming the setting that sets the limit.</exception>
+    public void CheckCommand(int length, string field)
+    {
+        var (max, setting) = _maxCommand.Value;
+        if (length > max) throw TooLarge($"{field} is {length} bytes, more than the {max} one log entry holds", setting);
+    }
+
+    /// <summary>The longest command a Write may carry (as <see cref="AkkaRaftNode"/> sets the peer's event limit up), and the setting that bounds it.</summary>
+    private static (long Bytes, string Setting) MaxCommandOf(AkkaRaft.Configuration.Config config)
+    {
+        var journal = RaftPersistenceSettings.FromConfig(config).MaxEventBytes;
+        var remote = RemotingSettings.FromConfig(config).MaxPayloadBytes;
+        return journal <= remote
+            ? (RaftPeerSetup.MaxCommandBytesOf(journal), "akkaraft.persistence.journal.max-event-bytes, less 128 bytes of framing")
+            : (RaftPeerSetup.MaxCommandBytesOf(remote), "akkaraft.remote.maximum-frame-size-bytes, less the remote envelope and 128 bytes of framing");
+    }
+
+    /// <summary>The status of a time-series result that is not Ok; <paramref name="field"/> names the request field it is about.</summary>
+    /// <param name="result">The failed result.</param>
+    /// <param name="field">The request field (<c>series[1]</c>, <c>name</c>, <c>prefix</c>).</param>
+    /// <param name="write">A Put (the message says nothing was written) rather than a read.</param>
+    public static RpcException TsFailure(TsResult result, string field, bool write)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var detail = $"{field}: {Sentence(result.Message.Length > 0 ? result.Message : result.Status.ToString())}";
+        var nothing = write ? "; nothing was written" : "";
+        return result.Status switch
+        {
+            TsStatus.NotFound => new RpcException(new Status(StatusCode.NotFound, detail)),
+            TsStatus.NameTooLong => Exhausted(detail, "akkaraft.time-series.max-series-name-bytes", write),
+            TsStatus.TooManyPoints => Exhausted(detail, "akkaraft.time-series.max-points-per-command", write),
+            TsStatus.TooManySeries => Exhausted(detail, "akkaraft.time-series.max-series", write),
+            TsStatus.TooManyResults => Exhausted(detail, "akkaraft.time-series.max-query-points", write),
+            // The series' state (its sealed blocks, its unit) refuses the points: no retry helps until the request changes.
+            TsStatus.OutOfWindow => new RpcException(new Status(StatusCode.FailedPrecondition, detail + nothing),
+                new Metadata { { OldestAcceptedTrailer, result.OldestAccepted.ToString(CultureInfo.InvariantCulture) } }),
+            TsStatus.UnitMismatch => new RpcException(new Status(StatusCode.FailedPrecondition, detail + nothing)),
+            _ => new RpcException(new Status(StatusCode.InvalidArgument, detail + nothing)),
+        };
+    }
+
+    /// <summary>A message of the time-series store as part of a status message: without its closing "Nothing was written." and full stop.</summary>
+    private static string Sentence(string message)
+    {
+        const string Nothing = " Nothing was written.";
+        var text = message.EndsWith(Nothing, StringComparison.Ordinal) ? message[..^Nothing.Length] : message;
+        return text.TrimEnd('.');
     }
 
     // ------------------------------------------------------------------ answers
