@@ -7,6 +7,7 @@ using AkkaRaft.Client.Kv;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -81,12 +82,18 @@ public sealed class RaftCalls : IDisposable
         context.RequestHeaders.GetValue(ForwardHeader) is { } text && (text == "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase))
         && context.RequestHeaders.Get(ForwardedByHeader) is null;
 
+    /// <summary>What a follower's peer does with a request of this call: passes it on to the leader, or answers NotLeader.</summary>
+    public static NotLeaderPolicy PolicyOf(ServerCallContext context) => Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
+
     // ------------------------------------------------------------------ the peer
 
     /// <summary>Proposes a command of the node's state machine and waits for it to apply; any other outcome is thrown as its status.</summary>
     /// <returns>The result and the Raft term this node was in when the call arrived.</returns>
     /// <exception cref="RpcException">The peer answered anything but <see cref="WriteResult"/>.</exception>
-    public async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context)
+    public Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context) => WriteAsync(command, context, null);
+
+    /// <summary>As <see cref="WriteAsync(byte[], ServerCallContext)"/>, in a client session (exactly once, ephemeral keys) when one is given.</summary>
+    internal async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context, HttpFrontEnd.SessionWrite? session)
     {
         if (Node.JournalHealth.Failure is { } failure)
         {
@@ -96,7 +103,8 @@ public sealed class RaftCalls : IDisposable
 
         var budget = BudgetOf(context);
         var term = TermAsync(context.CancellationToken);
-        var answer = await AskAsync(new Write(command, budget, Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject), budget, context, write: true).ConfigureAwait(false);
+        var write = (session ?? HttpFrontEnd.SessionWrite.None).Apply(new Write(command, budget, PolicyOf(context)));
+        var answer = await AskAsync(write, budget, context, write: true).ConfigureAwait(false);
         return answer is WriteResult result ? (result, await term.ConfigureAwait(false)) : throw Failure(answer);
     }
 
@@ -165,7 +173,7 @@ public sealed class RaftCalls : IDisposable
     }
 
     /// <summary>The term this node is in (0 when its peer does not say in time), asked beside the call's own request.</summary>
-    private async Task<ulong> TermAsync(CancellationToken cancellationToken)
+    public async Task<ulong> TermAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -232,6 +240,7 @@ public sealed class RaftCalls : IDisposable
         StorageUnavailable storage => new RpcException(new Status(storage.OutOfSpace ? StatusCode.ResourceExhausted : StatusCode.Unavailable,
             $"{storage.Reason}; nothing was written, and this node takes no writes until its journal can be written again")),
         SessionNotFound notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Reason)),
+        LockNotHeld notHeld => new RpcException(new Status(StatusCode.NotFound, notHeld.Reason)),
         _ => new RpcException(new Status(StatusCode.Internal, $"unexpected answer from the Raft peer: {answer.GetType().Name}")),
     };
 
