@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using AkkaRaft.Client;
 using AkkaRaft.Grpc.V1;
-using AkkaRaft.Raft.Peer;
 using Google.Protobuf;
 using Grpc.Core;
 using Status = Grpc.Core.Status;
@@ -18,10 +17,6 @@ namespace AkkaRaft.Server.Grpc;
 public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBase
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    private LockSettings? _settings;
-
-    private LockSettings Settings => _settings ??= LockSettings.FromConfig(calls.Node.Config);
 
     /// <inheritdoc />
     public override async Task<LockResponse> Lock(LockRequest request, ServerCallContext context)
@@ -110,7 +105,7 @@ public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBas
     private string NameOf(ByteString bytes)
     {
         if (bytes.Length == 0) throw RaftCalls.Invalid("name", "empty: a lock needs a name");
-        if (bytes.Length > Settings.MaxNameBytes) throw RaftCalls.TooLarge($"name is {bytes.Length} bytes, more than {Settings.MaxNameBytes}", "akkaraft.locks.max-name-bytes");
+        if (bytes.Length > calls.Locks.MaxNameBytes) throw RaftCalls.TooLarge($"name is {bytes.Length} bytes, more than {calls.Locks.MaxNameBytes}", "akkaraft.locks.max-name-bytes");
         try
         {
             return StrictUtf8.GetString(bytes.Span);

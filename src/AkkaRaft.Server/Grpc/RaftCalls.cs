@@ -7,6 +7,7 @@ using AkkaRaft.Client.Kv;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Peer;
 using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
@@ -45,6 +46,9 @@ public sealed class RaftCalls : IDisposable
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ConcurrentDictionary<string, GrpcChannel> _leaderChannels = new(StringComparer.Ordinal);
+    private SessionSettings? _sessions;
+    private WatchSettings? _watches;
+    private LockSettings? _locks;
 
     /// <summary>Calls to <paramref name="node"/>'s peer.</summary>
     public RaftCalls(AkkaRaftNode node)
@@ -55,6 +59,15 @@ public sealed class RaftCalls : IDisposable
 
     /// <summary>The node whose peer the calls go to.</summary>
     public AkkaRaftNode Node { get; }
+
+    /// <summary>The node's <c>akkaraft.sessions</c>, read once (services are made for each call).</summary>
+    public SessionSettings Sessions => _sessions ??= SessionSettings.FromConfig(Node.Config);
+
+    /// <summary>The node's <c>akkaraft.watches</c>, read once.</summary>
+    public WatchSettings Watches => _watches ??= WatchSettings.FromConfig(Node.Config);
+
+    /// <summary>The node's <c>akkaraft.locks</c>, read once.</summary>
+    public LockSettings Locks => _locks ??= LockSettings.FromConfig(Node.Config);
 
     // ------------------------------------------------------------------ time
 

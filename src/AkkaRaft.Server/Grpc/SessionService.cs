@@ -1,7 +1,6 @@
 using AkkaRaft.Client;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Raft.Core;
-using AkkaRaft.Raft.Peer;
 using Grpc.Core;
 
 namespace AkkaRaft.Server.Grpc;
@@ -13,15 +12,10 @@ namespace AkkaRaft.Server.Grpc;
 /// </summary>
 public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.SessionBase
 {
-    private SessionSettings? _settings;
-
-    /// <summary>The node's <c>akkaraft.sessions</c>: the TTL range is checked here, naming the field.</summary>
-    private SessionSettings Settings => _settings ??= SessionSettings.FromConfig(calls.Node.Config);
-
     /// <inheritdoc />
     public override async Task<OpenSessionResponse> Open(OpenSessionRequest request, ServerCallContext context)
     {
-        var (min, max) = (Settings.MinTtl, Settings.MaxTtl);
+        var (min, max) = (calls.Sessions.MinTtl, calls.Sessions.MaxTtl);
         if (request.TtlMs < (long)min.TotalMilliseconds || request.TtlMs > (long)max.TotalMilliseconds)
         {
             throw RaftCalls.Invalid("ttl_ms", $"{request.TtlMs} is outside {(long)min.TotalMilliseconds}..{(long)max.TotalMilliseconds} (akkaraft.sessions.min-ttl, max-ttl)");

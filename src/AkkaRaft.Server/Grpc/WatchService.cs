@@ -1,7 +1,6 @@
 using AkkaRaft.Client;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Raft.Core;
-using AkkaRaft.Raft.Peer;
 using AkkaRaft.Server.Http;
 using Google.Protobuf;
 using Grpc.Core;
@@ -20,10 +19,6 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
 {
     /// <summary>Wait between two attempts to set a watch again while the cluster has no leader.</summary>
     private static readonly TimeSpan NoLeaderRetryInterval = TimeSpan.FromMilliseconds(100);
-
-    private WatchSettings? _settings;
-
-    private WatchSettings Settings => _settings ??= WatchSettings.FromConfig(calls.Node.Config);
 
     /// <inheritdoc />
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
@@ -44,8 +39,8 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         while (true)
         {
             var set = new TaskCompletionSource<WatchSet>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var watch = new PeerWatch(key, request.Prefix, after, request.SessionId, Settings.MaxTimeout, policy);
-            var waiting = HttpFrontEnd.WaitForWatchAsync(node.System, node.Peer, watch, Settings.MaxTimeout + node.Settings.Grpc.RequestTimeout, cancelled, s => set.TrySetResult(s));
+            var watch = new PeerWatch(key, request.Prefix, after, request.SessionId, calls.Watches.MaxTimeout, policy);
+            var waiting = HttpFrontEnd.WaitForWatchAsync(node.System, node.Peer, watch, calls.Watches.MaxTimeout + node.Settings.Grpc.RequestTimeout, cancelled, s => set.TrySetResult(s));
             object answer;
             try
             {
