@@ -97,12 +97,16 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
     {
         var opened = await Sessions.OpenAsync(new OpenSessionRequest { TtlMs = 30_000 });
         await Kv.PutAsync(new PutRequest { Key = B("close/eph"), Value = B("1"), Session = new SessionWrite { Id = opened.Id, Ephemeral = true } });
+        var batch = new BatchRequest { Session = new SessionWrite { Id = opened.Id, Ephemeral = true } };
+        batch.Ops.Add(new BatchOp { Put = new PutRequest { Key = B("close/b1"), Value = B("1") } });
+        batch.Ops.Add(new BatchOp { Put = new PutRequest { Key = B("close/b2"), Value = B("1") } });
+        await Kv.BatchAsync(batch);
         var kept = await Kv.PutAsync(new PutRequest { Key = B("close/kept"), Value = B("1"), Session = new SessionWrite { Id = opened.Id } });
+        Assert.Equal(3, (await Kv.ListAsync(new ListRequest { Prefix = B("close/") })).Kvs.Count(kv => kv.SessionId == opened.Id));
 
         var closed = await Sessions.CloseAsync(new CloseSessionRequest { Id = opened.Id });
         Assert.True(closed.Header.Index > kept.ModIndex);
-        Assert.False((await Kv.GetAsync(new GetRequest { Key = B("close/eph") })).Found);
-        Assert.True((await Kv.GetAsync(new GetRequest { Key = B("close/kept") })).Found);
+        Assert.Equal(["close/kept"], (await Kv.ListAsync(new ListRequest { Prefix = B("close/") })).Kvs.Select(kv => kv.Key.ToStringUtf8()));
 
         Assert.Equal(StatusCode.NotFound, (await FailsAsync(Sessions.CloseAsync(new CloseSessionRequest { Id = opened.Id }))).StatusCode);
         var write = await FailsAsync(Kv.PutAsync(new PutRequest { Key = B("close/late"), Value = B("1"), Session = new SessionWrite { Id = opened.Id, Ephemeral = true } }));
