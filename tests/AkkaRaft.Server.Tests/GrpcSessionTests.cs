@@ -19,7 +19,8 @@ public sealed class GrpcSessionFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _node = await GrpcTestNode.StartAsync("s1", _dataDir);
+        // A short watch history, so that a watch from an index older than it can be shown.
+        _node = await GrpcTestNode.StartAsync("s1", _dataDir, new Dictionary<string, string> { ["akkaraft.watches.history-entries"] = "20" });
         await WaitForLeaderAsync(_node, members: 1);
     }
 
@@ -222,6 +223,21 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         var next = await NextAsync(watch.ResponseStream);
         Assert.Equal(("wp/c/d", later.ModIndex), (next.Key.ToStringUtf8(), next.Index));
         await cancel.CancelAsync();
+    }
+
+    [Fact]
+    public async Task A_watch_from_an_index_older_than_the_watch_history_on_a_deleted_key_is_OUT_OF_RANGE_naming_the_setting()
+    {
+        // The key was put and deleted since the index, and the history no longer holds either: a delete would be missed.
+        var old = await Kv.PutAsync(new PutRequest { Key = B("old/a"), Value = B("1") });
+        await Kv.DeleteAsync(new DeleteRequest { Key = B("old/a") });
+        for (var i = 0; i < 25; i++) await Kv.PutAsync(new PutRequest { Key = B("old/filler"), Value = B(i.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
+
+        using var watch = Watches.Watch(new WatchRequest { Key = B("old/a"), AfterIndex = old.ModIndex - 1 });
+        var refused = await StreamFailsAsync(watch.ResponseStream);
+        Assert.Equal(StatusCode.OutOfRange, refused.StatusCode);
+        Assert.StartsWith("after_index:", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("akkaraft.watches.history-entries", refused.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

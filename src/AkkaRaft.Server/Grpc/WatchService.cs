@@ -28,6 +28,20 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         ArgumentNullException.ThrowIfNull(context);
         var key = request.Prefix ? calls.Prefix(request.Key, "key") : calls.Key(request.Key, "key");
         if (request.SessionId < 0) SessionService.CheckId(request.SessionId, "session_id");
+        // Cancelled when the stream ends, however it ends: a watch still set then is dropped (its waiter stops).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        try
+        {
+            await StreamAsync(request, key, responseStream, context, ended.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ended.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task StreamAsync(WatchRequest request, string key, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context, CancellationToken ended)
+    {
         var policy = RaftCalls.PolicyOf(context);
         var node = calls.Node;
         var cancelled = context.CancellationToken;
@@ -40,7 +54,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         {
             var set = new TaskCompletionSource<WatchSet>(TaskCreationOptions.RunContinuationsAsynchronously);
             var watch = new PeerWatch(key, request.Prefix, after, request.SessionId, calls.Watches.MaxTimeout, policy);
-            var waiting = HttpFrontEnd.WaitForWatchAsync(node.System, node.Peer, watch, calls.Watches.MaxTimeout + node.Settings.Grpc.RequestTimeout, cancelled, s => set.TrySetResult(s));
+            var waiting = HttpFrontEnd.WaitForWatchAsync(node.System, node.Peer, watch, calls.Watches.MaxTimeout + node.Settings.Grpc.RequestTimeout, ended, s => set.TrySetResult(s));
             object answer;
             try
             {
