@@ -371,19 +371,29 @@ public sealed class GrpcSessionClusterTests : IAsyncLifetime
             AssertNamesLeader(await GrpcSessionTests.StreamFailsAsync(refused.ResponseStream));
         }
 
-        using (var cancel = new CancellationTokenSource(TestCluster.Patience))
-        using (var watch = watches.Watch(new WatchRequest { Key = B("fw/k") }, Forward, cancellationToken: cancel.Token))
-        {
-            Assert.Equal(WatchEventKind.Created, (await GrpcSessionTests.NextAsync(watch.ResponseStream)).Kind);
-            var put = await leader.Kv.PutAsync(new PutRequest { Key = B("fw/k"), Value = B("1") });
-            var changed = await GrpcSessionTests.NextAsync(watch.ResponseStream);
-            Assert.Equal((WatchEventKind.Changed, put.ModIndex), (changed.Kind, changed.Index));
-            await cancel.CancelAsync();
-        }
-
         AssertNamesLeader(await FailsAsync(locks.LockAsync(new LockRequest { Name = B("fl"), SessionId = opened.Id })));
         var held = await locks.LockAsync(new LockRequest { Name = B("fl"), SessionId = opened.Id }, Forward);
         Assert.True(held.FencingToken > (ulong)opened.Id);
+
+        // A watch through the follower is served by the leader, and follows leadership when it moves.
+        using var cancel = new CancellationTokenSource(TestCluster.Patience * 2);
+        using var watch = watches.Watch(new WatchRequest { Key = B("fw/k") }, Forward, cancellationToken: cancel.Token);
+        Assert.Equal(WatchEventKind.Created, (await GrpcSessionTests.NextAsync(watch.ResponseStream)).Kind);
+        var put = await leader.Kv.PutAsync(new PutRequest { Key = B("fw/k"), Value = B("1") });
+        var changed = await GrpcSessionTests.NextAsync(watch.ResponseStream);
+        Assert.Equal((WatchEventKind.Changed, put.ModIndex), (changed.Kind, changed.Index));
+
+        await leader.Cluster.TransferLeaderAsync(new TransferLeaderRequest { Id = follower.Id });
+        await TestCluster.WaitForAsync(async () => (await follower.Cluster.StatusAsync(new StatusRequest())).Role == NodeRole.Leader, $"{follower.Id} to lead");
+        // Made as the stream sets its trigger again on the new leader, or before: delivered either way.
+        var moved = await follower.Kv.PutAsync(new PutRequest { Key = B("fw/k"), Value = B("2") });
+        var afterMove = await GrpcSessionTests.NextAsync(watch.ResponseStream);
+        Assert.Equal((WatchEventKind.Changed, moved.ModIndex), (afterMove.Kind, afterMove.Index));
+        var onNewLeader = await follower.Kv.PutAsync(new PutRequest { Key = B("fw/k"), Value = B("3") });
+        var last = await GrpcSessionTests.NextAsync(watch.ResponseStream);
+        Assert.Equal((WatchEventKind.Changed, onNewLeader.ModIndex), (last.Kind, last.Index));
+        Assert.Equal(follower.Id, last.Header.LeaderId);
+        await cancel.CancelAsync();
 
         void AssertNamesLeader(RpcException refused)
         {

@@ -74,6 +74,8 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
                 return;
             }
 
+            // A watch was set, or fired at once: there is a leader again.
+            if (set.Task.IsCompleted || answer is WatchFired { Reason: WatchReason.DataChanged }) leaderlessSince = null;
             switch (answer)
             {
                 case WatchFired { Reason: WatchReason.DataChanged } fired:
@@ -86,13 +88,14 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
 
                     await SendAsync(responseStream, WatchEventKind.Changed, fired.Key, fired.Index, context).ConfigureAwait(false);
                     after = fired.Index;
-                    leaderlessSince = null;
                     break;
                 case WatchFired { Reason: WatchReason.SessionExpired }:
                     await SendAsync(responseStream, WatchEventKind.SessionExpired, null, 0, context).ConfigureAwait(false);
                     return;
                 case WatchFired { Reason: WatchReason.LeaderChanged }:
-                    // The peer that served it stopped leading: set it again, from the same index, on the new leader.
+                    // The peer that served it stopped leading: set it again, from the same index, on the new leader (after
+                    // a pause: an election takes at least that long).
+                    await Task.Delay(NoLeaderRetryInterval, cancelled).ConfigureAwait(false);
                     break;
                 case WatchTimedOut:
                     // Nothing changed within max-timeout: set it again from the same index.
