@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace AkkaRaft.Server.Grpc;
 
 /// <summary>
-/// The gRPC API of one node (<c>protos/kv.proto</c>, <c>protos/cluster.proto</c>) on Kestrel, on a listener of its own
+/// The gRPC API of one node (the services of <c>protos/*.proto</c>) on Kestrel, on a listener of its own
 /// (<c>akkaraft.grpc.address</c>): HTTP/2 only, without TLS (h2c), since the HTTP API has no TLS yet either (issue #19).
 /// The services share one <see cref="RaftCalls"/>, the single place where the peer's answers become gRPC statuses.
 /// </summary>
@@ -54,6 +54,9 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         app.UseRouting();
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();
+        app.MapGrpcService<SessionService>();
+        app.MapGrpcService<WatchService>();
+        app.MapGrpcService<LockService>();
         app.MapGrpcService<TimeSeriesService>();
         app.MapGrpcService<StateMachineService>();
         var frontEnd = new GrpcFrontEnd(node, app, calls);

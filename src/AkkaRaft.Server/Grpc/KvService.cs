@@ -1,5 +1,6 @@
 using AkkaRaft.Client.Kv;
 using AkkaRaft.Grpc.V1;
+using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -18,7 +19,8 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     {
         var key = calls.Key(request.Key, "key");
         calls.CheckValue(request.Value, "value");
-        var (written, term) = await calls.WriteAsync(KvCommands.Put(key, request.Value.Span), context).ConfigureAwait(false);
+        var session = SessionOf(request.Session, "session");
+        var (written, term) = await calls.WriteAsync(KvCommands.Put(key, request.Value.Span, session?.Ephemeral ?? false), context, session).ConfigureAwait(false);
         var result = KvResult.Decode(written.Response);
         if (!result.IsOk) throw RaftCalls.KvFailure(result, "key", key, compare: false);
         return new PutResponse { Header = calls.Header(written.Index, written.Leader, term), ModIndex = result.Pair?.LastIndex ?? written.Index };
@@ -91,7 +93,8 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         var key = calls.Key(request.Key, "key");
         calls.CheckValue(request.Value, "value");
         var previous = request.ExpectedModIndex == 0 ? (ulong?)null : request.ExpectedModIndex;
-        var (written, term) = await calls.WriteAsync(KvCommands.AtomicPut(key, request.Value.Span, previous), context).ConfigureAwait(false);
+        var session = SessionOf(request.Session, "session");
+        var (written, term) = await calls.WriteAsync(KvCommands.AtomicPut(key, request.Value.Span, previous, session?.Ephemeral ?? false), context, session).ConfigureAwait(false);
         var result = KvResult.Decode(written.Response);
         if (!result.IsOk) throw RaftCalls.KvFailure(result, "key", key, compare: true);
         return new CompareAndSwapResponse { Header = calls.Header(written.Index, written.Leader, term), ModIndex = result.Pair?.LastIndex ?? written.Index };
@@ -103,6 +106,8 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         var max = calls.Node.KvSettings.MaxBatchKeys;
         if (request.Ops.Count == 0) throw RaftCalls.Invalid("ops", "empty: a batch needs at least one put or delete");
         if (request.Ops.Count > max) throw RaftCalls.TooLarge($"ops holds {request.Ops.Count} operations, more than {max}", "akkaraft.kv.max-batch-keys");
+        var session = SessionOf(request.Session, "session");
+        var ephemeral = session?.Ephemeral ?? false;
         var operations = new KvBatchOperation[request.Ops.Count];
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < operations.Length; i++)
@@ -115,7 +120,8 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
                     field = $"ops[{i}].put.key";
                     var key = calls.Key(op.Put.Key, field);
                     calls.CheckValue(op.Put.Value, $"ops[{i}].put.value");
-                    operations[i] = KvBatchOperation.Put(key, op.Put.Value.Memory);
+                    if (op.Put.Session is not null) throw RaftCalls.Invalid($"ops[{i}].put.session", "a batch is written in one session: set the batch's session instead");
+                    operations[i] = KvBatchOperation.Put(key, op.Put.Value.Memory, ephemeral);
                     break;
                 case BatchOp.OpOneofCase.Delete:
                     field = $"ops[{i}].delete.key";
@@ -129,7 +135,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
             if (!fields.TryAdd(operations[i].Key, field)) throw RaftCalls.Invalid(field, $"the key '{RaftCalls.Shown(operations[i].Key)}' is also {fields[operations[i].Key]}: a batch names each key once");
         }
 
-        var (written, term) = await calls.WriteAsync(KvCommands.Batch(operations), context).ConfigureAwait(false);
+        var (written, term) = await calls.WriteAsync(KvCommands.Batch(operations), context, session).ConfigureAwait(false);
         var result = KvResult.Decode(written.Response);
         if (!result.IsOk)
         {
@@ -141,6 +147,19 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         var response = new BatchResponse { Header = calls.Header(written.Index, written.Leader, term), Deleted = result.DeletedCount };
         foreach (var pair in result.Pairs) response.Kvs.Add(new KeyValue { Key = ByteString.CopyFromUtf8(pair.Key), ModIndex = pair.LastIndex });
         return response;
+    }
+
+    /// <summary>
+    /// The session part of a write (HTTP's <c>?session=&amp;ephemeral=&amp;seq=&amp;ack=</c>), checked as the HTTP API checks
+    /// it; null for a write outside any session.
+    /// </summary>
+    internal static HttpFrontEnd.SessionWrite? SessionOf(SessionWrite? session, string field)
+    {
+        if (session is null) return null;
+        if (session.Id <= 0) throw RaftCalls.Invalid($"{field}.id", $"{session.Id} is not a session id (a positive integer, as Session.Open answered it)");
+        if (session.Ack != 0 && session.Seq == 0) throw RaftCalls.Invalid($"{field}.ack", "set without seq: ack counts the exactly-once writes of a session");
+        if (session.Ack > session.Seq) throw RaftCalls.Invalid($"{field}.ack", $"{session.Ack} is more than seq {session.Seq}: it is the lowest seq whose answer you have not received");
+        return new HttpFrontEnd.SessionWrite(session.Id, session.Seq, session.Ack == 0 ? session.Seq : session.Ack, session.Ephemeral);
     }
 
     private static KeyValue KeyValueOf(KvPair pair) => new()

@@ -11,6 +11,7 @@ using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -53,6 +54,9 @@ public sealed class RaftCalls : IDisposable
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ConcurrentDictionary<string, GrpcChannel> _leaderChannels = new(StringComparer.Ordinal);
+    private SessionSettings? _sessions;
+    private WatchSettings? _watches;
+    private LockSettings? _locks;
 
     private readonly Lazy<(long Bytes, string Setting)> _maxCommand;
 
@@ -66,6 +70,15 @@ public sealed class RaftCalls : IDisposable
 
     /// <summary>The node whose peer the calls go to.</summary>
     public AkkaRaftNode Node { get; }
+
+    /// <summary>The node's <c>akkaraft.sessions</c>, read once (services are made for each call).</summary>
+    public SessionSettings Sessions => _sessions ??= SessionSettings.FromConfig(Node.Config);
+
+    /// <summary>The node's <c>akkaraft.watches</c>, read once.</summary>
+    public WatchSettings Watches => _watches ??= WatchSettings.FromConfig(Node.Config);
+
+    /// <summary>The node's <c>akkaraft.locks</c>, read once.</summary>
+    public LockSettings Locks => _locks ??= LockSettings.FromConfig(Node.Config);
 
     // ------------------------------------------------------------------ time
 
@@ -93,12 +106,18 @@ public sealed class RaftCalls : IDisposable
         context.RequestHeaders.GetValue(ForwardHeader) is { } text && (text == "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase))
         && context.RequestHeaders.Get(ForwardedByHeader) is null;
 
+    /// <summary>What a follower's peer does with a request of this call: passes it on to the leader, or answers NotLeader.</summary>
+    public static NotLeaderPolicy PolicyOf(ServerCallContext context) => Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
+
     // ------------------------------------------------------------------ the peer
 
     /// <summary>Proposes a command of the node's state machine and waits for it to apply; any other outcome is thrown as its status.</summary>
     /// <returns>The result and the Raft term this node was in when the call arrived.</returns>
     /// <exception cref="RpcException">The peer answered anything but <see cref="WriteResult"/>.</exception>
-    public async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context)
+    public Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context) => WriteAsync(command, context, null);
+
+    /// <summary>As <see cref="WriteAsync(byte[], ServerCallContext)"/>, in a client session (exactly once, ephemeral keys) when one is given.</summary>
+    internal async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context, HttpFrontEnd.SessionWrite? session)
     {
         if (Node.JournalHealth.Failure is { } failure)
         {
@@ -108,7 +127,8 @@ public sealed class RaftCalls : IDisposable
 
         var budget = BudgetOf(context);
         var term = TermAsync(context.CancellationToken);
-        var answer = await AskAsync(new Write(command, budget, Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject), budget, context, write: true).ConfigureAwait(false);
+        var write = (session ?? HttpFrontEnd.SessionWrite.None).Apply(new Write(command, budget, PolicyOf(context)));
+        var answer = await AskAsync(write, budget, context, write: true).ConfigureAwait(false);
         return answer is WriteResult result ? (result, await term.ConfigureAwait(false)) : throw Failure(answer);
     }
 
@@ -177,7 +197,7 @@ public sealed class RaftCalls : IDisposable
     }
 
     /// <summary>The term this node is in (0 when its peer does not say in time), asked beside the call's own request.</summary>
-    private async Task<ulong> TermAsync(CancellationToken cancellationToken)
+    public async Task<ulong> TermAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -244,6 +264,7 @@ public sealed class RaftCalls : IDisposable
         StorageUnavailable storage => new RpcException(new Status(storage.OutOfSpace ? StatusCode.ResourceExhausted : StatusCode.Unavailable,
             $"{storage.Reason}; nothing was written, and this node takes no writes until its journal can be written again")),
         SessionNotFound notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Reason)),
+        LockNotHeld notHeld => new RpcException(new Status(StatusCode.NotFound, notHeld.Reason)),
         _ => new RpcException(new Status(StatusCode.Internal, $"unexpected answer from the Raft peer: {answer.GetType().Name}")),
     };
 

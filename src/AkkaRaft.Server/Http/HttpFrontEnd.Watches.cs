@@ -62,11 +62,14 @@ public sealed partial class HttpFrontEnd
         }
     }
 
-    /// <summary>Sets <paramref name="watch"/> with <paramref name="peer"/> and waits for its one answer (or <paramref name="guard"/>: <see cref="RequestTimedOut"/>).</summary>
-    internal static async Task<object> WaitForWatchAsync(ActorSystem system, IActorRef peer, Watch watch, TimeSpan guard, CancellationToken aborted)
+    /// <summary>
+    /// Sets <paramref name="watch"/> with <paramref name="peer"/> and waits for its one answer (or <paramref name="guard"/>:
+    /// <see cref="RequestTimedOut"/>); <paramref name="onSet"/>, when given, hears the <see cref="WatchSet"/> of a watch that waits.
+    /// </summary>
+    internal static async Task<object> WaitForWatchAsync(ActorSystem system, IActorRef peer, Watch watch, TimeSpan guard, CancellationToken aborted, Action<WatchSet>? onSet = null)
     {
         var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiter = system.ActorOf(WatchWaiter.Props(peer, watch, guard, done));
+        var waiter = system.ActorOf(WatchWaiter.Props(peer, watch, guard, done, onSet));
         await using var stop = aborted.Register(() => system.Stop(waiter)).ConfigureAwait(false);
         return await done.Task.WaitAsync(aborted).ConfigureAwait(false);
     }
@@ -188,7 +191,7 @@ internal sealed class WatchWaiter : ReceiveActor, IWithTimers
     private IActorRef? _trigger;
     private long _watchId;
 
-    public WatchWaiter(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done)
+    public WatchWaiter(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done, Action<WatchSet>? onSet)
     {
         _done = done;
         Receive<WatchSet>(set =>
@@ -196,6 +199,7 @@ internal sealed class WatchWaiter : ReceiveActor, IWithTimers
             _trigger = Sender;
             _watchId = set.WatchId;
             Context.Watch(Sender);
+            onSet?.Invoke(set);
         });
         Receive<Terminated>(t => t.ActorRef.Equals(_trigger), _ => Finish(new WatchFired(_watchId, WatchReason.LeaderChanged, null, 0)));
         Receive<GuardPassed>(_ => Finish(new RequestTimedOut(guard)));
@@ -216,8 +220,8 @@ internal sealed class WatchWaiter : ReceiveActor, IWithTimers
     public ITimerScheduler? Timers { get; set; }
 
     /// <summary>The props of a waiter that completes <paramref name="done"/>.</summary>
-    public static Props Props(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done) =>
-        Akka.Actor.Props.Create(() => new WatchWaiter(peer, watch, guard, done));
+    public static Props Props(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done, Action<WatchSet>? onSet = null) =>
+        Akka.Actor.Props.Create(() => new WatchWaiter(peer, watch, guard, done, onSet));
 
     private void Finish(object answer)
     {
