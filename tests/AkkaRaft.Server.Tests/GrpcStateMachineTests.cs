@@ -108,6 +108,33 @@ public sealed class GrpcStateMachineTests(GrpcWordTrackerFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Apply_in_a_session_with_a_sequence_number_applies_a_command_sent_twice_once()
+    {
+        var sessions = new Session.SessionClient(fixture.Channel);
+        var session = (await sessions.OpenAsync(new OpenSessionRequest { TtlMs = 10_000 })).Id;
+        var before = await CountAsync("exactly");
+        var command = new ApplyRequest { Command = B("exactly once exactly"), Session = new SessionWrite { Id = session, Seq = 1 } };
+
+        var first = await Machine.ApplyAsync(command);
+        var again = await Machine.ApplyAsync(command); // as a client sends it again after an uncertain answer
+        Assert.Equal(first.Header.Index, again.Header.Index);
+        Assert.Equal(first.Result, again.Result);
+        Assert.Equal(before + 2, await CountAsync("exactly"));
+
+        var next = await Machine.ApplyAsync(new ApplyRequest { Command = B("exactly"), Session = new SessionWrite { Id = session, Seq = 2 } });
+        Assert.True(next.Header.Index > first.Header.Index);
+        Assert.Equal(before + 3, await CountAsync("exactly"));
+
+        var ephemeral = await FailsAsync(Machine.ApplyAsync(new ApplyRequest { Command = B("exactly"), Session = new SessionWrite { Id = session, Ephemeral = true } }));
+        Assert.Equal(StatusCode.InvalidArgument, ephemeral.StatusCode);
+        Assert.StartsWith("session.ephemeral:", ephemeral.Status.Detail);
+        await sessions.CloseAsync(new CloseSessionRequest { Id = session });
+        var closed = await FailsAsync(Machine.ApplyAsync(new ApplyRequest { Command = B("exactly"), Session = new SessionWrite { Id = session, Seq = 3 } }));
+        Assert.Equal(StatusCode.NotFound, closed.StatusCode);
+        Assert.Equal(before + 3, await CountAsync("exactly"));
+    }
+
+    [Fact]
     public async Task TimeSeries_on_a_node_of_a_users_own_state_machine_is_UNIMPLEMENTED()
     {
         var series = new AkkaRaft.Grpc.V1.TimeSeries.TimeSeriesClient(fixture.Channel);

@@ -7,7 +7,8 @@ namespace AkkaRaft.Server.Grpc;
 
 /// <summary>
 /// <c>akkaraft.v1.StateMachine</c> (protos/statemachine.proto): opaque bytes to the user's own state machine, as the
-/// Akka messages <c>Write</c> and <c>Query</c> carry them (tinyraft's <c>Apply</c>). Served by a node started with a
+/// Akka messages <c>Write</c> and <c>Query</c> carry them (tinyraft's <c>Apply</c>), an Apply in a client session exactly
+/// once. Served by a node started with a
 /// state machine factory; a node that runs AkkaRaft's own stores answers UNIMPLEMENTED, since their command bytes are
 /// not a public format (the Kv and TimeSeries services are their contract).
 /// </summary>
@@ -19,7 +20,10 @@ public sealed class StateMachineService(RaftCalls calls) : StateMachineBase
         RequireOwnStateMachine();
         if (request.Command.IsEmpty) throw RaftCalls.Invalid("command", "empty: a command is at least one byte (an empty log entry is the leader's no-op)");
         calls.CheckCommand(request.Command.Length, "command");
-        var (written, term) = await calls.WriteAsync(request.Command.ToByteArray(), context).ConfigureAwait(false);
+        if (request.Session is { Ephemeral: true })
+            throw RaftCalls.Invalid("session.ephemeral", "ephemeral keys are the key/value store's; your state machine hears of a session's end in IStateMachine.SessionExpired");
+        var session = KvService.SessionOf(request.Session, "session");
+        var (written, term) = await calls.WriteAsync(request.Command.ToByteArray(), context, session).ConfigureAwait(false);
         return new ApplyResponse { Header = calls.Header(written.Index, written.Leader, term), Result = ByteString.CopyFrom(written.Response.Span) };
     }
 
