@@ -87,7 +87,11 @@ public sealed record Write(byte[] Command, TimeSpan? Timeout = null, NotLeaderPo
 /// <param name="Response">What the state machine answered.</param>
 /// <param name="Index">The log index the command got.</param>
 /// <param name="Leader">The leader that committed it.</param>
-public sealed record WriteResult(ReadOnlyMemory<byte> Response, ulong Index, ulong Leader) : IRaftClientMessage;
+public sealed record WriteResult(ReadOnlyMemory<byte> Response, ulong Index, ulong Leader) : IRaftClientMessage
+{
+    /// <summary>The term of the command's entry (etcd's <c>raft_term</c> in a response header); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>Asks the state machine a read-only question. Answered by <see cref="QueryResponse"/>, <see cref="NotLeader"/>, <see cref="Overloaded"/> or <see cref="RequestTimedOut"/>.</summary>
 /// <param name="Bytes">The query bytes, as the state machine decodes them.</param>
@@ -105,7 +109,11 @@ public sealed record Query(byte[] Bytes, ReadLevel Level = ReadLevel.Default, Ti
 /// <param name="AppliedIndex">The log index the state was at when the query was answered (at least the read index).</param>
 /// <param name="Leader">The leader the serving peer knew.</param>
 /// <param name="ServedBy">How the read was served: a Default read without a valid lease says <see cref="ReadPath.ReadIndex"/>.</param>
-public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage;
+public sealed record QueryResponse(ReadOnlyMemory<byte> Response, ulong AppliedIndex, ulong Leader, ReadPath ServedBy) : IRaftClientMessage
+{
+    /// <summary>The term the serving peer was in when it answered; 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>
 /// Proposes your own command object to a state machine of typed commands (<c>TypedStateMachine</c> in AkkaRaft.Raft).

@@ -48,11 +48,15 @@ public sealed class GrpcKvTests(GrpcNodeFixture fixture) : IClassFixture<GrpcNod
         Assert.Equal(put.Header.Index, put.ModIndex);
         Assert.Equal("g1", put.Header.MemberId);
         Assert.Equal("g1", put.Header.LeaderId);
-        Assert.True(put.Header.RaftTerm > 0);
+        // The term of the put's entry, and the term each read was served in: the one node's only term.
+        var term = (await fixture.Node.Cluster.StatusAsync(new StatusRequest())).Term;
+        Assert.True(term > 0);
+        Assert.Equal(term, put.Header.RaftTerm);
 
         foreach (var level in new[] { ReadLevel.Default, ReadLevel.Stale, ReadLevel.Consistent })
         {
             var get = await Kv.GetAsync(new GetRequest { Key = B("put/a"), Level = level });
+            Assert.Equal(term, get.Header.RaftTerm);
             Assert.True(get.Found, $"found at {level}");
             Assert.Equal("1", get.Kv.Value.ToStringUtf8());
             Assert.Equal(put.ModIndex, get.Kv.ModIndex);

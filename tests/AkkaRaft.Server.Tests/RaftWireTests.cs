@@ -94,11 +94,11 @@ public sealed class RaftWireTests : IDisposable
     {
         var query = Assert.IsType<Query>(RoundTrip(new Query([5], ReadLevel.Consistent)));
         Assert.Equal((ReadLevel.Consistent, (TimeSpan?)null, NotLeaderPolicy.Forward), (query.Level, query.Timeout, query.OnNotLeader));
-        var response = Assert.IsType<QueryResponse>(RoundTrip(new QueryResponse(new byte[] { 8 }, 12, 1, ReadPath.ReadIndex)));
-        Assert.Equal((12UL, 1UL, ReadPath.ReadIndex), (response.AppliedIndex, response.Leader, response.ServedBy));
+        var response = Assert.IsType<QueryResponse>(RoundTrip(new QueryResponse(new byte[] { 8 }, 12, 1, ReadPath.ReadIndex) { Term = 6 }));
+        Assert.Equal((12UL, 1UL, ReadPath.ReadIndex, 6UL), (response.AppliedIndex, response.Leader, response.ServedBy, response.Term));
         Assert.Equal([8], response.Response.ToArray());
-        var result = Assert.IsType<WriteResult>(RoundTrip(new WriteResult(new byte[] { 4 }, 13, 1)));
-        Assert.Equal((13UL, 1UL), (result.Index, result.Leader));
+        var result = Assert.IsType<WriteResult>(RoundTrip(new WriteResult(new byte[] { 4 }, 13, 1) { Term = 7 }));
+        Assert.Equal((13UL, 1UL, 7UL), (result.Index, result.Leader, result.Term));
     }
 
     [Fact]

@@ -218,7 +218,7 @@ public sealed class SessionLogicTests
                         }
                         break;
                     case PeerEffectKind.ServeQuery:
-                        _answers[effect.Client!] = Host.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Path);
+                        _answers[effect.Client!] = Host.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Term, effect.Path);
                         break;
                     case PeerEffectKind.RestoreStateMachine:
                         Host.Restore(effect.Data, effect.Index);

@@ -120,7 +120,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
                 Command = ByteString.CopyFrom(m.Command), TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
                 SessionId = m.SessionId, Sequence = m.Sequence, AcknowledgedBelow = m.AcknowledgedBelow,
             }.ToByteArray(),
-            WriteResult m => new WriteResultMessage { Response = ByteString.CopyFrom(m.Response.Span), Index = m.Index, Leader = m.Leader }.ToByteArray(),
+            WriteResult m => new WriteResultMessage { Response = ByteString.CopyFrom(m.Response.Span), Index = m.Index, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             Query m => new QueryMessage
             {
                 Bytes = ByteString.CopyFrom(m.Bytes), Level = (uint)m.Level, TimeoutMs = Millis(m.Timeout),
@@ -128,7 +128,7 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             }.ToByteArray(),
             QueryResponse m => new QueryResponseMessage
             {
-                Response = ByteString.CopyFrom(m.Response.Span), AppliedIndex = m.AppliedIndex, Leader = m.Leader, ServedBy = (uint)m.ServedBy,
+                Response = ByteString.CopyFrom(m.Response.Span), AppliedIndex = m.AppliedIndex, Leader = m.Leader, ServedBy = (uint)m.ServedBy, Term = m.Term,
             }.ToByteArray(),
             NotLeader m => new NotLeaderMessage { LeaderHint = m.LeaderHint, Reason = m.Reason }.ToByteArray(),
             Overloaded m => new ReasonMessage { Reason = m.Reason }.ToByteArray(),
@@ -310,13 +310,13 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
             Hops = Hops(w.Hops), SessionId = w.SessionId, Sequence = w.Sequence, AcknowledgedBelow = w.AcknowledgedBelow,
         };
 
-    private static WriteResult FromProto(WriteResultMessage w) => new(w.Response.ToByteArray(), w.Index, w.Leader);
+    private static WriteResult FromProto(WriteResultMessage w) => new(w.Response.ToByteArray(), w.Index, w.Leader) { Term = w.Term };
 
     private static Query FromProto(QueryMessage w) =>
         new(w.Bytes.ToByteArray(), w.Level <= (uint)ReadLevel.Consistent ? (ReadLevel)w.Level : throw Bad("read level", w.Level), Duration(w.TimeoutMs), Policy(w.RejectWhenNotLeader)) { Hops = Hops(w.Hops) };
 
     private static QueryResponse FromProto(QueryResponseMessage w) =>
-        new(w.Response.ToByteArray(), w.AppliedIndex, w.Leader, w.ServedBy <= (uint)ReadPath.FollowerReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy));
+        new(w.Response.ToByteArray(), w.AppliedIndex, w.Leader, w.ServedBy <= (uint)ReadPath.FollowerReadIndex ? (ReadPath)w.ServedBy : throw Bad("read path", w.ServedBy)) { Term = w.Term };
 
     private static NotLeader FromProto(NotLeaderMessage w) => new(w.LeaderHint, w.Reason);
 

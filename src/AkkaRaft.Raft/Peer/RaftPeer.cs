@@ -319,7 +319,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     _stateMachine.Tell(new ApplyEntries(effect.Entries, effect.Replies, effect.Leader), Self);
                     break;
                 case PeerEffectKind.ServeQuery:
-                    _stateMachine.Tell(new ServeQuery(effect.Query, effect.IsTypedQuery, effect.Client!, effect.Leader, effect.Path), Self);
+                    _stateMachine.Tell(new ServeQuery(effect.Query, effect.IsTypedQuery, effect.Client!, effect.Leader, effect.Term, effect.Path), Self);
                     break;
                 case PeerEffectKind.RestoreStateMachine:
                     _stateMachine.Tell(new RestoreStateMachine(effect.Data, effect.Index), Self);

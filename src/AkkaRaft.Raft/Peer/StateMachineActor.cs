@@ -19,7 +19,7 @@ internal sealed record ApplyEntries(IReadOnlyList<Entry> Entries, IActorRef?[]? 
 internal sealed record RestoreStateMachine(byte[] Data, ulong Index);
 
 /// <summary>Answer a query on the current state; <paramref name="Typed"/> when it is a typed query's frame.</summary>
-internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ReadPath Path);
+internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ulong Term, ReadPath Path);
 
 /// <summary>Set a one-shot watch for <paramref name="Client"/> on the state after every entry sent before (on the leader).</summary>
 internal sealed record SetWatch(Watch Watch, IActorRef Client, ulong Leader);
@@ -58,7 +58,7 @@ internal sealed class StateMachineActor : ReceiveActor
         _host = new StateMachineHost(machine, watches);
         Receive<ApplyEntries>(OnApply);
         Receive<RestoreStateMachine>(OnRestore);
-        Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Path), Context.Parent));
+        Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Term, query.Path), Context.Parent));
         Receive<TakeStateMachineSnapshot>(_ => Sender.Tell(_host.TakeSnapshot(), Self));
         Receive<SetWatch>(OnSetWatch);
         Receive<WatchesLeaderLost>(_ =>

@@ -112,7 +112,7 @@ public sealed class RaftCalls : IDisposable
     // ------------------------------------------------------------------ the peer
 
     /// <summary>Proposes a command of the node's state machine and waits for it to apply; any other outcome is thrown as its status.</summary>
-    /// <returns>The result and the Raft term this node was in when the call arrived.</returns>
+    /// <returns>The result and the term of its entry (the answer's header's raft_term).</returns>
     /// <exception cref="RpcException">The peer answered anything but <see cref="WriteResult"/>.</exception>
     public Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context) => WriteAsync(command, context, null);
 
@@ -126,10 +126,9 @@ public sealed class RaftCalls : IDisposable
         }
 
         var budget = BudgetOf(context);
-        var term = TermAsync(context.CancellationToken);
         var write = (session ?? HttpFrontEnd.SessionWrite.None).Apply(new Write(command, budget, PolicyOf(context)));
         var answer = await AskAsync(write, budget, context, write: true).ConfigureAwait(false);
-        return answer is WriteResult result ? (result, await term.ConfigureAwait(false)) : throw Failure(answer);
+        return answer is WriteResult result ? (result, result.Term) : throw Failure(answer);
     }
 
     /// <summary>Asks a query of the node's state machine at <paramref name="level"/>; any other outcome is thrown as its status.</summary>
@@ -137,9 +136,8 @@ public sealed class RaftCalls : IDisposable
     public async Task<(QueryResponse Response, ulong Term)> QueryAsync(byte[] query, AkkaRaft.Client.ReadLevel level, ServerCallContext context)
     {
         var budget = BudgetOf(context);
-        var term = TermAsync(context.CancellationToken);
         var answer = await AskAsync(new Query(query, level, budget, Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject), budget, context, write: false).ConfigureAwait(false);
-        return answer is QueryResponse response ? (response, await term.ConfigureAwait(false)) : throw Failure(answer);
+        return answer is QueryResponse response ? (response, response.Term) : throw Failure(answer);
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ internal sealed class CoordinationPeer
                     Deliver(effect.Leader);
                     break;
                 case PeerEffectKind.ServeQuery:
-                    Answer(effect.Client!, Host.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Path));
+                    Answer(effect.Client!, Host.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Term, effect.Path));
                     break;
                 case PeerEffectKind.SetWatch:
                     var (id, immediate) = Host.AddWatch(effect.WatchRequest);

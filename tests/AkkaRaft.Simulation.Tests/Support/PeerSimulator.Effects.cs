@@ -151,7 +151,7 @@ internal sealed partial class PeerSimulator
                     Apply(peer, effect);
                     break;
                 case PeerEffectKind.ServeQuery:
-                    Answer(effect.Client!, peer.Machine!.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Path));
+                    Answer(effect.Client!, peer.Machine!.Query(effect.Query, effect.IsTypedQuery, effect.Leader, effect.Term, effect.Path));
                     break;
                 case PeerEffectKind.RestoreStateMachine:
                     peer.Machine!.Restore(effect.Data, effect.Index);

@@ -106,9 +106,11 @@ internal readonly struct PeerEffect<TClient>
     private readonly object? _extra;
     private readonly long _number;
     private readonly ulong _node;
+    private readonly ulong _term;
 
-    private PeerEffect(PeerEffectKind kind, object? payload, object? extra = null, TClient? client = null, long number = 0, ulong node = 0)
+    private PeerEffect(PeerEffectKind kind, object? payload, object? extra = null, TClient? client = null, long number = 0, ulong node = 0, ulong term = 0)
     {
+        _term = term;
         Kind = kind;
         _payload = payload;
         _extra = extra;
@@ -169,6 +171,9 @@ internal readonly struct PeerEffect<TClient>
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: whether <see cref="Query"/> is a <see cref="TypedQuery"/>'s frame, answered with the state machine's object.</summary>
     public bool IsTypedQuery => Kind == PeerEffectKind.ServeQuery ? ReferenceEquals(_extra, TypedMark) : throw Wrong(nameof(IsTypedQuery));
+
+    /// <summary><see cref="PeerEffectKind.ServeQuery"/>: the term the peer was in, for the answer.</summary>
+    public ulong Term => Kind == PeerEffectKind.ServeQuery ? _term : throw Wrong(nameof(Term));
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: how the read was made safe.</summary>
     public ReadPath Path => Kind == PeerEffectKind.ServeQuery ? (ReadPath)_number : throw Wrong(nameof(Path));
@@ -234,8 +239,8 @@ internal readonly struct PeerEffect<TClient>
     internal static PeerEffect<TClient> Apply(IReadOnlyList<Entry> entries, TClient?[]? replies, ulong leader) =>
         new(PeerEffectKind.ApplyEntries, entries, replies, node: leader);
 
-    internal static PeerEffect<TClient> Serve(byte[] query, bool typed, TClient client, ulong leader, ReadPath path) =>
-        new(PeerEffectKind.ServeQuery, query, typed ? TypedMark : null, client, number: (long)path, node: leader);
+    internal static PeerEffect<TClient> Serve(byte[] query, bool typed, TClient client, ulong leader, ulong term, ReadPath path) =>
+        new(PeerEffectKind.ServeQuery, query, typed ? TypedMark : null, client, number: (long)path, node: leader, term: term);
 
     internal static PeerEffect<TClient> Restore(byte[] data, ulong index) => new(PeerEffectKind.RestoreStateMachine, data, node: index);
 

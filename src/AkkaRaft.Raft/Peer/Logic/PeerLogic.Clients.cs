@@ -183,7 +183,7 @@ internal sealed partial class PeerLogic<TClient>
         if (level == ReadLevel.Stale || (level == ReadLevel.Consistent && _settings.UnsafeStaleConsistentReads))
         {
             // Answered after every entry already handed to the state machine: local state, possibly behind.
-            _effects.Add(PeerEffect<TClient>.Serve(bytes, typed, client, node.Leader, ReadPath.Local));
+            _effects.Add(PeerEffect<TClient>.Serve(bytes, typed, client, node.Leader, node.Term, ReadPath.Local));
             return;
         }
         // A consistent read is served where it arrives: a follower asks the leader for the read index (thesis 6.4).
@@ -412,11 +412,12 @@ internal sealed partial class PeerLogic<TClient>
     {
         if (_confirmedReads.Count == 0) return;
         var leader = _node!.Leader;
+        var term = _node.Term;
         var kept = 0;
         for (var i = 0; i < _confirmedReads.Count; i++)
         {
             var (index, read) = _confirmedReads[i];
-            if (index <= _handedIndex) _effects.Add(PeerEffect<TClient>.Serve(read.Query, read.Typed, read.Client, leader, read.Path));
+            if (index <= _handedIndex) _effects.Add(PeerEffect<TClient>.Serve(read.Query, read.Typed, read.Client, leader, term, read.Path));
             else _confirmedReads[kept++] = _confirmedReads[i];
         }
         _confirmedReads.RemoveRange(kept, _confirmedReads.Count - kept);

@@ -70,7 +70,7 @@ internal sealed partial class StateMachineHost
                 if (session.Responses.TryGetValue(command.Sequence, out var saved))
                 {
                     // A retry: the first outcome, with its index; nothing is applied again.
-                    return answer ? new WriteResult(saved.Response, saved.Index, leader) : null;
+                    return answer ? new WriteResult(saved.Response, saved.Index, leader) { Term = entry.Term } : null;
                 }
                 if (command.Sequence < session.AcknowledgedBelow)
                 {
@@ -92,7 +92,7 @@ internal sealed partial class StateMachineHost
             _watches.Applied(entry.Index, result.ChangedKeys);
             if (session is not null && command.Sequence != 0)
                 session.Responses.Add(command.Sequence, new SessionTable.SavedResponse(result.Response.ToArray(), entry.Index));
-            return answer ? new WriteResult(result.Response, entry.Index, leader) : null;
+            return answer ? new WriteResult(result.Response, entry.Index, leader) { Term = entry.Term } : null;
         }
 
         if (_typed is null)
@@ -148,9 +148,9 @@ internal sealed partial class StateMachineHost
     /// The answer to a query on the current state: a <see cref="QueryResponse"/>, or for a typed query a
     /// <see cref="TypedQueryResponse"/>, or a <see cref="RequestRejected"/> when the state machine cannot read it.
     /// </summary>
-    public object Query(byte[] query, bool typed, ulong leader, ReadPath path)
+    public object Query(byte[] query, bool typed, ulong leader, ulong term, ReadPath path)
     {
-        if (!typed) return new QueryResponse(_machine.Query(query).Response, Applied, leader, path);
+        if (!typed) return new QueryResponse(_machine.Query(query).Response, Applied, leader, path) { Term = term };
         if (_typed is null) return new RequestRejected($"this state machine ({_machine.GetType().Name}) takes no typed queries; send Query with its bytes");
         var answer = _typed.QueryTyped(query);
         return answer.Refusal is { } refusal ? new RequestRejected(refusal) : new TypedQueryResponse(answer.Response!, Applied, leader, path);
