@@ -208,7 +208,16 @@ public sealed class AkkaRaftGrpcClient : IDisposable
     /// </summary>
     private async Task<bool> ReadyAsync(GrpcChannel channel, DateTime until, CancellationToken cancellationToken)
     {
-        if (channel.State == ConnectivityState.Ready) return true;
+        try
+        {
+            if (channel.State == ConnectivityState.Ready) return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // A handler of the app's own (ConfigureChannel) without connectivity state: the call's WaitForReady alone waits.
+            return true;
+        }
+
         var wait = until - DateTime.UtcNow;
         if (wait > _options.ConnectTimeout) wait = _options.ConnectTimeout;
         if (wait <= TimeSpan.Zero) return false;
