@@ -111,6 +111,9 @@ public sealed class GrpcRetryTests
         // A read whose own deadline is still ahead met the node's shorter request timeout: it may ask again.
         Assert.Equal(RetryVerdict.Retry, RetryRules.Classify(Status(StatusCode.DeadlineExceeded), RaftCallKind.Read, outOfTime: false));
         Assert.Equal(RetryVerdict.Fail, RetryRules.Classify(Status(StatusCode.DeadlineExceeded), RaftCallKind.Read, outOfTime: true));
+        // A write the cluster applies at most once (a session's) may be sent again, as a read.
+        Assert.Equal(RetryVerdict.Retry, RetryRules.Classify(Status(StatusCode.DeadlineExceeded), RaftCallKind.IdempotentWrite, outOfTime: false));
+        Assert.Equal(RetryVerdict.Retry, RetryRules.Classify(Status(StatusCode.Unavailable, new IOException("reset")), RaftCallKind.IdempotentWrite, outOfTime: false));
     }
 
     [Theory]

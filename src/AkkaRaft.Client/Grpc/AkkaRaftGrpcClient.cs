@@ -127,7 +127,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
                     var options = new CallOptions(headers, until, cancellationToken).WithWaitForReady();
                     var response = await call(channel.CreateCallInvoker(), options).ConfigureAwait(false);
                     _preferred = endpoint;
-                    if (kind == RaftCallKind.Write) _lastLeader = endpoint;
+                    if (kind != RaftCallKind.Read) _lastLeader = endpoint;
                     return response;
                 }
                 catch (RpcException e)

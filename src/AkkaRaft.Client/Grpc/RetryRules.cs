@@ -12,6 +12,12 @@ public enum RaftCallKind
 
     /// <summary>Proposes an entry (Put, Delete, a membership change): sent again only when nothing was written.</summary>
     Write,
+
+    /// <summary>
+    /// A write the cluster applies at most once however often it is sent (a session's write, numbered within its
+    /// session, exactly once): sent again after any transport failure, as a read is.
+    /// </summary>
+    IdempotentWrite,
 }
 
 /// <summary>What the client does after a failed call.</summary>
