@@ -172,3 +172,75 @@ public sealed class GrpcClientLibraryTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// The client library against the shared three-process cluster: the leader process is killed (SIGKILL, no handover,
+/// its port simply gone) and the client, given every member, keeps writing through the new leader.
+/// </summary>
+[Collection(ServerProcessCollection.Name)]
+public sealed class GrpcClientLibraryProcessTests(ServerProcessFixture fixture)
+{
+    [Fact]
+    public async Task The_leader_process_is_killed_and_the_client_writes_on_through_the_new_leader()
+    {
+        var cluster = fixture.Cluster;
+        var grpc = new Dictionary<string, string>();
+        await cluster.WaitForAsync(async () =>
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                var status = await TestCluster.StatusAsync(fixture.Http, node.Http);
+                if (status.GetProperty("grpcAddress").GetString() is { Length: > 0 } address) grpc[node.Id] = address;
+            }
+
+            return grpc.Count == cluster.Nodes.Count;
+        }, "every process's gRPC address in its /status");
+        using var client = new AkkaRaftGrpcClient(new AkkaRaftGrpcClientOptions { Endpoints = [.. grpc.Values], Deadline = TimeSpan.FromSeconds(30), JitterSeed = 29 });
+        var kv = new KvClient(client);
+        var run = Guid.NewGuid().ToString("N");
+        var acknowledged = new Dictionary<string, string>();
+        for (var i = 0; i < 5; i++)
+        {
+            await kv.PutAsync($"kill/{run}/before-{i}", $"v{i}");
+            acknowledged[$"kill/{run}/before-{i}"] = $"v{i}";
+        }
+
+        var leader = cluster.Nodes.Single(n => grpc[n.Id] == client.LastLeader);
+        await leader.KillAsync();
+        try
+        {
+            var answeredBy = new HashSet<string>();
+            var unknown = new List<string>();
+            for (var i = 0; answeredBy.Count == 0 || acknowledged.Count < 15; i++)
+            {
+                Assert.True(i < 30, $"{acknowledged.Count - 5} puts acknowledged after the kill, of {i}; outcome unknown: {string.Join("; ", unknown)}");
+                try
+                {
+                    var put = await kv.PutAsync($"kill/{run}/after-{i}", $"v{i}");
+                    acknowledged[$"kill/{run}/after-{i}"] = $"v{i}";
+                    answeredBy.Add(put.Header.MemberId);
+                }
+                catch (WriteOutcomeUnknownException e)
+                {
+                    // Sent on the dead leader's connection before the client saw it close: the client cannot tell
+                    // whether it arrived, so it says so and does not send it again.
+                    unknown.Add(e.Message);
+                }
+            }
+
+            Assert.DoesNotContain(leader.Id, answeredBy);
+            Assert.NotEqual(grpc[leader.Id], client.LastLeader);
+            foreach (var (key, value) in acknowledged)
+            {
+                var got = await kv.GetAsync(key, GrpcReadLevel.Consistent);
+                Assert.Equal(value, got.Entry?.ValueText);
+            }
+        }
+        finally
+        {
+            // The shared cluster is left formed for the next test.
+            leader.Start();
+            await cluster.WaitUntilFormedAsync(fixture.Http);
+        }
+    }
+}
