@@ -76,6 +76,7 @@ public sealed class GrpcRetryTests
     [InlineData("http://127.0.0.1")]
     [InlineData("127.0.0.1:0")]
     [InlineData("127.0.0.1:70000")]
+    [InlineData("http://127.0.0.1:8092")]
     public void An_endpoint_that_is_not_host_and_port_is_refused(string endpoint)
     {
         var refused = Assert.Throws<ArgumentException>(() => new AkkaRaftGrpcClient(endpoint));

@@ -137,6 +137,9 @@ public sealed class AkkaRaftGrpcClient : IDisposable
                     {
                         case RetryVerdict.OutcomeUnknown:
                             throw new WriteOutcomeUnknownException(endpoint, e);
+                        case RetryVerdict.Fail when outOfTime && RetryRules.Classify(e, kind, outOfTime: false) == RetryVerdict.Retry:
+                            // A failure that would have been retried, had there been time: nothing was written.
+                            throw OutOfTime(attempts, e, $"{endpoint}: {e.StatusCode} ({e.Status.Detail})");
                         case RetryVerdict.Fail:
                             throw;
                     }

@@ -60,12 +60,12 @@ public sealed record AkkaRaftGrpcClientOptions
 internal static class Endpoint
 {
     /// <summary>The endpoint as the client keys its channels.</summary>
-    /// <exception cref="ArgumentException">Not <c>host:port</c> with a port from 1 to 65535.</exception>
+    /// <exception cref="ArgumentException">Not <c>host:port</c> with a port from 1 to 65535 (a URI is refused: <see cref="AkkaRaftGrpcClientOptions.UseTls"/> picks the scheme).</exception>
     public static string Normalize(string endpoint, string name)
     {
         var text = endpoint?.Trim() ?? "";
         var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        if (colon <= 0 || text.Contains('/', StringComparison.Ordinal) || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
             throw new ArgumentException($"{name}: '{endpoint}' is not host:port (a gRPC address such as 127.0.0.1:8092)", name);
         }
