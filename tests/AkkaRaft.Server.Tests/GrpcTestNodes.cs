@@ -32,7 +32,9 @@ internal sealed class GrpcTestNode : IAsyncDisposable
 
     public static async Task<GrpcTestNode> StartAsync(string id, string dataDir, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { ["akkaraft.grpc.address"] = TestCluster.Quote("127.0.0.1:0") };
+        // A port of the OS's choosing, unless the test names one.
+        var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+        settings.TryAdd("akkaraft.grpc.address", TestCluster.Quote("127.0.0.1:0"));
         var node = await InProcessNode.StartAsync(id, dataDir, settings);
         var grpc = await GrpcFrontEnd.StartAsync(node.Node) ?? throw new InvalidOperationException("the gRPC API is off");
         return new GrpcTestNode(node, grpc);
