@@ -1,6 +1,9 @@
 namespace AkkaRaft.Samples;
 
-/// <summary><c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series [data-dir]</c>, or <c>client raft-host:port</c>.</summary>
+/// <summary>
+/// <c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series|grpc-words [data-dir]</c>,
+/// or <c>client raft-host:port</c> (<c>words-node</c> is one node of <c>grpc-words</c>, which starts them itself).
+/// </summary>
 public static class Program
 {
     /// <summary>Runs the named sample in a data directory (a fresh temporary one when omitted).</summary>
@@ -28,9 +31,25 @@ public static class Program
             case "time-series":
                 await TimeSeriesSample.RunAsync(dataDir, Console.Out);
                 return 0;
+            case "grpc-words":
+                await GrpcWordTrackerSample.RunAsync(dataDir, Console.Out, FreePort);
+                return 0;
+            case "words-node" when args.Length == 5:
+                await GrpcWordTrackerSample.ServeNodeAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series [data-dir] | client raft-host:port");
+                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series|grpc-words [data-dir] | client raft-host:port | words-node id data-dir raft-port peers");
                 return 2;
         }
+    }
+
+    /// <summary>A port nobody listens on now (bound to port 0 and released).</summary>
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 }

@@ -26,6 +26,8 @@ public sealed class GrpcWordTrackerFixture : IAsyncLifetime
 
     internal AkkaRaftNode Node => _node!;
 
+    internal GrpcFrontEnd Grpc => _grpc!;
+
     internal GrpcChannel Channel { get; private set; } = null!;
 
     internal StateMachineClient Machine { get; private set; } = null!;

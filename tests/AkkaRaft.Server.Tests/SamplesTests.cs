@@ -38,6 +38,16 @@ public sealed class SamplesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_grpc_word_tracker_should_count_every_word_once_across_a_killed_leader()
+    {
+        var output = new StringWriter();
+        var counts = await GrpcWordTrackerSample.RunAsync(_dir, output, TestCluster.FreePort);
+        Assert.Equal(GrpcWordTrackerSample.Expected(), counts);
+        // The six lines sent to the frozen leader were all answered by the next one: sent again, applied once.
+        Assert.Matches(@"lines 30-35: 0 answered by w\d before it died, 6 by the next leader", output.ToString());
+    }
+
+    [Fact]
     public async Task The_word_tracker_should_count_words_across_commands()
     {
         Assert.Equal(2, await WordTrackerSample.RunAsync(_dir, new StringWriter()));
