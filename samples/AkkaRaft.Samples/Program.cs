@@ -1,7 +1,7 @@
 namespace AkkaRaft.Samples;
 
 /// <summary>
-/// <c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series|grpc-words [data-dir]</c>,
+/// <c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series|grpc-time-series|grpc-words [data-dir]</c>,
 /// or <c>client raft-host:port</c> (<c>words-node</c> is one node of <c>grpc-words</c>, which starts them itself).
 /// </summary>
 public static class Program
@@ -31,6 +31,9 @@ public static class Program
             case "time-series":
                 await TimeSeriesSample.RunAsync(dataDir, Console.Out);
                 return 0;
+            case "grpc-time-series":
+                await GrpcTimeSeriesSample.RunAsync(dataDir, Console.Out);
+                return 0;
             case "grpc-words":
                 await GrpcWordTrackerSample.RunAsync(dataDir, Console.Out, FreePort);
                 return 0;
@@ -38,7 +41,7 @@ public static class Program
                 await GrpcWordTrackerSample.ServeNodeAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series|grpc-words [data-dir] | client raft-host:port | words-node id data-dir raft-port peers");
+                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series|grpc-time-series|grpc-words [data-dir] | client raft-host:port | words-node id data-dir raft-port peers");
                 return 2;
         }
     }

@@ -38,6 +38,14 @@ public sealed class SamplesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_time_series_sample_over_grpc_should_get_back_trrs_three_points()
+    {
+        var output = new StringWriter();
+        Assert.Equal(TimeSeriesSample.Points, await GrpcTimeSeriesSample.RunAsync(_dir, output));
+        Assert.Contains("GetTimeData(t1): (1427162400, 10), (1427162462, 12), (1427162524, 14)", output.ToString());
+    }
+
+    [Fact]
     public async Task The_grpc_word_tracker_should_count_every_word_once_across_a_killed_leader()
     {
         var output = new StringWriter();
