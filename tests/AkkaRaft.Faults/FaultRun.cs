@@ -46,7 +46,8 @@ internal static class FaultRun
         var sessionClients = options.SessionClients ?? options.Nodes;
         var seriesClients = options.SeriesClients ?? options.Nodes;
         var lockClients = options.LockClients ?? options.Nodes;
-        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients, {sessionClients} session clients, {seriesClients} series clients and {lockClients} lock clients, output {directory}");
+        var grpcClients = options.GrpcClients ?? Math.Max(1, clients / 3);
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients ({grpcClients} through gRPC), {sessionClients} session clients, {seriesClients} series clients and {lockClients} lock clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
@@ -66,7 +67,7 @@ internal static class FaultRun
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
-            var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, options.OperationTimeout);
+            var workload = new RegisterWorkload(nodes, history, clock, options.Seed, clients, grpcClients, options.OperationTimeout);
             var sessions = new SessionWorkload(nodes, history, clock, options.Seed, sessionClients, options.OperationTimeout);
             var series = new SeriesWorkload(nodes, clock, options.Seed, seriesClients, options.OperationTimeout);
             var locks = new LockWorkload(nodes, clock, options.Seed, lockClients, options.OperationTimeout);

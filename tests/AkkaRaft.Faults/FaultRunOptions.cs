@@ -21,6 +21,12 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Clients of the time-series workload (SeriesWorkload), one series each; null = one per node, 0 = none.</summary>
     public int? SeriesClients { get; init; }
 
+    /// <summary>
+    /// How many of the register clients speak gRPC through the .NET client library (GrpcRegisterClient) instead of
+    /// HTTP; null = a third of them (at least one), 0 = none.
+    /// </summary>
+    public int? GrpcClients { get; init; }
+
     /// <summary>Clients of the lock workload (LockWorkload), contending for one lock; null = one per node, 0 = none.</summary>
     public int? LockClients { get; init; }
 
@@ -55,6 +61,8 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (SeriesClients < 0) throw new ArgumentException($"--series-clients must not be negative, got {SeriesClients}");
         if (SessionClients < 0) throw new ArgumentException($"--session-clients must not be negative, got {SessionClients}");
         if (LockClients < 0) throw new ArgumentException($"--lock-clients must not be negative, got {LockClients}");
+        if (GrpcClients < 0) throw new ArgumentException($"--grpc-clients must not be negative, got {GrpcClients}");
+        if (GrpcClients > (Clients > 0 ? Clients : 2 * Nodes)) throw new ArgumentException($"--grpc-clients ({GrpcClients}) is more than the register clients ({(Clients > 0 ? Clients : 2 * Nodes)})");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
         LinkFaults.Validate();
         return this;

@@ -36,6 +36,9 @@ internal sealed class NodeProcess(int number, string launcher, string dataDir, s
     /// <summary>The Raft (Akka.Remote) port of every node.</summary>
     public const int RaftPort = 8089;
 
+    /// <summary>The gRPC port of every node.</summary>
+    public const int GrpcPort = 8093;
+
     private Process? _process;
 
     /// <summary>1-based number; the node's id is <c>n</c> and this number.</summary>
@@ -46,6 +49,9 @@ internal sealed class NodeProcess(int number, string launcher, string dataDir, s
 
     /// <summary>host:port of its HTTP API on the bridge.</summary>
     public string Http { get; } = $"{NetworkLab.AddressOf(number)}:{HttpPort.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>host:port of its gRPC API on the bridge.</summary>
+    public string Grpc { get; } = $"{NetworkLab.AddressOf(number)}:{GrpcPort.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>host:port of its Raft transport on the bridge.</summary>
     public string Raft { get; } = $"{NetworkLab.AddressOf(number)}:{RaftPort.ToString(CultureInfo.InvariantCulture)}";
@@ -81,7 +87,7 @@ internal sealed class NodeProcess(int number, string launcher, string dataDir, s
 
     /// <summary>The command line after the log redirection: <c>ip netns exec ... node serve ...</c>.</summary>
     public IReadOnlyList<string> Arguments() =>
-        ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), launcher, "serve", "-id", Id, "-haddr", Http, "-raddr", Raft, "-peers", peers, dataDir];
+        ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), launcher, "serve", "-id", Id, "-haddr", Http, "-gaddr", Grpc, "-raddr", Raft, "-peers", peers, dataDir];
 
     /// <summary>
     /// The environment variable that sets <paramref name="path"/> (<c>akkaraft.raft.lease-reads</c> is

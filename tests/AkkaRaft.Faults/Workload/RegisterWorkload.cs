@@ -17,7 +17,7 @@ namespace AkkaRaft.Faults.Workload;
 /// and index some client saw for the key (through a read or its own write); the API compares indexes, and since every
 /// value is written once, "the key's last index is i" is "the key holds the value written at i".
 /// </remarks>
-internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, HistoryWriter history, RunClock clock, int seed, int clients, TimeSpan timeout)
+internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, HistoryWriter history, RunClock clock, int seed, int clients, int grpcClients, TimeSpan timeout)
 {
     /// <summary>Keys in use at once.</summary>
     public const int ActiveKeys = 3;
@@ -45,8 +45,18 @@ internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, History
     public async Task RunAsync(TimeSpan until, CancellationToken cancellationToken)
     {
         using var client = new RegisterClient(timeout);
-        var workers = Enumerable.Range(0, clients).Select(i => Task.Run(() => WorkerAsync(client, i, until, cancellationToken), CancellationToken.None));
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        // The last grpcClients processes speak gRPC through the client library, each given its own node's address only.
+        var httpOf = nodes.ToDictionary(n => n.Id, n => n.Http);
+        var grpc = Enumerable.Range(0, clients).Select(i => i >= clients - grpcClients ? new GrpcRegisterClient(nodes[i % nodes.Count].Grpc, timeout, httpOf) : null).ToList();
+        try
+        {
+            var workers = Enumerable.Range(0, clients).Select(i => Task.Run(() => WorkerAsync(client, grpc[i], i, until, cancellationToken), CancellationToken.None));
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var g in grpc) g?.Dispose();
+        }
     }
 
     /// <summary>
@@ -102,7 +112,7 @@ internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, History
         return null;
     }
 
-    private async Task WorkerAsync(RegisterClient client, int process, TimeSpan until, CancellationToken cancellationToken)
+    private async Task WorkerAsync(RegisterClient client, GrpcRegisterClient? grpc, int process, TimeSpan until, CancellationToken cancellationToken)
     {
         var random = new Random(HashCode.Combine(seed, process));
         var node = nodes[process % nodes.Count];
@@ -119,14 +129,18 @@ internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, History
                     // Reads: consistent more often than default, since consistent is what the checker holds to the strictest promise.
                     var level = roll < 0.25 ? "consistent" : "default";
                     var invoke = history.Invoke(process, "read", key, level: level, node: node.Id);
-                    answer = await client.ReadAsync(node.Http, key, level, cancellationToken).ConfigureAwait(false);
+                    answer = grpc is null
+                        ? await client.ReadAsync(node.Http, key, level, cancellationToken).ConfigureAwait(false)
+                        : await grpc.ReadAsync(key, level, cancellationToken).ConfigureAwait(false);
                     Record(invoke, answer);
                 }
                 else if (roll < 0.70)
                 {
                     var value = ValueOf(process, written++);
                     var invoke = history.Invoke(process, "write", key, value: value, node: node.Id);
-                    answer = await client.WriteAsync(node.Http, key, value, conditional: false, 0, cancellationToken).ConfigureAwait(false);
+                    answer = grpc is null
+                        ? await client.WriteAsync(node.Http, key, value, conditional: false, 0, cancellationToken).ConfigureAwait(false)
+                        : await grpc.WriteAsync(key, value, conditional: false, 0, cancellationToken).ConfigureAwait(false);
                     Record(invoke, answer);
                 }
                 else
@@ -134,7 +148,9 @@ internal sealed class RegisterWorkload(IReadOnlyList<NodeProcess> nodes, History
                     var value = ValueOf(process, written++);
                     var (expected, index) = LastSeen(key);
                     var invoke = history.Invoke(process, "cas", key, value: value, expected: expected, node: node.Id);
-                    answer = await client.WriteAsync(node.Http, key, value, conditional: true, index, cancellationToken).ConfigureAwait(false);
+                    answer = grpc is null
+                        ? await client.WriteAsync(node.Http, key, value, conditional: true, index, cancellationToken).ConfigureAwait(false)
+                        : await grpc.WriteAsync(key, value, conditional: true, index, cancellationToken).ConfigureAwait(false);
                     Record(invoke, answer);
                 }
             }
