@@ -17,25 +17,7 @@ public sealed class GrpcClusterTests : IAsyncLifetime
 
     private static ByteString B(string text) => ByteString.CopyFromUtf8(text);
 
-    public async Task InitializeAsync()
-    {
-        var ports = new[] { TestCluster.FreePort(), TestCluster.FreePort() };
-        var peers = string.Join(",", new[] { "c1", "c2" }.Select((id, i) => $"{id}=127.0.0.1:{ports[i]}"));
-        for (var i = 0; i < 2; i++)
-        {
-            var id = $"c{i + 1}";
-            _nodes.Add(await GrpcTestNode.StartAsync(id, Path.Combine(_root, id), new Dictionary<string, string>
-            {
-                ["akkaraft.node.peers"] = TestCluster.Quote(peers),
-                ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
-                // A leader that lost its only follower stays leader (and its writes wait): the DEADLINE_EXCEEDED test needs one.
-                ["akkaraft.raft.check-quorum"] = "off",
-                ["akkaraft.grpc.request-timeout"] = "1s",
-                // A leader stopping beside a stopped follower waits this long to hand leadership over.
-                ["akkaraft.http.shutdown-timeout"] = "1s",
-            }));
-        }
-    }
+    public async Task InitializeAsync() => _nodes.AddRange(await GrpcTestNode.StartStaticClusterAsync(_root, ["c1", "c2"], GrpcTestNode.LeaderWithoutQuorumStays));
 
     public async Task DisposeAsync()
     {

@@ -316,21 +316,7 @@ public sealed class GrpcSessionClusterTests : IAsyncLifetime
 
     private static ByteString B(string text) => ByteString.CopyFromUtf8(text);
 
-    public async Task InitializeAsync()
-    {
-        var ports = new[] { TestCluster.FreePort(), TestCluster.FreePort() };
-        var peers = string.Join(",", new[] { "q1", "q2" }.Select((id, i) => $"{id}=127.0.0.1:{ports[i]}"));
-        for (var i = 0; i < 2; i++)
-        {
-            var id = $"q{i + 1}";
-            _nodes.Add(await GrpcTestNode.StartAsync(id, Path.Combine(_root, id), new Dictionary<string, string>
-            {
-                ["akkaraft.node.peers"] = TestCluster.Quote(peers),
-                ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
-                ["akkaraft.http.shutdown-timeout"] = "1s",
-            }));
-        }
-    }
+    public async Task InitializeAsync() => _nodes.AddRange(await GrpcTestNode.StartStaticClusterAsync(_root, ["q1", "q2"]));
 
     public async Task DisposeAsync()
     {

@@ -47,6 +47,40 @@ internal sealed class GrpcTestNode : IAsyncDisposable
         await Node.DisposeAsync();
     }
 
+    /// <summary>
+    /// Nodes <paramref name="ids"/> founding a static cluster on loopback, each with its gRPC API, under
+    /// <paramref name="root"/>; <paramref name="extra"/> settings go to every node. A leader stopping beside a stopped
+    /// follower waits 1 s (akkaraft.http.shutdown-timeout) to hand leadership over.
+    /// </summary>
+    public static async Task<List<GrpcTestNode>> StartStaticClusterAsync(string root, IReadOnlyList<string> ids, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var ports = ids.Select(_ => TestCluster.FreePort()).ToArray();
+        var peers = string.Join(",", ids.Select((id, i) => $"{id}=127.0.0.1:{ports[i]}"));
+        var nodes = new List<GrpcTestNode>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
+            {
+                ["akkaraft.node.peers"] = TestCluster.Quote(peers),
+                ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
+                ["akkaraft.http.shutdown-timeout"] = "1s",
+            };
+            nodes.Add(await StartAsync(ids[i], Path.Combine(root, ids[i]), settings));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>
+    /// What a test of DEADLINE_EXCEEDED needs: a leader that lost its only follower stays leader (check-quorum off), so
+    /// its writes wait, and a call waits at most 1 s.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LeaderWithoutQuorumStays { get; } = new Dictionary<string, string>
+    {
+        ["akkaraft.raft.check-quorum"] = "off",
+        ["akkaraft.grpc.request-timeout"] = "1s",
+    };
+
     /// <summary>Metadata asking a follower to pass the call on to the leader.</summary>
     public static Metadata Forward => new() { { RaftCalls.ForwardHeader, "true" } };
 

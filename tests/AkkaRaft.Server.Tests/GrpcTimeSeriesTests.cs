@@ -283,24 +283,7 @@ public sealed class GrpcTimeSeriesClusterTests : IAsyncLifetime
     private readonly string _root = TestCluster.TempDirectory("grpc-ts-cluster");
     private readonly List<GrpcTestNode> _nodes = [];
 
-    public async Task InitializeAsync()
-    {
-        var ports = new[] { TestCluster.FreePort(), TestCluster.FreePort() };
-        var peers = string.Join(",", new[] { "s1", "s2" }.Select((id, i) => $"{id}=127.0.0.1:{ports[i]}"));
-        for (var i = 0; i < 2; i++)
-        {
-            var id = $"s{i + 1}";
-            _nodes.Add(await GrpcTestNode.StartAsync(id, Path.Combine(_root, id), new Dictionary<string, string>
-            {
-                ["akkaraft.node.peers"] = TestCluster.Quote(peers),
-                ["akkaraft.node.raft-address"] = TestCluster.Quote($"127.0.0.1:{ports[i]}"),
-                // A leader that lost its only follower stays leader (and its writes wait): the DEADLINE_EXCEEDED part needs one.
-                ["akkaraft.raft.check-quorum"] = "off",
-                ["akkaraft.grpc.request-timeout"] = "1s",
-                ["akkaraft.http.shutdown-timeout"] = "1s",
-            }));
-        }
-    }
+    public async Task InitializeAsync() => _nodes.AddRange(await GrpcTestNode.StartStaticClusterAsync(_root, ["s1", "s2"], GrpcTestNode.LeaderWithoutQuorumStays));
 
     public async Task DisposeAsync()
     {
