@@ -113,6 +113,9 @@ public sealed class AkkaRaftGrpcClient : IDisposable
         var hops = 0;
         RpcException? last = null;
         var problem = "";
+        // Endpoints this call could not connect to: a member naming one of them as the leader (a stale address, a leader
+        // that just died) is not followed there again; the call goes on round the list, which holds the real one.
+        var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -146,7 +149,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
 
                     last = e;
                     problem = $"{endpoint}: {e.StatusCode} ({e.Status.Detail})";
-                    if (RetryRules.LeaderAddress(e) is { } named && TryNormalize(named) is { } leader)
+                    if (RetryRules.LeaderAddress(e) is { } named && TryNormalize(named) is { } leader && !unreachable.Contains(leader))
                     {
                         Learn(leader);
                         _lastLeader = leader;
@@ -170,6 +173,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
             else
             {
                 problem = $"{endpoint}: no connection ready within {_options.ConnectTimeout.TotalMilliseconds:0} ms";
+                unreachable.Add(endpoint);
                 next = NextAfter(endpoint);
             }
 
