@@ -72,3 +72,41 @@ public sealed class GrpcClientStaleLeaderTests : IAsyncLifetime
                 new Metadata { { RaftCalls.LeaderIdTrailer, "gone" }, { RaftCalls.LeaderAddressTrailer, deadLeader } });
     }
 }
+
+/// <summary>
+/// A node started again gets a new gRPC port (":0"); the cluster must learn it. The replicated record of the earlier
+/// start used to win over the new address in the node's own directory, and was never published again.
+/// </summary>
+public sealed class GrpcAddressAfterRestartTests : IDisposable
+{
+    private readonly string _dir = TestCluster.TempDirectory("grpc-restart");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_restarted_node_advertises_its_new_grpc_address_in_the_cluster_directory()
+    {
+        string before;
+        await using (var first = await GrpcTestNode.StartAsync("again", _dir))
+        {
+            before = first.Grpc.Address.ToString();
+            await GrpcTestNode.WaitForLeaderAsync(first, members: 1);
+            await TestCluster.WaitForAsync(async () => await StoredGrpcAsync(first) == before, "the first start's gRPC address in the member record");
+        }
+
+        await using var second = await GrpcTestNode.StartAsync("again", _dir);
+        var after = second.Grpc.Address.ToString();
+        Assert.NotEqual(before, after);
+        await GrpcTestNode.WaitForLeaderAsync(second, members: 1);
+        await TestCluster.WaitForAsync(async () => await StoredGrpcAsync(second) == after, $"the new gRPC address {after} in the member record (was {before})");
+        var status = await second.Cluster.StatusAsync(new StatusRequest());
+        Assert.Equal(after, Assert.Single(status.Members).GrpcAddress);
+    }
+
+    /// <summary>The gRPC address in the node's replicated member record, as any member reads it.</summary>
+    private static async Task<string?> StoredGrpcAsync(GrpcTestNode node)
+    {
+        var record = await node.Kv.GetAsync(new GetRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("_akkaraft/members/again"), Level = ReadLevel.Consistent });
+        return record.Found ? System.Text.Json.JsonDocument.Parse(record.Kv.Value.ToStringUtf8()).RootElement.TryGetProperty("grpc", out var grpc) ? grpc.GetString() : null : null;
+    }
+}

@@ -283,7 +283,13 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the member records from this node's state machine (a stale read: whatever it has applied).</summary>
+    /// <summary>
+    /// Reads the member records from this node's state machine (a stale read: whatever it has applied). This node's own
+    /// record there is left out: its addresses are the ones it listens on now (<see cref="Advertise"/>,
+    /// <see cref="AdvertiseGrpc"/>), and the replicated one may be an earlier incarnation's. Read back, that old record
+    /// replaced the new gRPC port (":0" picks a new one at each start) and, being then equal to <see cref="Self"/>, was
+    /// never published again: followers named a restarted leader at its old port (CI27).
+    /// </summary>
     public async Task RefreshDirectoryAsync(CancellationToken cancellationToken = default)
     {
         var answer = await AskAsync(new Query(KvQueries.List(MemberDirectory.KeyPrefix), ReadLevel.Stale), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
@@ -291,7 +297,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var result = KvResult.Decode(response.Response);
         foreach (var pair in result.Pairs)
         {
-            if (Member.TryParse(pair.Value.Span) is { } member) Directory.Upsert(member);
+            if (Member.TryParse(pair.Value.Span) is { } member && member.RaftId != RaftId) Directory.Upsert(member);
         }
     }
 
