@@ -28,13 +28,13 @@ internal sealed class NetworkLab : IDisposable
     /// <summary>The lock that makes the harness one at a time per machine.</summary>
     public const string LockFile = "/run/akkaraft-faults.lock";
 
-    private readonly FileStream _lock;
+    private readonly HarnessLock _lock;
     private readonly TextWriter _log;
     private bool _disposed;
     private bool _partitioned;
     private List<Link> _proxied = [];
 
-    private NetworkLab(int nodes, FileStream @lock, TextWriter log)
+    private NetworkLab(int nodes, HarnessLock @lock, TextWriter log)
     {
         Nodes = nodes;
         _lock = @lock;
@@ -260,31 +260,9 @@ internal sealed class NetworkLab : IDisposable
         }
     }
 
-    /// <summary>Takes the harness's lock, waiting up to <paramref name="wait"/>; dispose the stream to release it.</summary>
+    /// <summary>Takes the harness's lock, waiting up to <paramref name="wait"/>; dispose it to release it.</summary>
     /// <exception cref="InvalidOperationException">Another harness held it all that time.</exception>
-    public static FileStream AcquireLock(TextWriter log, TimeSpan wait)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        var told = false;
-        while (true)
-        {
-            try
-            {
-                // On Linux, FileShare.None is an exclusive flock: the kernel drops it when the process dies.
-                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                if (!told) log.WriteLine($"network: another fault harness holds {LockFile}; waiting up to {wait.TotalSeconds:0} seconds");
-                told = true;
-                Thread.Sleep(1000);
-            }
-            catch (IOException e)
-            {
-                throw new InvalidOperationException($"another fault harness held {LockFile} for {wait.TotalSeconds:0} seconds; giving up", e);
-            }
-        }
-    }
+    public static HarnessLock AcquireLock(TextWriter log, TimeSpan wait) => HarnessLock.Acquire(LockFile, log, wait);
 
     private static void CheckSubnetIsFree()
     {
