@@ -19,9 +19,9 @@ public sealed class CoordinationSerializerTests(WireSerializerBindingTests.Syste
         new WatchFired(3, WatchReason.LeaderChanged, null, 0),
         new WatchTimedOut(3, TimeSpan.FromSeconds(30)),
         new AcquireLock("jobs", 7, TimeSpan.FromSeconds(2)),
-        new LockAcquired("jobs", 7, 99, 1),
+        new LockAcquired("jobs", 7, 99, 1) { Term = 3 },
         new ReleaseLock("jobs", 7, null, NotLeaderPolicy.Reject),
-        new LockReleased("jobs", 7, 120, WasHolder: true),
+        new LockReleased("jobs", 7, 120, WasHolder: true) { Leader = 2, Term = 4 },
         new LockNotHeld("jobs", 7, "not held"),
     ];
 

@@ -50,6 +50,9 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
 
     private static ByteString B(string text) => ByteString.CopyFromUtf8(text);
 
+    /// <summary>The one node's term: the term every header of a session or lock answer carries.</summary>
+    private async Task<ulong> TermAsync() => (await Node.Cluster.StatusAsync(new StatusRequest())).Term;
+
     [Fact]
     public async Task An_ephemeral_key_lives_while_the_KeepAlive_stream_renews_its_session_and_goes_when_the_session_expires()
     {
@@ -57,6 +60,9 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         Assert.True(opened.Id > 0);
         Assert.Equal((ulong)opened.Id, opened.Header.Index);
         Assert.Equal(2000, opened.TtlMs);
+        var term = await TermAsync();
+        Assert.True(term > 0);
+        Assert.Equal(term, opened.Header.RaftTerm);
         var put = await Kv.PutAsync(new PutRequest { Key = B("eph/a"), Value = B("1"), Session = new SessionWrite { Id = opened.Id, Ephemeral = true } });
         var read = await Kv.GetAsync(new GetRequest { Key = B("eph/a") });
         Assert.Equal(opened.Id, read.Kv.SessionId);
@@ -71,6 +77,7 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
                 Assert.Equal(opened.Id, renewed.Id);
                 Assert.Equal(2000, renewed.TtlMs);
                 Assert.Equal(Node.Id, renewed.Header.LeaderId);
+                Assert.Equal(term, renewed.Header.RaftTerm);
                 await Task.Delay(400);
             }
 
@@ -107,6 +114,7 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
 
         var closed = await Sessions.CloseAsync(new CloseSessionRequest { Id = opened.Id });
         Assert.True(closed.Header.Index > kept.ModIndex);
+        Assert.Equal(await TermAsync(), closed.Header.RaftTerm);
         Assert.Equal(["close/kept"], (await Kv.ListAsync(new ListRequest { Prefix = B("close/") })).Kvs.Select(kv => kv.Key.ToStringUtf8()));
 
         Assert.Equal(StatusCode.NotFound, (await FailsAsync(Sessions.CloseAsync(new CloseSessionRequest { Id = opened.Id }))).StatusCode);
@@ -260,6 +268,8 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         var held = await Locks.LockAsync(new LockRequest { Name = B("L1"), SessionId = a });
         Assert.Equal("L1", held.Name.ToStringUtf8());
         Assert.Equal(held.Header.Index, held.FencingToken);
+        var term = await TermAsync();
+        Assert.Equal(term, held.Header.RaftTerm);
 
         var timedOut = await FailsAsync(Locks.LockAsync(new LockRequest { Name = B("L1"), SessionId = b }, deadline: DateTime.UtcNow.AddMilliseconds(500)));
         Assert.Equal(StatusCode.DeadlineExceeded, timedOut.StatusCode);
@@ -270,11 +280,13 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         var released = await Locks.UnlockAsync(new UnlockRequest { Name = B("L1"), SessionId = a });
         Assert.True(released.WasHolder);
         Assert.True(released.Header.Index > held.FencingToken);
+        Assert.Equal((Node.Id, term), (released.Header.LeaderId, released.Header.RaftTerm));
 
         // b left the queue when its deadline passed, so the lock passes to c, behind it.
         var got = await waiting.ResponseAsync;
         Assert.Equal(c, got.SessionId);
         Assert.True(got.FencingToken > held.FencingToken, $"token {got.FencingToken} after {held.FencingToken}");
+        Assert.Equal(term, got.Header.RaftTerm);
 
         Assert.Equal(StatusCode.NotFound, (await FailsAsync(Locks.UnlockAsync(new UnlockRequest { Name = B("L1"), SessionId = a }))).StatusCode);
         Assert.True((await Locks.UnlockAsync(new UnlockRequest { Name = B("L1"), SessionId = c })).WasHolder);

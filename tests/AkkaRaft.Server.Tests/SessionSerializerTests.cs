@@ -13,11 +13,11 @@ public sealed class SessionSerializerTests(WireSerializerBindingTests.Systems sy
     private static readonly object[] SessionMessages =
     [
         new OpenSession(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2), NotLeaderPolicy.Reject),
-        new SessionOpened(41, TimeSpan.FromMilliseconds(1500), 2),
+        new SessionOpened(41, TimeSpan.FromMilliseconds(1500), 2) { Term = 5 },
         new KeepSessionAlive(41, NotLeaderPolicy.Reject),
-        new SessionKeptAlive(41, TimeSpan.FromSeconds(10), 3),
+        new SessionKeptAlive(41, TimeSpan.FromSeconds(10), 3) { Term = 6 },
         new CloseSession(41),
-        new SessionClosed(41, 77, 1),
+        new SessionClosed(41, 77, 1) { Term = 7 },
         new SessionNotFound(41, "expired"),
     ];
 

@@ -29,7 +29,11 @@ public sealed record AcquireLock(string Name, long SessionId, TimeSpan? Timeout 
 /// <param name="SessionId">The session that holds it.</param>
 /// <param name="FencingToken">The log index at which the session got the lock: larger than every earlier holder's.</param>
 /// <param name="Leader">The leader when the acquire committed.</param>
-public sealed record LockAcquired(string Name, long SessionId, ulong FencingToken, ulong Leader) : IRaftCoordinationMessage;
+public sealed record LockAcquired(string Name, long SessionId, ulong FencingToken, ulong Leader) : IRaftCoordinationMessage
+{
+    /// <summary>The term of the last entry applied when the lock was granted (etcd's <c>raft_term</c>); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>
 /// Releases lock <paramref name="Name"/> held by session <paramref name="SessionId"/>, or takes the session out of its
@@ -51,7 +55,14 @@ public sealed record ReleaseLock(string Name, long SessionId, TimeSpan? Timeout 
 /// <param name="SessionId">The session.</param>
 /// <param name="Index">The log index of the release.</param>
 /// <param name="WasHolder">True when the session held the lock (it passed on, or is free); false when it only left the queue.</param>
-public sealed record LockReleased(string Name, long SessionId, ulong Index, bool WasHolder) : IRaftCoordinationMessage;
+public sealed record LockReleased(string Name, long SessionId, ulong Index, bool WasHolder) : IRaftCoordinationMessage
+{
+    /// <summary>The leader that committed the release; 0 from a node that predates it.</summary>
+    public ulong Leader { get; init; }
+
+    /// <summary>The term of the entry that committed it (etcd's <c>raft_term</c> in a response header); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>The session neither holds nor waits for the lock; nothing changed (a release retried after it applied gets this).</summary>
 /// <param name="Name">The lock.</param>

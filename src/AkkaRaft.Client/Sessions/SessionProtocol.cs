@@ -28,7 +28,11 @@ public sealed record OpenSession(TimeSpan Ttl, TimeSpan? Timeout = null, NotLead
 /// <param name="SessionId">The session's id: the log index of the entry that opened it.</param>
 /// <param name="Ttl">Its time to live.</param>
 /// <param name="Leader">The leader that committed it.</param>
-public sealed record SessionOpened(long SessionId, TimeSpan Ttl, ulong Leader) : IRaftSessionMessage;
+public sealed record SessionOpened(long SessionId, TimeSpan Ttl, ulong Leader) : IRaftSessionMessage
+{
+    /// <summary>The term of the entry that committed it (etcd's <c>raft_term</c> in a response header); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>
 /// Keeps a session alive for another full TTL. Served by the leader only and not logged. Answered by
@@ -46,7 +50,11 @@ public sealed record KeepSessionAlive(long SessionId, NotLeaderPolicy OnNotLeade
 /// <param name="SessionId">The session.</param>
 /// <param name="Ttl">Its time to live, from now.</param>
 /// <param name="Leader">The leader that renewed it.</param>
-public sealed record SessionKeptAlive(long SessionId, TimeSpan Ttl, ulong Leader) : IRaftSessionMessage;
+public sealed record SessionKeptAlive(long SessionId, TimeSpan Ttl, ulong Leader) : IRaftSessionMessage
+{
+    /// <summary>The leader's term when it renewed the session (etcd's <c>raft_term</c>); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>
 /// Closes a session through the log: its ephemeral keys are deleted at the close's index. Answered by
@@ -65,7 +73,11 @@ public sealed record CloseSession(long SessionId, TimeSpan? Timeout = null, NotL
 /// <param name="SessionId">The session.</param>
 /// <param name="Index">The log index of the close.</param>
 /// <param name="Leader">The leader that committed it.</param>
-public sealed record SessionClosed(long SessionId, ulong Index, ulong Leader) : IRaftSessionMessage;
+public sealed record SessionClosed(long SessionId, ulong Index, ulong Leader) : IRaftSessionMessage
+{
+    /// <summary>The term of the entry that committed it (etcd's <c>raft_term</c> in a response header); 0 from a node that predates it.</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>
 /// The session does not live (it expired, was closed, or never existed). A write answered so applied nothing.

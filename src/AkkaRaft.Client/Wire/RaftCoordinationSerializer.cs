@@ -72,12 +72,12 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
             {
                 Name = Utf8Of(m.Name), SessionId = m.SessionId, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
             }.ToByteArray(),
-            LockAcquired m => new LockAcquiredMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, FencingToken = m.FencingToken, Leader = m.Leader }.ToByteArray(),
+            LockAcquired m => new LockAcquiredMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, FencingToken = m.FencingToken, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             ReleaseLock m => new ReleaseLockMessage
             {
                 Name = Utf8Of(m.Name), SessionId = m.SessionId, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
             }.ToByteArray(),
-            LockReleased m => new LockReleasedMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, Index = m.Index, WasHolder = m.WasHolder }.ToByteArray(),
+            LockReleased m => new LockReleasedMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, Index = m.Index, WasHolder = m.WasHolder, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             LockNotHeld m => new LockNotHeldMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, Reason = m.Reason }.ToByteArray(),
             _ => throw Unknown(obj),
         };
@@ -110,13 +110,13 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
                     return new AcquireLock(Text(acquire.Name, "lock name"), acquire.SessionId, Duration(acquire.TimeoutMs), Policy(acquire.RejectWhenNotLeader)) { Hops = Hops(acquire.Hops) };
                 case AcquiredManifest:
                     var acquired = LockAcquiredMessage.Parser.ParseFrom(bytes);
-                    return new LockAcquired(Text(acquired.Name, "lock name"), acquired.SessionId, acquired.FencingToken, acquired.Leader);
+                    return new LockAcquired(Text(acquired.Name, "lock name"), acquired.SessionId, acquired.FencingToken, acquired.Leader) { Term = acquired.Term };
                 case ReleaseManifest:
                     var release = ReleaseLockMessage.Parser.ParseFrom(bytes);
                     return new ReleaseLock(Text(release.Name, "lock name"), release.SessionId, Duration(release.TimeoutMs), Policy(release.RejectWhenNotLeader)) { Hops = Hops(release.Hops) };
                 case ReleasedManifest:
                     var released = LockReleasedMessage.Parser.ParseFrom(bytes);
-                    return new LockReleased(Text(released.Name, "lock name"), released.SessionId, released.Index, released.WasHolder);
+                    return new LockReleased(Text(released.Name, "lock name"), released.SessionId, released.Index, released.WasHolder) { Leader = released.Leader, Term = released.Term };
                 case NotHeldManifest:
                     var notHeld = LockNotHeldMessage.Parser.ParseFrom(bytes);
                     return new LockNotHeld(Text(notHeld.Name, "lock name"), notHeld.SessionId, notHeld.Reason);

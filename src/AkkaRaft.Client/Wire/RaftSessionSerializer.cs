@@ -55,14 +55,14 @@ public sealed class RaftSessionSerializer : SerializerWithStringManifest
             {
                 TtlMs = (long)m.Ttl.TotalMilliseconds, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
             }.ToByteArray(),
-            SessionOpened m => new SessionOpenedMessage { SessionId = m.SessionId, TtlMs = (long)m.Ttl.TotalMilliseconds, Leader = m.Leader }.ToByteArray(),
+            SessionOpened m => new SessionOpenedMessage { SessionId = m.SessionId, TtlMs = (long)m.Ttl.TotalMilliseconds, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             KeepSessionAlive m => new KeepSessionAliveMessage { SessionId = m.SessionId, RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops }.ToByteArray(),
-            SessionKeptAlive m => new SessionKeptAliveMessage { SessionId = m.SessionId, TtlMs = (long)m.Ttl.TotalMilliseconds, Leader = m.Leader }.ToByteArray(),
+            SessionKeptAlive m => new SessionKeptAliveMessage { SessionId = m.SessionId, TtlMs = (long)m.Ttl.TotalMilliseconds, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             CloseSession m => new CloseSessionMessage
             {
                 SessionId = m.SessionId, TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
             }.ToByteArray(),
-            SessionClosed m => new SessionClosedMessage { SessionId = m.SessionId, Index = m.Index, Leader = m.Leader }.ToByteArray(),
+            SessionClosed m => new SessionClosedMessage { SessionId = m.SessionId, Index = m.Index, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             SessionNotFound m => new SessionNotFoundMessage { SessionId = m.SessionId, Reason = m.Reason }.ToByteArray(),
             _ => throw Unknown(obj),
         };
@@ -81,19 +81,19 @@ public sealed class RaftSessionSerializer : SerializerWithStringManifest
                     return new OpenSession(TimeSpan.FromMilliseconds(open.TtlMs), Duration(open.TimeoutMs), Policy(open.RejectWhenNotLeader)) { Hops = Hops(open.Hops) };
                 case OpenedManifest:
                     var opened = SessionOpenedMessage.Parser.ParseFrom(bytes);
-                    return new SessionOpened(opened.SessionId, TimeSpan.FromMilliseconds(opened.TtlMs), opened.Leader);
+                    return new SessionOpened(opened.SessionId, TimeSpan.FromMilliseconds(opened.TtlMs), opened.Leader) { Term = opened.Term };
                 case KeepAliveManifest:
                     var keep = KeepSessionAliveMessage.Parser.ParseFrom(bytes);
                     return new KeepSessionAlive(keep.SessionId, Policy(keep.RejectWhenNotLeader)) { Hops = Hops(keep.Hops) };
                 case KeptAliveManifest:
                     var kept = SessionKeptAliveMessage.Parser.ParseFrom(bytes);
-                    return new SessionKeptAlive(kept.SessionId, TimeSpan.FromMilliseconds(kept.TtlMs), kept.Leader);
+                    return new SessionKeptAlive(kept.SessionId, TimeSpan.FromMilliseconds(kept.TtlMs), kept.Leader) { Term = kept.Term };
                 case CloseManifest:
                     var close = CloseSessionMessage.Parser.ParseFrom(bytes);
                     return new CloseSession(close.SessionId, Duration(close.TimeoutMs), Policy(close.RejectWhenNotLeader)) { Hops = Hops(close.Hops) };
                 case ClosedManifest:
                     var closed = SessionClosedMessage.Parser.ParseFrom(bytes);
-                    return new SessionClosed(closed.SessionId, closed.Index, closed.Leader);
+                    return new SessionClosed(closed.SessionId, closed.Index, closed.Leader) { Term = closed.Term };
                 case NotFoundManifest:
                     var notFound = SessionNotFoundMessage.Parser.ParseFrom(bytes);
                     return new SessionNotFound(notFound.SessionId, notFound.Reason);

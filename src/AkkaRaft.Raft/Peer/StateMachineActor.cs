@@ -53,6 +53,9 @@ internal sealed class StateMachineActor : ReceiveActor
     private readonly Dictionary<(string Name, long SessionId), IActorRef> _lockWaiters = new();
     private ulong _leader;
 
+    /// <summary>The term of the last entry applied: the term a lock granted by an applied entry is answered with.</summary>
+    private ulong _term;
+
     public StateMachineActor(IStateMachine machine, WatchSettings watches)
     {
         _host = new StateMachineHost(machine, watches);
@@ -84,6 +87,7 @@ internal sealed class StateMachineActor : ReceiveActor
     {
         _leader = batch.Leader;
         var entries = batch.Entries;
+        if (entries.Count > 0) _term = entries[^1].Term;
         for (var i = 0; i < entries.Count; i++)
         {
             var client = batch.Replies?[i];
@@ -107,7 +111,7 @@ internal sealed class StateMachineActor : ReceiveActor
         foreach (var ((name, session), client) in _lockWaiters.ToList())
         {
             var (holder, token) = _host.Locks.HolderOf(name);
-            if (holder == session) client.Tell(new LockAcquired(name, session, token, _leader), Context.Parent);
+            if (holder == session) client.Tell(new LockAcquired(name, session, token, _leader) { Term = _term }, Context.Parent);
             else if (_host.Locks.WaitersOf(name).Contains(session)) continue;
             else client.Tell(Dropped(name, session), Context.Parent);
             _lockWaiters.Remove((name, session));
@@ -138,7 +142,7 @@ internal sealed class StateMachineActor : ReceiveActor
         foreach (var change in _host.TakeLockEvents())
         {
             if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;
-            client.Tell(change.Granted ? new LockAcquired(change.Name, change.SessionId, change.Token, _leader) : Dropped(change.Name, change.SessionId), Context.Parent);
+            client.Tell(change.Granted ? new LockAcquired(change.Name, change.SessionId, change.Token, _leader) { Term = _term } : Dropped(change.Name, change.SessionId), Context.Parent);
         }
     }
 

@@ -30,7 +30,6 @@ public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBas
         // The acquire's commit may take what any write may; the wait in the queue lasts until the call's deadline.
         var commit = calls.BudgetOf(context);
         var wait = context.Deadline == DateTime.MaxValue ? node.Settings.Grpc.RequestTimeout : context.Deadline - DateTime.UtcNow;
-        var term = calls.TermAsync(context.CancellationToken);
         object answer;
         try
         {
@@ -49,7 +48,7 @@ public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBas
             case LockAcquired acquired:
                 return new LockResponse
                 {
-                    Header = calls.Header(acquired.FencingToken, acquired.Leader, await term.ConfigureAwait(false)),
+                    Header = calls.Header(acquired.FencingToken, acquired.Leader, acquired.Term),
                     Name = request.Name,
                     SessionId = acquired.SessionId,
                     FencingToken = acquired.FencingToken,
@@ -77,8 +76,7 @@ public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBas
         switch (answer)
         {
             case LockReleased released:
-                var status = await calls.StatusAsync(context).ConfigureAwait(false);
-                return new UnlockResponse { Header = calls.Header(released.Index, status.Leader, status.Term), WasHolder = released.WasHolder };
+                return new UnlockResponse { Header = calls.Header(released.Index, released.Leader, released.Term), WasHolder = released.WasHolder };
             case RequestRejected rejected:
                 throw RaftCalls.Invalid("name", rejected.Reason);
             default:

@@ -194,19 +194,6 @@ public sealed class RaftCalls : IDisposable
         }
     }
 
-    /// <summary>The term this node is in (0 when its peer does not say in time), asked beside the call's own request.</summary>
-    public async Task<ulong> TermAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await Node.StatusAsync(cancellationToken).ConfigureAwait(false)).Term;
-        }
-        catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
-        {
-            return 0;
-        }
-    }
-
     // ------------------------------------------------------------------ the leader
 
     /// <summary>

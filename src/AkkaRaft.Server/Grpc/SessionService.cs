@@ -22,13 +22,12 @@ public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.S
         }
 
         var budget = calls.BudgetOf(context);
-        var term = calls.TermAsync(context.CancellationToken);
         var answer = await calls.AskAsync(new OpenSession(TimeSpan.FromMilliseconds(request.TtlMs), budget, RaftCalls.PolicyOf(context)), budget, context, write: true)
             .ConfigureAwait(false);
         if (answer is not SessionOpened opened) throw calls.Failure(answer);
         return new OpenSessionResponse
         {
-            Header = calls.Header((ulong)opened.SessionId, opened.Leader, await term.ConfigureAwait(false)),
+            Header = calls.Header((ulong)opened.SessionId, opened.Leader, opened.Term),
             Id = opened.SessionId,
             TtlMs = (long)opened.Ttl.TotalMilliseconds,
         };
@@ -46,18 +45,18 @@ public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.S
         {
             CheckId(request.Id, "id");
             var budget = calls.BudgetOf(context);
-            var term = calls.TermAsync(context.CancellationToken);
             var answer = await calls.AskAsync(new KeepSessionAlive(request.Id, policy), budget, context, write: false).ConfigureAwait(false);
             var response = answer switch
             {
                 SessionKeptAlive kept => new KeepAliveResponse
                 {
-                    Header = calls.Header(0, kept.Leader, await term.ConfigureAwait(false)),
+                    Header = calls.Header(0, kept.Leader, kept.Term),
                     Id = kept.SessionId,
                     TtlMs = (long)kept.Ttl.TotalMilliseconds,
                 },
-                // etcd's answer for a lease that is gone: TTL 0, and the stream goes on for the other sessions on it.
-                SessionNotFound => new KeepAliveResponse { Header = calls.Header(0, RaftIds.None, await term.ConfigureAwait(false)), Id = request.Id, TtlMs = 0 },
+                // etcd's answer for a lease that is gone: TTL 0, and the stream goes on for the other sessions on it. The
+                // header names no leader and no term: the answer is about the session, not about a commit.
+                SessionNotFound => new KeepAliveResponse { Header = calls.Header(0, RaftIds.None, 0), Id = request.Id, TtlMs = 0 },
                 RequestTimedOut timedOut => throw RaftCalls.DeadlineExceeded(timedOut.After, write: false),
                 _ => throw calls.Failure(answer),
             };
@@ -70,10 +69,9 @@ public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.S
     {
         CheckId(request.Id, "id");
         var budget = calls.BudgetOf(context);
-        var term = calls.TermAsync(context.CancellationToken);
         var answer = await calls.AskAsync(new CloseSession(request.Id, budget, RaftCalls.PolicyOf(context)), budget, context, write: true).ConfigureAwait(false);
         if (answer is not SessionClosed closed) throw calls.Failure(answer);
-        return new CloseSessionResponse { Header = calls.Header(closed.Index, closed.Leader, await term.ConfigureAwait(false)) };
+        return new CloseSessionResponse { Header = calls.Header(closed.Index, closed.Leader, closed.Term) };
     }
 
     /// <summary>A session id: positive (the log index of the entry that opened it).</summary>

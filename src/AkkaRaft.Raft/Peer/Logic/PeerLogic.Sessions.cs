@@ -70,7 +70,7 @@ internal sealed partial class PeerLogic<TClient>
                 return;
             }
             Renew(keep.SessionId, session);
-            Reply(client, new SessionKeptAlive(keep.SessionId, session.Ttl, _id));
+            Reply(client, new SessionKeptAlive(keep.SessionId, session.Ttl, _id) { Term = _node.Term });
             return;
         }
         if (_handedIndex < _termStartIndex)

@@ -25,14 +25,14 @@ internal sealed partial class StateMachineHost
         if (!answer) return null;
         return outcome.Status switch
         {
-            AcquireStatus.Acquired => new LockAcquired(name, id, outcome.Token, leader),
+            AcquireStatus.Acquired => new LockAcquired(name, id, outcome.Token, leader) { Term = entry.Term },
             AcquireStatus.Queued => new LockQueued(name, id, outcome.Position),
             AcquireStatus.TooManyLocks => new Overloaded($"{outcome.Position} locks are held (akkaraft.locks.max-locks = {acquire.MaxLocks}); lock '{name}' was not acquired"),
             _ => new Overloaded($"{outcome.Position} sessions wait for lock '{name}' (akkaraft.locks.max-waiters = {acquire.MaxLockWaiters}); session {id} was not queued"),
         };
     }
 
-    private object? ApplyRelease(Entry entry, SessionEntry release, bool answer)
+    private object? ApplyRelease(Entry entry, SessionEntry release, ulong leader, bool answer)
     {
         var id = release.SessionId;
         var name = release.LockName;
@@ -40,7 +40,7 @@ internal sealed partial class StateMachineHost
         if (!answer) return null;
         return status == ReleaseStatus.NotHeld
             ? new LockNotHeld(name, id, $"session {id} neither holds nor waits for lock '{name}' (as of index {entry.Index})")
-            : new LockReleased(name, id, entry.Index, WasHolder: status == ReleaseStatus.Released);
+            : new LockReleased(name, id, entry.Index, WasHolder: status == ReleaseStatus.Released) { Leader = leader, Term = entry.Term };
     }
 
     /// <summary>What the entries applied since the last call did to lock waiters: got the lock, or left the queue without it.</summary>

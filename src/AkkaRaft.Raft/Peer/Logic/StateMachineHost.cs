@@ -119,7 +119,7 @@ internal sealed partial class StateMachineHost
             case SessionEntries.Open:
                 var ttl = TimeSpan.FromMilliseconds(sessionEntry.TtlMs);
                 _sessions.Open((long)entry.Index, ttl, Math.Max(1, sessionEntry.MaxResponses));
-                return answer ? new SessionOpened((long)entry.Index, ttl, leader) : null;
+                return answer ? new SessionOpened((long)entry.Index, ttl, leader) { Term = entry.Term } : null;
             case SessionEntries.Close:
             case SessionEntries.Expire:
                 var id = sessionEntry.SessionId;
@@ -130,11 +130,11 @@ internal sealed partial class StateMachineHost
                 _watches.Applied(entry.Index, ended.ChangedKeys);
                 _locks.SessionEnded(id, entry.Index);
                 _watches.SessionEnded(id);
-                return answer ? new SessionClosed(id, entry.Index, leader) : null;
+                return answer ? new SessionClosed(id, entry.Index, leader) { Term = entry.Term } : null;
             case SessionEntries.AcquireLock:
                 return ApplyAcquire(entry, sessionEntry, leader, answer);
             case SessionEntries.ReleaseLock:
-                return ApplyRelease(entry, sessionEntry, answer);
+                return ApplyRelease(entry, sessionEntry, leader, answer);
             default:
                 // A kind this version does not know changes nothing, alike on every peer of this version.
                 return answer ? new RequestRejected($"the session entry at index {entry.Index} has the unknown kind {sessionEntry.Kind}; it changed nothing") : null;
