@@ -2,7 +2,7 @@ namespace AkkaRaft.Samples;
 
 /// <summary>
 /// <c>dotnet run --project samples/AkkaRaft.Samples -- embedded|cluster|words|typed-words|time-series|grpc-time-series|grpc-words [data-dir]</c>,
-/// or <c>client raft-host:port</c> (<c>words-node</c> is one node of <c>grpc-words</c>, which starts them itself).
+/// <c>grpc-words data-dir first-raft-port</c> (its three nodes' Raft ports; 7301 to 7303 by default), or <c>client raft-host:port</c> (<c>words-node</c> is one node of <c>grpc-words</c>, which starts them itself).
 /// </summary>
 public static class Program
 {
@@ -35,24 +35,16 @@ public static class Program
                 await GrpcTimeSeriesSample.RunAsync(dataDir, Console.Out);
                 return 0;
             case "grpc-words":
-                await GrpcWordTrackerSample.RunAsync(dataDir, Console.Out, FreePort);
+                // The three nodes' Raft ports: 7301, 7302 and 7303 unless a first port is given.
+                var nextPort = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7301;
+                await GrpcWordTrackerSample.RunAsync(dataDir, Console.Out, () => nextPort++);
                 return 0;
             case "words-node" when args.Length == 5:
                 await GrpcWordTrackerSample.ServeNodeAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series|grpc-time-series|grpc-words [data-dir] | client raft-host:port | words-node id data-dir raft-port peers");
+                await Console.Error.WriteLineAsync("usage: AkkaRaft.Samples embedded|cluster|words|typed-words|time-series|grpc-time-series|grpc-words [data-dir] | grpc-words data-dir first-raft-port | client raft-host:port | words-node id data-dir raft-port peers");
                 return 2;
         }
-    }
-
-    /// <summary>A port nobody listens on now (bound to port 0 and released).</summary>
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -2,7 +2,6 @@ using AkkaRaft.Client;
 using AkkaRaft.Client.Kv;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Raft.Core;
-using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Grpc.Core;
 using GrpcMember = AkkaRaft.Grpc.V1.Member;
@@ -48,7 +47,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
     /// <inheritdoc />
     public override async Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
     {
-        if (!HttpFrontEnd.ValidNodeId(request.Id) || request.Id.Length == 0)
+        if (!NodeIds.IsValidName(request.Id) || request.Id.Length == 0)
         {
             throw RaftCalls.Invalid("id", $"'{request.Id}' is not a node id: 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
         }
@@ -83,7 +82,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
     /// <inheritdoc />
     public override async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
     {
-        if (!HttpFrontEnd.ValidNodeId(request.Id) || request.Id.Length == 0) throw RaftCalls.Invalid("id", $"'{request.Id}' is not a node id");
+        if (!NodeIds.IsValidName(request.Id) || request.Id.Length == 0) throw RaftCalls.Invalid("id", $"'{request.Id}' is not a node id");
         var status = await calls.StatusAsync(context).ConfigureAwait(false);
         if (status.Role != RaftRole.Leader)
         {
@@ -197,7 +196,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
         var list = new List<string>();
         foreach (var id in ids)
         {
-            if (id.Length == 0 || !HttpFrontEnd.ValidNodeId(id)) throw RaftCalls.Invalid(field, $"'{id}' is not a node id");
+            if (id.Length == 0 || !NodeIds.IsValidName(id)) throw RaftCalls.Invalid(field, $"'{id}' is not a node id");
             if (list.Contains(id, StringComparer.Ordinal)) throw RaftCalls.Invalid(field, $"node '{id}' is listed twice");
             list.Add(id);
         }

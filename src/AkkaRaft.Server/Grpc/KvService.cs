@@ -1,6 +1,5 @@
 using AkkaRaft.Client.Kv;
 using AkkaRaft.Grpc.V1;
-using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -153,13 +152,13 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// The session part of a write (HTTP's <c>?session=&amp;ephemeral=&amp;seq=&amp;ack=</c>), checked as the HTTP API checks
     /// it; null for a write outside any session.
     /// </summary>
-    internal static HttpFrontEnd.SessionWrite? SessionOf(SessionWrite? session, string field)
+    internal static WriteSession? SessionOf(SessionWrite? session, string field)
     {
         if (session is null) return null;
         if (session.Id <= 0) throw RaftCalls.Invalid($"{field}.id", $"{session.Id} is not a session id (a positive integer, as Session.Open answered it)");
         if (session.Ack != 0 && session.Seq == 0) throw RaftCalls.Invalid($"{field}.ack", "set without seq: ack counts the exactly-once writes of a session");
         if (session.Ack > session.Seq) throw RaftCalls.Invalid($"{field}.ack", $"{session.Ack} is more than seq {session.Seq}: it is the lowest seq whose answer you have not received");
-        return new HttpFrontEnd.SessionWrite(session.Id, session.Seq, session.Ack == 0 ? session.Seq : session.Ack, session.Ephemeral);
+        return new WriteSession(session.Id, session.Seq, session.Ack == 0 ? session.Seq : session.Ack, session.Ephemeral);
     }
 
     private static KeyValue KeyValueOf(KvPair pair) => new()

@@ -11,7 +11,6 @@ using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
-using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -117,7 +116,7 @@ public sealed class RaftCalls : IDisposable
     public Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context) => WriteAsync(command, context, null);
 
     /// <summary>As <see cref="WriteAsync(byte[], ServerCallContext)"/>, in a client session (exactly once, ephemeral keys) when one is given.</summary>
-    internal async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context, HttpFrontEnd.SessionWrite? session)
+    internal async Task<(WriteResult Result, ulong Term)> WriteAsync(byte[] command, ServerCallContext context, WriteSession? session)
     {
         if (Node.JournalHealth.Failure is { } failure)
         {
@@ -126,7 +125,7 @@ public sealed class RaftCalls : IDisposable
         }
 
         var budget = BudgetOf(context);
-        var write = (session ?? HttpFrontEnd.SessionWrite.None).Apply(new Write(command, budget, PolicyOf(context)));
+        var write = (session ?? WriteSession.None).Apply(new Write(command, budget, PolicyOf(context)));
         var answer = await AskAsync(write, budget, context, write: true).ConfigureAwait(false);
         return answer is WriteResult result ? (result, result.Term) : throw Failure(answer);
     }

@@ -1,7 +1,7 @@
 using AkkaRaft.Client;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Raft.Core;
-using AkkaRaft.Server.Http;
+using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
 using PeerWatch = AkkaRaft.Client.Watch;
@@ -54,7 +54,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         {
             var set = new TaskCompletionSource<WatchSet>(TaskCreationOptions.RunContinuationsAsynchronously);
             var watch = new PeerWatch(key, request.Prefix, after, request.SessionId, calls.Watches.MaxTimeout, policy);
-            var waiting = HttpFrontEnd.WaitForWatchAsync(node.System, node.Peer, watch, calls.Watches.MaxTimeout + node.Settings.Grpc.RequestTimeout, ended, s => set.TrySetResult(s));
+            var waiting = WatchWaiter.WaitAsync(node.System, node.Peer, watch, calls.Watches.MaxTimeout + node.Settings.Grpc.RequestTimeout, ended, s => set.TrySetResult(s));
             object answer;
             try
             {

@@ -168,16 +168,13 @@ public sealed partial class HttpFrontEnd
         foreach (var item in element.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } id) throw new BadRequestException(400, $"\"{field}\" must hold node ids (non-empty strings), got {item.GetRawText()}");
-            if (!ValidNodeId(id)) throw new BadRequestException(400, $"the node id '{id}' in \"{field}\" must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
+            if (!NodeIds.IsValidName(id)) throw new BadRequestException(400, $"the node id '{id}' in \"{field}\" must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
             if (ids.Contains(id, StringComparer.Ordinal)) throw new BadRequestException(400, $"node '{id}' is listed twice in \"{field}\"");
             ids.Add(id);
         }
 
         return ids;
     }
-
-    internal static bool ValidNodeId(string id) =>
-        id.Length <= AkkaRaft.Configuration.NodeSettings.IdLengthMax && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private async Task LeaveAsync(HttpContext context)
     {
@@ -338,7 +335,7 @@ public sealed partial class HttpFrontEnd
             throw new BadRequestException(400, "a join request needs \"id\" and \"addr\" (the joining node's Raft address)");
         }
 
-        if (!ValidNodeId(request.Id))
+        if (!NodeIds.IsValidName(request.Id))
         {
             throw new BadRequestException(400, $"the node id '{request.Id}' must be 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
         }

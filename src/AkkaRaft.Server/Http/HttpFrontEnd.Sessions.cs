@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AkkaRaft.Client;
+using AkkaRaft.Server.Node;
 
 namespace AkkaRaft.Server.Http;
 
@@ -79,7 +80,7 @@ public sealed partial class HttpFrontEnd
     /// with a session), <c>seq</c> (exactly once, only with a session) and <c>ack</c> (the lowest sequence number whose
     /// answer the client has not received; by default <c>seq</c>, for a client that sends one write at a time).
     /// </summary>
-    internal static SessionWrite SessionWriteOf(HttpContext context)
+    internal static WriteSession SessionWriteOf(HttpContext context)
     {
         var query = context.Request.Query;
         var sessionText = query["session"].ToString();
@@ -96,7 +97,7 @@ public sealed partial class HttpFrontEnd
         {
             if (ephemeral) throw new BadRequestException(400, "an ephemeral key belongs to a session: add ?session={id} (POST /session opens one)");
             if (seqText.Length > 0) throw new BadRequestException(400, "seq (exactly once) counts the writes of a session: add ?session={id} (POST /session opens one)");
-            return SessionWrite.None;
+            return WriteSession.None;
         }
 
         var session = SessionIdOf(sessionText, "session");
@@ -112,7 +113,7 @@ public sealed partial class HttpFrontEnd
             throw new BadRequestException(400, $"ack must be a positive integer no larger than seq (the lowest seq whose answer you have not received), got '{ackText}'");
         }
 
-        return new SessionWrite(session, seq, ack, ephemeral);
+        return new WriteSession(session, seq, ack, ephemeral);
     }
 
     private static long SessionIdOf(string text, string where)
@@ -177,13 +178,4 @@ public sealed partial class HttpFrontEnd
 
     private static Dictionary<string, string> SessionJson(long id, TimeSpan ttl) =>
         new() { ["id"] = id.ToString(CultureInfo.InvariantCulture), ["ttl"] = FormatTtl(ttl) };
-
-    /// <summary>The session part of a key write (<see cref="None"/> for a write outside any session).</summary>
-    internal sealed record SessionWrite(long SessionId, ulong Sequence, ulong AcknowledgedBelow, bool Ephemeral)
-    {
-        public static SessionWrite None { get; } = new(0, 0, 0, false);
-
-        /// <summary>The write with its session, sequence and acknowledgement.</summary>
-        public Write Apply(Write write) => SessionId == 0 ? write : write with { SessionId = SessionId, Sequence = Sequence, AcknowledgedBelow = AcknowledgedBelow };
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using AkkaRaft.Client;
+using AkkaRaft.Server.Node;
 using AkkaRaft.Raft.Peer;
 
 namespace AkkaRaft.Server.Http;
@@ -47,7 +48,7 @@ public sealed partial class HttpFrontEnd
         var timeout = DurationOf(context, "timeout") ?? Watches.DefaultTimeout;
         var session = OptionalSessionOf(context);
         var watch = new Watch(key, prefix, index, session, timeout, Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject);
-        var answer = await WaitForWatchAsync(_node.System, _node.Peer, watch, timeout + _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
+        var answer = await WatchWaiter.WaitAsync(_node.System, _node.Peer, watch, timeout + _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
         switch (answer)
         {
             case WatchFired fired:
@@ -60,18 +61,6 @@ public sealed partial class HttpFrontEnd
                 await AnswerPeerFailureAsync(context, answer).ConfigureAwait(false);
                 return;
         }
-    }
-
-    /// <summary>
-    /// Sets <paramref name="watch"/> with <paramref name="peer"/> and waits for its one answer (or <paramref name="guard"/>:
-    /// <see cref="RequestTimedOut"/>); <paramref name="onSet"/>, when given, hears the <see cref="WatchSet"/> of a watch that waits.
-    /// </summary>
-    internal static async Task<object> WaitForWatchAsync(ActorSystem system, IActorRef peer, Watch watch, TimeSpan guard, CancellationToken aborted, Action<WatchSet>? onSet = null)
-    {
-        var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiter = system.ActorOf(WatchWaiter.Props(peer, watch, guard, done, onSet));
-        await using var stop = aborted.Register(() => system.Stop(waiter)).ConfigureAwait(false);
-        return await done.Task.WaitAsync(aborted).ConfigureAwait(false);
     }
 
     internal static Dictionary<string, object> FiredJson(WatchFired fired) => fired.Reason switch
@@ -175,62 +164,5 @@ public sealed partial class HttpFrontEnd
         return ParseTtl(text) is { } d && d > TimeSpan.Zero
             ? d
             : throw new BadRequestException(400, $"{name} must be a positive duration such as \"10s\", \"1500ms\" or \"2m\", got \"{text}\"");
-    }
-}
-
-/// <summary>
-/// Waits for one watch on behalf of an HTTP request: sets it with the peer, DeathWatches the watch's actor once it is set
-/// (a watch whose actor stops without firing lost its peer: that is <see cref="WatchReason.LeaderChanged"/>), and
-/// completes with the first answer. Stopping it (the request was aborted) is what the watch's actor sees through
-/// DeathWatch, and it drops the watch.
-/// </summary>
-internal sealed class WatchWaiter : ReceiveActor, IWithTimers
-{
-    private readonly TaskCompletionSource<object> _done;
-    private readonly Action _start;
-    private IActorRef? _trigger;
-    private long _watchId;
-
-    public WatchWaiter(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done, Action<WatchSet>? onSet)
-    {
-        _done = done;
-        Receive<WatchSet>(set =>
-        {
-            _trigger = Sender;
-            _watchId = set.WatchId;
-            Context.Watch(Sender);
-            onSet?.Invoke(set);
-        });
-        Receive<Terminated>(t => t.ActorRef.Equals(_trigger), _ => Finish(new WatchFired(_watchId, WatchReason.LeaderChanged, null, 0)));
-        Receive<GuardPassed>(_ => Finish(new RequestTimedOut(guard)));
-        ReceiveAny(Finish);
-        _start = () =>
-        {
-            peer.Tell(watch, Self);
-            Timers!.StartSingleTimer(GuardPassed.Instance, GuardPassed.Instance, guard);
-        };
-    }
-
-    protected override void PreStart() => _start();
-
-    /// <summary>Stopped before an answer (the request was aborted, or the system stops): whoever waits is not left hanging.</summary>
-    protected override void PostStop() => _done.TrySetException(new OperationCanceledException("the watch's waiter stopped before an answer"));
-
-    /// <inheritdoc />
-    public ITimerScheduler? Timers { get; set; }
-
-    /// <summary>The props of a waiter that completes <paramref name="done"/>.</summary>
-    public static Props Props(IActorRef peer, Watch watch, TimeSpan guard, TaskCompletionSource<object> done, Action<WatchSet>? onSet = null) =>
-        Akka.Actor.Props.Create(() => new WatchWaiter(peer, watch, guard, done, onSet));
-
-    private void Finish(object answer)
-    {
-        _done.TrySetResult(answer);
-        Context.Stop(Self);
-    }
-
-    private sealed record GuardPassed
-    {
-        public static GuardPassed Instance { get; } = new();
     }
 }

@@ -286,11 +286,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     // ------------------------------------------------------------------ talking to the peer
 
     /// <summary>Proposes a key/value command; null when the answer (redirect or problem) is already written.</summary>
-    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command, SessionWrite? session = null) =>
+    private async Task<(KvResult Result, ulong Index)?> WriteAsync(HttpContext context, byte[] command, WriteSession? session = null) =>
         await ProposeAsync(context, command, session).ConfigureAwait(false) is { } result ? (KvResult.Decode(result.Response), result.Index) : null;
 
     /// <summary>Proposes a command of the node's state machine, in a client session when one is given; null when the answer (redirect or problem) is already written.</summary>
-    private async Task<WriteResult?> ProposeAsync(HttpContext context, byte[] command, SessionWrite? session = null)
+    private async Task<WriteResult?> ProposeAsync(HttpContext context, byte[] command, WriteSession? session = null)
     {
         if (_node.JournalHealth.Failure is { } failure)
         {
@@ -303,7 +303,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var policy = Forwarding(context) ? NotLeaderPolicy.Forward : NotLeaderPolicy.Reject;
         var timeout = _node.Settings.RequestTimeout;
         Metrics.Proposed();
-        var answer = await _node.AskAsync((session ?? SessionWrite.None).Apply(new Write(command, timeout, policy)), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
+        var answer = await _node.AskAsync((session ?? WriteSession.None).Apply(new Write(command, timeout, policy)), timeout + TimeSpan.FromSeconds(1), context.RequestAborted).ConfigureAwait(false);
         // The commit latency is timed by the peer itself (PeerStatus.CommitLatency), on the actor system's clock.
         if (answer is WriteResult result) return result;
 

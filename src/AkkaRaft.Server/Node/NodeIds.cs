@@ -24,4 +24,11 @@ public static class NodeIds
 
         return hash == 0 ? 1 : hash;
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> may name a node: at most <see cref="AkkaRaft.Configuration.NodeSettings.IdLengthMax"/>
+    /// ASCII letters, digits, '-', '_' or '.' (the empty name passes: callers that need one say so).
+    /// </summary>
+    public static bool IsValidName(string name) =>
+        name.Length <= AkkaRaft.Configuration.NodeSettings.IdLengthMax && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }
