@@ -137,6 +137,25 @@ public sealed class GrpcStateMachineTests(GrpcWordTrackerFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Kv_on_a_node_of_a_users_own_state_machine_is_UNIMPLEMENTED_and_nothing_reaches_the_users_machine()
+    {
+        var kv = new AkkaRaft.Grpc.V1.Kv.KvClient(fixture.Channel);
+        var before = await CountAsync("kvword");
+
+        var put = await FailsAsync(kv.PutAsync(new PutRequest { Key = B("kvword"), Value = B("kvword kvword") }));
+
+        Assert.Equal(StatusCode.Unimplemented, put.StatusCode);
+        Assert.Contains("StateMachine service", put.Status.Detail);
+        Assert.Equal(StatusCode.Unimplemented, (await FailsAsync(kv.GetAsync(new GetRequest { Key = B("kvword") }))).StatusCode);
+        var batch = new BatchRequest();
+        batch.Ops.Add(new BatchOp { Put = new PutRequest { Key = B("kvword"), Value = B("kvword") } });
+        Assert.Equal(StatusCode.Unimplemented, (await FailsAsync(kv.BatchAsync(batch))).StatusCode);
+        // The word tracker would have counted the words of a key/value command's bytes as a line.
+        await Machine.ApplyAsync(new ApplyRequest { Command = B("barrier") });
+        Assert.Equal(before, await CountAsync("kvword"));
+    }
+
+    [Fact]
     public async Task TimeSeries_on_a_node_of_a_users_own_state_machine_is_UNIMPLEMENTED()
     {
         var series = new AkkaRaft.Grpc.V1.TimeSeries.TimeSeriesClient(fixture.Channel);

@@ -16,6 +16,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var key = calls.Key(request.Key, "key");
         calls.CheckValue(request.Value, "value");
         var session = SessionOf(request.Session, "session");
@@ -28,6 +29,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var key = calls.Key(request.Key, "key");
         var (read, term) = await calls.QueryAsync(KvQueries.Get(key), RaftCalls.LevelOf(request.Level, "level"), context).ConfigureAwait(false);
         var result = KvResult.Decode(read.Response);
@@ -42,6 +44,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var key = calls.Key(request.Key, "key");
         var compare = request.ExpectedModIndex != 0;
         var command = compare ? KvCommands.AtomicDelete(key, request.ExpectedModIndex) : KvCommands.Delete(key);
@@ -58,6 +61,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<ListResponse> List(ListRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var prefix = calls.Prefix(request.Prefix, "prefix");
         var startAfter = calls.Prefix(request.StartAfter, "start_after");
         var (read, term) = await calls.QueryAsync(KvQueries.List(prefix, startAfter, request.Limit), RaftCalls.LevelOf(request.Level, "level"), context).ConfigureAwait(false);
@@ -77,6 +81,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<DeleteTreeResponse> DeleteTree(DeleteTreeRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var prefix = calls.Prefix(request.Prefix, "prefix");
         if (prefix.Length == 0 && !request.AllKeys) throw RaftCalls.Invalid("prefix", "empty, which would delete every key: set all_keys to true to mean that");
         if (prefix.Length > 0 && request.AllKeys) throw RaftCalls.Invalid("all_keys", "set together with a prefix: leave the prefix empty to delete every key");
@@ -89,6 +94,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var key = calls.Key(request.Key, "key");
         calls.CheckValue(request.Value, "value");
         var previous = request.ExpectedModIndex == 0 ? (ulong?)null : request.ExpectedModIndex;
@@ -102,6 +108,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     /// <inheritdoc />
     public override async Task<BatchResponse> Batch(BatchRequest request, ServerCallContext context)
     {
+        RequireKeyValue();
         var max = calls.Node.KvSettings.MaxBatchKeys;
         if (request.Ops.Count == 0) throw RaftCalls.Invalid("ops", "empty: a batch needs at least one put or delete");
         if (request.Ops.Count > max) throw RaftCalls.TooLarge($"ops holds {request.Ops.Count} operations, more than {max}", "akkaraft.kv.max-batch-keys");
@@ -168,4 +175,15 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         ModIndex = pair.LastIndex,
         SessionId = pair.SessionId,
     };
+
+    /// <summary>
+    /// A node started with a state machine of the user's own has no key/value store: a key/value command proposed there
+    /// would be applied by the user's machine.
+    /// </summary>
+    private void RequireKeyValue()
+    {
+        if (calls.Node.ServesKeyValue) return;
+        throw new RpcException(new Status(StatusCode.Unimplemented,
+            "this node runs a state machine of your own, which has no key/value store: send its commands through the StateMachine service"));
+    }
 }

@@ -83,6 +83,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>Whether the node serves the time-series store (its state machine is a <see cref="NodeStateMachine"/>).</summary>
     public bool ServesTimeSeries { get; private init; }
 
+    /// <summary>
+    /// Whether the node serves the key/value store (its state machine is a <see cref="NodeStateMachine"/>). A node that
+    /// runs a state machine of the user's own does not: key/value commands sent to it would reach the user's machine.
+    /// </summary>
+    public bool ServesKeyValue => ServesTimeSeries;
+
     /// <summary>Whether the peer's journal takes writes (a full disk or a failing database stops it).</summary>
     public JournalHealth JournalHealth { get; }
 
