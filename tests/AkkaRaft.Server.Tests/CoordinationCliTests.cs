@@ -30,7 +30,7 @@ public sealed class CoordinationCliTests(SingleNodeFixture fixture) : IClassFixt
         var index = put.Out.Trim()["OK (index ".Length..^1];
 
         var fired = await watching;
-        Assert.Equal((0, $"data_changed {key} at index {index}"), (fired.Exit, fired.Out.Trim()));
+        Assert.Equal((0, $"data_changed {key} at index {index} (put)"), (fired.Exit, fired.Out.Trim()));
 
         var quiet = await RunAsync("kv", "watch", key + "-quiet", "--timeout", "300ms");
         Assert.Equal(1, quiet.Exit);

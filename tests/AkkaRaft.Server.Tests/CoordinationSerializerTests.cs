@@ -15,7 +15,7 @@ public sealed class CoordinationSerializerTests(WireSerializerBindingTests.Syste
     [
         new Watch("app/", Prefix: true, AfterIndex: 41, SessionId: 7, Timeout: TimeSpan.FromSeconds(30), OnNotLeader: NotLeaderPolicy.Reject),
         new WatchSet(3, 41, 2),
-        new WatchFired(3, WatchReason.DataChanged, "app/ü", 42),
+        new WatchFired(3, WatchReason.DataChanged, "app/ü", 42) { Deleted = true },
         new WatchFired(3, WatchReason.LeaderChanged, null, 0),
         new WatchTimedOut(3, TimeSpan.FromSeconds(30)),
         new AcquireLock("jobs", 7, TimeSpan.FromSeconds(2)),

@@ -195,18 +195,21 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         var created = await NextAsync(watch.ResponseStream);
         Assert.Equal(WatchEventKind.Created, created.Kind);
         Assert.Equal(read.Header.Index, created.Index);
-        foreach (var index in new[] { put.ModIndex, deleted.Header.Index, again.ModIndex })
+        foreach (var (index, wasDelete) in new[] { (put.ModIndex, false), (deleted.Header.Index, true), (again.ModIndex, false) })
         {
             var changed = await NextAsync(watch.ResponseStream);
             Assert.Equal(WatchEventKind.Changed, changed.Kind);
             Assert.Equal("w/k", changed.Key.ToStringUtf8());
-            Assert.Equal(index, changed.Index);
+            Assert.Equal((index, wasDelete), (changed.Index, changed.Deleted));
         }
 
-        // And a change made while the stream waits.
+        // And changes made while the stream waits: a put, then a delete.
         var live = await Kv.PutAsync(new PutRequest { Key = B("w/k"), Value = B("3") });
         var last = await NextAsync(watch.ResponseStream);
-        Assert.Equal((WatchEventKind.Changed, live.ModIndex), (last.Kind, last.Index));
+        Assert.Equal((WatchEventKind.Changed, live.ModIndex, false), (last.Kind, last.Index, last.Deleted));
+        var liveDelete = await Kv.DeleteAsync(new DeleteRequest { Key = B("w/k") });
+        var gone = await NextAsync(watch.ResponseStream);
+        Assert.Equal((WatchEventKind.Changed, liveDelete.Header.Index, true), (gone.Kind, gone.Index, gone.Deleted));
         await cancel.CancelAsync();
     }
 

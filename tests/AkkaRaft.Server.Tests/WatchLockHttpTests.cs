@@ -29,7 +29,7 @@ public sealed class WatchLockHttpTests(WatchLockHttpTests.Fixture fixture) : ICl
         await Task.Delay(300);
         Assert.False(first.IsCompleted);
         var changed = await PutAsync("w/k", "1");
-        await PutAsync("w/k", "2");
+        var latest = await PutAsync("w/k", "2");
 
         foreach (var answer in new[] { await first, await second })
         {
@@ -38,6 +38,15 @@ public sealed class WatchLockHttpTests(WatchLockHttpTests.Fixture fixture) : ICl
             Assert.Equal("data_changed", body.RootElement.GetProperty("reason").GetString());
             Assert.Equal("w/k", body.RootElement.GetProperty("key").GetString());
             Assert.Equal(changed, body.RootElement.GetProperty("index").GetUInt64());
+            Assert.Equal("put", body.RootElement.GetProperty("event").GetString());
+        }
+
+        // A delete is told as one.
+        Assert.Equal(HttpStatusCode.OK, (await Client.DeleteAsync("/key/w/k")).StatusCode);
+        using (var deleted = JsonDocument.Parse(await (await Client.GetAsync($"/watch/w/k?index={latest}")).Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("delete", deleted.RootElement.GetProperty("event").GetString());
+            Assert.True(deleted.RootElement.GetProperty("index").GetUInt64() > latest);
         }
 
         // The same index again: the change is known already, so it answers at once with the same change.

@@ -42,8 +42,8 @@ public sealed class WatchLogicTests
         peer.Put("apple", "no");
         var deleted = peer.Delete("app/a");
 
-        Assert.Equal(new WatchFired(((WatchSet)peer.AnswersOf(prefix)[0]).WatchId, WatchReason.DataChanged, "app/a", deleted.Index), peer.AnswersOf(prefix)[1]);
-        Assert.Equal(new WatchFired(((WatchSet)peer.AnswersOf(key)[0]).WatchId, WatchReason.DataChanged, "app/a", deleted.Index), peer.AnswersOf(key)[1]);
+        Assert.Equal(new WatchFired(((WatchSet)peer.AnswersOf(prefix)[0]).WatchId, WatchReason.DataChanged, "app/a", deleted.Index) { Deleted = true }, peer.AnswersOf(prefix)[1]);
+        Assert.Equal(new WatchFired(((WatchSet)peer.AnswersOf(key)[0]).WatchId, WatchReason.DataChanged, "app/a", deleted.Index) { Deleted = true }, peer.AnswersOf(key)[1]);
     }
 
     [Fact]
@@ -77,6 +77,27 @@ public sealed class WatchLogicTests
         Assert.IsType<WatchSet>(peer.Ask(new Watch("kept", AfterIndex: old.Index)));
         var refused = Assert.IsType<RequestRejected>(peer.Ask(new Watch("gone", AfterIndex: old.Index)));
         Assert.Contains("akkaraft.watches.history-entries", refused.Reason);
+    }
+
+    [Fact]
+    public void A_fired_watch_tells_a_put_from_a_delete_live_and_from_the_history_and_the_end_of_a_session_deletes_its_ephemeral_key()
+    {
+        var peer = CoordinationPeer.Elected();
+        var start = peer.Put("k", "v0");
+        var put = peer.Put("k", "v1");
+        var deleted = peer.Delete("k");
+
+        Assert.False(Assert.IsType<WatchFired>(peer.Ask(new Watch("k", AfterIndex: start.Index))).Deleted);
+        Assert.True(Assert.IsType<WatchFired>(peer.Ask(new Watch("k", AfterIndex: put.Index))).Deleted);
+
+        var session = peer.Open(Ttl);
+        var ephemeral = peer.Put("eph", "1", session);
+        var watcher = peer.Send(new Watch("eph", AfterIndex: ephemeral.Index));
+        peer.RunFor(Ttl + TimeSpan.FromSeconds(1));
+
+        var fired = Assert.IsType<WatchFired>(peer.AnswersOf(watcher)[1]);
+        Assert.Equal((WatchReason.DataChanged, "eph", true), (fired.Reason, fired.Key, fired.Deleted));
+        Assert.True(fired.Index > deleted.Index);
     }
 
     [Fact]

@@ -59,7 +59,14 @@ public sealed record WatchSet(long WatchId, ulong AfterIndex, ulong Leader) : IR
 /// <param name="Reason">Why.</param>
 /// <param name="Key">For <see cref="WatchReason.DataChanged"/>: the key that changed; otherwise null.</param>
 /// <param name="Index">For <see cref="WatchReason.DataChanged"/>: the log index of the change; otherwise 0.</param>
-public sealed record WatchFired(long WatchId, WatchReason Reason, string? Key, ulong Index) : IRaftCoordinationMessage;
+public sealed record WatchFired(long WatchId, WatchReason Reason, string? Key, ulong Index) : IRaftCoordinationMessage
+{
+    /// <summary>
+    /// For <see cref="WatchReason.DataChanged"/>: the entry left <see cref="Key"/> absent (a delete, a delete-tree, or the
+    /// end of the session that owned an ephemeral key); false when it put the key, or the state machine cannot tell.
+    /// </summary>
+    public bool Deleted { get; init; }
+}
 
 /// <summary>The watch's timeout passed with nothing fired; it is gone.</summary>
 /// <param name="WatchId">The watch's id.</param>

@@ -65,7 +65,7 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
             WatchSet m => new WatchSetMessage { WatchId = m.WatchId, AfterIndex = m.AfterIndex, Leader = m.Leader }.ToByteArray(),
             WatchFired m => new WatchFiredMessage
             {
-                WatchId = m.WatchId, Reason = (int)m.Reason, HasKey = m.Key is not null, Key = m.Key is null ? ByteString.Empty : Utf8Of(m.Key), Index = m.Index,
+                WatchId = m.WatchId, Reason = (int)m.Reason, HasKey = m.Key is not null, Key = m.Key is null ? ByteString.Empty : Utf8Of(m.Key), Index = m.Index, Deleted = m.Deleted,
             }.ToByteArray(),
             WatchTimedOut m => new WatchTimedOutMessage { WatchId = m.WatchId, AfterMs = (long)m.After.TotalMilliseconds }.ToByteArray(),
             AcquireLock m => new AcquireLockMessage
@@ -101,7 +101,7 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
                 case WatchFiredManifest:
                     var fired = WatchFiredMessage.Parser.ParseFrom(bytes);
                     if (!Enum.IsDefined((WatchReason)fired.Reason)) throw new SerializationException($"A fired watch arrived with the unknown reason {fired.Reason}.");
-                    return new WatchFired(fired.WatchId, (WatchReason)fired.Reason, fired.HasKey ? Text(fired.Key, "key") : null, fired.Index);
+                    return new WatchFired(fired.WatchId, (WatchReason)fired.Reason, fired.HasKey ? Text(fired.Key, "key") : null, fired.Index) { Deleted = fired.Deleted };
                 case WatchTimedOutManifest:
                     var timedOut = WatchTimedOutMessage.Parser.ParseFrom(bytes);
                     return new WatchTimedOut(timedOut.WatchId, TimeSpan.FromMilliseconds(timedOut.AfterMs));

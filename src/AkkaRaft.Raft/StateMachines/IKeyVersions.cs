@@ -17,4 +17,11 @@ public interface IKeyVersions
     /// <param name="key">The key of the newest change.</param>
     /// <param name="index">The log index of the newest change.</param>
     bool TryGetLastChange(string keyOrPrefix, bool prefix, out string key, out ulong index);
+
+    /// <summary>
+    /// Whether <paramref name="key"/> exists now, asked right after an entry that changed it was applied: a watch's
+    /// change is a put when it does and a delete when it does not. By default, whether it has a last change.
+    /// </summary>
+    /// <param name="key">A key among an entry's <see cref="ApplyResult.ChangedKeys"/>.</param>
+    bool Exists(string key) => TryGetLastChange(key, prefix: false, out _, out _);
 }

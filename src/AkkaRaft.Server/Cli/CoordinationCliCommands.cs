@@ -41,7 +41,7 @@ public static class CoordinationCliCommands
                 using var document = JsonDocument.Parse(answer.Body);
                 var reason = document.RootElement.GetProperty("reason").GetString();
                 await output.WriteLineAsync(reason == "data_changed"
-                    ? $"data_changed {document.RootElement.GetProperty("key").GetString()} at index {document.RootElement.GetProperty("index").GetUInt64()}"
+                    ? $"data_changed {document.RootElement.GetProperty("key").GetString()} at index {document.RootElement.GetProperty("index").GetUInt64()} ({document.RootElement.GetProperty("event").GetString()})"
                     : reason).ConfigureAwait(false);
                 return AkkaRaftCommandLine.ExitOk;
             }, wait + TimeSpan.FromSeconds(15));

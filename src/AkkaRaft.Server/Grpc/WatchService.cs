@@ -86,7 +86,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
                         created = true;
                     }
 
-                    await SendAsync(responseStream, WatchEventKind.Changed, fired.Key, fired.Index, context).ConfigureAwait(false);
+                    await SendAsync(responseStream, WatchEventKind.Changed, fired.Key, fired.Index, context, fired.Deleted).ConfigureAwait(false);
                     after = fired.Index;
                     break;
                 case WatchFired { Reason: WatchReason.SessionExpired }:
@@ -122,7 +122,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         }
     }
 
-    private async Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ServerCallContext context)
+    private async Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ServerCallContext context, bool deleted = false)
     {
         var status = await calls.StatusAsync(context).ConfigureAwait(false);
         await stream.WriteAsync(new WatchResponse
@@ -131,6 +131,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
             Kind = kind,
             Key = key is null ? ByteString.Empty : ByteString.CopyFromUtf8(key),
             Index = index,
+            Deleted = deleted,
         }, context.CancellationToken).ConfigureAwait(false);
     }
 }

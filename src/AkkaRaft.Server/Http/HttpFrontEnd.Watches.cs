@@ -65,7 +65,7 @@ public sealed partial class HttpFrontEnd
 
     internal static Dictionary<string, object> FiredJson(WatchFired fired) => fired.Reason switch
     {
-        WatchReason.DataChanged => new() { ["reason"] = "data_changed", ["key"] = fired.Key ?? "", ["index"] = fired.Index },
+        WatchReason.DataChanged => new() { ["reason"] = "data_changed", ["key"] = fired.Key ?? "", ["index"] = fired.Index, ["event"] = fired.Deleted ? "delete" : "put" },
         WatchReason.LeaderChanged => new() { ["reason"] = "leader_changed" },
         _ => new() { ["reason"] = "session_expired" },
     };

@@ -58,6 +58,11 @@ public sealed class NodeStateMachine : IStateMachine, IKeyVersions
     public bool TryGetLastChange(string keyOrPrefix, bool prefix, out string key, out ulong index) => Kv.TryGetLastChange(keyOrPrefix, prefix, out key, out index);
 
     /// <inheritdoc />
+    /// <remarks>A series' change is always an append: the series exists.</remarks>
+    public bool Exists(string key) =>
+        key.StartsWith(TimeSeriesStateMachine.ChangedKeyPrefix, StringComparison.Ordinal) || Kv.TryGetLastChange(key, prefix: false, out _, out _);
+
+    /// <inheritdoc />
     public ApplyResult SessionExpired(in ApplyContext context, long sessionId) => Kv.SessionExpired(context, sessionId);
 
     /// <inheritdoc />

@@ -56,7 +56,7 @@ internal sealed partial class StateMachineHost
         ArgumentNullException.ThrowIfNull(watch);
         if (watch.SessionId != 0 && !_sessions.Contains(watch.SessionId))
             return (0, new SessionNotFound(watch.SessionId, $"session {watch.SessionId} has expired or was closed (or never opened); no watch was set"));
-        return _watches.Add(watch.Key, watch.Prefix, watch.AfterIndex, watch.SessionId, Applied, _machine as StateMachines.IKeyVersions);
+        return _watches.Add(watch.Key, watch.Prefix, watch.AfterIndex, watch.SessionId, Applied, _versions);
     }
 
     /// <summary>The index a waiting watch fires after.</summary>

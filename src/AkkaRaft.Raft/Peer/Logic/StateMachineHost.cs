@@ -18,6 +18,7 @@ namespace AkkaRaft.Raft.Peer;
 internal sealed partial class StateMachineHost
 {
     private readonly IStateMachine _machine;
+    private readonly IKeyVersions? _versions;
     private readonly ITypedStateMachine? _typed;
     private readonly SessionTable _sessions = new();
     private readonly LockTable _locks = new();
@@ -28,6 +29,7 @@ internal sealed partial class StateMachineHost
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
+        _versions = machine as IKeyVersions;
         _typed = machine as ITypedStateMachine;
         _watches = new WatchRegistry(watches ?? WatchSettings.Defaults);
     }
@@ -89,7 +91,7 @@ internal sealed partial class StateMachineHost
         if (!command.Typed)
         {
             var result = _machine.Apply(context, command.Command.Memory);
-            _watches.Applied(entry.Index, result.ChangedKeys);
+            _watches.Applied(entry.Index, result.ChangedKeys, _versions);
             if (session is not null && command.Sequence != 0)
                 session.Responses.Add(command.Sequence, new SessionTable.SavedResponse(result.Response.ToArray(), entry.Index));
             return answer ? new WriteResult(result.Response, entry.Index, leader) { Term = entry.Term } : null;
@@ -127,7 +129,7 @@ internal sealed partial class StateMachineHost
                     return answer ? new SessionNotFound(id, $"session {id} had expired or was closed already") : null;
                 var ended = _machine.SessionExpired(new ApplyContext(entry.Index, entry.Term, ApplyContext.NoSession), id);
                 // Its ephemeral keys went at this index (their watches fire), its locks pass on, its watches fire.
-                _watches.Applied(entry.Index, ended.ChangedKeys);
+                _watches.Applied(entry.Index, ended.ChangedKeys, _versions);
                 _locks.SessionEnded(id, entry.Index);
                 _watches.SessionEnded(id);
                 return answer ? new SessionClosed(id, entry.Index, leader) { Term = entry.Term } : null;

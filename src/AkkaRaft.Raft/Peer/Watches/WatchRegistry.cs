@@ -28,7 +28,8 @@ internal sealed class WatchRegistry
     private readonly Dictionary<string, SortedSet<long>> _byPrefix = new(StringComparer.Ordinal);
     private readonly SortedDictionary<int, int> _prefixLengths = new();
     private readonly Dictionary<long, int> _perSession = new();
-    private readonly Queue<(ulong Index, IReadOnlyList<string> Keys)> _history = new();
+    // Each entry's changed keys, and which of them it left absent (null when none: the common case of puts).
+    private readonly Queue<(ulong Index, IReadOnlyList<string> Keys, bool[]? Deleted)> _history = new();
     private readonly List<WatchFired> _fired = new();
     private long _lastId;
     // The history holds every change of the entries after this index (up to the last applied one).
@@ -77,12 +78,12 @@ internal sealed class WatchRegistry
     {
         if (after >= _historyFrom)
         {
-            foreach (var (index, keys) in _history)
+            foreach (var (index, keys, deleted) in _history)
             {
                 if (index <= after) continue;
                 for (var i = 0; i < keys.Count; i++)
                 {
-                    if (Covers(key, prefix, keys[i])) return new WatchFired(0, WatchReason.DataChanged, keys[i], index);
+                    if (Covers(key, prefix, keys[i])) return new WatchFired(0, WatchReason.DataChanged, keys[i], index) { Deleted = deleted?[i] ?? false };
                 }
             }
             return null;
@@ -102,37 +103,54 @@ internal sealed class WatchRegistry
     private static bool Covers(string key, bool prefix, string changed) =>
         prefix ? changed.StartsWith(key, StringComparison.Ordinal) : string.Equals(key, changed, StringComparison.Ordinal);
 
-    /// <summary>The entry at <paramref name="index"/> was applied and changed <paramref name="changedKeys"/>: the watches on them fire.</summary>
-    public void Applied(ulong index, IReadOnlyList<string> changedKeys)
+    /// <summary>
+    /// The entry at <paramref name="index"/> was applied (and nothing after it yet) and changed
+    /// <paramref name="changedKeys"/>: the watches on them fire. <paramref name="versions"/>, when the state machine keeps
+    /// them, tells which of the keys the entry left absent (a delete, not a put).
+    /// </summary>
+    public void Applied(ulong index, IReadOnlyList<string> changedKeys, IKeyVersions? versions = null)
     {
         if (changedKeys.Count == 0) return;
+        var deleted = DeletedOf(changedKeys, versions);
         if (_settings.HistoryEntries > 0)
         {
-            _history.Enqueue((index, changedKeys));
+            _history.Enqueue((index, changedKeys, deleted));
             while (_history.Count > _settings.HistoryEntries) _historyFrom = _history.Dequeue().Index;
         }
         else _historyFrom = index;
         if (_watches.Count == 0) return;
         // A watch two changed keys match fires once, with the first of them; in id order, the same on every run.
-        SortedDictionary<long, string>? firing = null;
+        SortedDictionary<long, (string Key, bool Deleted)>? firing = null;
         for (var i = 0; i < changedKeys.Count; i++)
         {
-            var changed = changedKeys[i];
-            if (_byKey.TryGetValue(changed, out var exact)) Collect(exact, changed, index, ref firing);
+            var changed = (changedKeys[i], deleted?[i] ?? false);
+            if (_byKey.TryGetValue(changed.Item1, out var exact)) Collect(exact, changed, index, ref firing);
             foreach (var length in _prefixLengths.Keys)
             {
-                if (length > changed.Length) break;
-                if (_byPrefix.TryGetValue(changed[..length], out var under)) Collect(under, changed, index, ref firing);
+                if (length > changed.Item1.Length) break;
+                if (_byPrefix.TryGetValue(changed.Item1[..length], out var under)) Collect(under, changed, index, ref firing);
             }
         }
         if (firing is null) return;
-        foreach (var (id, key) in firing)
+        foreach (var (id, (key, gone)) in firing)
         {
-            if (Remove(id)) _fired.Add(new WatchFired(id, WatchReason.DataChanged, key, index));
+            if (Remove(id)) _fired.Add(new WatchFired(id, WatchReason.DataChanged, key, index) { Deleted = gone });
         }
     }
 
-    private void Collect(SortedSet<long> ids, string changed, ulong index, ref SortedDictionary<long, string>? firing)
+    /// <summary>Which of <paramref name="keys"/> are absent now, right after their entry; null when none is (or nothing can tell).</summary>
+    private static bool[]? DeletedOf(IReadOnlyList<string> keys, IKeyVersions? versions)
+    {
+        if (versions is null) return null;
+        bool[]? deleted = null;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (!versions.Exists(keys[i])) (deleted ??= new bool[keys.Count])[i] = true;
+        }
+        return deleted;
+    }
+
+    private void Collect(SortedSet<long> ids, (string Key, bool Deleted) changed, ulong index, ref SortedDictionary<long, (string Key, bool Deleted)>? firing)
     {
         foreach (var id in ids)
         {
