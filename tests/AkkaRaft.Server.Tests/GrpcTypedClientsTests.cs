@@ -65,4 +65,25 @@ public sealed class GrpcStateMachineClientTests(GrpcWordTrackerFixture fixture) 
         var closed = await Assert.ThrowsAsync<RpcException>(() => machine.ApplyAsync(session, Encoding.UTF8.GetBytes("typed")));
         Assert.Equal(StatusCode.NotFound, closed.StatusCode);
     }
+
+    [Fact]
+    public async Task A_kept_alive_session_outlives_its_ttl_while_idle_and_the_keep_alive_ends_when_the_session_is_closed()
+    {
+        using var client = new AkkaRaftGrpcClient(fixture.Grpc.Address.ToString());
+        var machine = new StateMachineClient(client);
+        var session = await ExactlyOnceSession.OpenAsync(client, TimeSpan.FromSeconds(1));
+        await using var keepAlive = session.KeepAlive(client);
+
+        // Idle for three TTLs: only the keep-alive renews the session.
+        await Task.Delay(3 * session.Ttl);
+        Assert.False(keepAlive.Ended.IsCompleted);
+        Assert.True(DateTime.UtcNow - keepAlive.LastRenewedUtc < session.Ttl, $"last renewed at {keepAlive.LastRenewedUtc:O}");
+        var applied = await machine.ApplyAsync(session, Encoding.UTF8.GetBytes("kept"));
+        Assert.Equal(1, WordTracker.ReadCount(applied.Result.Span));
+
+        // Closed by another hand: the next renewal hears that it is gone, and the keep-alive ends saying so.
+        await session.CloseAsync(client);
+        var reason = await keepAlive.Ended.WaitAsync(TestCluster.Patience);
+        Assert.Contains($"session {session.Id} is gone", reason);
+    }
 }

@@ -68,7 +68,7 @@ public sealed record QueryAnswer(ReadOnlyMemory<byte> Result, RaftHeader Header)
 /// <summary>
 /// A client session (<c>akkaraft.v1.Session</c>) for exactly-once writes: it numbers the writes made in it and tells the
 /// cluster which answers it still waits for (so the cluster keeps only those). Writes in it renew it, as a keep-alive
-/// does; a session idle for its time to live expires (open it with a TTL longer than the pauses between writes).
+/// does; a session idle for its time to live expires, unless <see cref="KeepAlive"/> renews it meanwhile.
 /// </summary>
 public sealed class ExactlyOnceSession
 {
@@ -96,6 +96,12 @@ public sealed class ExactlyOnceSession
         var response = await client.CallAsync(RaftCallKind.Write, (invoker, options) => new SessionStub(invoker).OpenAsync(request, options), deadline, null, cancellationToken).ConfigureAwait(false);
         return new ExactlyOnceSession(response.Id, TimeSpan.FromMilliseconds(response.TtlMs));
     }
+
+    /// <summary>
+    /// Renews the session in the background every <paramref name="interval"/> (a third of its TTL by default) while
+    /// the application holds it idle; dispose what it returns to stop.
+    /// </summary>
+    public SessionKeepAlive KeepAlive(AkkaRaftGrpcClient client, TimeSpan? interval = null) => SessionKeepAlive.Start(client, Id, Ttl, interval);
 
     /// <summary>Closes the session (its ephemeral keys go with it); a session that ended already is not an error.</summary>
     public async Task CloseAsync(AkkaRaftGrpcClient client, DateTime? deadline = null, CancellationToken cancellationToken = default)
