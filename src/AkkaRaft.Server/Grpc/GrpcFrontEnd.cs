@@ -75,6 +75,9 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         return frontEnd;
     }
 
+    /// <summary>Every gRPC method this front end serves, by full name.</summary>
+    internal IEnumerable<string> MethodNames() => MethodNames(_app);
+
     /// <summary>Every gRPC method <paramref name="app"/> serves, by full name (<c>/akkaraft.v1.Kv/Put</c>).</summary>
     public static IEnumerable<string> MethodNames(IEndpointRouteBuilder app)
     {

@@ -71,6 +71,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         return frontEnd;
     }
 
+    /// <summary>Every route the API maps, as <c>"METHOD pattern"</c> (the keys of <see cref="AccessTable.HttpRoutes"/>).</summary>
+    internal IEnumerable<string> RouteKeys() => HttpAccess.RouteKeys(_app);
+
     /// <summary>Stops accepting requests and lets the running ones finish (up to the shutdown timeout).</summary>
     public async ValueTask DisposeAsync()
     {
