@@ -4,8 +4,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using AkkaRaft.Grpc.V1;
 using AkkaRaft.Server.Cli;
+using AkkaRaft.Server.Grpc;
 using AkkaRaft.Server.Security;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace AkkaRaft.Server.Tests;
 
@@ -197,6 +201,28 @@ public sealed class ClientSecurityProcessTests() : ProcessNodesTest("security-pr
                    && status.GetProperty("members").EnumerateArray().All(m => m.GetProperty("matchIndex").ValueKind == JsonValueKind.Number)
                    && status.GetProperty("members").EnumerateArray().All(m => m.GetProperty("httpUrl").GetString()!.StartsWith("https://", StringComparison.Ordinal));
         }, "the follower's /status to show the leader's progress");
+
+        // A gRPC call only the leader serves, sent to the follower with forward: true, is passed on over TLS with the
+        // caller's token: the leader's own answer comes back, neither UNAUTHENTICATED nor "could not be reached".
+        var followerGrpc = (await StatusAsync(reader, follower)).GetProperty("grpcAddress").GetString();
+        using (var channel = GrpcChannel.ForAddress($"https://{followerGrpc}", new GrpcChannelOptions { HttpHandler = new ClusterCredentials(null, _material.Ca.AsTrusted()).Handler(), DisposeHttpClient = true }))
+        {
+            var cluster = new Cluster.ClusterClient(channel);
+            Metadata Headers(ClientRole role) => new() { { RaftCalls.ForwardHeader, "true" }, { "authorization", "Bearer " + _material.Tokens[role] } };
+            var (code, detail) = (StatusCode.OK, "");
+            try
+            {
+                await cluster.RemoveAsync(new RemoveRequest { Id = "nobody" }, Headers(ClientRole.Admin));
+            }
+            catch (RpcException e)
+            {
+                (code, detail) = (e.StatusCode, e.Status.Detail);
+            }
+
+            Assert.True(code is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Unavailable), $"{code}: {detail}");
+            var denied = await Assert.ThrowsAsync<RpcException>(() => cluster.RemoveAsync(new RemoveRequest { Id = "nobody" }, Headers(ClientRole.Write)).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        }
 
         AssertNoTokenInLogs();
     }
