@@ -106,6 +106,18 @@ public sealed class ClientSecurityProcessTests() : ProcessNodesTest("security-pr
         Assert.Equal(AccessTokens.Line("ci", ClientRole.Write, lines[0].Trim()), lines[1].Trim());
         Assert.DoesNotContain(lines[0].Trim(), lines[1]);
 
+        // token hash: the line of a token read from standard input, never from the command line.
+        var hash = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "akkaraft.dll"), "token", "hash", "--name", "ops", "--role", "admin" }) hash.ArgumentList.Add(arg);
+        using (var hashing = Process.Start(hash)!)
+        {
+            await hashing.StandardInput.WriteLineAsync(_material.Tokens[ClientRole.Admin]);
+            hashing.StandardInput.Close();
+            var line = await hashing.StandardOutput.ReadToEndAsync();
+            await hashing.WaitForExitAsync();
+            Assert.Equal(AccessTokens.Line("ops", ClientRole.Admin, _material.Tokens[ClientRole.Admin]), line.Trim());
+        }
+
         AssertNoTokenInLogs();
     }
 

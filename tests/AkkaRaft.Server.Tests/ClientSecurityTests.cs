@@ -331,6 +331,25 @@ public sealed class ClientTlsStartTests : IDisposable
     }
 
     [Fact]
+    public void Inline_token_lines_should_count_as_the_file_does_and_a_node_token_outside_the_table_should_be_refused()
+    {
+        var token = AccessTokens.NewToken();
+        var settings = ServerSettings.FromConfig(ConfigWith(new() { ["akkaraft.http.auth.tokens"] = $"[{TestCluster.Quote(AccessTokens.Line("ops", ClientRole.Admin, token))}]" }));
+        Assert.Equal(new TokenHolder("ops", ClientRole.Admin), settings.Security.Tokens.Find(token));
+        Assert.Equal(AuthenticationOutcome.Authenticated, settings.Security.Tokens.Authenticate("Bearer " + token, out _));
+        Assert.Equal(AuthenticationOutcome.Unknown, settings.Security.Tokens.Authenticate("Basic " + token, out _));
+
+        var stranger = Path.Combine(_material.Root, "stranger-token");
+        File.WriteAllText(stranger, AccessTokens.NewToken());
+        var e = Assert.Throws<ConfigException>(() => ServerSettings.FromConfig(ConfigWith(new()
+        {
+            ["akkaraft.http.auth.token-file"] = TestCluster.Quote(_material.TokenFile),
+            ["akkaraft.http.auth.node-token-path"] = TestCluster.Quote(stranger),
+        })));
+        Assert.Contains("none of this node's tokens", e.Message);
+    }
+
+    [Fact]
     public async Task A_client_without_a_certificate_should_be_refused_when_client_certificates_are_required()
     {
         var settings = _material.NodeSettings("localhost", clientCertificate: "required");
