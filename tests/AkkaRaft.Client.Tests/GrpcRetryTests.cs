@@ -70,6 +70,16 @@ public sealed class GrpcRetryTests
         Assert.Contains(option, refused.Message);
     }
 
+    [Fact]
+    public void A_token_with_spaces_and_a_CA_without_TLS_are_refused_naming_the_option()
+    {
+        var options = new AkkaRaftGrpcClientOptions { Endpoints = ["127.0.0.1:8092"], Token = "Bearer abc" };
+        Assert.Contains("Token", Assert.Throws<ArgumentException>(options.Validate).Message);
+        var ca = options with { Token = null, CaCertificates = [] };
+        Assert.Contains("UseTls", Assert.Throws<ArgumentException>(ca.Validate).Message);
+        (ca with { UseTls = true }).Validate();
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("127.0.0.1")]

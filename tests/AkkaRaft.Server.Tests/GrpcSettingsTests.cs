@@ -16,7 +16,8 @@ public sealed class GrpcSettingsTests
     [Fact]
     public void By_default_the_gRPC_API_is_on_at_a_port_the_OS_chooses_on_the_HTTP_APIs_host()
     {
-        Assert.Equal(new HostPort("10.0.0.7", 0), Serve("-haddr", "10.0.0.7:8091").Grpc.Address);
+        // Off loopback without TLS, the node must be told plain HTTP is meant (issue #19).
+        Assert.Equal(new HostPort("10.0.0.7", 0), Serve("-haddr", "10.0.0.7:8091", "--set", "akkaraft.http.allow-plaintext=on").Grpc.Address);
     }
 
     [Fact]

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 
 namespace AkkaRaft.Client.Grpc;
@@ -128,7 +131,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
                 try
                 {
                     var options = new CallOptions(headers, until, cancellationToken).WithWaitForReady();
-                    var response = await call(channel.CreateCallInvoker(), options).ConfigureAwait(false);
+                    var response = await call(InvokerOf(channel), options).ConfigureAwait(false);
                     _preferred = endpoint;
                     if (kind != RaftCallKind.Read) _lastLeader = endpoint;
                     return response;
@@ -241,6 +244,19 @@ public sealed class AkkaRaftGrpcClient : IDisposable
         }
     }
 
+    /// <summary>The channel's invoker, adding the token to every call's metadata when there is one.</summary>
+    private CallInvoker InvokerOf(GrpcChannel channel)
+    {
+        var invoker = channel.CreateCallInvoker();
+        if (_options.Token is not { } token) return invoker;
+        var credential = "Bearer " + token;
+        return invoker.Intercept(metadata =>
+        {
+            metadata.Add("authorization", credential);
+            return metadata;
+        });
+    }
+
     private GrpcChannel ChannelOf(string endpoint) =>
         _channels.GetOrAdd(endpoint, e => new Lazy<GrpcChannel>(() => Open(e), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
@@ -252,8 +268,43 @@ public sealed class AkkaRaftGrpcClient : IDisposable
             InitialReconnectBackoff = _options.BackoffBase,
             MaxReconnectBackoff = _options.BackoffMax,
         };
+        if (_options.UseTls && (_options.CaCertificates is not null || _options.ClientCertificate is not null))
+        {
+            options.HttpHandler = TlsHandler(_options.CaCertificates, _options.ClientCertificate);
+            options.DisposeHttpClient = true;
+        }
+
         _options.ConfigureChannel?.Invoke(options);
         return GrpcChannel.ForAddress((_options.UseTls ? "https://" : "http://") + endpoint, options);
+    }
+
+    /// <summary>A handler that trusts only <paramref name="ca"/> (when given) and presents <paramref name="clientCertificate"/> (when given).</summary>
+    private static SocketsHttpHandler TlsHandler(X509Certificate2Collection? ca, X509Certificate2? clientCertificate)
+    {
+        var ssl = new SslClientAuthenticationOptions();
+        if (clientCertificate is not null) ssl.ClientCertificates = new X509CertificateCollection { clientCertificate };
+        if (ca is not null)
+        {
+            ssl.RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
+            {
+                if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+                if (certificate is not X509Certificate2 server) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                chain.ChainPolicy.DisableCertificateDownloads = true;
+                if (presented is not null)
+                {
+                    foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+
+                return chain.Build(server);
+            };
+        }
+
+        // gRPC wants HTTP/2 connections kept open and several streams on each.
+        return new SocketsHttpHandler { SslOptions = ssl, EnableMultipleHttp2Connections = true };
     }
 
     private void Learn(string endpoint)

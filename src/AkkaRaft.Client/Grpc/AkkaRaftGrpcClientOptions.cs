@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 
 namespace AkkaRaft.Client.Grpc;
@@ -36,6 +37,21 @@ public sealed record AkkaRaftGrpcClientOptions
     /// <summary>Use https (TLS) to reach the endpoints; plain h2c (HTTP/2 without TLS, the node's default) when false.</summary>
     public bool UseTls { get; init; }
 
+    /// <summary>
+    /// A bearer token for nodes with <c>akkaraft.http.auth</c> tokens, sent as <c>authorization: Bearer</c> metadata on
+    /// every call (over h2c too, so keep it to loopback or TLS); null for none. Never logged by the client.
+    /// </summary>
+    public string? Token { get; init; }
+
+    /// <summary>
+    /// The CA certificates that issued the nodes' certificates, trusted (and only they) when <see cref="UseTls"/>;
+    /// null: the operating system's trust store. A handler set by <see cref="ConfigureChannel"/> replaces this.
+    /// </summary>
+    public X509Certificate2Collection? CaCertificates { get; init; }
+
+    /// <summary>A certificate with its private key presented to nodes that ask for client certificates (<c>akkaraft.http.tls.client-certificate</c>); null for none.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
     /// <summary>Changes the options each endpoint's channel is made with (message sizes, credentials, a handler).</summary>
     public Action<GrpcChannelOptions>? ConfigureChannel { get; init; }
 
@@ -48,6 +64,15 @@ public sealed record AkkaRaftGrpcClientOptions
         Positive(Deadline, nameof(Deadline));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Backoff.Check(BackoffBase, BackoffMax, BackoffMultiplier);
+        if (Token is { } token && (token.Length == 0 || token.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException("Token: a bearer token is one word without spaces (or null for none)", nameof(Token));
+        }
+
+        if ((CaCertificates is not null || ClientCertificate is not null) && !UseTls)
+        {
+            throw new ArgumentException("CaCertificates and ClientCertificate need UseTls = true", nameof(UseTls));
+        }
     }
 
     private static void Positive(TimeSpan value, string name)

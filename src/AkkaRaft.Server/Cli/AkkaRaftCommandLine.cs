@@ -63,6 +63,9 @@ public static class AkkaRaftCommandLine
         root.Add(TsCliCommands.Create());
         root.Add(ClusterCliCommands.Create());
         root.Add(CoordinationCliCommands.Lock());
+        root.Add(TokenCliCommands.Create());
+        // --token (or AKKARAFT_TOKEN) and --cacert on every command that talks to a cluster.
+        ClusterCredentials.AddTo(root, environment);
         // Without a command, akkaraft runs a node (with the serve options).
         ServeCommand.Configure(root, environment, positionalDataDir: false);
         return root;

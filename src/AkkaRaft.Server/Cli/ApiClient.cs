@@ -14,16 +14,34 @@ public sealed class ApiClient : IDisposable
     /// <summary>Exit code when the cluster refused the request or could not be reached.</summary>
     public const int ExitFailed = 1;
 
+    /// <summary>The environment variable the token is read from when --token is not given.</summary>
+    public const string TokenVariable = "AKKARAFT_TOKEN";
+
     private readonly HttpClient _http;
     private readonly IReadOnlyList<string> _endpoints;
+    private readonly string? _token;
 
-    /// <summary>A client over <paramref name="endpoints"/> (host:port or http://host:port) whose requests wait up to <paramref name="requestTimeout"/> (15 s when null).</summary>
-    public ApiClient(IEnumerable<string> endpoints, TimeSpan? requestTimeout = null)
+    /// <summary>
+    /// A client over <paramref name="endpoints"/> (host:port, http://host:port or https://host:port) whose requests wait
+    /// up to <paramref name="requestTimeout"/> (15 s when null).
+    /// </summary>
+    public ApiClient(IEnumerable<string> endpoints, TimeSpan? requestTimeout = null) : this(endpoints, new ClusterCredentials(null, null), requestTimeout)
     {
-        _http = new HttpClient { Timeout = requestTimeout ?? TimeSpan.FromSeconds(15) };
+    }
+
+    /// <summary>
+    /// A client that sends <paramref name="credentials"/>' token as <c>Authorization: Bearer</c> and trusts its CA for
+    /// https endpoints; bare host:port endpoints are https when a CA is given.
+    /// </summary>
+    public ApiClient(IEnumerable<string> endpoints, ClusterCredentials credentials, TimeSpan? requestTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        _http = new HttpClient(credentials.Handler()) { Timeout = requestTimeout ?? TimeSpan.FromSeconds(15) };
+        _token = credentials.Token;
+        var scheme = credentials.CaCertificates is null ? "http://" : "https://";
         _endpoints = endpoints
             .SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Select(e => (e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).TrimEnd('/'))
+            .Select(e => (e.Contains("://", StringComparison.Ordinal) ? e : scheme + e).TrimEnd('/'))
             .ToList();
         if (_endpoints.Count == 0) throw new ArgumentException("at least one endpoint is needed", nameof(endpoints));
     }
@@ -31,7 +49,7 @@ public sealed class ApiClient : IDisposable
     /// <summary>The --endpoints option.</summary>
     public static Option<string[]> EndpointsOption() => new("--endpoints", "-e")
     {
-        Description = "HTTP addresses of cluster members, tried in order (comma-separated or repeated).",
+        Description = "HTTP addresses of cluster members, tried in order (comma-separated or repeated; https://host:port, or host:port with --cacert, for TLS).",
         HelpName = "host:port",
         DefaultValueFactory = _ => ["127.0.0.1:8091"],
         Arity = ArgumentArity.OneOrMore,
@@ -75,6 +93,7 @@ public sealed class ApiClient : IDisposable
             using var request = new HttpRequestMessage(method, endpoint + pathAndQuery);
             if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
             if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            if (_token is not null) request.Headers.Authorization = new(Security.AccessTokens.BearerScheme, _token);
             try
             {
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -95,7 +114,18 @@ public sealed class ApiClient : IDisposable
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
-        using var client = new ApiClient(result.GetValue(endpoints) ?? [], requestTimeout);
+        ClusterCredentials credentials;
+        try
+        {
+            credentials = ClusterCredentials.From(result);
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync($"akkaraft: {e.Message}").ConfigureAwait(false);
+            return AkkaRaftCommandLine.ExitBadInput;
+        }
+
+        using var client = new ApiClient(result.GetValue(endpoints) ?? [], credentials, requestTimeout);
         try
         {
             return await action(client, output, error).ConfigureAwait(false);

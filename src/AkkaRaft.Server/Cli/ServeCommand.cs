@@ -7,6 +7,7 @@ using AkkaRaft.Raft.Core;
 using AkkaRaft.Server.Grpc;
 using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
+using AkkaRaft.Server.Security;
 
 namespace AkkaRaft.Server.Cli;
 
@@ -25,7 +26,7 @@ public static class ServeCommand
     {
         public Option<string?> Id { get; } = new("--id", "-id") { Description = "This node's id, unique in its cluster (akkaraft.node.id).", HelpName = "id" };
         public Option<string?> Http { get; } = new("--http", "-haddr") { Description = "host:port of the HTTP API (akkaraft.http.address).", HelpName = "host:port" };
-        public Option<string?> Grpc { get; } = new("--grpc", "-gaddr") { Description = "host:port of the gRPC API, h2c (akkaraft.grpc.address; \"\" turns it off).", HelpName = "host:port" };
+        public Option<string?> Grpc { get; } = new("--grpc", "-gaddr") { Description = "host:port of the gRPC API, TLS with akkaraft.http.tls, h2c otherwise (akkaraft.grpc.address; \"\" turns it off).", HelpName = "host:port" };
         public Option<string?> Raft { get; } = new("--raft", "-raddr") { Description = "host:port of the Raft peer (akkaraft.node.raft-address).", HelpName = "host:port" };
         public Option<string?> Data { get; } = new("--data", "-data") { Description = "Data directory: journal and snapshots (akkaraft.node.data-dir).", HelpName = "dir" };
         public Option<string?> Config { get; } = new("--config", "-config") { Description = "A HOCON file with your settings, over reference.conf.", HelpName = "path" };
@@ -178,9 +179,12 @@ public static class ServeCommand
             return ExitStartFailed;
         }
 
-        var grpcText = grpc is null ? "gRPC off" : $"gRPC h2c://{grpc.Address}";
+        var security = node.Settings.Security;
+        var grpcText = grpc is null ? "gRPC off" : security.Tls is null ? $"gRPC h2c://{grpc.Address}" : $"gRPC https://{grpc.Address}";
+        // Counts only: a token never reaches the output.
+        var tokensText = security.Tokens.Enabled ? $"tokens: {security.Tokens.Describe()}" : "tokens: none, anonymous requests accepted";
         await output.WriteLineAsync(
-            $"akkaraft: node {node.Id} listening: HTTP http://{http.Address}  {grpcText}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}").ConfigureAwait(false);
+            $"akkaraft: node {node.Id} listening: HTTP {ClientPorts.Url(security, http.Address.ToString())}  {grpcText}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}  {tokensText}").ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var raftSettings = AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config);
         // The fault harness's deliberate bugs: say so where nobody can miss them.
@@ -242,15 +246,19 @@ public static class ServeCommand
     /// <summary>Asks the member at --join to add this node, until it is accepted or the node stops.</summary>
     private static async Task JoinAsync(AkkaRaftNode node, HttpFrontEnd http, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var target = node.Settings.Join.Contains("://", StringComparison.Ordinal) ? node.Settings.Join : "http://" + node.Settings.Join;
-        using var client = new HttpClient { Timeout = node.Settings.RequestTimeout * 3 };
+        var security = node.Settings.Security;
+        var target = node.Settings.Join.Contains("://", StringComparison.Ordinal) ? node.Settings.Join : ClientPorts.Url(security, node.Settings.Join);
+        using var client = ClientPorts.MemberClient(security, node.Settings.RequestTimeout * 3);
         var request = new { id = node.Id, addr = node.RaftAddress.ToString(), http = http.Address.ToString(), learner = node.Settings.Learner, grpc = node.GrpcAddress?.ToString() };
         string? lastProblem = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                using var response = await client.PostAsJsonAsync($"{target.TrimEnd('/')}/join", request, stop).ConfigureAwait(false);
+                using var message = new HttpRequestMessage(HttpMethod.Post, $"{target.TrimEnd('/')}/join") { Content = JsonContent.Create(request) };
+                // Joining needs role admin on the member asked: this node's own token (akkaraft.http.auth.node-token-path).
+                ClientPorts.AddNodeToken(message, security);
+                using var response = await client.SendAsync(message, stop).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(stop).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
@@ -266,9 +274,11 @@ public static class ServeCommand
                 }
 
                 lastProblem = $"{(int)response.StatusCode} {body.Trim()}";
-                if (response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict)
+                if (response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict
+                    or System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
                 {
-                    // Refused for good (an invalid request, or --learner for a node that is a voter): asking again changes nothing.
+                    // Refused for good (an invalid request, --learner for a node that is a voter, or a node token missing or
+                    // without role admin): asking again changes nothing.
                     await error.WriteLineAsync($"akkaraft: joining through {node.Settings.Join} was refused ({lastProblem}); not retrying").ConfigureAwait(false);
                     return;
                 }

@@ -1,13 +1,17 @@
 using AkkaRaft.Server.Node;
+using AkkaRaft.Server.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AkkaRaft.Server.Grpc;
 
 /// <summary>
 /// The gRPC API of one node (the services of <c>protos/*.proto</c>) on Kestrel, on a listener of its own
-/// (<c>akkaraft.grpc.address</c>): HTTP/2 only, without TLS (h2c), since the HTTP API has no TLS yet either (issue #19).
+/// (<c>akkaraft.grpc.address</c>): HTTP/2 only, over TLS with the HTTP API's certificate (<c>akkaraft.http.tls</c>) or
+/// h2c without one, and the HTTP API's tokens checked by <see cref="GrpcAccessInterceptor"/> before any service runs.
 /// The services share one <see cref="RaftCalls"/>, the single place where the peer's answers become gRPC statuses.
 /// </summary>
 public sealed class GrpcFrontEnd : IAsyncDisposable
@@ -41,8 +45,11 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddRoutingCore();
+        var security = node.Settings.Security;
+        var url = ClientPorts.Configure(builder, address, security);
         builder.Services.AddGrpc(options =>
         {
+            if (security.Tokens.Enabled) options.Interceptors.Add<GrpcAccessInterceptor>(security.Tokens);
             options.MaxReceiveMessageSize = settings.MaxMessageBytes;
             // Errors carry their own messages (RaftCalls); an unexpected exception says only its type.
             options.EnableDetailedErrors = false;
@@ -50,7 +57,7 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         var calls = new RaftCalls(node);
         builder.Services.AddSingleton(calls);
         var app = builder.Build();
-        app.Urls.Add($"http://{address}");
+        app.Urls.Add(url);
         app.UseRouting();
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();
@@ -59,12 +66,40 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         app.MapGrpcService<LockService>();
         app.MapGrpcService<TimeSeriesService>();
         app.MapGrpcService<StateMachineService>();
+        CheckEveryMethodHasRole(app);
         var frontEnd = new GrpcFrontEnd(node, app, calls);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         frontEnd.Address = HostPort.TryParse(bound, out var hp) ? hp : address;
         node.AdvertiseGrpc(frontEnd.Address);
         return frontEnd;
+    }
+
+    /// <summary>Every gRPC method this front end serves, by full name.</summary>
+    internal IEnumerable<string> MethodNames() => MethodNames(_app);
+
+    /// <summary>Every gRPC method <paramref name="app"/> serves, by full name (<c>/akkaraft.v1.Kv/Put</c>).</summary>
+    public static IEnumerable<string> MethodNames(IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.DataSources.SelectMany(d => d.Endpoints)
+            .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>())
+            .OfType<GrpcMethodMetadata>()
+            // The catch-all endpoints that answer UNIMPLEMENTED for unknown methods serve nothing.
+            .Where(m => m.ServiceType != typeof(object))
+            .Select(m => m.Method.FullName)
+            .Distinct();
+    }
+
+    /// <summary>A node whose gRPC API has a method without a role in <see cref="AccessTable.GrpcMethods"/> does not start.</summary>
+    /// <exception cref="InvalidOperationException">A method has no role.</exception>
+    private static void CheckEveryMethodHasRole(IEndpointRouteBuilder app)
+    {
+        var missing = AccessTable.GrpcMethodsWithoutRole(MethodNames(app));
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"gRPC methods without a role in AccessTable.GrpcMethods: {string.Join(", ", missing)}");
+        }
     }
 
     /// <summary>Stops accepting calls and lets the running ones finish (up to the shutdown timeout).</summary>

@@ -12,6 +12,7 @@ using AkkaRaft.Raft.Peer;
 using AkkaRaft.Raft.Persistence;
 using AkkaRaft.Raft.Remoting;
 using AkkaRaft.Server.Node;
+using AkkaRaft.Server.Security;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -209,9 +210,16 @@ public sealed class RaftCalls : IDisposable
             throw NotLeaderFailure(status.Leader, "this node is not the leader and cannot pass the call on");
         }
 
-        var channel = _leaderChannels.GetOrAdd(leader.Grpc, address => GrpcChannel.ForAddress("http://" + address));
+        var channel = _leaderChannels.GetOrAdd(leader.Grpc, OpenLeaderChannel);
         var deadline = context.Deadline == DateTime.MaxValue ? DateTime.UtcNow + Node.Settings.Grpc.RequestTimeout : context.Deadline;
-        var options = new CallOptions(new Metadata { { ForwardedByHeader, Node.Id } }, deadline, context.CancellationToken);
+        var headers = new Metadata { { ForwardedByHeader, Node.Id } };
+        // The caller's own credential goes along: the leader decides with the caller's role, not this node's.
+        if (context.RequestHeaders.GetValue(GrpcAccessInterceptor.AuthorizationHeader) is { Length: > 0 } authorization)
+        {
+            headers.Add(GrpcAccessInterceptor.AuthorizationHeader, authorization);
+        }
+
+        var options = new CallOptions(headers, deadline, context.CancellationToken);
         try
         {
             return await call(channel.CreateCallInvoker(), options).ConfigureAwait(false);
@@ -231,6 +239,16 @@ public sealed class RaftCalls : IDisposable
 
             throw new RpcException(new Status(e.StatusCode, e.Status.Detail), trailers);
         }
+    }
+
+    /// <summary>A channel to the leader's gRPC address, over TLS trusting the members' CA when the client ports have TLS.</summary>
+    private GrpcChannel OpenLeaderChannel(string address)
+    {
+        var security = Node.Settings.Security;
+        var handler = ClientTls.MemberHandler(security.Tls);
+        return handler is null
+            ? GrpcChannel.ForAddress("http://" + address)
+            : GrpcChannel.ForAddress(ClientPorts.Url(security, address), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
     // ------------------------------------------------------------------ statuses

@@ -8,6 +8,7 @@ using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Server.Node;
+using AkkaRaft.Server.Security;
 
 namespace AkkaRaft.Server.Http;
 
@@ -292,7 +293,9 @@ public sealed partial class HttpFrontEnd
             return;
         }
 
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{leaderHttp}{context.Request.Path}{context.Request.QueryString}");
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"{ClientPorts.Url(Security, leaderHttp)}{context.Request.Path}{context.Request.QueryString}");
+        // The caller's own credential goes along: the leader decides with the caller's role, not this node's.
+        if (context.Request.Headers.Authorization.ToString() is { Length: > 0 } authorization) request.Headers.TryAddWithoutValidation("Authorization", authorization);
         if (body.Length > 0) request.Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } };
         HttpResponseMessage response;
         try
@@ -393,6 +396,8 @@ public sealed partial class HttpFrontEnd
                 ["raftId"] = m.NodeId.ToString(CultureInfo.InvariantCulture),
                 ["raftAddress"] = member?.Raft,
                 ["httpAddress"] = member is { Http.Length: > 0 } ? member.Http : null,
+                // The members share their TLS settings, so this node's scheme is theirs.
+                ["httpUrl"] = member is { Http.Length: > 0 } ? ClientPorts.Url(Security, member.Http) : null,
                 ["grpcAddress"] = member is { Grpc.Length: > 0 } ? member.Grpc : null,
                 ["role"] = !m.IsVoter ? "learner" : m.NodeId == status.Leader ? "leader" : "follower",
                 ["matchIndex"] = known?.Match,
@@ -425,6 +430,7 @@ public sealed partial class HttpFrontEnd
             },
             ["raftAddress"] = _node.RaftAddress.ToString(),
             ["httpAddress"] = Address.ToString(),
+            ["httpUrl"] = ClientPorts.Url(Security, Address.ToString()),
             ["grpcAddress"] = _node.GrpcAddress?.ToString(),
             ["cluster"] = cluster.Select(c => new Dictionary<string, object> { ["address"] = c.Address, ["status"] = c.Status, ["reachable"] = c.Reachable }).ToList(),
         }).ConfigureAwait(false);
@@ -453,7 +459,9 @@ public sealed partial class HttpFrontEnd
         timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
         try
         {
-            using var response = await _proxy.GetAsync($"http://{leaderHttp}/status?{LocalProgressQuery}", timeout.Token).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{ClientPorts.Url(Security, leaderHttp)}/status?{LocalProgressQuery}");
+            ClientPorts.AddNodeToken(request, Security);
+            using var response = await _proxy.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return (null, null);
             var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             return ParseLeaderProgress(body);

@@ -9,6 +9,7 @@ using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
 using AkkaRaft.Server.Node;
+using AkkaRaft.Server.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -25,14 +26,17 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 {
     private readonly AkkaRaftNode _node;
     private readonly WebApplication _app;
-    private readonly HttpClient _proxy = new();
+    private readonly HttpClient _proxy;
 
     private HttpFrontEnd(AkkaRaftNode node, WebApplication app)
     {
         _node = node;
         _app = app;
-        _proxy.Timeout = node.Settings.RequestTimeout * 2;
+        _proxy = ClientPorts.MemberClient(node.Settings.Security, node.Settings.RequestTimeout * 2);
     }
+
+    /// <summary>The client ports' TLS and tokens.</summary>
+    private HttpSecuritySettings Security => _node.Settings.Security;
 
     /// <summary>Counters of this front end.</summary>
     public ServerMetrics Metrics { get; } = new();
@@ -52,17 +56,23 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-        var app = builder.Build();
         var address = node.Settings.HttpAddress;
-        app.Urls.Add($"http://{address}");
+        var url = ClientPorts.Configure(builder, address, node.Settings.Security);
+        var app = builder.Build();
+        app.Urls.Add(url);
         var frontEnd = new HttpFrontEnd(node, app);
+        HttpAccess.Use(app, node.Settings.Security.Tokens);
         frontEnd.MapRoutes();
+        HttpAccess.CheckEveryRouteHasRole(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         frontEnd.Address = HostPort.TryParse(bound, out var hp) ? hp : address;
         node.Advertise(frontEnd.Address);
         return frontEnd;
     }
+
+    /// <summary>Every route the API maps, as <c>"METHOD pattern"</c> (the keys of <see cref="AccessTable.HttpRoutes"/>).</summary>
+    internal IEnumerable<string> RouteKeys() => HttpAccess.RouteKeys(_app);
 
     /// <summary>Stops accepting requests and lets the running ones finish (up to the shutdown timeout).</summary>
     public async ValueTask DisposeAsync()
@@ -337,7 +347,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
                 if (LeaderHttp(notLeader.LeaderHint) is { } leaderHttp)
                 {
                     context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-                    context.Response.Headers.Location = $"http://{leaderHttp}{context.Request.Path}{context.Request.QueryString}";
+                    context.Response.Headers.Location = $"{ClientPorts.Url(Security, leaderHttp)}{context.Request.Path}{context.Request.QueryString}";
                     return;
                 }
 

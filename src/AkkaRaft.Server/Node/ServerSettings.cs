@@ -1,5 +1,6 @@
 using System.Net;
 using AkkaRaft.Configuration;
+using AkkaRaft.Server.Security;
 
 namespace AkkaRaft.Server.Node;
 
@@ -40,6 +41,9 @@ public sealed record ServerSettings(
     /// <summary>The gRPC API (<c>akkaraft.grpc</c>).</summary>
     public GrpcSettings Grpc { get; init; } = new(null, TimeSpan.FromSeconds(5), 4 * 1024 * 1024);
 
+    /// <summary>TLS, plaintext and tokens of both client ports (<c>akkaraft.http.tls</c>, <c>.allow-plaintext</c>, <c>.auth</c>).</summary>
+    public HttpSecuritySettings Security { get; init; } = HttpSecuritySettings.Plain;
+
     /// <summary>Where the HTTP section lives.</summary>
     public const string HttpSectionPath = "akkaraft.http";
 
@@ -67,10 +71,12 @@ public sealed record ServerSettings(
             throw config.Invalid(NodeSettings.SectionPath + ".peers", $"the static peers must include this node ('{node.Id}')");
         }
 
+        var grpc = ReadGrpc(config, http);
         return new ServerSettings(node, raft, http, join, peers, requestTimeout, maxBody, shutdown, refresh, joinRetry, statusProgress)
         {
             Learner = config.GetBoolean(NodeSettings.SectionPath + ".learner"),
-            Grpc = ReadGrpc(config, http),
+            Grpc = grpc,
+            Security = HttpSecuritySettings.FromConfig(config, http, grpc.Address),
         };
     }
 

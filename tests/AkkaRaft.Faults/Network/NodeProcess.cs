@@ -85,9 +85,14 @@ internal sealed class NodeProcess(int number, string launcher, string dataDir, s
         State = NodeState.Running;
     }
 
-    /// <summary>The command line after the log redirection: <c>ip netns exec ... node serve ...</c>.</summary>
+    /// <summary>
+    /// The command line after the log redirection: <c>ip netns exec ... node serve ...</c>. The nodes listen on
+    /// 10.77.0.N, off loopback, in plain HTTP and h2c (the harness's clients speak no TLS), so they say so with
+    /// <c>akkaraft.http.allow-plaintext = on</c>: without it a node refuses to start there.
+    /// </summary>
     public IReadOnlyList<string> Arguments() =>
-        ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), launcher, "serve", "-id", Id, "-haddr", Http, "-gaddr", Grpc, "-raddr", Raft, "-peers", peers, dataDir];
+        ["ip", "netns", "exec", NetworkLab.NamespaceOf(number), launcher, "serve", "-id", Id, "-haddr", Http, "-gaddr", Grpc, "-raddr", Raft, "-peers", peers,
+            "--set", "akkaraft.http.allow-plaintext=on", dataDir];
 
     /// <summary>
     /// The environment variable that sets <paramref name="path"/> (<c>akkaraft.raft.lease-reads</c> is

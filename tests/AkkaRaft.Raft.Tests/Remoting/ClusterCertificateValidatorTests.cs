@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.TestSupport.Certificates;
 
 namespace AkkaRaft.Raft.Tests.Remoting;
 

@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Actor;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.TestSupport.Certificates;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Raft.Tests.Remoting;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.TestSupport.Certificates;
 
 namespace AkkaRaft.Raft.Tests.Remoting;
 

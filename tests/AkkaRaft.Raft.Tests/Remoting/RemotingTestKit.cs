@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using AkkaRaft.Configuration;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.TestSupport.Certificates;
 
 namespace AkkaRaft.Raft.Tests.Remoting;
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Remote;
 using Akka.Remote.Transport.DotNetty;
 using AkkaRaft.Raft.Remoting;
+using AkkaRaft.TestSupport.Certificates;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Raft.Tests.Remoting;

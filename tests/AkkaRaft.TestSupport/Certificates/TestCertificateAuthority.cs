@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace AkkaRaft.Raft.Tests.Remoting;
+namespace AkkaRaft.TestSupport.Certificates;
 
 /// <summary>
 /// A certificate authority made by the test (ECDSA P-256, so generation is fast) and the node certificates it issues:
-/// what an operator makes with openssl, made in memory with <see cref="CertificateRequest"/>.
+/// what an operator makes with openssl, made in memory with <see cref="CertificateRequest"/>. Used by the peer port's
+/// mutual TLS tests and the client ports' TLS tests; nothing it makes is kept in git.
 /// </summary>
-internal sealed class TestCertificateAuthority
+public sealed class TestCertificateAuthority
 {
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
     private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
@@ -64,6 +65,24 @@ internal sealed class TestCertificateAuthority
             notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(30), serial);
         using var withKey = issued.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12, "test"), "test");
+    }
+
+    /// <summary>Writes the CA certificate as PEM to <paramref name="path"/> (what <c>ca-certificates-path</c> and <c>--cacert</c> read); returns the path.</summary>
+    public string WritePem(string path)
+    {
+        File.WriteAllText(path, Certificate.ExportCertificatePem());
+        return path;
+    }
+
+    /// <summary>
+    /// Issues a node certificate (<see cref="IssueNode"/>) and writes it with its key as PKCS#12 protected by
+    /// <paramref name="password"/> to <paramref name="path"/> (what <c>certificate-path</c> reads); returns the path.
+    /// </summary>
+    public string WriteNode(string path, string name, string password = "test", bool clientAuthentication = true)
+    {
+        using var certificate = IssueNode(name, clientAuthentication);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, password));
+        return path;
     }
 
     /// <summary>
