@@ -241,14 +241,20 @@ public sealed class RaftCalls : IDisposable
         }
     }
 
+    private static readonly TimeSpan LeaderReconnectBackoff = TimeSpan.FromSeconds(1);
+
     /// <summary>A channel to the leader's gRPC address, over TLS trusting the members' CA when the client ports have TLS.</summary>
     private GrpcChannel OpenLeaderChannel(string address)
     {
         var security = Node.Settings.Security;
         var handler = ClientTls.MemberHandler(security.Tls);
-        return handler is null
-            ? GrpcChannel.ForAddress("http://" + address)
-            : GrpcChannel.ForAddress(ClientPorts.Url(security, address), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        // A leader that restarts at the same address is connected to again within a second, not after gRPC's default
+        // backoff of up to 120 s: a passed-on call waits at most akkaraft.grpc.request-timeout anyway.
+        var options = new GrpcChannelOptions { InitialReconnectBackoff = LeaderReconnectBackoff / 10, MaxReconnectBackoff = LeaderReconnectBackoff };
+        if (handler is null) return GrpcChannel.ForAddress("http://" + address, options);
+        options.HttpHandler = handler;
+        options.DisposeHttpClient = true;
+        return GrpcChannel.ForAddress(ClientPorts.Url(security, address), options);
     }
 
     // ------------------------------------------------------------------ statuses
