@@ -22,6 +22,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
         "--disable-component-update", "--disable-sync",
     ];
 
+    /// <summary>
+    /// Raft timings slower than the server tests' 300 ms election timeout (and reference.conf's 500 ms): these tests look at a cluster
+    /// as an operator does, and on a loaded 2-core machine a 300 ms timeout can pass between two heartbeats and start an
+    /// election in the middle of a page load (seen: a follower's GET /keys answered 503 "no leader yet").
+    /// </summary>
+    private static readonly string[] StableTimings = ["akkaraft.raft.election-timeout=1500ms", "akkaraft.raft.heartbeat-interval=100ms"];
+
     private ServerProcessCluster? _cluster;
     private IPlaywright? _playwright;
     private IBrowserContext? _browser;
@@ -42,7 +49,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: run .ci/chromium.sh (as root) to install Debian's chromium package");
         Directory.CreateDirectory(ScreenshotDirectory);
-        _cluster = await ServerProcessCluster.StartFormedAsync(3, Http);
+        _cluster = await ServerProcessCluster.StartFormedAsync(3, Http, StableTimings);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchPersistentContextAsync(_profile, new BrowserTypeLaunchPersistentContextOptions
         {

@@ -25,6 +25,14 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
     private async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(fixture.ScreenshotDirectory, name), FullPage = true });
 
+    /// <summary>No console error, failed request or error answer; the page's own error line says what it was told.</summary>
+    private static async Task AssertNoErrorsAsync(IPage page, List<string> errors)
+    {
+        if (errors.Count == 0) return;
+        var shown = await page.Locator("#error").TextContentAsync();
+        Assert.Fail($"{string.Join("\n", errors)}\nthe page showed: {shown}");
+    }
+
     [Fact]
     public async Task Cluster_page_lists_the_three_members_and_names_the_leader_in_words()
     {
@@ -54,7 +62,7 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         await Expect(page.Locator("#latency-plot")).Not.ToHaveAttributeAsync("data-points", "0");
         await Expect(page.Locator("#ops-plot")).Not.ToHaveAttributeAsync("data-points", "0");
         await ScreenshotAsync(page, "cluster.png");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        await AssertNoErrorsAsync(page, errors);
     }
 
     [Fact]
@@ -97,7 +105,7 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         await Expect(page.Locator("#key-value")).ToHaveTextAsync(value);
         await Expect(page.Locator("#key-index")).ToHaveTextAsync(index!);
         await ScreenshotAsync(page, "keys.png");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        await AssertNoErrorsAsync(page, errors);
     }
 
     [Fact]
@@ -142,7 +150,7 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         await page.GetByLabel("Aggregate").SelectOptionAsync("max");
         await page.GetByRole(AriaRole.Button, new() { Name = "Plot" }).ClickAsync();
         await Expect(page.Locator("#series-plot")).ToHaveAttributeAsync("data-points", "28");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        await AssertNoErrorsAsync(page, errors);
     }
 
     [Fact]

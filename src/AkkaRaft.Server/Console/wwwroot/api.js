@@ -16,14 +16,25 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch() against this node; throws ApiError with the problem's detail on a status other than 2xx. */
+/** How often a read answered 503 (an election in progress: "retry shortly") is asked again, and how long apart. */
+const readRetries = 3;
+const readRetryDelayMs = 500;
+
+/**
+ * fetch() against this node; throws ApiError with the problem's detail on a status other than 2xx. A GET answered 503
+ * is asked again a few times first; a write is not (it may still commit, and the user decides).
+ */
 export async function request(path, { method = 'GET', body, headers = {} } = {}) {
   const init = { method, headers: { ...commonHeaders(), ...headers }, cache: 'no-store' };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
-  const response = await fetch(path, init);
+  let response = await fetch(path, init);
+  for (let retry = 0; method === 'GET' && response.status === 503 && retry < readRetries; retry++) {
+    await new Promise(resolve => setTimeout(resolve, readRetryDelayMs));
+    response = await fetch(path, init);
+  }
   if (!response.ok) {
     let detail = `${response.status} ${response.statusText}`;
     try {

@@ -27,14 +27,21 @@ export function lineChart(figure, { lines, unit, width = 640, height = 240, time
   const plot = new uPlot(options, [[], ...lines.map(() => [])], target);
   figure.dataset.points = '0';
   return {
-    /** Replaces the data: xs and one array of ys per line (null for a gap). */
+    /**
+     * Replaces the data: xs and one array of ys per line (null for a gap). Resolves, once the browser has painted the
+     * next frame, to the milliseconds from the call to then (also in data-draw-ms).
+     */
     set(xs, ...ys) {
       const started = performance.now();
       plot.setData([xs, ...ys]);
       let drawn = 0;
-      for (const y of ys) for (const v of y) if (v !== null && v !== undefined) drawn++;
+      for (const y of ys) for (const v of y) if (v !== null && v !== undefined && !Number.isNaN(v)) drawn++;
       figure.dataset.points = String(drawn);
-      figure.dataset.drawMs = (performance.now() - started).toFixed(1);
+      return new Promise(resolve => requestAnimationFrame(() => {
+        const ms = (performance.now() - started).toFixed(1);
+        figure.dataset.drawMs = ms;
+        resolve(ms);
+      }));
     },
     destroy() { plot.destroy(); },
   };
