@@ -145,11 +145,18 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         await Expect(page.Locator("#plot-note")).ToContainTextAsync("Drew 10,000 points");
         await ScreenshotAsync(page, "series.png");
 
-        // Downsampled: one point per hour-long bucket (10,000 points 10 s apart span 27.8 hours, so 28 buckets).
+        // Downsampled: one point per non-empty hour, buckets aligned to the epoch. The points span 99,990 s from
+        // 800 s into an hour (1,700,000,000 mod 3,600), so they fall into 28 hours.
         await page.GetByLabel("Step").FillAsync("1h");
         await page.GetByLabel("Aggregate").SelectOptionAsync("max");
         await page.GetByRole(AriaRole.Button, new() { Name = "Plot" }).ClickAsync();
         await Expect(page.Locator("#series-plot")).ToHaveAttributeAsync("data-points", "28");
+
+        // The same kind of query as a link: the first two hours' minimum per 10 minutes. The range starts 200 s into
+        // a 10-minute bucket (1,700,000,000 mod 600), so its 7,200 s touch 13 buckets.
+        await page.GotoAsync($"http://{follower.Http}/ui/#series?name={name}&from={start}&to={start + 7200}&step=10m&agg=min");
+        await Expect(page.Locator("#series-step")).ToHaveValueAsync("10m");
+        await Expect(page.Locator("#series-plot")).ToHaveAttributeAsync("data-points", "13");
         await AssertNoErrorsAsync(page, errors);
     }
 

@@ -1,6 +1,7 @@
 // Time series: find series by prefix, pick one, a range (from included, to excluded, in the series' unit), a step
 // and an aggregate, and plot it; the series' stats (points, blocks, bytes per point) beside the plot. The figure's
-// data-points says how many points the chart drew, and data-draw-ms how long the draw took.
+// data-points says how many points the chart drew, and data-draw-ms how long the draw took. The location can name
+// the series and query (#series?name=...&step=...&agg=...), so a plot can be linked to.
 import { getJson } from './api.js';
 import { h, num, bytes } from './dom.js';
 import { lineChart } from './chart.js';
@@ -78,7 +79,23 @@ export function mount(main, signal, { showError, clearError }) {
       h('button', { type: 'submit' }, 'Plot')),
     h('div', { class: 'columns' }, figure, h('section', { 'aria-label': 'Series stats' }, h('h2', {}, 'Stats'), stats)),
     plotNote);
-  listSeries();
+  // A link can name what to plot: #series?name=cpu&from=...&to=...&step=1m&agg=max plots it on load.
+  const wanted = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  if (wanted.get('name')) {
+    prefix.value = wanted.get('name');
+    from.value = wanted.get('from') ?? '';
+    to.value = wanted.get('to') ?? '';
+    step.value = wanted.get('step') ?? '';
+    aggregate.value = wanted.get('agg') ?? '';
+    listSeries().then(() => {
+      if ([...choice.options].some(o => o.value === wanted.get('name'))) {
+        choice.value = wanted.get('name');
+        plot();
+      }
+    });
+  } else {
+    listSeries();
+  }
 }
 
 function renderStats(target, s) {
