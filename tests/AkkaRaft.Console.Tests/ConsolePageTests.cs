@@ -105,6 +105,26 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         await Expect(page.Locator("#key-value")).ToHaveTextAsync(value);
         await Expect(page.Locator("#key-index")).ToHaveTextAsync(index!);
         await ScreenshotAsync(page, "keys.png");
+
+        // Delete asks first; declined, the key stays; accepted, it is gone from the page and from the cluster.
+        string? asked = null;
+        var accept = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Message;
+            if (accept) await dialog.AcceptAsync();
+            else await dialog.DismissAsync();
+        };
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Delete {key}" }).ClickAsync();
+        Assert.Equal($"Delete the key \"{key}\"? This cannot be undone.", asked);
+        await Expect(page.Locator("#key-value")).ToHaveTextAsync(value);
+        accept = true;
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Delete {key}" }).ClickAsync();
+        await Expect(page.Locator("#key-detail")).ToContainTextAsync($"Deleted {key} at index");
+        await Expect(page.Locator("#key-list tbody tr")).ToHaveCountAsync(0);
+        using var gone = new HttpRequestMessage(HttpMethod.Head, $"http://{leader.Http}/key/{Uri.EscapeDataString(key)}?level=consistent&forward=true");
+        using var goneAnswer = await Http.SendAsync(gone);
+        Assert.Equal(HttpStatusCode.NotFound, goneAnswer.StatusCode);
         await AssertNoErrorsAsync(page, errors);
     }
 
