@@ -40,11 +40,12 @@ internal sealed class ServerProcessCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> nodes (<c>p1</c>, <c>p2</c>, ...) founding one cluster and waits until it is
-    /// formed (<see cref="WaitUntilFormedAsync"/>); kills them when it is not.
+    /// formed (<see cref="WaitUntilFormedAsync"/>); kills them when it is not. <paramref name="settings"/> are more
+    /// <c>--set key=value</c> overrides for every node.
     /// </summary>
-    public static async Task<ServerProcessCluster> StartFormedAsync(int count, HttpClient client)
+    public static async Task<ServerProcessCluster> StartFormedAsync(int count, HttpClient client, IReadOnlyList<string>? settings = null)
     {
-        var cluster = Start(count);
+        var cluster = Start(count, settings);
         try
         {
             await cluster.WaitUntilFormedAsync(client);
@@ -78,7 +79,7 @@ internal sealed class ServerProcessCluster : IAsyncDisposable
         throw new TimeoutException($"gave up after {Patience.TotalSeconds}s waiting for {what}\n{Logs()}");
     }
 
-    private static ServerProcessCluster Start(int count)
+    private static ServerProcessCluster Start(int count, IReadOnlyList<string>? settings)
     {
         var ids = Enumerable.Range(1, count).Select(i => $"p{i}").ToList();
         var rafts = ids.Select(_ => $"127.0.0.1:{TestCluster.FreePort()}").ToList();
@@ -86,7 +87,7 @@ internal sealed class ServerProcessCluster : IAsyncDisposable
         var root = TestCluster.TempDirectory("processes");
         var nodes = ids.Select((id, i) => new ServerProcess(id, $"127.0.0.1:{TestCluster.FreePort()}", rafts[i], Path.Combine(root, id), peers)).ToList();
         var cluster = new ServerProcessCluster(root, nodes);
-        foreach (var node in nodes) node.Start();
+        foreach (var node in nodes) node.Start(settings: settings);
         return cluster;
     }
 

@@ -100,6 +100,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapGet("/metrics", Guard(MetricsAsync));
         MapSessionRoutes();
         MapWatchAndLockRoutes();
+        MapConsoleRoutes();
     }
 
     /// <summary>
