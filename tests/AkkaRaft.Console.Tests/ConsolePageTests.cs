@@ -202,4 +202,36 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task A_node_that_asks_for_tokens_serves_the_console_which_shows_the_cluster_once_given_a_read_token()
+    {
+        var token = AkkaRaft.Server.Security.AccessTokens.NewToken();
+        var dataDir = TestCluster.TempDirectory("console-token");
+        await using var node = await InProcessNode.StartAsync("tok1", dataDir, new Dictionary<string, string>
+        {
+            ["akkaraft.http.auth.tokens"] = $"[\"viewer read {AkkaRaft.Server.Security.AccessTokens.Hash(token)}\"]",
+        });
+        using var viewer = new HttpClient { BaseAddress = new Uri($"http://{node.Address}") };
+        viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        await TestCluster.WaitForLeaderAsync(viewer, node.Address);
+
+        // The page loads without a token, and says what the API answered its calls.
+        var errors = new List<string>();
+        var page = await fixture.NewPageAsync(errors);
+        await page.GotoAsync($"http://{node.Address}/ui/");
+        await Expect(page.Locator("#error")).ToContainTextAsync("enter a token in the Token field above");
+        Assert.Contains(errors, e => e.Contains("/status 401", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("/ui/", StringComparison.Ordinal));
+
+        await page.FillAsync("#token", token);
+        await page.PressAsync("#token", "Enter");
+        await Expect(page.Locator("#token-state")).ToHaveTextAsync("token in use");
+        await Expect(page.Locator("#node-name")).ToHaveTextAsync("node tok1");
+        await Expect(page.Locator("#members tr[data-member='tok1']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        // The token is in no address the page went to.
+        Assert.DoesNotContain(token, page.Url, StringComparison.Ordinal);
+        Directory.Delete(dataDir, recursive: true);
+    }
 }

@@ -175,6 +175,13 @@ public sealed class ClientSecurityTests(SecureNodeFixture fixture) : IClassFixtu
         // A route that does not exist tells an anonymous caller nothing either.
         using var unknown = await SendAsync(HttpMethod.Get, "/no-such-route", null);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+
+        // The web console's files hold no data: a browser loads them without a token, and the page then sends one.
+        using var console = await SendAsync(HttpMethod.Get, "/ui/", null);
+        Assert.Equal(HttpStatusCode.OK, console.StatusCode);
+        Assert.Contains("token", await console.Content.ReadAsStringAsync());
+        using var script = await SendAsync(HttpMethod.Get, "/ui/api.js", null);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
     }
 
     [Fact]
@@ -286,7 +293,7 @@ public sealed class ClientSecurityTests(SecureNodeFixture fixture) : IClassFixtu
         // without a role fails here, and the node refuses to start with it).
         var routes = fixture.Node.Node.Http.RouteKeys().ToList();
         Assert.Empty(AccessTable.HttpRoutesWithoutRole(routes));
-        Assert.Equal(AccessTable.HttpRoutes.Keys.Order(), routes.Distinct().Order());
+        Assert.Equal(AccessTable.HttpRoutes.Keys.Concat(AccessTable.PublicHttpRoutes).Order(), routes.Distinct().Order());
 
         var methods = new[] { KvReflection.Descriptor, ClusterReflection.Descriptor, SessionReflection.Descriptor, StatemachineReflection.Descriptor, TimeseriesReflection.Descriptor }
             .SelectMany(file => file.Services)

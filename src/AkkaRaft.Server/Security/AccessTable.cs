@@ -37,6 +37,13 @@ public static class AccessTable
         ["DELETE /session/{id}"] = ClientRole.Write,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>
+    /// HTTP routes anyone may call, token or not: the web console's static files (<c>/ui/</c>), which hold no data. A
+    /// browser cannot send a bearer token when it navigates to a page; the page asks for one and sends it on every call
+    /// it makes to the API, where the table above applies.
+    /// </summary>
+    public static FrozenSet<string> PublicHttpRoutes { get; } = new[] { "GET /ui/{**path}" }.ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>gRPC methods, keyed by their full name <c>/package.Service/Method</c> (as <c>ServerCallContext.Method</c>).</summary>
     public static FrozenDictionary<string, ClientRole> GrpcMethods { get; } = new Dictionary<string, ClientRole>(StringComparer.Ordinal)
     {
@@ -75,7 +82,8 @@ public static class AccessTable
     public static string HttpKey(string method, string pattern) => method + " " + pattern;
 
     /// <summary>The entries of <paramref name="routes"/> (<c>"METHOD pattern"</c> keys) that have no role in <see cref="HttpRoutes"/>.</summary>
-    public static IReadOnlyList<string> HttpRoutesWithoutRole(IEnumerable<string> routes) => routes.Where(r => !HttpRoutes.ContainsKey(r)).Distinct().ToList();
+    public static IReadOnlyList<string> HttpRoutesWithoutRole(IEnumerable<string> routes) =>
+        routes.Where(r => !HttpRoutes.ContainsKey(r) && !PublicHttpRoutes.Contains(r)).Distinct().ToList();
 
     /// <summary>The full method names of <paramref name="methods"/> that have no role in <see cref="GrpcMethods"/>.</summary>
     public static IReadOnlyList<string> GrpcMethodsWithoutRole(IEnumerable<string> methods) => methods.Where(m => !GrpcMethods.ContainsKey(m)).Distinct().ToList();

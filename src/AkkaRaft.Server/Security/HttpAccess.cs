@@ -51,6 +51,12 @@ public static class HttpAccess
         }
     }
 
+    /// <summary>Whether the request matched a route anyone may call (<see cref="AccessTable.PublicHttpRoutes"/>).</summary>
+    private static bool IsPublic(HttpContext context) =>
+        context.GetEndpoint() is RouteEndpoint endpoint && endpoint.Metadata.GetMetadata<HttpMethodMetadata>() is { } methods
+        && methods.HttpMethods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase)
+        && AccessTable.PublicHttpRoutes.Contains(AccessTable.HttpKey(context.Request.Method.ToUpperInvariant(), endpoint.RoutePattern.RawText ?? ""));
+
     /// <summary>The role a request needs: its route's, or <see cref="AccessTable.Unrouted"/> when it matched none; null for a route missing from the table.</summary>
     private static ClientRole? Needed(HttpContext context)
     {
@@ -65,6 +71,7 @@ public static class HttpAccess
 
     private static async Task<bool> AuthorizeAsync(HttpContext context, AccessTokens tokens)
     {
+        if (IsPublic(context)) return true;
         var outcome = tokens.Authenticate(context.Request.Headers.Authorization.ToString(), out var holder);
         switch (outcome)
         {

@@ -1,12 +1,29 @@
 // The one way the console talks to its node: same origin, relative paths, JSON in and out. Errors from the API are
 // RFC 7807 problems; their detail becomes the Error's message.
 
+/** Where the bearer token is kept: this tab's session storage, gone when the tab closes; never in a URL or a cookie. */
+const tokenKey = 'akkaraft-token';
+
+/** Uses `token` on every request from now on (an empty one: none). */
+export function setToken(token) {
+  if (token) sessionStorage.setItem(tokenKey, token);
+  else sessionStorage.removeItem(tokenKey);
+}
+
+/** Whether a token is in use. */
+export function hasToken() {
+  return sessionStorage.getItem(tokenKey) !== null;
+}
+
 /**
- * Headers every request carries. The place for credentials: once the node asks for a bearer token (#19), add
- * `Authorization: Bearer <token>` here and every page sends it.
+ * Headers every request carries: the bearer token, when the node asks for one (akkaraft.http.auth; the console's own
+ * files are served without it, the API's answers are not).
  */
 function commonHeaders() {
-  return { Accept: 'application/json, application/problem+json, text/plain' };
+  const headers = { Accept: 'application/json, application/problem+json, text/plain' };
+  const token = sessionStorage.getItem(tokenKey);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
 }
 
 export class ApiError extends Error {
@@ -41,6 +58,7 @@ export async function request(path, { method = 'GET', body, headers = {} } = {})
       const problem = await response.json();
       if (problem && problem.detail) detail = problem.detail;
     } catch { /* not JSON: keep the status line */ }
+    if (response.status === 401) detail += ': enter a token in the Token field above';
     throw new ApiError(response.status, detail);
   }
   return response;

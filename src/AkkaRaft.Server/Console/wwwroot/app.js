@@ -1,6 +1,6 @@
 // The console's shell: a page per location hash (#cluster, #keys, #series), the node's name in the header, and one
 // place where errors are shown (role=alert, so a screen reader says them too).
-import { getJson } from './api.js';
+import { getJson, hasToken, setToken } from './api.js';
 import * as cluster from './cluster.js';
 import * as keys from './keys.js';
 import * as series from './series.js';
@@ -36,12 +36,31 @@ function route() {
   page.mount(main, current.signal, { showError, clearError });
 }
 
+const tokenForm = document.getElementById('token-form');
+const tokenState = document.getElementById('token-state');
+function showTokenState() {
+  tokenState.textContent = hasToken() ? 'token in use' : 'no token';
+}
+tokenForm.addEventListener('submit', event => {
+  event.preventDefault();
+  const field = tokenForm.elements.token;
+  setToken(field.value.trim());
+  field.value = '';
+  showTokenState();
+  showNodeName();
+  route();
+});
+showTokenState();
+
 window.addEventListener('hashchange', () => {
   route();
   main.focus();
 });
 route();
 
-getJson('/status').then(status => {
-  document.getElementById('node-name').textContent = `node ${status.id}`;
-}).catch(showError);
+function showNodeName() {
+  getJson('/status').then(status => {
+    document.getElementById('node-name').textContent = `node ${status.id}`;
+  }).catch(showError);
+}
+showNodeName();
