@@ -1,3 +1,4 @@
+using AkkaRaft.Server.Limits;
 using AkkaRaft.Server.Node;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,7 +40,13 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         // An empty host, as the HTTP front end's: the node's configuration is its HOCON.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+        var limits = ClientLimitsSettings.FromConfig(node.Config);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+            // No body limit of Kestrel's: each message is bounded by max-message-bytes (its length prefix is read first).
+            ClientLimits.ApplyTo(k, limits, maxBodyBytes: null);
+        });
         builder.Services.AddRoutingCore();
         builder.Services.AddGrpc(options =>
         {
@@ -49,8 +56,11 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         });
         var calls = new RaftCalls(node);
         builder.Services.AddSingleton(calls);
+        var clientLimits = GrpcLimits.Create(limits);
+        builder.Services.AddSingleton(clientLimits);
         var app = builder.Build();
         app.Urls.Add($"http://{address}");
+        app.Use((context, next) => clientLimits.InvokeAsync(context, () => next()));
         app.UseRouting();
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();

@@ -8,6 +8,7 @@ using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Server.Limits;
 using AkkaRaft.Server.Node;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -51,11 +52,13 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var limits = ClientLimitsSettings.FromConfig(node.Config);
+        builder.WebHost.ConfigureKestrel(k => ClientLimits.ApplyTo(k, limits, node.Settings.MaxBodyBytes));
         var app = builder.Build();
         var address = node.Settings.HttpAddress;
         app.Urls.Add($"http://{address}");
         var frontEnd = new HttpFrontEnd(node, app);
+        frontEnd.UseClientLimits(limits);
         frontEnd.MapRoutes();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -71,6 +74,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _proxy.Dispose();
+        _limits?.Dispose();
     }
 
     private void MapRoutes()
@@ -105,6 +109,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         catch (BadRequestException e)
         {
             if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
+        {
+            // Kestrel's refusals of the request itself, met while reading its body: too large, too slow, malformed.
+            if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.StatusCode, BadRequestDetail(e)).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
