@@ -24,6 +24,9 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         _calls = calls;
     }
 
+    /// <summary>The request limits of this listener (their refusal counts).</summary>
+    public ClientLimits Limits => _app.Services.GetRequiredService<ClientLimits>();
+
     /// <summary>The address Kestrel listens on.</summary>
     public HostPort Address { get; private set; }
 
@@ -81,8 +84,10 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(_node.Settings.ShutdownTimeout);
+        var limits = Limits;
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _calls.Dispose();
+        limits.Dispose();
     }
 }

@@ -52,6 +52,9 @@ public sealed class ClientLimits : IDisposable
     /// <summary>Requests refused by <c>max-requests</c> since start.</summary>
     public long RefusedTotal => Interlocked.Read(ref _refusedTotal);
 
+    /// <summary>Requests counted and in flight now on this listener.</summary>
+    public long InFlight => Settings.MaxRequests - (_total.GetStatistics()?.CurrentAvailablePermits ?? Settings.MaxRequests);
+
     /// <summary>The Retry-After a refused client is told, in whole seconds.</summary>
     public string RetryAfterSeconds => ((long)Math.Ceiling(Settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
