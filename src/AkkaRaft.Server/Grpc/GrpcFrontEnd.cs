@@ -27,6 +27,10 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
     /// <summary>The request limits of this listener (their refusal counts).</summary>
     public ClientLimits Limits => _app.Services.GetRequiredService<ClientLimits>();
 
+    /// <summary>The routes this listener serves (its endpoint data sources): what the bad-input fuzzer walks.</summary>
+    internal IReadOnlyList<Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints).ToList();
+
     /// <summary>The address Kestrel listens on.</summary>
     public HostPort Address { get; private set; }
 
@@ -65,6 +69,8 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         app.Urls.Add($"http://{address}");
         app.Use((context, next) => clientLimits.InvokeAsync(context, () => next()));
         app.UseRouting();
+        var frames = new GrpcRequestFrames(settings.MaxMessageBytes);
+        app.Use((context, next) => frames.InvokeAsync(context, () => next()));
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcService<SessionService>();

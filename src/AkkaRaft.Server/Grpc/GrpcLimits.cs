@@ -25,14 +25,9 @@ internal static class GrpcLimits
     private static Task RefuseAsync(HttpContext context, RequestRefusal refusal, string detail)
     {
         var code = refusal == RequestRefusal.PerClient ? StatusCode.ResourceExhausted : StatusCode.Unavailable;
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture);
-        // grpc-message is percent-encoded (gRPC over HTTP/2: Status-Message).
-        response.Headers["grpc-message"] = Uri.EscapeDataString(detail);
+        GrpcRequestFrames.Refuse(context.Response, code, detail);
         var pushback = (long)ClientLimitsRetryAfter(context).TotalMilliseconds;
-        response.Headers["grpc-retry-pushback-ms"] = pushback.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-retry-pushback-ms"] = pushback.ToString(CultureInfo.InvariantCulture);
         return Task.CompletedTask;
     }
 

@@ -38,6 +38,10 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     /// <summary>Counters of this front end.</summary>
     public ServerMetrics Metrics { get; } = new();
 
+    /// <summary>The routes this listener serves (its endpoint data sources): what the bad-input fuzzer walks.</summary>
+    internal IReadOnlyList<Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints).ToList();
+
     /// <summary>The address Kestrel listens on.</summary>
     public HostPort Address { get; private set; }
 
