@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using AkkaRaft.Server.Limits;
 
 namespace AkkaRaft.Server.Http;
@@ -30,6 +32,19 @@ public sealed partial class HttpFrontEnd
     {
         context.Response.Headers.RetryAfter = Limits.RetryAfterSeconds;
         return Problems.WriteAsync(context, refusal == RequestRefusal.PerClient ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable, detail);
+    }
+
+    /// <summary>The request limits in /metrics: requests in flight, and refusals by the limit that refused them.</summary>
+    private void WriteLimitMetrics(StringBuilder text)
+    {
+        var limits = Limits;
+        text.Append("# HELP akkaraft_http_requests_in_flight HTTP requests counted by the request limits (akkaraft.client-limits) now.\n")
+            .Append("# TYPE akkaraft_http_requests_in_flight gauge\n")
+            .Append("akkaraft_http_requests_in_flight ").Append(limits.InFlight.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("# HELP akkaraft_http_requests_refused_total HTTP requests refused by a request limit, by the setting that refused them.\n")
+            .Append("# TYPE akkaraft_http_requests_refused_total counter\n")
+            .Append("akkaraft_http_requests_refused_total{limit=\"max-requests-per-client\"} ").Append(limits.RefusedPerClient.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("akkaraft_http_requests_refused_total{limit=\"max-requests\"} ").Append(limits.RefusedTotal.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     /// <summary>A problem detail for Kestrel's refusal of a request body, naming the setting that refused it.</summary>

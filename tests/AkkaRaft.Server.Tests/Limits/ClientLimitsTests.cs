@@ -93,6 +93,9 @@ public sealed class ClientLimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(1, limits.RefusedPerClient);
         Assert.Equal(1, limits.RefusedTotal);
+        var scraped = await first.GetStringAsync("/metrics");
+        Assert.Contains("akkaraft_http_requests_refused_total{limit=\"max-requests-per-client\"} 1\n", scraped);
+        Assert.Contains("akkaraft_http_requests_refused_total{limit=\"max-requests\"} 1\n", scraped);
     }
 
     [Fact]
