@@ -23,6 +23,7 @@ public sealed class ClientLimitsTests : IAsyncLifetime
         // Held requests send no body: the body-rate limit must not end them while the test probes.
         ["akkaraft.client-limits.min-body-rate-grace"] = "60s",
         ["akkaraft.http.max-body-bytes"] = "4096",
+        ["akkaraft.sessions.max-sessions"] = "1",
     };
 
     private GrpcTestNode? _node;
@@ -158,6 +159,22 @@ public sealed class ClientLimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
         using var status = await client.GetAsync("/status");
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_past_max_sessions_is_refused_with_503_over_HTTP_and_RESOURCE_EXHAUSTED_over_gRPC_naming_the_setting()
+    {
+        using var client = LoopbackClients.HttpFrom("127.0.0.1", Http);
+        using var opened = await client.PostAsync("/session", Json("""{"ttl":"30s"}"""));
+        Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+        using var refused = await client.PostAsync("/session", Json("""{"ttl":"30s"}"""));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("akkaraft.sessions.max-sessions = 1", await DetailAsync(refused));
+
+        using var channel = LoopbackClients.GrpcFrom("127.0.0.1", Grpc);
+        var error = await GrpcTestNode.FailsAsync(new Session.SessionClient(channel).OpenAsync(new OpenSessionRequest { TtlMs = 30_000 }));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("akkaraft.sessions.max-sessions = 1", error.Status.Detail);
     }
 
     [Fact]
