@@ -451,7 +451,48 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             }
         }
 
-        return buffer.ToArray();
+        var body = buffer.ToArray();
+        // Every body the API takes is JSON, and JSON text is UTF-8 (RFC 8259 §8.1). The JSON readers check the
+        // grammar but leave a string's bytes to be checked when it is read as a string (InvalidOperationException),
+        // so bytes that are not UTF-8 are refused here, once, for every route.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new BadRequestException(400, "the body is not valid UTF-8 (JSON text is UTF-8); nothing was written");
+        }
+
+        CheckJsonEscapes(body);
+        return body;
+    }
+
+    /// <summary>
+    /// Refuses a JSON string or name whose escapes are not Unicode (an unpaired surrogate such as <c>\ud800</c>): valid
+    /// JSON grammar, but no string can hold it, and the readers throw InvalidOperationException when the route reads
+    /// it. A body without a backslash has no escapes and is not scanned; a body that is not JSON is left to the
+    /// route's parser, which says why.
+    /// </summary>
+    internal static void CheckJsonEscapes(byte[] body)
+    {
+        if (body.AsSpan().IndexOf((byte)'\\') < 0) return;
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.String) || !reader.ValueIsEscaped) continue;
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new BadRequestException(400, $"the JSON string at byte {reader.TokenStartIndex} of the body escapes no Unicode text (an unpaired surrogate such as \\ud800); nothing was written");
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the route's own parser refuses it and says where.
+        }
     }
 
     /// <summary>Parses raftdb's body: a JSON object of one or more string values.</summary>

@@ -79,9 +79,10 @@ internal sealed class HostileInputs(Random random, int maxBodyBytes)
     /// <summary>A body for a route that reads one: a well-formed template with hostile strings, or something broken.</summary>
     public byte[] Body()
     {
-        return random.Next(16) switch
+        return random.Next(17) switch
         {
             0 => [],
+            15 => Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "{\"\\ud800\":\"v\"}" : "{\"k\":\"\\udc00x\",\"voters\":[\"\\ud800\"],\"ttl\":\"\\ud800\"}"),
             1 => Bytes(random.Next(1, 512)),
             2 => Encoding.UTF8.GetBytes(new string('[', 10_000) + new string(']', 10_000)),
             3 => Encoding.UTF8.GetBytes("{\"k\":\"" + new string('x', maxBodyBytes + 1) + "\"}"),
