@@ -178,6 +178,40 @@ public sealed class ClientLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_broken_gRPC_frame_is_INVALID_ARGUMENT_saying_why_and_an_oversized_message_RESOURCE_EXHAUSTED_naming_the_setting()
+    {
+        using var client = new HttpClient(LoopbackClients.HandlerFrom("127.0.0.1"));
+        // A frame declaring 10 bytes that carries 2, and one declaring more than akkaraft.grpc.max-message-bytes (4MiB).
+        var (truncated, truncatedDetail) = await CallAsync(client, "/akkaraft.v1.Kv/Put", [0, 0, 0, 0, 10, 0x0A, 0x01]);
+        Assert.Equal("3", truncated);
+        Assert.Contains("incomplete", truncatedDetail);
+        var (oversized, oversizedDetail) = await CallAsync(client, "/akkaraft.v1.Kv/Put", [0, 0x7F, 0, 0, 0, 0x0A]);
+        Assert.Equal("8", oversized);
+        Assert.Contains("akkaraft.grpc.max-message-bytes", oversizedDetail);
+        // Bytes that are not a PutRequest (a length-delimited field whose length runs past the end).
+        var (garbage, garbageDetail) = await CallAsync(client, "/akkaraft.v1.Kv/Put", [0, 0, 0, 0, 2, 0x0A, 0x7F]);
+        Assert.Equal("3", garbage);
+        Assert.Contains("akkaraft.v1.PutRequest", garbageDetail);
+    }
+
+    private async Task<(string? Status, string Detail)> CallAsync(HttpClient client, string method, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{Grpc}{method}")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        string? Header(string name) =>
+            response.TrailingHeaders.TryGetValues(name, out var t) ? t.First() : response.Headers.TryGetValues(name, out var h) ? h.First() : null;
+        return (Header("grpc-status"), Uri.UnescapeDataString(Header("grpc-message") ?? ""));
+    }
+
+    [Fact]
     public void A_per_client_limit_above_the_total_is_refused_at_start()
     {
         var config = TestCluster.Config("x", "unused", new Dictionary<string, string>
