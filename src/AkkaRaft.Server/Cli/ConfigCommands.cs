@@ -25,6 +25,7 @@ public static class ConfigCommands
         AkkaRaft.TimeSeries.TimeSeriesSettings.FromConfig,
         AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig,
         Node.ServerSettings.FromConfig,
+        Limits.ClientLimitsSettings.FromConfig,
     ];
 
     /// <summary>

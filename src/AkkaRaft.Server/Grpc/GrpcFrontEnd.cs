@@ -1,3 +1,4 @@
+using AkkaRaft.Server.Limits;
 using AkkaRaft.Server.Node;
 using AkkaRaft.Server.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -27,6 +28,13 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         _calls = calls;
     }
 
+    /// <summary>The request limits of this listener (their refusal counts).</summary>
+    public ClientLimits Limits => _app.Services.GetRequiredService<ClientLimits>();
+
+    /// <summary>The routes this listener serves (its endpoint data sources): what the bad-input fuzzer walks.</summary>
+    internal IReadOnlyList<Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints).ToList();
+
     /// <summary>The address Kestrel listens on.</summary>
     public HostPort Address { get; private set; }
 
@@ -43,7 +51,13 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         // An empty host, as the HTTP front end's: the node's configuration is its HOCON.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+        var limits = ClientLimitsSettings.FromConfig(node.Config);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+            // No body limit of Kestrel's: each message is bounded by max-message-bytes (its length prefix is read first).
+            ClientLimits.ApplyTo(k, limits, maxBodyBytes: null);
+        });
         builder.Services.AddRoutingCore();
         var security = node.Settings.Security;
         var url = ClientPorts.Configure(builder, address, security);
@@ -56,9 +70,14 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         });
         var calls = new RaftCalls(node);
         builder.Services.AddSingleton(calls);
+        var clientLimits = GrpcLimits.Create(limits);
+        builder.Services.AddSingleton(clientLimits);
         var app = builder.Build();
         app.Urls.Add(url);
+        app.Use((context, next) => clientLimits.InvokeAsync(context, () => next()));
         app.UseRouting();
+        var frames = new GrpcRequestFrames(settings.MaxMessageBytes);
+        app.Use((context, next) => frames.InvokeAsync(context, () => next()));
         app.MapGrpcService<KvService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcService<SessionService>();
@@ -106,8 +125,10 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(_node.Settings.ShutdownTimeout);
+        var limits = Limits;
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _calls.Dispose();
+        limits.Dispose();
     }
 }

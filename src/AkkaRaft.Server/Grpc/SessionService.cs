@@ -41,8 +41,9 @@ public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.S
         ArgumentNullException.ThrowIfNull(context);
         var policy = RaftCalls.PolicyOf(context);
         // One request at a time, each answered before the next is read: the answers come in the order of the requests.
-        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        while (await NextRequestAsync(requestStream, context.CancellationToken).ConfigureAwait(false))
         {
+            var request = requestStream.Current;
             CheckId(request.Id, "id");
             var budget = calls.BudgetOf(context);
             var answer = await calls.AskAsync(new KeepSessionAlive(request.Id, policy), budget, context, write: false).ConfigureAwait(false);
@@ -72,6 +73,27 @@ public sealed class SessionService(RaftCalls calls) : AkkaRaft.Grpc.V1.Session.S
         var answer = await calls.AskAsync(new CloseSession(request.Id, budget, RaftCalls.PolicyOf(context)), budget, context, write: true).ConfigureAwait(false);
         if (answer is not SessionClosed closed) throw calls.Failure(answer);
         return new CloseSessionResponse { Header = calls.Header(closed.Index, closed.Leader, closed.Term) };
+    }
+
+    /// <summary>
+    /// The next message of a request stream. A message that cannot be read (not a KeepAliveRequest, a truncated or
+    /// compressed frame Grpc.AspNetCore refuses with INTERNAL) is the client's error: INVALID_ARGUMENT, not the UNKNOWN
+    /// or INTERNAL that say the server failed.
+    /// </summary>
+    private static async Task<bool> NextRequestAsync<T>(IAsyncStreamReader<T> stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a message of the request stream is not a valid {typeof(T).Name}: {e.Message}"));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Internal)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a message of the request stream cannot be read: {e.Status.Detail}"));
+        }
     }
 
     /// <summary>A session id: positive (the log index of the entry that opened it).</summary>

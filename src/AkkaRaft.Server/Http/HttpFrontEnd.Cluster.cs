@@ -545,6 +545,7 @@ public sealed partial class HttpFrontEnd
         Counter(text, "akkaraft_remote_associations_total", "Akka.Remote associations made with other members (either way).", _node.Events.Associations);
         Counter(text, "akkaraft_remote_association_errors_total", "Akka.Remote associations with other members that failed.", _node.Events.AssociationErrors);
         Metrics.WriteTo(text);
+        WriteLimitMetrics(text);
         if (status is not null) ServerMetrics.WriteCommitLatency(text, status.CommitLatency);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

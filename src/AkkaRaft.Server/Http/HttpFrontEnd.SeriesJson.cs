@@ -46,7 +46,7 @@ public sealed partial class HttpFrontEnd
             var total = 0;
             while (ReadToken(ref reader) == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var name = SeriesNameOf(ref reader);
                 CheckSeriesName(name);
                 ReadToken(ref reader);
                 var points = ReadPoints(ref reader, body, name);
@@ -166,6 +166,22 @@ public sealed partial class HttpFrontEnd
         catch (JsonException e)
         {
             throw new BadRequestException(400, $"the body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The property name the reader is on, as a series name. The reader checks the JSON grammar but not that a name is
+    /// valid UTF-8 (GetString does, with InvalidOperationException): a name that is not is the client's error.
+    /// </summary>
+    private static string SeriesNameOf(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new BadRequestException(400, "a series name in the body is not valid UTF-8; nothing was written");
         }
     }
 

@@ -8,6 +8,7 @@ using AkkaRaft.Configuration;
 using AkkaRaft.Kv;
 using AkkaRaft.Raft.Core;
 using AkkaRaft.Raft.Peer;
+using AkkaRaft.Server.Limits;
 using AkkaRaft.Server.Node;
 using AkkaRaft.Server.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,6 +42,10 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     /// <summary>Counters of this front end.</summary>
     public ServerMetrics Metrics { get; } = new();
 
+    /// <summary>The routes this listener serves (its endpoint data sources): what the bad-input fuzzer walks.</summary>
+    internal IReadOnlyList<Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints).ToList();
+
     /// <summary>The address Kestrel listens on.</summary>
     public HostPort Address { get; private set; }
 
@@ -55,12 +60,15 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var limits = ClientLimitsSettings.FromConfig(node.Config);
+        builder.WebHost.ConfigureKestrel(k => ClientLimits.ApplyTo(k, limits, node.Settings.MaxBodyBytes));
         var address = node.Settings.HttpAddress;
         var url = ClientPorts.Configure(builder, address, node.Settings.Security);
         var app = builder.Build();
         app.Urls.Add(url);
         var frontEnd = new HttpFrontEnd(node, app);
+        // The limits first (counting is cheaper than checking a token), then the token's role.
+        frontEnd.UseClientLimits(limits);
         HttpAccess.Use(app, node.Settings.Security.Tokens);
         frontEnd.MapRoutes();
         HttpAccess.CheckEveryRouteHasRole(app);
@@ -81,6 +89,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _proxy.Dispose();
+        _limits?.Dispose();
     }
 
     private void MapRoutes()
@@ -116,6 +125,11 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         catch (BadRequestException e)
         {
             if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
+        {
+            // Kestrel's refusals of the request itself, met while reading its body: too large, too slow, malformed.
+            if (!context.Response.HasStarted) await Problems.WriteAsync(context, e.StatusCode, BadRequestDetail(e)).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
@@ -449,7 +463,48 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             }
         }
 
-        return buffer.ToArray();
+        var body = buffer.ToArray();
+        // Every body the API takes is JSON, and JSON text is UTF-8 (RFC 8259 §8.1). The JSON readers check the
+        // grammar but leave a string's bytes to be checked when it is read as a string (InvalidOperationException),
+        // so bytes that are not UTF-8 are refused here, once, for every route.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new BadRequestException(400, "the body is not valid UTF-8 (JSON text is UTF-8); nothing was written");
+        }
+
+        CheckJsonEscapes(body);
+        return body;
+    }
+
+    /// <summary>
+    /// Refuses a JSON string or name whose escapes are not Unicode (an unpaired surrogate such as <c>\ud800</c>): valid
+    /// JSON grammar, but no string can hold it, and the readers throw InvalidOperationException when the route reads
+    /// it. A body without a backslash has no escapes and is not scanned; a body that is not JSON is left to the
+    /// route's parser, which says why.
+    /// </summary>
+    internal static void CheckJsonEscapes(byte[] body)
+    {
+        if (body.AsSpan().IndexOf((byte)'\\') < 0) return;
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.String) || !reader.ValueIsEscaped) continue;
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new BadRequestException(400, $"the JSON string at byte {reader.TokenStartIndex} of the body escapes no Unicode text (an unpaired surrogate such as \\ud800); nothing was written");
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the route's own parser refuses it and says where.
+        }
     }
 
     /// <summary>Parses raftdb's body: a JSON object of one or more string values.</summary>
