@@ -181,6 +181,57 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Sessions_page_on_a_follower_lists_a_session_its_lock_a_waiter_and_a_watch_opened_through_the_HTTP_API()
+    {
+        var (leader, follower) = await RolesAsync();
+        var api = $"http://{leader.Http}";
+        async Task<string> OpenAsync()
+        {
+            using var opened = await Http.PostAsync($"{api}/session", new StringContent("{\"ttl\":\"1m\"}"));
+            Assert.True(opened.IsSuccessStatusCode, await opened.Content.ReadAsStringAsync());
+            using var body = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
+            return body.RootElement.GetProperty("id").GetString()!;
+        }
+
+        var (holder, waiter) = (await OpenAsync(), await OpenAsync());
+        var name = $"console/lock/{Guid.NewGuid():N}";
+        using (var held = await Http.PostAsync($"{api}/lock/{name}?session={holder}", null)) Assert.True(held.IsSuccessStatusCode, await held.Content.ReadAsStringAsync());
+        // The acquire and the watch wait until the waiter's session closes (the fixture's client gives up after 15 s).
+        using var blocking = new HttpClient { Timeout = TimeSpan.FromSeconds(90) };
+        var waiting = blocking.PostAsync($"{api}/lock/{name}?session={waiter}&wait=60s", null);
+        var watch = blocking.GetAsync($"{api}/watch/{name}?session={waiter}&timeout=60s");
+
+        var errors = new List<string>();
+        var page = await fixture.NewPageAsync(errors);
+        await page.GotoAsync($"http://{follower.Http}/ui/");
+        // By keyboard: the nav link is reached and followed without a pointer.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sessions" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        Assert.EndsWith("#sessions", page.Url);
+
+        await Expect(page.Locator($"#sessions-table tbody th:text-is('{holder}')")).ToHaveCountAsync(1);
+        await Expect(page.Locator($"#sessions-table tbody th:text-is('{waiter}')")).ToHaveCountAsync(1);
+        var lockRow = page.Locator("#locks-table tbody tr", new() { Has = page.Locator($"th:text-is('{name}')") });
+        await Expect(lockRow.Locator("td").Nth(0)).ToHaveTextAsync(holder);
+        await Expect(lockRow.Locator("td").Nth(2)).ToHaveTextAsync(waiter);
+        var watchRow = page.Locator("#watches-table tbody tr", new() { Has = page.Locator($"td:text-is('{name}')") });
+        await Expect(watchRow.Locator("td").Nth(0)).ToHaveTextAsync("key");
+        await Expect(watchRow.Locator("td").Nth(2)).ToHaveTextAsync(waiter);
+        await Expect(page.Locator("#sessions-summary")).ToContainTextAsync($"As the leader (node {leader.Id})");
+        await ScreenshotAsync(page, "sessions.png");
+
+        // The waiter's session closes: its queue place and its watch go, and the page drops them at its next poll.
+        using (var closed = await Http.DeleteAsync($"{api}/session/{waiter}")) Assert.Equal(HttpStatusCode.NoContent, closed.StatusCode);
+        (await waiting).Dispose();
+        (await watch).Dispose();
+        await Expect(page.Locator($"#sessions-table tbody th:text-is('{waiter}')")).ToHaveCountAsync(0);
+        await Expect(lockRow.Locator("td").Nth(2)).ToHaveTextAsync("none");
+        await Expect(watchRow).ToHaveCountAsync(0);
+        using (var closed = await Http.DeleteAsync($"{api}/session/{holder}")) Assert.Equal(HttpStatusCode.NoContent, closed.StatusCode);
+        await AssertNoErrorsAsync(page, errors);
+    }
+
+    [Fact]
     public async Task The_assets_are_embedded_with_their_content_types_and_revalidated_by_ETag()
     {
         var node = fixture.Cluster.Nodes[0];

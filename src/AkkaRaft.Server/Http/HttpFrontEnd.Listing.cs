@@ -34,10 +34,10 @@ public sealed partial class HttpFrontEnd
         await WriteJsonAsync(context, 200, ListingJson(listing)).ConfigureAwait(false);
     }
 
-    private static Dictionary<string, object?> ListingJson(CoordinationListing listing) => new()
+    private Dictionary<string, object?> ListingJson(CoordinationListing listing) => new()
     {
         ["index"] = listing.Index,
-        ["leader"] = listing.Leader,
+        ["leader"] = NameOf(listing.Leader),
         ["limit"] = listing.Limit,
         ["sessionCount"] = listing.SessionCount,
         ["sessions"] = listing.Sessions.Select(s => new Dictionary<string, object?>
