@@ -38,6 +38,32 @@ public sealed class CoordinationCliTests(SingleNodeFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Session_list_prints_an_open_session_the_lock_it_holds_and_its_watch()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{fixture.Node.Address}") };
+        var session = await OpenSessionAsync(http);
+        var name = $"cli-listed-{Guid.NewGuid():N}";
+        var held = await http.PostAsync($"/lock/{name}?session={session}", null);
+        var token = held.Headers.GetValues("X-Fencing-Token").Single();
+        var watch = http.GetAsync($"/watch/{name}?session={session}&timeout=20s");
+        await Task.Delay(300);
+
+        var listed = await RunAsync("session", "list");
+        Assert.True(listed.Exit == 0, listed.Err);
+        var lines = listed.Out.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith($"{session}  ttl ", StringComparison.Ordinal) && l.Contains("expires in ", StringComparison.Ordinal));
+        Assert.Contains($"{name}  holder {session}  token {token}  waiters none", lines);
+        Assert.Contains(lines, l => l.EndsWith($"key {name}  session {session}  after {token}", StringComparison.Ordinal));
+
+        var bad = await RunAsync("session", "list", "--limit", "0");
+        Assert.Equal(1, bad.Exit);
+        Assert.Contains("limit must be a positive integer", bad.Err);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/session/{session}")).StatusCode);
+        await watch;
+    }
+
+    [Fact]
     public async Task Lock_runs_the_command_with_its_fencing_token_returns_its_exit_code_and_releases_the_lock()
     {
         var name = $"cli-lock-{Guid.NewGuid():N}";

@@ -115,6 +115,53 @@ public sealed class WatchLockHttpTests(WatchLockHttpTests.Fixture fixture) : ICl
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsync("/lock/L1", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task Get_sessions_lists_the_open_sessions_the_held_lock_with_its_waiter_and_the_waiting_watch_and_refuses_a_bad_limit()
+    {
+        var (a, b) = (await OpenSessionAsync(), await OpenSessionAsync());
+        var held = await Client.PostAsync($"/lock/listed?session={a}", null);
+        var token = ulong.Parse(held.Headers.GetValues("X-Fencing-Token").Single());
+        var waiting = Client.PostAsync($"/lock/listed?session={b}&wait=20s", null);
+        var watch = Client.GetAsync($"/watch/listed/?prefix=true&session={b}&timeout=20s");
+        await Task.Delay(300);
+
+        var answer = await Client.GetAsync("/sessions");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        using (var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()))
+        {
+            var root = body.RootElement;
+            var sessions = root.GetProperty("sessions").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!);
+            Assert.Equal("30s", sessions[$"{a}"].GetProperty("ttl").GetString());
+            Assert.InRange(sessions[$"{a}"].GetProperty("expiresInMs").GetInt64(), 1, 30_000);
+            Assert.True(root.GetProperty("sessionCount").GetInt32() >= 2);
+            var listedLock = root.GetProperty("locks").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "listed");
+            Assert.Equal($"{a}", listedLock.GetProperty("holder").GetString());
+            Assert.Equal(token, listedLock.GetProperty("fencingToken").GetUInt64());
+            Assert.Equal([$"{b}"], listedLock.GetProperty("waiters").EnumerateArray().Select(w => w.GetString()));
+            var listedWatch = root.GetProperty("watches").EnumerateArray().Single(w => w.GetProperty("key").GetString() == "listed/");
+            Assert.True(listedWatch.GetProperty("prefix").GetBoolean());
+            Assert.Equal($"{b}", listedWatch.GetProperty("session").GetString());
+            Assert.Equal(1000, root.GetProperty("limit").GetInt32());
+        }
+
+        foreach (var bad in new[] { "0", "-1", "many" })
+        {
+            var refused = await Client.GetAsync($"/sessions?limit={bad}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        }
+
+        // Closing the waiter's session takes it out of the queue and fires its watch; the listing no longer names it.
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/session/{b}")).StatusCode);
+        await watch;
+        await waiting;
+        using var after = JsonDocument.Parse(await Client.GetStringAsync("/sessions?limit=500"));
+        Assert.DoesNotContain(after.RootElement.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("id").GetString() == $"{b}");
+        Assert.Empty(after.RootElement.GetProperty("locks").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "listed").GetProperty("waiters").EnumerateArray());
+        Assert.Equal(500, after.RootElement.GetProperty("limit").GetInt32());
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/session/{a}")).StatusCode);
+    }
+
     private async Task<ulong> PutAsync(string key, string value)
     {
         var answer = await Client.PostAsync("/key", new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { [key] = value }), Encoding.UTF8, "application/json"));

@@ -27,6 +27,8 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
     private const string ReleaseManifest = "LR";
     private const string ReleasedManifest = "LRK";
     private const string NotHeldManifest = "LNH";
+    private const string ListManifest = "LL";
+    private const string ListingManifest = "LLK";
 
     /// <summary>Created by Akka's serialization extension from the configuration.</summary>
     public RaftCoordinationSerializer(ExtendedActorSystem system) : base(system)
@@ -48,6 +50,8 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
         ReleaseLock => ReleaseManifest,
         LockReleased => ReleasedManifest,
         LockNotHeld => NotHeldManifest,
+        ListCoordination => ListManifest,
+        CoordinationListing => ListingManifest,
         _ => throw Unknown(o),
     };
 
@@ -79,6 +83,8 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
             }.ToByteArray(),
             LockReleased m => new LockReleasedMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, Index = m.Index, WasHolder = m.WasHolder, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             LockNotHeld m => new LockNotHeldMessage { Name = Utf8Of(m.Name), SessionId = m.SessionId, Reason = m.Reason }.ToByteArray(),
+            ListCoordination m => new ListCoordinationMessage { Limit = m.Limit, RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops }.ToByteArray(),
+            CoordinationListing m => ListingOf(m).ToByteArray(),
             _ => throw Unknown(obj),
         };
     }
@@ -120,6 +126,12 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
                 case NotHeldManifest:
                     var notHeld = LockNotHeldMessage.Parser.ParseFrom(bytes);
                     return new LockNotHeld(Text(notHeld.Name, "lock name"), notHeld.SessionId, notHeld.Reason);
+                case ListManifest:
+                    var list = ListCoordinationMessage.Parser.ParseFrom(bytes);
+                    if (list.Limit < 0) throw new SerializationException($"A listing request arrived with the limit {list.Limit}.");
+                    return new ListCoordination(list.Limit, Policy(list.RejectWhenNotLeader)) { Hops = Hops(list.Hops) };
+                case ListingManifest:
+                    return ListingFrom(CoordinationListingMessage.Parser.ParseFrom(bytes));
                 default:
                     throw new SerializationException($"The Raft coordination serializer has no manifest '{manifest}'.");
             }
@@ -129,6 +141,39 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
             throw new SerializationException($"A Raft watch or lock message (manifest '{manifest}', {bytes.Length} bytes) does not parse: {e.Message}", e);
         }
     }
+
+    private static CoordinationListingMessage ListingOf(CoordinationListing m)
+    {
+        var message = new CoordinationListingMessage
+        {
+            SessionCount = m.SessionCount, LockCount = m.LockCount, WatchCount = m.WatchCount, Index = m.Index, Leader = m.Leader, Limit = m.Limit,
+        };
+        foreach (var s in m.Sessions)
+        {
+            message.Sessions.Add(new ListedSessionMessage
+            {
+                Id = s.Id, TtlMs = (long)s.Ttl.TotalMilliseconds, HasExpiresIn = s.ExpiresIn.HasValue, ExpiresInMs = (long)(s.ExpiresIn ?? TimeSpan.Zero).TotalMilliseconds,
+            });
+        }
+        foreach (var l in m.Locks)
+        {
+            var listed = new ListedLockMessage { Name = Utf8Of(l.Name), Holder = l.Holder, FencingToken = l.FencingToken, WaiterCount = l.WaiterCount };
+            listed.Waiters.Add(l.Waiters);
+            message.Locks.Add(listed);
+        }
+        foreach (var w in m.Watches)
+            message.Watches.Add(new ListedWatchMessage { Id = w.Id, Key = Utf8Of(w.Key), Prefix = w.Prefix, SessionId = w.SessionId, AfterIndex = w.AfterIndex });
+        return message;
+    }
+
+    private static CoordinationListing ListingFrom(CoordinationListingMessage m) => new(
+        m.Sessions.Select(s => new ListedSession(s.Id, TimeSpan.FromMilliseconds(s.TtlMs), s.HasExpiresIn ? TimeSpan.FromMilliseconds(s.ExpiresInMs) : null)).ToList(),
+        m.SessionCount,
+        m.Locks.Select(l => new ListedLock(Text(l.Name, "lock name"), l.Holder, l.FencingToken, l.Waiters.ToList(), l.WaiterCount)).ToList(),
+        m.LockCount,
+        m.Watches.Select(w => new ListedWatch(w.Id, Text(w.Key, "key"), w.Prefix, w.SessionId, w.AfterIndex)).ToList(),
+        m.WatchCount,
+        m.Index, m.Leader, m.Limit);
 
     private static ByteString Utf8Of(string text)
     {

@@ -88,6 +88,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<Watch>(Request);
         Command<AcquireLock>(Request);
         Command<ReleaseLock>(Request);
+        Command<ListCoordination>(Request);
         Command<SessionTimerFired>(fired => CarryOut(Logic.SessionTimerFired(fired.SessionId, Now)));
         Command<SaveSnapshotSuccess>(saved => CarryOut(Logic.SnapshotRecordSaved(saved.Metadata.SequenceNr, Now)));
         Command<SaveSnapshotFailure>(failed => Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause));
@@ -347,6 +348,9 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     break;
                 case PeerEffectKind.WatchesLeaderLost:
                     _stateMachine.Tell(WatchesLeaderLost.Instance, Self);
+                    break;
+                case PeerEffectKind.ListCoordination:
+                    _stateMachine.Tell(new ListOnHost(effect.Listing, effect.Client!, effect.Leader), Self);
                     break;
                 default:
                     throw new InvalidOperationException($"peer {_setup.NodeId} has no way to carry out {effect}");

@@ -24,6 +24,9 @@ internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ul
 /// <summary>Set a one-shot watch for <paramref name="Client"/> on the state after every entry sent before (on the leader).</summary>
 internal sealed record SetWatch(Watch Watch, IActorRef Client, ulong Leader);
 
+/// <summary>Answer <paramref name="Client"/> with the sessions, locks and watches, on the state after every entry sent before (on the leader).</summary>
+internal sealed record ListOnHost(CoordinationListRequest Listing, IActorRef Client, ulong Leader);
+
 /// <summary>The peer stopped leading: every watch fires leader_changed.</summary>
 internal sealed record WatchesLeaderLost
 {
@@ -64,6 +67,7 @@ internal sealed class StateMachineActor : ReceiveActor
         Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Term, query.Path), Context.Parent));
         Receive<TakeStateMachineSnapshot>(_ => Sender.Tell(_host.TakeSnapshot(), Self));
         Receive<SetWatch>(OnSetWatch);
+        Receive<ListOnHost>(list => list.Client.Tell(_host.List(list.Listing.Limit, list.Listing.ExpiresIn, list.Leader), Context.Parent));
         Receive<WatchesLeaderLost>(_ =>
         {
             _host.LeadershipLost();

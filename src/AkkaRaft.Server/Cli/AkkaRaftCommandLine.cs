@@ -63,6 +63,7 @@ public static class AkkaRaftCommandLine
         root.Add(TsCliCommands.Create());
         root.Add(ClusterCliCommands.Create());
         root.Add(CoordinationCliCommands.Lock());
+        root.Add(CoordinationCliCommands.Session());
         root.Add(TokenCliCommands.Create());
         // --token (or AKKARAFT_TOKEN) and --cacert on every command that talks to a cluster.
         ClusterCredentials.AddTo(root, environment);

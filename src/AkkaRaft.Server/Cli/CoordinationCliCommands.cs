@@ -50,6 +50,61 @@ public static class CoordinationCliCommands
     }
 
     /// <summary>
+    /// <c>session list [--limit N] [--json]</c>: the leader's open sessions (ttl, time left), held locks (holder, fencing
+    /// token, waiters) and the watches waiting on it, from <c>GET /sessions</c>.
+    /// </summary>
+    public static Command Session()
+    {
+        var limit = new Option<int?>("--limit") { Description = "Most entries of each kind to list (at most akkaraft.sessions.max-listed)." };
+        var endpoints = ApiClient.EndpointsOption();
+        var json = ApiClient.JsonOption();
+        var list = new Command("list", "List the open sessions, held locks and waiting watches, as the leader knows them.") { limit, endpoints, json };
+        list.SetAction((result, _) => ApiClient.RunAsync(result, endpoints, async (client, output, error) =>
+        {
+            var query = "?forward=true" + (result.GetValue(limit) is { } most ? $"&limit={most.ToString(CultureInfo.InvariantCulture)}" : "");
+            var answer = await client.SendAsync(HttpMethod.Get, "/sessions" + query).ConfigureAwait(false);
+            if (!answer.Ok) return await ApiClient.FailAsync(error, answer).ConfigureAwait(false);
+            if (result.GetValue(json))
+            {
+                await output.WriteLineAsync(answer.Body.Trim()).ConfigureAwait(false);
+                return AkkaRaftCommandLine.ExitOk;
+            }
+
+            using var document = JsonDocument.Parse(answer.Body);
+            var root = document.RootElement;
+            await output.WriteLineAsync($"sessions: {root.GetProperty("sessionCount").GetInt32()} open").ConfigureAwait(false);
+            foreach (var s in root.GetProperty("sessions").EnumerateArray())
+            {
+                var left = s.GetProperty("expiresInMs") is { ValueKind: JsonValueKind.Number } ms
+                    ? (ms.GetInt64() / 1000.0).ToString("F1", CultureInfo.InvariantCulture) + "s"
+                    : "not known yet";
+                await output.WriteLineAsync($"  {s.GetProperty("id").GetString()}  ttl {s.GetProperty("ttl").GetString()}  expires in {left}").ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync($"locks: {root.GetProperty("lockCount").GetInt32()} held").ConfigureAwait(false);
+            foreach (var l in root.GetProperty("locks").EnumerateArray())
+            {
+                var waiters = l.GetProperty("waiters").EnumerateArray().Select(w => w.GetString()).ToList();
+                await output.WriteLineAsync($"  {l.GetProperty("name").GetString()}  holder {l.GetProperty("holder").GetString()}  token {l.GetProperty("fencingToken").GetUInt64()}"
+                    + $"  waiters {(waiters.Count == 0 ? "none" : string.Join(",", waiters))}").ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync($"watches: {root.GetProperty("watchCount").GetInt32()} waiting").ConfigureAwait(false);
+            foreach (var w in root.GetProperty("watches").EnumerateArray())
+            {
+                var session = w.GetProperty("session") is { ValueKind: JsonValueKind.String } id ? id.GetString() : "none";
+                await output.WriteLineAsync($"  {w.GetProperty("id").GetInt64()}  {(w.GetProperty("prefix").GetBoolean() ? "prefix" : "key")} {w.GetProperty("key").GetString()}"
+                    + $"  session {session}  after {w.GetProperty("afterIndex").GetUInt64()}").ConfigureAwait(false);
+            }
+
+            return AkkaRaftCommandLine.ExitOk;
+        }));
+        var command = new Command("session", "Inspect client sessions, their locks and watches.");
+        command.Add(list);
+        return command;
+    }
+
+    /// <summary>
     /// <c>lock NAME [--ttl 10s] [--wait 1h] -- COMMAND [ARGS]</c>: opens a session, keeps it alive, acquires the lock, runs
     /// the command (with <c>AKKARAFT_LOCK_TOKEN</c>, the fencing token, and <c>AKKARAFT_SESSION</c> in its environment),
     /// releases the lock and closes the session. Exits with the command's exit code; 1 when the lock was not acquired,

@@ -109,6 +109,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         _app.MapGet("/metrics", Guard(MetricsAsync));
         MapSessionRoutes();
         MapWatchAndLockRoutes();
+        MapListingRoutes();
         MapConsoleRoutes();
     }
 

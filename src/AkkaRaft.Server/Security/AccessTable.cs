@@ -35,6 +35,7 @@ public static class AccessTable
         ["POST /session"] = ClientRole.Write,
         ["PUT /session/{id}"] = ClientRole.Write,
         ["DELETE /session/{id}"] = ClientRole.Write,
+        ["GET /sessions"] = ClientRole.Read,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>

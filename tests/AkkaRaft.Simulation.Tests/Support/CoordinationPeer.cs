@@ -125,6 +125,9 @@ internal sealed class CoordinationPeer
                         Answer(effect.Client!, new WatchSet(id, Host.WatchAfterIndex(id), effect.Leader));
                     }
                     break;
+                case PeerEffectKind.ListCoordination:
+                    Answer(effect.Client!, Host.List(effect.Listing.Limit, effect.Listing.ExpiresIn, effect.Leader));
+                    break;
                 case PeerEffectKind.WatchesLeaderLost:
                     Host.LeadershipLost();
                     Deliver(0);

@@ -32,6 +32,10 @@ internal sealed class LockTable
     /// <summary>The holder of <paramref name="name"/> and its fencing token, or (0, 0) when it is free.</summary>
     public (long Holder, ulong Token) HolderOf(string name) => _locks.TryGetValue(name, out var l) ? (l.Holder, l.Token) : (0, 0);
 
+    /// <summary>The held locks in name order, each with its holder, fencing token and waiting sessions (next first).</summary>
+    public IEnumerable<(string Name, long Holder, ulong Token, List<(long Session, ulong Index)> Waiters)> Held =>
+        _locks.Select(l => (l.Key, l.Value.Holder, l.Value.Token, l.Value.Waiters));
+
     /// <summary>The sessions waiting for <paramref name="name"/>, first to be served first.</summary>
     public IReadOnlyList<long> WaitersOf(string name) => _locks.TryGetValue(name, out var l) ? l.Waiters.ConvertAll(w => w.Session) : [];
 

@@ -88,6 +88,13 @@ internal enum PeerEffectKind : byte
 
     /// <summary>This peer stopped leading after it set watches: every watch it serves fires <see cref="AkkaRaft.Client.WatchReason.LeaderChanged"/>, after the entries handed so far.</summary>
     WatchesLeaderLost,
+
+    /// <summary>
+    /// On the leader: answer <see cref="PeerEffect{TClient}.Client"/> with the state machine host's listing of sessions,
+    /// locks and watches (<see cref="PeerEffect{TClient}.Listing"/>), after every entry handed so far, naming
+    /// <see cref="PeerEffect{TClient}.Leader"/>.
+    /// </summary>
+    ListCoordination,
 }
 
 /// <summary>
@@ -158,10 +165,13 @@ internal readonly struct PeerEffect<TClient>
     public IReadOnlyList<Entry> Entries => As<IReadOnlyList<Entry>>(_payload, PeerEffectKind.ApplyEntries);
 
     /// <summary><see cref="PeerEffectKind.ApplyEntries"/>, <see cref="PeerEffectKind.ServeQuery"/>: the leader to name in the answers.</summary>
-    public ulong Leader => Kind is PeerEffectKind.ApplyEntries or PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch ? _node : throw Wrong(nameof(Leader));
+    public ulong Leader => Kind is PeerEffectKind.ApplyEntries or PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch or PeerEffectKind.ListCoordination ? _node : throw Wrong(nameof(Leader));
 
     /// <summary><see cref="PeerEffectKind.SetWatch"/>: the watch to set, its timeout resolved.</summary>
     public AkkaRaft.Client.Watch WatchRequest => As<AkkaRaft.Client.Watch>(_payload, PeerEffectKind.SetWatch);
+
+    /// <summary><see cref="PeerEffectKind.ListCoordination"/>: how much to list, and the sessions' deadlines as the logic knows them.</summary>
+    public CoordinationListRequest Listing => As<CoordinationListRequest>(_payload, PeerEffectKind.ListCoordination);
 
     /// <summary><see cref="PeerEffectKind.FetchSnapshot"/>: the leader's offer.</summary>
     public Snapshots.SnapshotOffer Offer => As<Snapshots.SnapshotOffer>(_payload, PeerEffectKind.FetchSnapshot);
@@ -220,6 +230,7 @@ internal readonly struct PeerEffect<TClient>
         PeerEffectKind.ArmSessionTimer => $"ArmSessionTimer(session {SessionId} in {After})",
         PeerEffectKind.DisarmSessionTimer => $"DisarmSessionTimer(session {SessionId})",
         PeerEffectKind.SetWatch => $"SetWatch({WatchRequest} for {Client})",
+        PeerEffectKind.ListCoordination => $"ListCoordination(limit {Listing.Limit} for {Client})",
         _ => Kind.ToString(),
     };
 
@@ -256,6 +267,9 @@ internal readonly struct PeerEffect<TClient>
     internal static PeerEffect<TClient> DisarmSessionTimer(long sessionId) => new(PeerEffectKind.DisarmSessionTimer, null, number: sessionId);
 
     internal static PeerEffect<TClient> SetWatch(AkkaRaft.Client.Watch watch, TClient client, ulong leader) => new(PeerEffectKind.SetWatch, watch, client: client, node: leader);
+
+    internal static PeerEffect<TClient> ListCoordination(CoordinationListRequest listing, TClient client, ulong leader) =>
+        new(PeerEffectKind.ListCoordination, listing, client: client, node: leader);
 
     internal static PeerEffect<TClient> WatchesLeaderLost() => new(PeerEffectKind.WatchesLeaderLost, null);
 

@@ -84,6 +84,9 @@ internal sealed partial class PeerLogic<TClient>
             case ReleaseLock release:
                 OnReleaseLock(release, client);
                 break;
+            case ListCoordination list:
+                OnListCoordination(list, client);
+                break;
             default:
                 throw new ArgumentException($"a {request.GetType().Name} is not a request a Raft peer serves", nameof(request));
         }
@@ -317,6 +320,7 @@ internal sealed partial class PeerLogic<TClient>
         Watch w => w with { Hops = w.Hops + 1 },
         AcquireLock a => a with { Hops = a.Hops + 1 },
         ReleaseLock r => r with { Hops = r.Hops + 1 },
+        ListCoordination l => l with { Hops = l.Hops + 1 },
         _ => throw new ArgumentException($"a {request.GetType().Name} is never forwarded", nameof(request)),
     };
 

@@ -61,6 +61,29 @@ internal sealed partial class PeerLogic<TClient>
         Propose(node, SessionEntries.EncodeRelease(release.Name, release.SessionId), release.Timeout, client);
     }
 
+    private void OnListCoordination(ListCoordination list, TClient client)
+    {
+        var most = _settings.Sessions.MaxListed;
+        if (list.Limit < 0)
+        {
+            Reply(client, new RequestRejected($"a listing's limit must be 0 (the node's akkaraft.sessions.max-listed, {most}) or positive; got {list.Limit}"));
+            return;
+        }
+        if (_node is not { Role: RaftRole.Leader } node)
+        {
+            NotLeaderOrForward(client, list.OnNotLeader, list.Hops, list);
+            return;
+        }
+        var limit = list.Limit == 0 ? most : Math.Min(list.Limit, most);
+        // Only the leader keeps the sessions' deadlines; the host lists the same sessions in the same (id) order.
+        var expiresIn = new Dictionary<long, TimeSpan>();
+        foreach (var (id, session) in _sessions.Take(limit))
+        {
+            if (_sessionTimersArmed && !session.Expiring) expiresIn[id] = session.Deadline > _now ? session.Deadline - _now : TimeSpan.Zero;
+        }
+        _effects.Add(PeerEffect<TClient>.ListCoordination(new CoordinationListRequest(limit, expiresIn), client, node.Leader));
+    }
+
     /// <summary>A lock's name and session, checked before anything is proposed.</summary>
     private bool CheckLock(string name, long sessionId, TClient client)
     {
@@ -103,3 +126,7 @@ internal static class LockNames
         return bytes > settings.MaxNameBytes ? $"the lock name is {bytes} bytes of UTF-8, more than akkaraft.locks.max-name-bytes ({settings.MaxNameBytes})" : null;
     }
 }
+
+/// <summary>What a listing of sessions, locks and watches asks the state machine host: at most <paramref name="Limit"/>
+/// of each, and each listed session's time left, as the leader's logic knows it.</summary>
+internal sealed record CoordinationListRequest(int Limit, IReadOnlyDictionary<long, TimeSpan> ExpiresIn);

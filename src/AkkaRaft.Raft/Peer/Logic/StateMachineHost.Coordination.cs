@@ -68,6 +68,27 @@ internal sealed partial class StateMachineHost
     /// <summary>The peer stopped leading: every waiting watch fires <see cref="WatchReason.LeaderChanged"/>.</summary>
     public void LeadershipLost() => _watches.LeadershipLost();
 
+    /// <summary>
+    /// Lists the open sessions, held locks and waiting watches, at most <paramref name="limit"/> of each (and of each
+    /// lock's waiters), with how many there are in all. <paramref name="expiresIn"/> is what the leader's logic knows of
+    /// each session's deadline (a session missing there is listed without one).
+    /// </summary>
+    public CoordinationListing List(int limit, IReadOnlyDictionary<long, TimeSpan> expiresIn, ulong leader)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentNullException.ThrowIfNull(expiresIn);
+        var sessions = _sessions.Sessions.Take(limit)
+            .Select(s => new ListedSession(s.Key, s.Value.Ttl, expiresIn.TryGetValue(s.Key, out var left) ? left : null))
+            .ToList();
+        var locks = _locks.Held.Take(limit)
+            .Select(l => new ListedLock(l.Name, l.Holder, l.Token, l.Waiters.Take(limit).Select(w => w.Session).ToList(), l.Waiters.Count))
+            .ToList();
+        var watches = _watches.Waiting.Take(limit)
+            .Select(w => new ListedWatch(w.Id, w.Key, w.Prefix, w.SessionId, w.After))
+            .ToList();
+        return new CoordinationListing(sessions, _sessions.Count, locks, _locks.Count, watches, _watches.Count, Applied, leader, limit);
+    }
+
     /// <summary>The watches fired since the last call, in order.</summary>
     public List<WatchFired> TakeFiredWatches() => _watches.TakeFired();
 }

@@ -10,6 +10,9 @@ namespace AkkaRaft.Raft.Peer;
 /// them. The leader writes it into the session's open entry, so every peer enforces the same value.</param>
 public sealed record SessionSettings(TimeSpan MinTtl, TimeSpan MaxTtl, int MaxSessions, int MaxUnacknowledgedResponses)
 {
+    /// <summary>Most sessions, locks, watches (and waiters of one lock) a listing of them names, each (GET /sessions).</summary>
+    public int MaxListed { get; init; } = 1000;
+
     /// <summary>Where the section lives.</summary>
     public const string SectionPath = "akkaraft.sessions";
 
@@ -27,6 +30,9 @@ public sealed record SessionSettings(TimeSpan MinTtl, TimeSpan MaxTtl, int MaxSe
             min,
             max,
             config.GetIntInRange(SectionPath + ".max-sessions", 1),
-            config.GetIntInRange(SectionPath + ".max-unacknowledged-responses", 1));
+            config.GetIntInRange(SectionPath + ".max-unacknowledged-responses", 1))
+        {
+            MaxListed = config.GetIntInRange(SectionPath + ".max-listed", 1),
+        };
     }
 }

@@ -222,5 +222,9 @@ internal sealed class WatchRegistry
         ids.Add(id);
     }
 
+    /// <summary>The waiting watches in id order.</summary>
+    public IEnumerable<(long Id, string Key, bool Prefix, long SessionId, ulong After)> Waiting =>
+        _watches.Select(w => (w.Key, w.Value.Key, w.Value.Prefix, w.Value.SessionId, w.Value.After));
+
     private sealed record Entry(string Key, bool Prefix, ulong After, long SessionId);
 }

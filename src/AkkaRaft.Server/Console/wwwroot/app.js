@@ -1,11 +1,12 @@
-// The console's shell: a page per location hash (#cluster, #keys, #series), the node's name in the header, and one
+// The console's shell: a page per location hash (#cluster, #keys, #sessions, #series), the node's name in the header, and one
 // place where errors are shown (role=alert, so a screen reader says them too).
 import { getJson, hasToken, setToken } from './api.js';
 import * as cluster from './cluster.js';
 import * as keys from './keys.js';
 import * as series from './series.js';
+import * as sessions from './sessions.js';
 
-const pages = { cluster, keys, series };
+const pages = { cluster, keys, sessions, series };
 const main = document.getElementById('main');
 const errorBox = document.getElementById('error');
 let current = null;
