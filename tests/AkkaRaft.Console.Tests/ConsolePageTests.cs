@@ -49,6 +49,14 @@ public sealed class ConsolePageTests(ConsoleFixture fixture, Xunit.Abstractions.
         // The leader is told by a word in its row, not by colour alone.
         await Expect(page.Locator($"#members tr[data-member='{leader.Id}'] td").First).ToHaveTextAsync("leader");
         await Expect(page.Locator("#members tbody td:text-is('follower')")).ToHaveCountAsync(2);
+        // Each member's own term, journal and last snapshot, which the page's node asks the others for.
+        foreach (var node in fixture.Cluster.Nodes)
+        {
+            var row = page.Locator($"#members tr[data-member='{node.Id}']");
+            await Expect(row.Locator("td[data-col='journal']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"\d"));
+            await Expect(row.Locator("td[data-col='term']")).Not.ToHaveTextAsync("unknown");
+            await Expect(row.Locator("td[data-col='snapshot']")).ToContainTextAsync("index ");
+        }
 
         // Writes while the page watches (over more than one 2 s scrape of /metrics): the leader times their commits,
         // and the latency plot draws the interval's mean and p99.

@@ -105,6 +105,22 @@ public sealed class StaticClusterTests : IAsyncLifetime
             Assert.Equal(node.Address, member.GetProperty("httpAddress").GetString());
         }
 
+        // ?members=full: each member's own term, role, journal and last snapshot, as that member tells it.
+        using (var fullDocument = JsonDocument.Parse(await _client.GetStringAsync($"http://{follower.Address}/status?members=full")))
+        {
+            var full = fullDocument.RootElement;
+            foreach (var member in full.GetProperty("members").EnumerateArray())
+            {
+                var own = member.GetProperty("own");
+                var id = member.GetProperty("id").GetString();
+                Assert.True(own.ValueKind == JsonValueKind.Object, $"{id} told its own view");
+                Assert.Equal(full.GetProperty("term").GetUInt64(), own.GetProperty("term").GetUInt64());
+                Assert.Equal(id == leaderId ? "leader" : "follower", own.GetProperty("role").GetString());
+                Assert.True(own.GetProperty("journalBytes").GetInt64() > 0, $"{id}'s journal has bytes");
+                Assert.Equal(JsonValueKind.Number, own.GetProperty("lastSnapshotIndex").ValueKind);
+            }
+        }
+
         // Asked for its own view only (as it asks the leader), a follower knows no progress.
         using var localDocument = JsonDocument.Parse(await _client.GetStringAsync($"http://{follower.Address}/status?progress=local"));
         var local = localDocument.RootElement;

@@ -382,6 +382,10 @@ public sealed partial class HttpFrontEnd
         var (progress, progressFrom) = status.Role == RaftRole.Leader
             ? (LocalProgress(status), _node.Id)
             : localOnly ? (null, null) : await LeaderProgressAsync(status, context.RequestAborted).ConfigureAwait(false);
+        // ?members=full: each member's own term, journal and last snapshot, asked of its /status (only it knows them).
+        var details = context.Request.Query["members"].ToString() == "full"
+            ? await MemberDetailsAsync(status, context.RequestAborted).ConfigureAwait(false)
+            : null;
         // Akka.Cluster's view, matched to the Raft members by address: a member is reachable unless some member's
         // failure detector marks it unreachable, or it is not in the Akka cluster (yet, or any more).
         var cluster = _node.ClusterView();
@@ -406,6 +410,7 @@ public sealed partial class HttpFrontEnd
                 ["lag"] = known?.Lag,
                 ["reachable"] = akka is { Reachable: true },
                 ["clusterStatus"] = akka?.Status,
+                ["own"] = details is null ? null : details.GetValueOrDefault(m.NodeId),
             };
         }).ToList();
         await WriteJsonAsync(context, 200, new Dictionary<string, object?>
@@ -435,6 +440,54 @@ public sealed partial class HttpFrontEnd
             ["cluster"] = cluster.Select(c => new Dictionary<string, object> { ["address"] = c.Address, ["status"] = c.Status, ["reachable"] = c.Reachable }).ToList(),
         }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Each member's own view (term, role, applied index, journal bytes, last snapshot): this node's from its peer, the
+    /// others' from their <c>/status?progress=local</c>, asked in parallel within <c>akkaraft.http.status-progress-timeout</c>;
+    /// a member that does not answer in time is left out (the page shows it as unknown).
+    /// </summary>
+    private async Task<Dictionary<ulong, Dictionary<string, object?>>> MemberDetailsAsync(PeerStatus status, CancellationToken cancellationToken)
+    {
+        var details = new Dictionary<ulong, Dictionary<string, object?>>
+        {
+            [_node.RaftId] = OwnDetail(status.Term, RoleName(status.Role), status.AppliedIndex, JournalBytes(), status.FirstIndex > 0 ? status.FirstIndex - 1 : 0),
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
+        var asks = status.Members
+            .Where(m => m.NodeId != _node.RaftId && _node.Directory.Find(m.NodeId) is { Http.Length: > 0 })
+            .Select(async m =>
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"{ClientPorts.Url(Security, _node.Directory.Find(m.NodeId)!.Http)}/status?{LocalProgressQuery}");
+                    ClientPorts.AddNodeToken(request, Security);
+                    using var response = await _proxy.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                    if (!response.IsSuccessStatusCode) return (m.NodeId, (Dictionary<string, object?>?)null);
+                    using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false));
+                    var root = document.RootElement;
+                    return (m.NodeId, OwnDetail(root.GetProperty("term").GetUInt64(), root.GetProperty("role").GetString(), root.GetProperty("appliedIndex").GetUInt64(),
+                        root.GetProperty("journalBytes").ValueKind == JsonValueKind.Number ? root.GetProperty("journalBytes").GetInt64() : null,
+                        root.GetProperty("lastSnapshot").GetProperty("index").GetUInt64()));
+                }
+                catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
+                                              || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    return (m.NodeId, null);
+                }
+            });
+        foreach (var (id, detail) in await Task.WhenAll(asks).ConfigureAwait(false))
+        {
+            if (detail is not null) details[id] = detail;
+        }
+
+        return details;
+    }
+
+    private static Dictionary<string, object?> OwnDetail(ulong term, string? role, ulong applied, long? journalBytes, ulong snapshotIndex) => new()
+    {
+        ["term"] = term, ["role"] = role, ["appliedIndex"] = applied, ["journalBytes"] = journalBytes, ["lastSnapshotIndex"] = snapshotIndex,
+    };
 
     private static Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)> LocalProgress(PeerStatus status)
     {

@@ -1,4 +1,5 @@
-// Cluster: this node's view of the members (role, reachability, match and next index, lag), its own log and journal,
+// Cluster: this node's view of the members (role, reachability, match and next index, lag, and each member's own term,
+// journal and last snapshot, which this node asks them for), its own log and journal,
 // updated every second; and plots of commit latency and applied operations per second over the last minutes, from
 // this node's /metrics. Only the leader times commits, so a follower's latency plot stays empty (it says so).
 import { getJson, getText, parsePrometheus } from './api.js';
@@ -26,7 +27,9 @@ export function mount(main, signal, { showError, clearError }) {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Member'), h('th', { scope: 'col' }, 'Role'), h('th', { scope: 'col' }, 'Reachable'),
         h('th', { scope: 'col', class: 'num' }, 'Match index'), h('th', { scope: 'col', class: 'num' }, 'Next index'),
-        h('th', { scope: 'col', class: 'num' }, 'Lag (entries)'), h('th', { scope: 'col' }, 'Raft address'), h('th', { scope: 'col' }, 'HTTP address'))),
+        h('th', { scope: 'col', class: 'num' }, 'Lag (entries)'), h('th', { scope: 'col', class: 'num' }, 'Term'),
+        h('th', { scope: 'col', class: 'num' }, 'Journal'), h('th', { scope: 'col', class: 'num' }, 'Last snapshot'),
+        h('th', { scope: 'col' }, 'Raft address'), h('th', { scope: 'col' }, 'HTTP address'))),
       members),
     h('h2', {}, 'This node'),
     facts,
@@ -40,7 +43,8 @@ export function mount(main, signal, { showError, clearError }) {
 
   const pollStatus = async () => {
     try {
-      const status = await getJson('/status');
+      // members=full: each member's own term, journal and last snapshot (this node asks the others for them).
+      const status = await getJson('/status?members=full');
       renderStatus(status, summary, members, facts);
       latencyNote.textContent = status.role === 'leader'
         ? ''
@@ -97,6 +101,9 @@ function renderStatus(status, summary, members, facts) {
     h('td', { class: 'num' }, num(m.matchIndex)),
     h('td', { class: 'num' }, num(m.nextIndex)),
     h('td', { class: 'num' }, num(m.lag)),
+    h('td', { class: 'num', 'data-col': 'term' }, m.own ? num(m.own.term) : 'unknown'),
+    h('td', { class: 'num', 'data-col': 'journal' }, m.own && m.own.journalBytes !== null ? bytes(m.own.journalBytes) : 'unknown'),
+    h('td', { class: 'num', 'data-col': 'snapshot' }, m.own ? `index ${num(m.own.lastSnapshotIndex)}` : 'unknown'),
     h('td', {}, m.raftAddress ?? '—'),
     h('td', {}, m.httpAddress ?? '—'))));
   const journal = status.journal.writable ? 'writable' : `not writable since ${status.journal.since}: ${status.journal.error}`;
