@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using AkkaRaft.Client.Security;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -288,18 +289,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
             ssl.RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
             {
                 if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
-                if (certificate is not X509Certificate2 server) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                chain.ChainPolicy.DisableCertificateDownloads = true;
-                if (presented is not null)
-                {
-                    foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-
-                return chain.Build(server);
+                return certificate is X509Certificate2 server && PrivateCaChain.Verifies(server, presented, ca);
             };
         }
 

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Event;
+using AkkaRaft.Client.Security;
 using Akka.Remote.Transport.DotNetty;
 
 namespace AkkaRaft.Raft.Remoting;
@@ -53,18 +54,7 @@ public sealed class ClusterCertificateValidator
             return usage;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_caCertificates);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
+        using var chain = PrivateCaChain.For(_caCertificates, presented);
 
         try
         {

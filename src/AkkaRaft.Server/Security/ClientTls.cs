@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using AkkaRaft.Client.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using KestrelClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode;
 
@@ -62,28 +63,6 @@ public static class ClientTls
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of <paramref name="ca"/> (and to nothing else) and allows <paramref name="usageOid"/> when it lists usages.</summary>
-    internal static bool IssuedBy(X509Certificate2 certificate, X509Chain? presented, X509Certificate2Collection ca, string usageOid)
-    {
-        if (ca.Count == 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        // A private CA publishes no revocation list; rotate the CA to exclude a holder.
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(usageOid));
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-
-        try
-        {
-            return chain.Build(certificate);
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
+    internal static bool IssuedBy(X509Certificate2 certificate, X509Chain? presented, X509Certificate2Collection ca, string usageOid) =>
+        PrivateCaChain.Verifies(certificate, presented, ca, usageOid);
 }
