@@ -322,10 +322,22 @@ public sealed class ConsolePageTests(ConsoleFixture fixture, Xunit.Abstractions.
     {
         var token = AkkaRaft.Server.Security.AccessTokens.NewToken();
         var dataDir = TestCluster.TempDirectory("console-token");
-        await using var node = await InProcessNode.StartAsync("tok1", dataDir, new Dictionary<string, string>
+        try
         {
-            ["akkaraft.http.auth.tokens"] = $"[\"viewer read {AkkaRaft.Server.Security.AccessTokens.Hash(token)}\"]",
-        });
+            await using var node = await InProcessNode.StartAsync("tok1", dataDir, new Dictionary<string, string>
+            {
+                ["akkaraft.http.auth.tokens"] = $"[\"viewer read {AkkaRaft.Server.Security.AccessTokens.Hash(token)}\"]",
+            });
+            await ShowsTheClusterOnceGivenTheTokenAsync(node, token);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private async Task ShowsTheClusterOnceGivenTheTokenAsync(InProcessNode node, string token)
+    {
         using var viewer = new HttpClient { BaseAddress = new Uri($"http://{node.Address}") };
         viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         await TestCluster.WaitForLeaderAsync(viewer, node.Address);
@@ -346,6 +358,5 @@ public sealed class ConsolePageTests(ConsoleFixture fixture, Xunit.Abstractions.
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
         // The token is in no address the page went to.
         Assert.DoesNotContain(token, page.Url, StringComparison.Ordinal);
-        Directory.Delete(dataDir, recursive: true);
     }
 }

@@ -452,26 +452,20 @@ public sealed partial class HttpFrontEnd
         {
             [_node.RaftId] = OwnDetail(status.Term, RoleName(status.Role), status.AppliedIndex, JournalBytes(), status.FirstIndex > 0 ? status.FirstIndex - 1 : 0),
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
         var asks = status.Members
             .Where(m => m.NodeId != _node.RaftId && _node.Directory.Find(m.NodeId) is { Http.Length: > 0 })
             .Select(async m =>
             {
+                using var document = await MemberStatusAsync(_node.Directory.Find(m.NodeId)!.Http, cancellationToken).ConfigureAwait(false);
+                if (document is null) return (m.NodeId, (Dictionary<string, object?>?)null);
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, $"{ClientPorts.Url(Security, _node.Directory.Find(m.NodeId)!.Http)}/status?{LocalProgressQuery}");
-                    ClientPorts.AddNodeToken(request, Security);
-                    using var response = await _proxy.SendAsync(request, timeout.Token).ConfigureAwait(false);
-                    if (!response.IsSuccessStatusCode) return (m.NodeId, (Dictionary<string, object?>?)null);
-                    using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false));
                     var root = document.RootElement;
                     return (m.NodeId, OwnDetail(root.GetProperty("term").GetUInt64(), root.GetProperty("role").GetString(), root.GetProperty("appliedIndex").GetUInt64(),
                         root.GetProperty("journalBytes").ValueKind == JsonValueKind.Number ? root.GetProperty("journalBytes").GetInt64() : null,
                         root.GetProperty("lastSnapshot").GetProperty("index").GetUInt64()));
                 }
-                catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
-                                              || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                catch (Exception e) when (e is InvalidOperationException or FormatException or KeyNotFoundException)
                 {
                     return (m.NodeId, null);
                 }
@@ -508,29 +502,43 @@ public sealed partial class HttpFrontEnd
     private async Task<(Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)>? Progress, string? From)> LeaderProgressAsync(PeerStatus status, CancellationToken cancellationToken)
     {
         if (LeaderHttp(status.Leader) is not { } leaderHttp) return (null, null);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
+        using var document = await MemberStatusAsync(leaderHttp, cancellationToken).ConfigureAwait(false);
+        if (document is null) return (null, null);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"{ClientPorts.Url(Security, leaderHttp)}/status?{LocalProgressQuery}");
-            ClientPorts.AddNodeToken(request, Security);
-            using var response = await _proxy.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return (null, null);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            return ParseLeaderProgress(body);
+            return ParseLeaderProgress(document.RootElement);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
-                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is InvalidOperationException or FormatException or KeyNotFoundException)
         {
             return (null, null);
         }
     }
 
-    /// <summary>Reads the members' progress out of a leader's /status body; (null, null) unless it answered as the leader.</summary>
-    internal static (Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)>? Progress, string? From) ParseLeaderProgress(byte[] body)
+    /// <summary>
+    /// A member's own <c>/status?progress=local</c> (never passed on, so never a loop), with this node's token, within
+    /// <c>akkaraft.http.status-progress-timeout</c>; null when it does not answer 200 with JSON in time.
+    /// </summary>
+    private async Task<JsonDocument?> MemberStatusAsync(string memberHttp, CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(body);
-        var root = document.RootElement;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_node.Settings.StatusProgressTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{ClientPorts.Url(Security, memberHttp)}/status?{LocalProgressQuery}");
+            ClientPorts.AddNodeToken(request, Security);
+            using var response = await _proxy.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            return JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the members' progress out of a leader's /status body; (null, null) unless it answered as the leader.</summary>
+    internal static (Dictionary<ulong, (ulong Match, ulong Next, ulong Lag)>? Progress, string? From) ParseLeaderProgress(JsonElement root)
+    {
         var id = root.GetProperty("id").GetString();
         if (id is null || root.GetProperty("role").GetString() != "leader" || root.GetProperty("progressFrom").GetString() != id) return (null, null);
         var progress = new Dictionary<ulong, (ulong, ulong, ulong)>();
