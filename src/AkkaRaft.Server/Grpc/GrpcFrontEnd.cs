@@ -51,13 +51,9 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         // An empty host, as the HTTP front end's: the node's configuration is its HOCON.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
-        var limits = ClientLimitsSettings.FromConfig(node.Config);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
-            // No body limit of Kestrel's: each message is bounded by max-message-bytes (its length prefix is read first).
-            ClientLimits.ApplyTo(k, limits, maxBodyBytes: null);
-        });
+        var clientLimits = GrpcLimits.Create(ClientLimitsSettings.FromConfig(node.Config));
+        // No body limit of Kestrel's: each message is bounded by max-message-bytes (its length prefix is read first).
+        builder.WebHost.ConfigureKestrel(k => clientLimits.ApplyTo(k, maxBodyBytes: null, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddRoutingCore();
         var security = node.Settings.Security;
         var url = ClientPorts.Configure(builder, address, security);
@@ -70,7 +66,6 @@ public sealed class GrpcFrontEnd : IAsyncDisposable
         });
         var calls = new RaftCalls(node);
         builder.Services.AddSingleton(calls);
-        var clientLimits = GrpcLimits.Create(limits);
         builder.Services.AddSingleton(clientLimits);
         var app = builder.Build();
         app.Urls.Add(url);

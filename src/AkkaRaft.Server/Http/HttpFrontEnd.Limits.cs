@@ -16,9 +16,14 @@ public sealed partial class HttpFrontEnd
     /// <summary>The request limits of this listener (their refusal counts).</summary>
     public ClientLimits Limits => _limits ?? throw new InvalidOperationException("the HTTP front end has not started");
 
-    private void UseClientLimits(ClientLimitsSettings settings)
+    private static ClientLimits CreateClientLimits(ClientLimitsSettings settings)
     {
-        var limits = new ClientLimits(settings, IsExemptFromLimits, RefuseAsync);
+        var retryAfter = ClientLimits.WholeSeconds(settings.RetryAfter);
+        return new ClientLimits(settings, IsExemptFromLimits, (context, refusal, detail) => RefuseAsync(context, refusal, detail, retryAfter));
+    }
+
+    private void UseClientLimits(ClientLimits limits)
+    {
         _limits = limits;
         _app.Use((context, next) => limits.InvokeAsync(context, () => next()));
     }
@@ -28,16 +33,19 @@ public sealed partial class HttpFrontEnd
         path.Equals("/status", StringComparison.Ordinal) || path.Equals("/metrics", StringComparison.Ordinal)
         || path.StartsWithSegments("/watch", StringComparison.Ordinal);
 
-    private Task RefuseAsync(HttpContext context, RequestRefusal refusal, string detail)
+    private static Task RefuseAsync(HttpContext context, RequestRefusal refusal, string detail, string retryAfter)
     {
-        context.Response.Headers.RetryAfter = Limits.RetryAfterSeconds;
+        context.Response.Headers.RetryAfter = retryAfter;
         return Problems.WriteAsync(context, refusal == RequestRefusal.PerClient ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable, detail);
     }
 
-    /// <summary>The request limits in /metrics: requests in flight, and refusals by the limit that refused them.</summary>
+    /// <summary>The request limits in /metrics: open connections, requests in flight, and refusals by the limit that refused them.</summary>
     private void WriteLimitMetrics(StringBuilder text)
     {
         var limits = Limits;
+        text.Append("# HELP akkaraft_http_connections_open Connections open now on the HTTP listener (bounded by akkaraft.client-limits.max-connections).\n")
+            .Append("# TYPE akkaraft_http_connections_open gauge\n")
+            .Append("akkaraft_http_connections_open ").Append(limits.OpenConnections.ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("# HELP akkaraft_http_requests_in_flight HTTP requests counted by the request limits (akkaraft.client-limits) now.\n")
             .Append("# TYPE akkaraft_http_requests_in_flight gauge\n")
             .Append("akkaraft_http_requests_in_flight ").Append(limits.InFlight.ToString(CultureInfo.InvariantCulture)).Append('\n');

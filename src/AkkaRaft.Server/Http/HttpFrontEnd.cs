@@ -60,8 +60,8 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        var limits = ClientLimitsSettings.FromConfig(node.Config);
-        builder.WebHost.ConfigureKestrel(k => ClientLimits.ApplyTo(k, limits, node.Settings.MaxBodyBytes));
+        var limits = CreateClientLimits(ClientLimitsSettings.FromConfig(node.Config));
+        builder.WebHost.ConfigureKestrel(k => limits.ApplyTo(k, node.Settings.MaxBodyBytes));
         var address = node.Settings.HttpAddress;
         var url = ClientPorts.Configure(builder, address, node.Settings.Security);
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AkkaRaft.Server.Limits;
@@ -28,6 +29,7 @@ public sealed class ClientLimits : IDisposable
     private readonly Func<HttpContext, RequestRefusal, string, Task> _refuse;
     private long _refusedPerClient;
     private long _refusedTotal;
+    private long _connections;
 
     /// <param name="settings">The limits.</param>
     /// <param name="exempt">Requests not counted (status, metrics, watches): they stay answerable when the limits are full.</param>
@@ -52,31 +54,56 @@ public sealed class ClientLimits : IDisposable
     /// <summary>Requests refused by <c>max-requests</c> since start.</summary>
     public long RefusedTotal => Interlocked.Read(ref _refusedTotal);
 
+    /// <summary>Connections open now on this listener (every one Kestrel accepted and has not closed).</summary>
+    public long OpenConnections => Interlocked.Read(ref _connections);
+
     /// <summary>Requests counted and in flight now on this listener.</summary>
     public long InFlight => Settings.MaxRequests - (_total.GetStatistics()?.CurrentAvailablePermits ?? Settings.MaxRequests);
 
     /// <summary>The Retry-After a refused client is told, in whole seconds.</summary>
-    public string RetryAfterSeconds => ((long)Math.Ceiling(Settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+    public string RetryAfterSeconds => WholeSeconds(Settings.RetryAfter);
+
+    /// <summary><paramref name="wait"/> in whole seconds, rounded up, as a Retry-After header says it.</summary>
+    public static string WholeSeconds(TimeSpan wait) => ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Sets Kestrel's limits from the settings: connections, header size and request-line size, the headers timeout
     /// and keep-alive timeout, the slowest body rate; and the largest body (<paramref name="maxBodyBytes"/>; null: none).
+    /// Every endpoint gets <paramref name="endpointDefaults"/> and a connection counter (<see cref="OpenConnections"/>).
     /// </summary>
-    public static void ApplyTo(KestrelServerOptions kestrel, ClientLimitsSettings settings, long? maxBodyBytes)
+    public void ApplyTo(KestrelServerOptions kestrel, long? maxBodyBytes, Action<ListenOptions>? endpointDefaults = null)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
-        ArgumentNullException.ThrowIfNull(settings);
         var limits = kestrel.Limits;
-        limits.MaxConcurrentConnections = settings.MaxConnections;
-        limits.MaxConcurrentUpgradedConnections = settings.MaxConnections;
+        limits.MaxConcurrentConnections = Settings.MaxConnections;
+        limits.MaxConcurrentUpgradedConnections = Settings.MaxConnections;
         // The request line (method, path, query) is bounded with the headers: a key travels in the path.
-        limits.MaxRequestLineSize = settings.MaxHeaderBytes;
-        limits.MaxRequestHeadersTotalSize = settings.MaxHeaderBytes;
-        limits.Http2.MaxRequestHeaderFieldSize = settings.MaxHeaderBytes;
-        limits.RequestHeadersTimeout = settings.HeadersTimeout;
-        limits.KeepAliveTimeout = settings.KeepAliveTimeout;
-        limits.MinRequestBodyDataRate = new MinDataRate(settings.MinBodyBytesPerSecond, settings.MinBodyRateGrace);
+        limits.MaxRequestLineSize = Settings.MaxHeaderBytes;
+        limits.MaxRequestHeadersTotalSize = Settings.MaxHeaderBytes;
+        limits.Http2.MaxRequestHeaderFieldSize = Settings.MaxHeaderBytes;
+        limits.RequestHeadersTimeout = Settings.HeadersTimeout;
+        limits.KeepAliveTimeout = Settings.KeepAliveTimeout;
+        limits.MinRequestBodyDataRate = new MinDataRate(Settings.MinBodyBytesPerSecond, Settings.MinBodyRateGrace);
         limits.MaxRequestBodySize = maxBodyBytes;
+        // Kestrel keeps one endpoint-defaults action: the caller's and the counter go in together.
+        kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            endpointDefaults?.Invoke(listen);
+            listen.Use(next => connection => CountAsync(next, connection));
+        });
+    }
+
+    private async Task CountAsync(ConnectionDelegate next, ConnectionContext connection)
+    {
+        Interlocked.Increment(ref _connections);
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+        }
     }
 
     /// <summary>The middleware: counts the request against its client's and the listener's limit, or refuses it.</summary>

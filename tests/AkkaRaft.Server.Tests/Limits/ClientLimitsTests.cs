@@ -231,8 +231,17 @@ public sealed class ClientLimitsTests : IAsyncLifetime
         _held.Add(new Releaser(release, call, client));
     }
 
-    private static async Task WaitForInFlightAsync(ClientLimits limits, long count) =>
-        await TestCluster.WaitForAsync(() => Task.FromResult(limits.InFlight == count), $"{count} requests in flight (now {limits.InFlight})");
+    private static async Task WaitForInFlightAsync(ClientLimits limits, long count)
+    {
+        try
+        {
+            await TestCluster.WaitForAsync(() => Task.FromResult(limits.InFlight == count), $"{count} requests in flight");
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}; the node counts {limits.InFlight}", timeout);
+        }
+    }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

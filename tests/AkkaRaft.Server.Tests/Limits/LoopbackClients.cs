@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -69,18 +68,43 @@ internal static class LoopbackClients
     public static (Task<HttpResponseMessage> Call, CancellationTokenSource Release, HttpClient Client) HoldGrpcCall(string source, string grpc, string method)
     {
         var client = new HttpClient(HandlerFrom(source)) { Timeout = Timeout.InfiniteTimeSpan };
-        var pipe = new Pipe();
-        var content = new StreamContent(pipe.Reader.AsStream());
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        var release = new CancellationTokenSource();
         var request = new HttpRequestMessage(HttpMethod.Post, $"http://{grpc}{method}")
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
+            Content = new HeadersOnlyContent(release.Token),
         };
         request.Headers.TryAddWithoutValidation("te", "trailers");
-        var release = new CancellationTokenSource();
         var call = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, release.Token);
         return (call, release, client);
+    }
+
+    /// <summary>
+    /// A gRPC request body that never sends a byte. It flushes the request stream first: the HTTP/2 client keeps a
+    /// request's HEADERS frame buffered until its body is written or flushed, and the node counts the call only once
+    /// the headers arrive (Grpc.Net.Client flushes the same way before its first message).
+    /// </summary>
+    private sealed class HeadersOnlyContent : HttpContent
+    {
+        private readonly CancellationToken _release;
+
+        public HeadersOnlyContent(CancellationToken release)
+        {
+            _release = release;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.FlushAsync(_release);
+            await Task.Delay(Timeout.Infinite, _release);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
