@@ -78,7 +78,9 @@ public sealed partial class KvStateMachine : IStateMachine
                     ? AtomicDelete(atomicDeleteKey, decoded.AtomicDelete.PreviousIndex)
                     : NotUtf8("key");
             case KvCommand.OpOneofCase.DeleteTree:
-                return KvText.TryDecode(decoded.DeleteTree.Prefix, out var prefix) ? DeleteTree(prefix) : NotUtf8("prefix");
+                return !KvText.TryDecode(decoded.DeleteTree.Prefix, out var prefix) ? NotUtf8("prefix")
+                    : !KvText.TryDecode(decoded.DeleteTree.SparePrefix, out var spare) ? NotUtf8("spare_prefix")
+                    : DeleteTree(prefix, spare);
             case KvCommand.OpOneofCase.Batch:
                 return Batch(context, decoded.Batch);
             default:
@@ -298,7 +300,7 @@ public sealed partial class KvStateMachine : IStateMachine
         return Deleted(key, current);
     }
 
-    private ApplyResult DeleteTree(string prefix)
+    private ApplyResult DeleteTree(string prefix, string spare)
     {
         if (KvKeys.CheckPrefix(prefix, _settings, out var message) is var status && status != KvStatus.Ok)
         {
@@ -308,7 +310,7 @@ public sealed partial class KvStateMachine : IStateMachine
         var keys = new List<string>();
         foreach (var key in KeysFrom(prefix, prefix))
         {
-            keys.Add(key);
+            if (spare.Length == 0 || !key.StartsWith(spare, StringComparison.Ordinal)) keys.Add(key);
         }
 
         foreach (var key in keys)

@@ -149,6 +149,22 @@ public sealed class KvListTests
     }
 
     [Fact]
+    public void DeleteTree_with_a_spare_prefix_should_keep_the_keys_under_it_and_not_count_them()
+    {
+        foreach (var key in new[] { "_sys/a", "_sys/b", "_user", "a", "b/c" })
+        {
+            _kv.Put(key, "v");
+        }
+
+        var result = _kv.Write(KvCommands.DeleteTree("", sparePrefix: "_sys/"));
+
+        Assert.Equal(KvStatus.Ok, result.Status);
+        Assert.Equal(3UL, result.DeletedCount);
+        Assert.Equal(["_user", "a", "b/c"], _kv.LastApply.ChangedKeys);
+        Assert.Equal(["_sys/a", "_sys/b"], _kv.Keys());
+    }
+
+    [Fact]
     public void DeleteTree_of_a_prefix_no_key_has_should_delete_nothing_and_succeed()
     {
         _kv.Put("a", "v");

@@ -128,6 +128,40 @@ public sealed class GrpcKvTests(GrpcNodeFixture fixture) : IClassFixture<GrpcNod
     }
 
     [Fact]
+    public async Task Writes_under_the_cluster_records_are_PERMISSION_DENIED_and_deleting_all_keys_spares_them()
+    {
+        var record = B("_akkaraft/members/g1");
+        await TestCluster.WaitForAsync(async () => (await Kv.GetAsync(new GetRequest { Key = record })).Found, "g1's member record");
+        var before = (await Kv.GetAsync(new GetRequest { Key = record })).Kv;
+
+        var refusals = new (string Field, Task Call)[]
+        {
+            ("key", Kv.PutAsync(new PutRequest { Key = record, Value = B("{}") }).ResponseAsync),
+            ("key", Kv.DeleteAsync(new DeleteRequest { Key = record }).ResponseAsync),
+            ("key", Kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = record, Value = B("{}"), ExpectedModIndex = before.ModIndex }).ResponseAsync),
+            ("ops[1].put.key", Kv.BatchAsync(new BatchRequest { Ops = { new BatchOp { Put = new PutRequest { Key = B("mine"), Value = B("v") } }, new BatchOp { Put = new PutRequest { Key = B("_akkaraft/x"), Value = B("v") } } } }).ResponseAsync),
+            ("ops[0].delete.key", Kv.BatchAsync(new BatchRequest { Ops = { new BatchOp { Delete = new DeleteRequest { Key = record } } } }).ResponseAsync),
+            ("prefix", Kv.DeleteTreeAsync(new DeleteTreeRequest { Prefix = B("_akkaraft/") }).ResponseAsync),
+        };
+        foreach (var (field, call) in refusals)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => call);
+            Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+            Assert.StartsWith($"{field}: ", error.Status.Detail);
+            Assert.Contains("clients may read them but not write them", error.Status.Detail);
+        }
+
+        Assert.False((await Kv.GetAsync(new GetRequest { Key = B("mine") })).Found);
+        await Kv.PutAsync(new PutRequest { Key = B("all/a"), Value = B("v") });
+        var deleted = await Kv.DeleteTreeAsync(new DeleteTreeRequest { AllKeys = true });
+        Assert.True(deleted.Deleted >= 1);
+        Assert.False((await Kv.GetAsync(new GetRequest { Key = B("all/a") })).Found);
+        var after = await Kv.GetAsync(new GetRequest { Key = record });
+        Assert.True(after.Found);
+        Assert.Equal(before.ModIndex, after.Kv.ModIndex);
+    }
+
+    [Fact]
     public async Task CompareAndSwap_creates_only_when_absent_and_swaps_only_at_the_expected_index()
     {
         var created = await Kv.CompareAndSwapAsync(new CompareAndSwapRequest { Key = B("cas/a"), Value = B("1") });

@@ -338,6 +338,41 @@ public sealed class HttpApiTests(SingleNodeFixture fixture) : IClassFixture<Sing
     }
 
     [Fact]
+    public async Task Member_records_should_refuse_every_client_write_with_403_and_a_tree_over_them_should_spare_them()
+    {
+        var record = await OwnMemberRecordAsync();
+        var user = Unique("_mine");
+        (await PostAsync($"{{\"{user}\": \"v\"}}")).EnsureSuccessStatusCode();
+
+        await AssertProblemAsync(await PostAsync($"{{\"{record.Key}\": \"{{}}\"}}"), HttpStatusCode.Forbidden, "where the cluster keeps its member records");
+        // In a batch the whole body is refused: the other key is not written either.
+        var other = Unique("batched");
+        await AssertProblemAsync(await PostAsync($"{{\"{other}\": \"v\", \"_akkaraft/members/intruder\": \"{{}}\"}}"), HttpStatusCode.Forbidden, "_akkaraft/members/intruder");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{other}")).StatusCode);
+        await AssertProblemAsync(await _client.DeleteAsync($"/key/{record.Key}"), HttpStatusCode.Forbidden, "clients may read them but not write them");
+        await AssertProblemAsync(await _client.DeleteAsync("/keys?prefix=_akkaraft/members/"), HttpStatusCode.Forbidden, "nothing was written");
+
+        // DELETE /keys?prefix=_ covers the records: it deletes the client's keys under "_" and spares them.
+        var deleted = await JsonAsync(await _client.DeleteAsync("/keys?prefix=_"));
+        Assert.True(deleted.GetProperty("deleted").GetInt32() >= 1);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/key/{user}")).StatusCode);
+        Assert.Equal(record.Value, (await OwnMemberRecordAsync()).Value);
+    }
+
+    private async Task<(string Key, string Value)> OwnMemberRecordAsync()
+    {
+        (string Key, string Value)? found = null;
+        await TestCluster.WaitForAsync(async () =>
+        {
+            var list = await JsonAsync(await _client.GetAsync("/keys?prefix=_akkaraft/members/"));
+            var pair = list.GetProperty("pairs").EnumerateArray().FirstOrDefault();
+            if (pair.ValueKind == JsonValueKind.Object) found = (pair.GetProperty("key").GetString()!, pair.GetProperty("value").GetString()!);
+            return found is not null;
+        }, "the node's own member record");
+        return found!.Value;
+    }
+
+    [Fact]
     public async Task Member_records_should_be_hidden_from_a_listing_of_every_key()
     {
         var list = await JsonAsync(await _client.GetAsync("/keys?prefix=&level=stale"));

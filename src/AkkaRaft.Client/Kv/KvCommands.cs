@@ -61,11 +61,13 @@ public static class KvCommands
     public static byte[] Delete(string key) => Encode(new KvCommand { Delete = new DeleteOp { Key = KeyBytes(key) } });
 
     /// <summary>
-    /// Deletes every key that starts with <paramref name="prefix"/> (libkv <c>DeleteTree</c>); the answer's
-    /// <see cref="KvResult.DeletedCount"/> says how many (0 is not an error). The empty prefix deletes every key.
+    /// Deletes every key that starts with <paramref name="prefix"/> (libkv <c>DeleteTree</c>), but those that start
+    /// with <paramref name="sparePrefix"/> when it is not empty; the answer's <see cref="KvResult.DeletedCount"/> says
+    /// how many (0 is not an error). The empty prefix deletes every key.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="prefix"/> holds an unpaired surrogate.</exception>
-    public static byte[] DeleteTree(string prefix) => Encode(new KvCommand { DeleteTree = new DeleteTreeOp { Prefix = KeyBytes(prefix) } });
+    /// <exception cref="ArgumentException">A prefix holds an unpaired surrogate.</exception>
+    public static byte[] DeleteTree(string prefix, string sparePrefix = "") =>
+        Encode(new KvCommand { DeleteTree = new DeleteTreeOp { Prefix = KeyBytes(prefix), SparePrefix = KeyBytes(sparePrefix) } });
 
     /// <summary>
     /// libkv's <c>AtomicDelete</c>: deletes <paramref name="key"/> only if its last-modified index is still

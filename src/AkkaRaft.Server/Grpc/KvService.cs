@@ -17,7 +17,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
         RequireKeyValue();
-        var key = calls.Key(request.Key, "key");
+        var key = RaftCalls.Writable(calls.Key(request.Key, "key"), "key");
         calls.CheckValue(request.Value, "value");
         var session = SessionOf(request.Session, "session");
         var (written, term) = await calls.WriteAsync(KvCommands.Put(key, request.Value.Span, session?.Ephemeral ?? false), context, session).ConfigureAwait(false);
@@ -45,7 +45,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         RequireKeyValue();
-        var key = calls.Key(request.Key, "key");
+        var key = RaftCalls.Writable(calls.Key(request.Key, "key"), "key");
         var compare = request.ExpectedModIndex != 0;
         var command = compare ? KvCommands.AtomicDelete(key, request.ExpectedModIndex) : KvCommands.Delete(key);
         var (written, term) = await calls.WriteAsync(command, context).ConfigureAwait(false);
@@ -82,10 +82,11 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     public override async Task<DeleteTreeResponse> DeleteTree(DeleteTreeRequest request, ServerCallContext context)
     {
         RequireKeyValue();
-        var prefix = calls.Prefix(request.Prefix, "prefix");
+        var prefix = RaftCalls.Writable(calls.Prefix(request.Prefix, "prefix"), "prefix");
         if (prefix.Length == 0 && !request.AllKeys) throw RaftCalls.Invalid("prefix", "empty, which would delete every key: set all_keys to true to mean that");
         if (prefix.Length > 0 && request.AllKeys) throw RaftCalls.Invalid("all_keys", "set together with a prefix: leave the prefix empty to delete every key");
-        var (written, term) = await calls.WriteAsync(KvCommands.DeleteTree(prefix), context).ConfigureAwait(false);
+        // Deleting every key (or a tree over the cluster's own records) leaves those records be.
+        var (written, term) = await calls.WriteAsync(KvCommands.DeleteTree(prefix, MemberDirectory.SparedByDeleteTree(prefix)), context).ConfigureAwait(false);
         var result = KvResult.Decode(written.Response);
         if (!result.IsOk) throw RaftCalls.KvFailure(result, "prefix", prefix, compare: false);
         return new DeleteTreeResponse { Header = calls.Header(written.Index, written.Leader, term), Deleted = result.DeletedCount };
@@ -95,7 +96,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     public override async Task<CompareAndSwapResponse> CompareAndSwap(CompareAndSwapRequest request, ServerCallContext context)
     {
         RequireKeyValue();
-        var key = calls.Key(request.Key, "key");
+        var key = RaftCalls.Writable(calls.Key(request.Key, "key"), "key");
         calls.CheckValue(request.Value, "value");
         var previous = request.ExpectedModIndex == 0 ? (ulong?)null : request.ExpectedModIndex;
         var session = SessionOf(request.Session, "session");
@@ -124,7 +125,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
             {
                 case BatchOp.OpOneofCase.Put:
                     field = $"ops[{i}].put.key";
-                    var key = calls.Key(op.Put.Key, field);
+                    var key = RaftCalls.Writable(calls.Key(op.Put.Key, field), field);
                     calls.CheckValue(op.Put.Value, $"ops[{i}].put.value");
                     if (op.Put.Session is not null) throw RaftCalls.Invalid($"ops[{i}].put.session", "a batch is written in one session: set the batch's session instead");
                     operations[i] = KvBatchOperation.Put(key, op.Put.Value.Memory, ephemeral);
@@ -132,7 +133,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
                 case BatchOp.OpOneofCase.Delete:
                     field = $"ops[{i}].delete.key";
                     if (op.Delete.ExpectedModIndex != 0) throw RaftCalls.Invalid($"ops[{i}].delete.expected_mod_index", "a batch has no compares: leave it 0");
-                    operations[i] = KvBatchOperation.Delete(calls.Key(op.Delete.Key, field));
+                    operations[i] = KvBatchOperation.Delete(RaftCalls.Writable(calls.Key(op.Delete.Key, field), field));
                     break;
                 default:
                     throw RaftCalls.Invalid($"ops[{i}]", "sets neither put nor delete");

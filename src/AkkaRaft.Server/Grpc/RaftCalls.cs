@@ -325,6 +325,12 @@ public sealed class RaftCalls : IDisposable
         new(new Status(StatusCode.FailedPrecondition, message + "; nothing was written"),
             new Metadata { { CurrentIndexTrailer, currentIndex.ToString(CultureInfo.InvariantCulture) } });
 
+    /// <summary>PERMISSION_DENIED naming the field when <paramref name="key"/> lies where the cluster keeps its own records.</summary>
+    /// <returns><paramref name="key"/>.</returns>
+    /// <exception cref="RpcException">The key is under <see cref="MemberDirectory.InternalPrefix"/>.</exception>
+    public static string Writable(string key, string field) =>
+        MemberDirectory.IsInternal(key) ? throw new RpcException(new Status(StatusCode.PermissionDenied, $"{field}: {MemberDirectory.InternalWriteRefusal(key)}")) : key;
+
     /// <summary>INVALID_ARGUMENT naming the field.</summary>
     public static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}; nothing was written"));
 

@@ -214,6 +214,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             }
 
             if (!seen.Add(key)) throw new BadRequestException(400, $"the key '{Shown(key)}' appears more than once in the body");
+            if (MemberDirectory.IsInternal(key)) throw new BadRequestException(403, MemberDirectory.InternalWriteRefusal(key));
             values[i] = Encoding.UTF8.GetBytes(value);
             if (KvKeys.CheckValue(values[i].Length, settings, out var valueProblem) != KvStatus.Ok)
             {
@@ -258,6 +259,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     private async Task DeleteKeyAsync(HttpContext context)
     {
         var key = KeyOf(context);
+        if (MemberDirectory.IsInternal(key)) throw new BadRequestException(403, MemberDirectory.InternalWriteRefusal(key));
         var ifMatch = IfMatch(context);
         var command = ifMatch is { } index ? KvCommands.AtomicDelete(key, index) : KvCommands.Delete(key);
         var outcome = await WriteAsync(context, command).ConfigureAwait(false);
@@ -285,9 +287,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         context.Response.Headers[RaftIndexHeader] = response.AppliedIndex.ToString(CultureInfo.InvariantCulture);
         var answer = KvResult.Decode(response.Response);
         if (!await AnswerFailureAsync(context, prefix, answer).ConfigureAwait(false)) return;
-        var showInternal = prefix.StartsWith("_akkaraft/", StringComparison.Ordinal);
+        var showInternal = MemberDirectory.IsInternal(prefix);
         var pairs = answer.Pairs
-            .Where(p => showInternal || !p.Key.StartsWith("_akkaraft/", StringComparison.Ordinal))
+            .Where(p => showInternal || !MemberDirectory.IsInternal(p.Key))
             .Select(p => new Dictionary<string, object> { ["key"] = p.Key, ["value"] = Text(p.Value), ["index"] = p.LastIndex })
             .ToList();
         await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["pairs"] = pairs, ["truncated"] = answer.Truncated }).ConfigureAwait(false);
@@ -302,7 +304,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
         var prefix = context.Request.Query["prefix"].ToString();
         CheckPrefix(prefix);
-        var outcome = await WriteAsync(context, KvCommands.DeleteTree(prefix)).ConfigureAwait(false);
+        if (MemberDirectory.IsInternal(prefix)) throw new BadRequestException(403, MemberDirectory.InternalWriteRefusal(prefix));
+        // Deleting every key (or a tree over the cluster's own records) leaves those records be.
+        var outcome = await WriteAsync(context, KvCommands.DeleteTree(prefix, MemberDirectory.SparedByDeleteTree(prefix))).ConfigureAwait(false);
         if (outcome is null) return;
         if (!await AnswerFailureAsync(context, prefix, outcome.Value.Result).ConfigureAwait(false)) return;
         await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["deleted"] = outcome.Value.Result.DeletedCount, ["index"] = outcome.Value.Index })

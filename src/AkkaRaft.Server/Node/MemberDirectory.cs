@@ -49,8 +49,25 @@ public sealed class MemberDirectory
     /// <summary>The key prefix of member records in the key/value store; hidden from listings that do not ask for it.</summary>
     public const string KeyPrefix = InternalPrefix + "members/";
 
-    /// <summary>The key prefix of every record the cluster keeps for itself; listings leave it out unless they ask for it.</summary>
+    /// <summary>
+    /// The key prefix of every record the cluster keeps for itself: listings leave it out unless they ask for it, and
+    /// clients may read it but never write it (<see cref="IsInternal"/>, <see cref="SparedByDeleteTree"/>).
+    /// </summary>
     public const string InternalPrefix = "_akkaraft/";
+
+    /// <summary>Whether <paramref name="key"/> (or a DeleteTree prefix) lies under <see cref="InternalPrefix"/>, where no client writes.</summary>
+    public static bool IsInternal(string key) => key.StartsWith(InternalPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// What a client's DeleteTree of <paramref name="prefix"/> must spare: <see cref="InternalPrefix"/> when the tree
+    /// covers it (the empty prefix, "_", "_akka", ...), else nothing (""). A tree under it is refused (<see cref="IsInternal"/>).
+    /// </summary>
+    public static string SparedByDeleteTree(string prefix) =>
+        prefix.Length < InternalPrefix.Length && InternalPrefix.StartsWith(prefix, StringComparison.Ordinal) ? InternalPrefix : "";
+
+    /// <summary>What a client is told when it tries to write <paramref name="key"/> under <see cref="InternalPrefix"/>.</summary>
+    public static string InternalWriteRefusal(string key) =>
+        $"'{(key.Length <= 64 ? key : key[..64] + "…")}' is under {InternalPrefix}, where the cluster keeps its member records: clients may read them but not write them; nothing was written";
 
     private readonly ConcurrentDictionary<ulong, Member> _members = new();
 
