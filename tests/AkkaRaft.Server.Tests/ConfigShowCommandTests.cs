@@ -146,6 +146,17 @@ public sealed class ConfigShowCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_refused_connection_string_set_on_the_command_line_is_reported_without_its_password()
+    {
+        var (exit, output, error) = Run("config", "show", "--set", "akkaraft.persistence.postgresql.connection-string=\"Hots=db;Password=p4ss\"");
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains("akkaraft.persistence.postgresql.connection-string: expected an Npgsql connection string", error);
+        Assert.Contains("(command-line option akkaraft.persistence.postgresql.connection-string=<redacted>)", error);
+        Assert.DoesNotContain("p4ss", error);
+    }
+
+    [Fact]
     public void Show_help_should_say_how_secrets_are_masked_and_how_to_see_them()
     {
         var (exit, output, _) = Run("config", "show", "--help");
