@@ -4,8 +4,9 @@ namespace AkkaRaft.Configuration;
 
 /// <summary>
 /// Which settings hold secrets, and how they are masked where the configuration is shown (<c>akkaraft config
-/// show</c>; the origin of a command-line option that sets one shows no value). The rule looks only at the last element of a setting's path,
-/// under any root, so a secret added later under a usual name is covered without a list to keep up:
+/// show</c>; the origin of a command-line option that sets one shows no value). The rule looks only at the last
+/// element of a setting's path, under any root, so a secret added later under a usual name is covered without a
+/// list to keep up (values inside arrays are not looked into: no setting holds a password there):
 /// <list type="bullet">
 /// <item>a last element of <c>password</c> or ending in <c>-password</c> is a secret as a whole: a non-empty value
 /// is shown as <see cref="Mask"/>. This covers <c>akkaraft.remote.tls.certificate-password</c>,
