@@ -135,7 +135,6 @@ public static class AkkaRaftConfig
         var root = ObjectNode.Empty(new ConfigOrigin("command line"));
         foreach (var (pathText, value) in overrides)
         {
-            var origin = new ConfigOrigin($"command-line option {pathText}={value}");
             IReadOnlyList<string> path;
             try
             {
@@ -143,9 +142,14 @@ public static class AkkaRaftConfig
             }
             catch (ConfigException e)
             {
-                throw new ConfigException($"{origin}: '{pathText}' is not a setting path such as akkaraft.node.id ({e.Message})", origin, e);
+                var badPath = new ConfigOrigin($"command-line option {pathText}={value}");
+                throw new ConfigException($"{badPath}: '{pathText}' is not a setting path such as akkaraft.node.id ({e.Message})", badPath, e);
             }
 
+            // The origin is printed by config show --origins and in error messages: a secret's value stays out of it
+            // (the whole of it, even for a connection string: the value shown below its origin keeps the rest).
+            var shown = SecretSettings.IsSecret(path) && value.Trim() is not ("" or "\"\"") ? SecretSettings.Mask : value;
+            var origin = new ConfigOrigin($"command-line option {pathText}={shown}");
             root = Merge.Objects(At(path, ValueFromText(value, origin)), root);
         }
 

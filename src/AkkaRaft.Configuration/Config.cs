@@ -180,6 +180,13 @@ public sealed class Config
     /// <summary>The tree as HOCON.</summary>
     public override string ToString() => ToHocon();
 
+    /// <summary>
+    /// The same configuration with every secret (a password, the password inside a connection string) replaced by
+    /// <see cref="SecretSettings.Mask"/>, for showing it; <see cref="SecretSettings"/> says which settings are secret.
+    /// Origins are kept. Never hand the result to a node: its passwords are gone.
+    /// </summary>
+    public Config WithSecretsMasked() => new(SecretSettings.MaskAll(Root));
+
     private Node? Find(IReadOnlyList<string> path, out IReadOnlyList<string>? blockedAt)
     {
         blockedAt = null;

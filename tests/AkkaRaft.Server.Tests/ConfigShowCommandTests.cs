@@ -56,10 +56,114 @@ public sealed class ConfigShowCommandTests : IDisposable
     [Fact]
     public void Show_should_print_the_reference_configuration_as_hocon_that_parses_back()
     {
-        var (exit, output, error) = Run("config", "show");
+        // With --show-secrets, since the default PostgreSQL connection string holds a password.
+        var (exit, output, error) = Run("config", "show", "--show-secrets");
         Assert.Equal((0, ""), (exit, error));
         Assert.Contains("data-dir = \"./data\"", output);
         Assert.Equal(ConfigurationFactory.Default().ToJson(), ConfigurationFactory.ParseString(output).ToJson());
+    }
+
+    [Fact]
+    public void Show_should_mask_a_password_set_on_the_command_line_in_hocon_json_and_origins()
+    {
+        string[] set = ["--set", "akkaraft.remote.tls.certificate-password=hunter2"];
+        var hocon = Run(["config", "show", .. set]);
+        var json = Run(["config", "show", "--json", .. set]);
+        var origins = Run(["config", "show", "--origins", .. set]);
+
+        foreach (var (exit, output, error) in new[] { hocon, json, origins })
+        {
+            Assert.Equal((0, ""), (exit, error));
+            Assert.DoesNotContain("hunter2", output);
+        }
+
+        Assert.Contains("certificate-password = \"<redacted>\"", hocon.Out);
+        Assert.Equal("<redacted>", JsonDocument.Parse(json.Out).RootElement.GetProperty("akkaraft").GetProperty("remote").GetProperty("tls").GetProperty("certificate-password").GetString());
+        Assert.Contains("# command-line option akkaraft.remote.tls.certificate-password=<redacted>\n      certificate-password = \"<redacted>\"", origins.Out);
+    }
+
+    [Fact]
+    public void Show_should_mask_a_password_from_the_environment_or_a_substitution_in_the_file()
+    {
+        var file = Write("tls.conf", "akkaraft.http.tls.certificate-password = ${?AKKARAFT_HTTP_TLS_PASSWORD}");
+        var environment = new Dictionary<string, string?>
+        {
+            ["AKKARAFT__REMOTE__TLS__CERTIFICATE_PASSWORD"] = "from-env-secret",
+            ["AKKARAFT_HTTP_TLS_PASSWORD"] = "substituted-secret",
+        };
+
+        var (exit, output, error) = Run(environment, "config", "show", "--origins", "--file", file);
+
+        Assert.Equal((0, ""), (exit, error));
+        Assert.DoesNotContain("from-env-secret", output);
+        Assert.DoesNotContain("substituted-secret", output);
+        Assert.Contains("# environment variable AKKARAFT__REMOTE__TLS__CERTIFICATE_PASSWORD\n      certificate-password = \"<redacted>\"", output);
+        Assert.Contains("# environment variable AKKARAFT_HTTP_TLS_PASSWORD\n      certificate-password = \"<redacted>\"", output);
+    }
+
+    [Fact]
+    public void Show_secrets_should_print_the_password_in_clear()
+    {
+        var (exit, output, error) = Run("config", "show", "--show-secrets", "--set", "akkaraft.http.tls.certificate-password=hunter2");
+
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Contains("certificate-password = hunter2", output);
+        Assert.DoesNotContain("<redacted>", output);
+    }
+
+    [Fact]
+    public void Show_should_print_an_empty_password_as_empty_so_that_an_unset_one_can_be_told_from_a_set_one()
+    {
+        var (exit, output, _) = Run("config", "show", "--json", "--set", "akkaraft.http.tls.certificate-password=\"\"");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var akkaraft = json.RootElement.GetProperty("akkaraft");
+        Assert.Equal("", akkaraft.GetProperty("http").GetProperty("tls").GetProperty("certificate-password").GetString());
+        Assert.Equal("", akkaraft.GetProperty("remote").GetProperty("tls").GetProperty("certificate-password").GetString());
+    }
+
+    [Fact]
+    public void Show_should_mask_the_password_inside_a_postgresql_connection_string_and_keep_the_rest()
+    {
+        var file = Write("pg.conf", """
+            akkaraft.persistence {
+              plugin = postgresql
+              postgresql.connection-string = "Host=db.internal;Port=5433;Username=raft;Password=s3cr3t;Database=raft"
+            }
+            akka.persistence.journal.sql.connection-string = "Server=db2;User Id=sa;Pwd='x;y';Database=j"
+            """);
+
+        var (exit, output, error) = Run("config", "show", "--file", file);
+        var clear = Run("config", "show", "--file", file, "--show-secrets");
+
+        Assert.Equal((0, ""), (exit, error));
+        Assert.DoesNotContain("s3cr3t", output);
+        Assert.DoesNotContain("x;y", output);
+        Assert.Contains("connection-string = \"Host=db.internal;Port=5433;Username=raft;Password=<redacted>;Database=raft\"", output);
+        Assert.Contains("connection-string = \"Server=db2;User Id=sa;Pwd=<redacted>;Database=j\"", output);
+        Assert.Contains("Password=s3cr3t", clear.Out);
+    }
+
+    [Fact]
+    public void A_refused_connection_string_set_on_the_command_line_is_reported_without_its_password()
+    {
+        var (exit, output, error) = Run("config", "show", "--set", "akkaraft.persistence.postgresql.connection-string=\"Hots=db;Password=p4ss\"");
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains("akkaraft.persistence.postgresql.connection-string: expected an Npgsql connection string", error);
+        Assert.Contains("(command-line option akkaraft.persistence.postgresql.connection-string=<redacted>)", error);
+        Assert.DoesNotContain("p4ss", error);
+    }
+
+    [Fact]
+    public void Show_help_should_say_how_secrets_are_masked_and_how_to_see_them()
+    {
+        var (exit, output, _) = Run("config", "show", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--show-secrets", output);
+        Assert.Contains("<redacted>", output);
     }
 
     [Fact]

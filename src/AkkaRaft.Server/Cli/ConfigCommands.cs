@@ -4,10 +4,11 @@ using AkkaRaft.Configuration;
 namespace AkkaRaft.Server.Cli;
 
 /// <summary>
-/// <c>akkaraft config show [--file F] [--json] [--set path=value]... [--origins]</c>: prints the configuration a
+/// <c>akkaraft config show [--file F] [--json] [--set path=value]... [--origins] [--show-secrets]</c>: prints the configuration a
 /// node would run with, its <c>akka</c> section (what the node hands Akka.NET, whose own defaults lie under it) and
 /// its <c>akkaraft</c> section: reference.conf, then the file, then AKKARAFT__* environment variables, then --set
-/// options (highest precedence). Exit 0; on a bad file, unknown setting, parse error, a value the settings
+/// options (highest precedence). Secrets are masked unless --show-secrets is given (<see cref="SecretSettings"/>
+/// says which settings are secret), so the output can be pasted into a ticket. Exit 0; on a bad file, unknown setting, parse error, a value the settings
 /// records refuse or an akka value Akka.NET would not read back as resolved, one message on stderr and exit 2.
 /// </summary>
 public static class ConfigCommands
@@ -65,6 +66,11 @@ public static class ConfigCommands
         {
             Description = "In HOCON output, say above each setting where its value came from.",
         };
+        var showSecrets = new Option<bool>("--show-secrets")
+        {
+            Description = $"Print secrets in clear. Without it, a non-empty setting named password or *-password prints as {SecretSettings.Mask}, "
+                + "and so does the Password= (Pwd=, Psw=) value inside a connection-string; an empty one stays empty.",
+        };
         var set = new Option<string[]>("--set", "-s")
         {
             Description = "Override a setting, highest precedence: --set akkaraft.node.id=node-2, --set akka.loglevel=DEBUG (repeatable).",
@@ -72,9 +78,9 @@ public static class ConfigCommands
             Arity = ArgumentArity.ZeroOrMore,
         };
 
-        var show = new Command("show", "Print the resolved configuration as HOCON (default) or JSON.")
+        var show = new Command("show", $"Print the resolved configuration as HOCON (default) or JSON, passwords masked as {SecretSettings.Mask} (see --show-secrets).")
         {
-            file, json, origins, set,
+            file, json, origins, set, showSecrets,
         };
         show.SetAction(parseResult =>
         {
@@ -86,7 +92,8 @@ public static class ConfigCommands
                 var resolved = AkkaRaftConfig.Load(parseResult.GetValue(file), environment.Variables, overrides);
                 Validate(resolved);
 
-                output.Write(parseResult.GetValue(json) ? resolved.ToJson() : resolved.ToHocon(parseResult.GetValue(origins)));
+                var shown = parseResult.GetValue(showSecrets) ? resolved : resolved.WithSecretsMasked();
+                output.Write(parseResult.GetValue(json) ? shown.ToJson() : shown.ToHocon(parseResult.GetValue(origins)));
                 return AkkaRaftCommandLine.ExitOk;
             }
             catch (ConfigException e)
