@@ -30,7 +30,9 @@ public sealed class CoordinationClientTests(TimeDataClientTests.Cluster cluster)
 
         var written = Assert.IsType<WriteResult>(await ViaClusterClientAsync(new Write(KvCommands.Put("app/watched", "v"), RequestWait)));
 
-        Assert.Equal(new WatchFired(set.WatchId, WatchReason.DataChanged, "app/watched", written.Index), await NextAsync(inbox));
+        // Across the wire with the leader that served it and its term, as the write's answer had them.
+        Assert.Equal(new WatchFired(set.WatchId, WatchReason.DataChanged, "app/watched", written.Index) { Term = written.Term, Leader = written.Leader }, await NextAsync(inbox));
+        Assert.Equal((written.Leader, written.Term), (set.Leader, set.Term));
     }
 
     [Fact]

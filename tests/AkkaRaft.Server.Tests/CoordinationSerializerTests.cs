@@ -14,8 +14,8 @@ public sealed class CoordinationSerializerTests(WireSerializerBindingTests.Syste
     private static readonly object[] Messages =
     [
         new Watch("app/", Prefix: true, AfterIndex: 41, SessionId: 7, Timeout: TimeSpan.FromSeconds(30), OnNotLeader: NotLeaderPolicy.Reject),
-        new WatchSet(3, 41, 2),
-        new WatchFired(3, WatchReason.DataChanged, "app/ü", 42) { Deleted = true },
+        new WatchSet(3, 41, 2) { Term = 5 },
+        new WatchFired(3, WatchReason.DataChanged, "app/ü", 42) { Deleted = true, Term = 5, Leader = 2 },
         new WatchFired(3, WatchReason.LeaderChanged, null, 0),
         new WatchTimedOut(3, TimeSpan.FromSeconds(30)),
         new AcquireLock("jobs", 7, TimeSpan.FromSeconds(2)),

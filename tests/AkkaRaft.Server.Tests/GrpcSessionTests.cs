@@ -195,12 +195,16 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         var created = await NextAsync(watch.ResponseStream);
         Assert.Equal(WatchEventKind.Created, created.Kind);
         Assert.Equal(read.Header.Index, created.Index);
+        // Every event's header names the leader that served the watch and its term, as the peer's answer said.
+        var leaderAndTerm = (Node.Id, await TermAsync());
+        Assert.Equal(leaderAndTerm, (created.Header.LeaderId, created.Header.RaftTerm));
         foreach (var (index, wasDelete) in new[] { (put.ModIndex, false), (deleted.Header.Index, true), (again.ModIndex, false) })
         {
             var changed = await NextAsync(watch.ResponseStream);
             Assert.Equal(WatchEventKind.Changed, changed.Kind);
             Assert.Equal("w/k", changed.Key.ToStringUtf8());
             Assert.Equal((index, wasDelete), (changed.Index, changed.Deleted));
+            Assert.Equal(leaderAndTerm, (changed.Header.LeaderId, changed.Header.RaftTerm));
         }
 
         // And changes made while the stream waits: a put, then a delete.
@@ -259,7 +263,9 @@ public sealed class GrpcSessionTests(GrpcSessionFixture fixture) : IClassFixture
         Assert.Equal(WatchEventKind.Created, (await NextAsync(watch.ResponseStream)).Kind);
         await Sessions.CloseAsync(new CloseSessionRequest { Id = opened.Id });
 
-        Assert.Equal(WatchEventKind.SessionExpired, (await NextAsync(watch.ResponseStream)).Kind);
+        var expired = await NextAsync(watch.ResponseStream);
+        Assert.Equal(WatchEventKind.SessionExpired, expired.Kind);
+        Assert.Equal((Node.Id, await TermAsync()), (expired.Header.LeaderId, expired.Header.RaftTerm));
         Assert.False(await watch.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.OK, watch.GetStatus().StatusCode);
     }

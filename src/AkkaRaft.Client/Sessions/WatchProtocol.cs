@@ -52,7 +52,11 @@ public sealed record Watch(string Key, bool Prefix = false, ulong? AfterIndex = 
 /// <param name="WatchId">The watch's id on the peer that serves it.</param>
 /// <param name="AfterIndex">The index it fires after.</param>
 /// <param name="Leader">The peer that serves it (the leader).</param>
-public sealed record WatchSet(long WatchId, ulong AfterIndex, ulong Leader) : IRaftCoordinationMessage;
+public sealed record WatchSet(long WatchId, ulong AfterIndex, ulong Leader) : IRaftCoordinationMessage
+{
+    /// <summary>The term the leader was in when it took the watch (0 from a peer that does not say).</summary>
+    public ulong Term { get; init; }
+}
 
 /// <summary>A watch fired; it is gone.</summary>
 /// <param name="WatchId">The watch's id (0 when it fired at once, before it was set).</param>
@@ -66,6 +70,15 @@ public sealed record WatchFired(long WatchId, WatchReason Reason, string? Key, u
     /// end of the session that owned an ephemeral key); false when it put the key, or the state machine cannot tell.
     /// </summary>
     public bool Deleted { get; init; }
+
+    /// <summary>
+    /// The leader's term: for a change, that of the last entry it had applied (the change's own or a later one); for
+    /// a watch that fired at once, the term it took the watch in; 0 when the watch ended without a leader to say.
+    /// </summary>
+    public ulong Term { get; init; }
+
+    /// <summary>The leader that served the watch (its Raft id); 0 when it ended without one.</summary>
+    public ulong Leader { get; init; }
 }
 
 /// <summary>The watch's timeout passed with nothing fired; it is gone.</summary>

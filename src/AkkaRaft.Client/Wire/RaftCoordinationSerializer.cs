@@ -66,10 +66,10 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
                 Key = Utf8Of(m.Key), Prefix = m.Prefix, HasAfterIndex = m.AfterIndex.HasValue, AfterIndex = m.AfterIndex ?? 0, SessionId = m.SessionId,
                 TimeoutMs = Millis(m.Timeout), RejectWhenNotLeader = m.OnNotLeader == NotLeaderPolicy.Reject, Hops = m.Hops,
             }.ToByteArray(),
-            WatchSet m => new WatchSetMessage { WatchId = m.WatchId, AfterIndex = m.AfterIndex, Leader = m.Leader }.ToByteArray(),
+            WatchSet m => new WatchSetMessage { WatchId = m.WatchId, AfterIndex = m.AfterIndex, Leader = m.Leader, Term = m.Term }.ToByteArray(),
             WatchFired m => new WatchFiredMessage
             {
-                WatchId = m.WatchId, Reason = (int)m.Reason, HasKey = m.Key is not null, Key = m.Key is null ? ByteString.Empty : Utf8Of(m.Key), Index = m.Index, Deleted = m.Deleted,
+                WatchId = m.WatchId, Reason = (int)m.Reason, HasKey = m.Key is not null, Key = m.Key is null ? ByteString.Empty : Utf8Of(m.Key), Index = m.Index, Deleted = m.Deleted, Term = m.Term, Leader = m.Leader,
             }.ToByteArray(),
             WatchTimedOut m => new WatchTimedOutMessage { WatchId = m.WatchId, AfterMs = (long)m.After.TotalMilliseconds }.ToByteArray(),
             AcquireLock m => new AcquireLockMessage
@@ -103,11 +103,11 @@ public sealed class RaftCoordinationSerializer : SerializerWithStringManifest
                         Policy(watch.RejectWhenNotLeader)) { Hops = Hops(watch.Hops) };
                 case WatchSetManifest:
                     var set = WatchSetMessage.Parser.ParseFrom(bytes);
-                    return new WatchSet(set.WatchId, set.AfterIndex, set.Leader);
+                    return new WatchSet(set.WatchId, set.AfterIndex, set.Leader) { Term = set.Term };
                 case WatchFiredManifest:
                     var fired = WatchFiredMessage.Parser.ParseFrom(bytes);
                     if (!Enum.IsDefined((WatchReason)fired.Reason)) throw new SerializationException($"A fired watch arrived with the unknown reason {fired.Reason}.");
-                    return new WatchFired(fired.WatchId, (WatchReason)fired.Reason, fired.HasKey ? Text(fired.Key, "key") : null, fired.Index) { Deleted = fired.Deleted };
+                    return new WatchFired(fired.WatchId, (WatchReason)fired.Reason, fired.HasKey ? Text(fired.Key, "key") : null, fired.Index) { Deleted = fired.Deleted, Term = fired.Term, Leader = fired.Leader };
                 case WatchTimedOutManifest:
                     var timedOut = WatchTimedOutMessage.Parser.ParseFrom(bytes);
                     return new WatchTimedOut(timedOut.WatchId, TimeSpan.FromMilliseconds(timedOut.AfterMs));

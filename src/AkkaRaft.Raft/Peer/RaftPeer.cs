@@ -344,7 +344,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     if (_sessionKeepers.Remove(effect.SessionId, out var stopped)) Context.Stop(stopped);
                     break;
                 case PeerEffectKind.SetWatch:
-                    _stateMachine.Tell(new SetWatch(effect.WatchRequest, effect.Client!, effect.Leader), Self);
+                    _stateMachine.Tell(new SetWatch(effect.WatchRequest, effect.Client!, effect.Leader, effect.Term), Self);
                     break;
                 case PeerEffectKind.WatchesLeaderLost:
                     _stateMachine.Tell(WatchesLeaderLost.Instance, Self);

@@ -22,7 +22,7 @@ internal sealed record RestoreStateMachine(byte[] Data, ulong Index);
 internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ulong Term, ReadPath Path);
 
 /// <summary>Set a one-shot watch for <paramref name="Client"/> on the state after every entry sent before (on the leader).</summary>
-internal sealed record SetWatch(Watch Watch, IActorRef Client, ulong Leader);
+internal sealed record SetWatch(Watch Watch, IActorRef Client, ulong Leader, ulong Term);
 
 /// <summary>Answer <paramref name="Client"/> with the sessions, locks and watches, on the state after every entry sent before (on the leader).</summary>
 internal sealed record ListOnHost(CoordinationListRequest Listing, IActorRef Client, ulong Leader);
@@ -129,10 +129,11 @@ internal sealed class StateMachineActor : ReceiveActor
         var (id, answer) = _host.AddWatch(set.Watch);
         if (answer is not null)
         {
-            set.Client.Tell(answer, Context.Parent);
+            // Fired at once: answered by the leader that took the watch, in the term it took it.
+            set.Client.Tell(answer is WatchFired fired ? fired with { Term = set.Term, Leader = set.Leader } : answer, Context.Parent);
             return;
         }
-        var announce = new WatchSet(id, _host.WatchAfterIndex(id), set.Leader);
+        var announce = new WatchSet(id, _host.WatchAfterIndex(id), set.Leader) { Term = set.Term };
         _triggers.Add(id, Context.ActorOf(WatchTrigger.Props(id, set.Client, set.Watch.Timeout!.Value, announce), $"watch-{id}"));
     }
 
@@ -141,7 +142,7 @@ internal sealed class StateMachineActor : ReceiveActor
     {
         foreach (var fired in _host.TakeFiredWatches())
         {
-            if (_triggers.Remove(fired.WatchId, out var trigger)) trigger.Tell(fired, Self);
+            if (_triggers.Remove(fired.WatchId, out var trigger)) trigger.Tell(fired with { Term = _term, Leader = _leader }, Self);
         }
         foreach (var change in _host.TakeLockEvents())
         {

@@ -62,7 +62,7 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
                 {
                     var watchSet = await set.Task.ConfigureAwait(false);
                     after = watchSet.AfterIndex;
-                    await SendAsync(responseStream, WatchEventKind.Created, null, watchSet.AfterIndex, context).ConfigureAwait(false);
+                    await SendAsync(responseStream, WatchEventKind.Created, null, watchSet.AfterIndex, watchSet.Leader, watchSet.Term, context).ConfigureAwait(false);
                     created = true;
                 }
 
@@ -82,15 +82,15 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
                     if (!created)
                     {
                         // Fired at once (a change after the request's index was known): CREATED first, as always.
-                        await SendAsync(responseStream, WatchEventKind.Created, null, after ?? 0, context).ConfigureAwait(false);
+                        await SendAsync(responseStream, WatchEventKind.Created, null, after ?? 0, fired.Leader, fired.Term, context).ConfigureAwait(false);
                         created = true;
                     }
 
-                    await SendAsync(responseStream, WatchEventKind.Changed, fired.Key, fired.Index, context, fired.Deleted).ConfigureAwait(false);
+                    await SendAsync(responseStream, WatchEventKind.Changed, fired.Key, fired.Index, fired.Leader, fired.Term, context, fired.Deleted).ConfigureAwait(false);
                     after = fired.Index;
                     break;
-                case WatchFired { Reason: WatchReason.SessionExpired }:
-                    await SendAsync(responseStream, WatchEventKind.SessionExpired, null, 0, context).ConfigureAwait(false);
+                case WatchFired { Reason: WatchReason.SessionExpired } expired:
+                    await SendAsync(responseStream, WatchEventKind.SessionExpired, null, 0, expired.Leader, expired.Term, context).ConfigureAwait(false);
                     return;
                 case WatchFired { Reason: WatchReason.LeaderChanged }:
                     // The peer that served it stopped leading: set it again, from the same index, on the new leader (after
@@ -122,16 +122,14 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         }
     }
 
-    private async Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ServerCallContext context, bool deleted = false)
-    {
-        var status = await calls.StatusAsync(context).ConfigureAwait(false);
-        await stream.WriteAsync(new WatchResponse
+    /// <summary>One event; its header names the leader that served the watch and its term, as the peer's answer said.</summary>
+    private Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ulong leader, ulong term, ServerCallContext context, bool deleted = false) =>
+        stream.WriteAsync(new WatchResponse
         {
-            Header = calls.Header(index, status.Leader, status.Term),
+            Header = calls.Header(index, leader, term),
             Kind = kind,
             Key = key is null ? ByteString.Empty : ByteString.CopyFromUtf8(key),
             Index = index,
             Deleted = deleted,
-        }, context.CancellationToken).ConfigureAwait(false);
-    }
+        }, context.CancellationToken);
 }

@@ -50,6 +50,10 @@ public sealed class WatchShellTests(ITestOutputHelper output)
         Assert.IsType<WriteResult>(await peer.Ask<object>(new Write(KvCommands.Put("k", "1")), Wait));
         var fired = await client.ExpectMsgAsync<WatchFired>(Wait);
         Assert.Equal((set.WatchId, WatchReason.DataChanged, "k"), (fired.WatchId, fired.Reason, fired.Key));
+        // Both answers name the leader and its term, so a front end needs no status ask to fill a response header.
+        var term = (await peer.Ask<PeerStatus>(GetPeerStatus.Instance, Wait)).Term;
+        Assert.Equal((1ul, term), (set.Leader, set.Term));
+        Assert.Equal((1ul, term), (fired.Leader, fired.Term));
         await ExpectTerminatedAsync(trigger, Wait);
         Assert.IsType<WriteResult>(await peer.Ask<object>(new Write(KvCommands.Put("k", "2")), Wait));
         await client.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));

@@ -182,8 +182,8 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: whether <see cref="Query"/> is a <see cref="TypedQuery"/>'s frame, answered with the state machine's object.</summary>
     public bool IsTypedQuery => Kind == PeerEffectKind.ServeQuery ? ReferenceEquals(_extra, TypedMark) : throw Wrong(nameof(IsTypedQuery));
 
-    /// <summary><see cref="PeerEffectKind.ServeQuery"/>: the term the peer was in, for the answer.</summary>
-    public ulong Term => Kind == PeerEffectKind.ServeQuery ? _term : throw Wrong(nameof(Term));
+    /// <summary><see cref="PeerEffectKind.ServeQuery"/>, <see cref="PeerEffectKind.SetWatch"/>: the term the peer was in, for the answer.</summary>
+    public ulong Term => Kind is PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch ? _term : throw Wrong(nameof(Term));
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: how the read was made safe.</summary>
     public ReadPath Path => Kind == PeerEffectKind.ServeQuery ? (ReadPath)_number : throw Wrong(nameof(Path));
@@ -266,7 +266,7 @@ internal readonly struct PeerEffect<TClient>
 
     internal static PeerEffect<TClient> DisarmSessionTimer(long sessionId) => new(PeerEffectKind.DisarmSessionTimer, null, number: sessionId);
 
-    internal static PeerEffect<TClient> SetWatch(AkkaRaft.Client.Watch watch, TClient client, ulong leader) => new(PeerEffectKind.SetWatch, watch, client: client, node: leader);
+    internal static PeerEffect<TClient> SetWatch(AkkaRaft.Client.Watch watch, TClient client, ulong leader, ulong term) => new(PeerEffectKind.SetWatch, watch, client: client, node: leader, term: term);
 
     internal static PeerEffect<TClient> ListCoordination(CoordinationListRequest listing, TClient client, ulong leader) =>
         new(PeerEffectKind.ListCoordination, listing, client: client, node: leader);

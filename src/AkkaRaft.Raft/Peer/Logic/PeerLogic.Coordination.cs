@@ -34,7 +34,7 @@ internal sealed partial class PeerLogic<TClient>
         }
         TouchSession(watch.SessionId);
         _watchesSet = true;
-        _effects.Add(PeerEffect<TClient>.SetWatch(watch with { Timeout = watch.Timeout ?? bounds.DefaultTimeout }, client, node.Leader));
+        _effects.Add(PeerEffect<TClient>.SetWatch(watch with { Timeout = watch.Timeout ?? bounds.DefaultTimeout }, client, node.Leader, node.Term));
     }
 
     private void OnAcquireLock(AcquireLock acquire, TClient client)
