@@ -2,6 +2,7 @@ using System.Text;
 using AkkaRaft.Grpc.V1;
 using AkkaRaft.Samples;
 using AkkaRaft.Server.Grpc;
+using AkkaRaft.Server.Http;
 using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
@@ -23,10 +24,14 @@ public sealed class GrpcWordTrackerFixture : IAsyncLifetime
     private readonly string _dataDir = TestCluster.TempDirectory("grpc-sm");
     private AkkaRaftNode? _node;
     private GrpcFrontEnd? _grpc;
+    private HttpFrontEnd? _http;
 
     internal AkkaRaftNode Node => _node!;
 
     internal GrpcFrontEnd Grpc => _grpc!;
+
+    /// <summary>The node's HTTP API: what it serves and refuses on a node of a user's own state machine.</summary>
+    internal HttpFrontEnd Http => _http!;
 
     internal GrpcChannel Channel { get; private set; } = null!;
 
@@ -40,6 +45,7 @@ public sealed class GrpcWordTrackerFixture : IAsyncLifetime
             ["akkaraft.persistence.journal.max-event-bytes"] = $"{MaxEventBytes}",
         }), () => new WordTracker());
         _grpc = await GrpcFrontEnd.StartAsync(_node) ?? throw new InvalidOperationException("the gRPC API is off");
+        _http = await HttpFrontEnd.StartAsync(_node);
         Channel = GrpcChannel.ForAddress($"http://{_grpc.Address}");
         Machine = new StateMachineClient(Channel);
         var cluster = new Cluster.ClusterClient(Channel);
@@ -49,6 +55,7 @@ public sealed class GrpcWordTrackerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Channel?.Dispose();
+        if (_http is not null) await _http.DisposeAsync();
         if (_grpc is not null) await _grpc.DisposeAsync();
         if (_node is not null) await _node.DisposeAsync();
         Directory.Delete(_dataDir, recursive: true);
@@ -153,6 +160,31 @@ public sealed class GrpcStateMachineTests(GrpcWordTrackerFixture fixture) : ICla
         // The word tracker would have counted the words of a key/value command's bytes as a line.
         await Machine.ApplyAsync(new ApplyRequest { Command = B("barrier") });
         Assert.Equal(before, await CountAsync("kvword"));
+    }
+
+    [Fact]
+    public async Task Joins_and_HTTP_key_value_routes_are_refused_on_a_node_of_a_users_own_state_machine_and_nothing_reaches_its_machine()
+    {
+        var first = (await Machine.ApplyAsync(new ApplyRequest { Command = B("barrier") })).Header.Index;
+
+        var cluster = new Cluster.ClusterClient(fixture.Channel);
+        var join = await FailsAsync(cluster.JoinAsync(new JoinRequest { Id = "w9", RaftAddress = "127.0.0.1:1" }));
+        Assert.Equal(StatusCode.FailedPrecondition, join.StatusCode);
+        Assert.Contains("keeps no member records", join.Status.Detail);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{fixture.Http.Address}") };
+        using var httpJoin = await http.PostAsync("/join", new StringContent("""{"id":"w9","addr":"127.0.0.1:1"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, httpJoin.StatusCode);
+        Assert.Contains("akkaraft.cluster.peers", await httpJoin.Content.ReadAsStringAsync());
+        foreach (var request in new[] { new HttpRequestMessage(HttpMethod.Get, "/key/w"), new HttpRequestMessage(HttpMethod.Post, "/key") { Content = new StringContent("""{"w":"w w"}""", Encoding.UTF8, "application/json") }, new HttpRequestMessage(HttpMethod.Delete, "/keys?prefix=") })
+        {
+            using var refused = await http.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.NotImplemented, refused.StatusCode);
+            Assert.Contains("StateMachine service", await refused.Content.ReadAsStringAsync());
+        }
+
+        // A refused join wrote no member record (a key/value command the word tracker would have counted as a line).
+        var next = (await Machine.ApplyAsync(new ApplyRequest { Command = B("barrier") })).Header.Index;
+        Assert.Equal(first + 1, next);
     }
 
     [Fact]

@@ -52,6 +52,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
             throw RaftCalls.Invalid("id", $"'{request.Id}' is not a node id: 1 to {AkkaRaft.Configuration.NodeSettings.IdLengthMax} letters, digits, '-', '_' or '.'");
         }
 
+        if (!Node.ServesKeyValue) throw new RpcException(new global::Grpc.Core.Status(StatusCode.FailedPrecondition, AkkaRaftNode.NoMemberRecordsReason));
         var raft = Address(request.RaftAddress, "raft_address", required: true)!;
         var http = Address(request.HttpAddress, "http_address", required: false);
         var grpc = Address(request.GrpcAddress, "grpc_address", required: false);
@@ -100,7 +101,7 @@ public sealed class ClusterService(RaftCalls calls) : Cluster.ClusterBase
         if (answer is not MembershipChanged changed) throw calls.Failure(answer);
         // The Raft configuration no longer has it: this (leading) node downs it in the Akka cluster, and forgets its record.
         Node.CheckClusterMembership();
-        await calls.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(request.Id))), Node.Settings.Grpc.RequestTimeout, context, write: true).ConfigureAwait(false);
+        if (Node.ServesKeyValue) await calls.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(request.Id))), Node.Settings.Grpc.RequestTimeout, context, write: true).ConfigureAwait(false);
         return new RemoveResponse { Header = calls.Header(changed.Index, Node.RaftId, status.Term) };
     }
 

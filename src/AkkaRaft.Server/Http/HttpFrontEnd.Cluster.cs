@@ -29,6 +29,7 @@ public sealed partial class HttpFrontEnd
 
     private async Task JoinAsync(HttpContext context)
     {
+        if (!_node.ServesKeyValue) throw new BadRequestException(StatusCodes.Status409Conflict, AkkaRaftNode.NoMemberRecordsReason);
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         var request = ParseJoin(body);
         var status = await _node.StatusAsync(context.RequestAborted).ConfigureAwait(false);
@@ -209,7 +210,7 @@ public sealed partial class HttpFrontEnd
 
         // The Raft configuration no longer has it: this (leading) node downs it in the Akka cluster.
         _node.CheckClusterMembership();
-        await _node.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(id))), _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
+        if (_node.ServesKeyValue) await _node.AskAsync(new Write(KvCommands.Delete(MemberDirectory.KeyOf(id))), _node.Settings.RequestTimeout, context.RequestAborted).ConfigureAwait(false);
         await WriteJsonAsync(context, 200, new Dictionary<string, object> { ["removed"] = id, ["index"] = changed.Index }).ConfigureAwait(false);
     }
 

@@ -94,12 +94,12 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
     private void MapRoutes()
     {
-        _app.MapPost("/key", Guard(PostKeysAsync));
-        _app.MapGet("/key/{**key}", Guard(GetKeyAsync));
-        _app.MapMethods("/key/{**key}", [HttpMethods.Head], Guard(ExistsAsync));
-        _app.MapDelete("/key/{**key}", Guard(DeleteKeyAsync));
-        _app.MapGet("/keys", Guard(ListAsync));
-        _app.MapDelete("/keys", Guard(DeleteTreeAsync));
+        _app.MapPost("/key", Guard(KeyValue(PostKeysAsync)));
+        _app.MapGet("/key/{**key}", Guard(KeyValue(GetKeyAsync)));
+        _app.MapMethods("/key/{**key}", [HttpMethods.Head], Guard(KeyValue(ExistsAsync)));
+        _app.MapDelete("/key/{**key}", Guard(KeyValue(DeleteKeyAsync)));
+        _app.MapGet("/keys", Guard(KeyValue(ListAsync)));
+        _app.MapDelete("/keys", Guard(KeyValue(DeleteTreeAsync)));
         _app.MapPost("/join", Guard(JoinAsync));
         _app.MapDelete("/join/{id}", Guard(LeaveAsync));
         _app.MapPost("/leader", Guard(TransferAsync));
@@ -112,6 +112,14 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         MapListingRoutes();
         MapConsoleRoutes();
     }
+
+    /// <summary>
+    /// A key/value route: served on a node with the key/value store; 501 on a node that runs a state machine of the
+    /// user's own, where a key/value command would be applied by the user's machine.
+    /// </summary>
+    private Func<HttpContext, Task> KeyValue(Func<HttpContext, Task> handler) => _node.ServesKeyValue ? handler : context =>
+        throw new BadRequestException(StatusCodes.Status501NotImplemented,
+            "this node runs a state machine of your own, which has no key/value store: send its commands through the gRPC StateMachine service or as actor messages");
 
     /// <summary>
     /// Turns a peer that does not answer into a 504 problem (it may be restarting from its journal) and an unexpected

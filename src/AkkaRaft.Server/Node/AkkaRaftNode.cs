@@ -86,6 +86,8 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// <summary>
     /// Whether the node serves the key/value store (its state machine is a <see cref="NodeStateMachine"/>). A node that
     /// runs a state machine of the user's own does not: key/value commands sent to it would reach the user's machine.
+    /// Nor does it keep the replicated member records (they live in the key/value store): its members are the static
+    /// peers of its configuration, and joining one is refused.
     /// </summary>
     public bool ServesKeyValue => ServesTimeSeries;
 
@@ -215,12 +217,15 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Records the HTTP address the front end listens on, and starts publishing this member's record.</summary>
+    /// <summary>
+    /// Records the HTTP address the front end listens on, and starts publishing this member's record (on a node that
+    /// serves the key/value store, where the records are kept; see <see cref="ServesKeyValue"/>).
+    /// </summary>
     public void Advertise(HostPort httpAddress)
     {
         HttpAddress = httpAddress;
         Directory.Upsert(new Member(Id, RaftAddress.ToString(), httpAddress.ToString(), GrpcAddress?.ToString()));
-        _background = Task.Run(() => MaintainDirectoryAsync(_stopping.Token));
+        if (ServesKeyValue) _background = Task.Run(() => MaintainDirectoryAsync(_stopping.Token));
     }
 
     /// <summary>The gRPC address this node advertises; set by the gRPC front end once it listens (null while off).</summary>
@@ -236,6 +241,12 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         GrpcAddress = grpcAddress;
         Directory.Upsert(new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", grpcAddress.ToString()));
     }
+
+    /// <summary>
+    /// Why a node that runs a state machine of the user's own refuses a join: its members' addresses are not replicated.
+    /// </summary>
+    public const string NoMemberRecordsReason =
+        "this node runs a state machine of your own, which keeps no member records (they live in the key/value store): list every member in akkaraft.cluster.peers on each of them instead of joining; nothing was changed";
 
     /// <summary>This node as a member record.</summary>
     public Member Self => Directory.Find(RaftId) ?? new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", GrpcAddress?.ToString());
@@ -298,6 +309,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     /// </summary>
     public async Task RefreshDirectoryAsync(CancellationToken cancellationToken = default)
     {
+        if (!ServesKeyValue) return;
         var answer = await AskAsync(new Query(KvQueries.List(MemberDirectory.KeyPrefix), ReadLevel.Stale), Settings.RequestTimeout, cancellationToken).ConfigureAwait(false);
         if (answer is not QueryResponse response) return;
         var result = KvResult.Decode(response.Response);
