@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The gRPC-vs-HTTP comparison of docs/BENCHMARKS.md ("Puts through gRPC against HTTP").
-#   NODES=3 (default): three members; puts at 1, 16 and 64 clients.
+#   NODES=3 (default; or 5): that many members; puts at 1, 16 and 64 clients.
 #   NODES=1: one member; at 1 client, stale gets (the call's own cost: no Raft round) and puts (one local fsync).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ B=src/AkkaRaft.Server/bin/Release/net10.0/akkaraft.dll
 L=bench/AkkaRaft.LoadGen/bin/Release/net10.0/akkaraft-loadgen.dll
 D=$(mktemp -d)
 nodes=${NODES:-3}
+case "$nodes" in 1|3|5) ;; *) echo "grpc-vs-http.sh: NODES must be 1, 3 or 5, got '$nodes'" >&2; exit 2 ;; esac
 peers=""
 for i in $(seq 1 "$nodes"); do peers+="${peers:+,}n$i=127.0.0.1:$((9619 + 2 * i))"; done
 pids=()

@@ -142,7 +142,9 @@ public static class AkkaRaftConfig
             }
             catch (ConfigException e)
             {
-                var badPath = new ConfigOrigin($"command-line option {pathText}={value}");
+                // Not a path, so the rule for secrets cannot tell whether the value is one (a mistyped "certificate-pasword"):
+                // the value stays out of the message.
+                var badPath = new ConfigOrigin($"command-line option {pathText}=...");
                 throw new ConfigException($"{badPath}: '{pathText}' is not a setting path such as akkaraft.node.id ({e.Message})", badPath, e);
             }
 

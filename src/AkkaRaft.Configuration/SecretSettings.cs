@@ -104,6 +104,9 @@ public static class SecretSettings
     /// <c>key=value</c> pairs separated by ';', whitespace around keys and values ignored, a value quoted with ' or "
     /// (a doubled quote standing for one) may hold ';', an unquoted value runs to the next ';' and may hold '='.
     /// A quote left open runs to the end, so a malformed string never shows the rest of a password.
+    /// Read here rather than with <see cref="System.Data.Common.DbConnectionStringBuilder"/>: the builder would print
+    /// the string back re-quoted, re-cased and re-ordered, and throws on a malformed one, whose password must still be
+    /// masked; the tests check this reading against the builder's.
     /// </summary>
     public static string MaskConnectionStringPassword(string connectionString)
     {

@@ -72,12 +72,13 @@ public sealed record WatchFired(long WatchId, WatchReason Reason, string? Key, u
     public bool Deleted { get; init; }
 
     /// <summary>
-    /// The leader's term: for a change, that of the last entry it had applied (the change's own or a later one); for
-    /// a watch that fired at once, the term it took the watch in; 0 when the watch ended without a leader to say.
+    /// The serving leader's term: for a change or a session's end, that of the last entry it had applied (the change's
+    /// own or a later one); for a watch that fired at once, the term it took the watch in; 0 for
+    /// <see cref="WatchReason.LeaderChanged"/> (and from a leader of an earlier version).
     /// </summary>
     public ulong Term { get; init; }
 
-    /// <summary>The leader that served the watch (its Raft id); 0 when it ended without one.</summary>
+    /// <summary>The leader that served the watch (its Raft id); 0 for <see cref="WatchReason.LeaderChanged"/>.</summary>
     public ulong Leader { get; init; }
 }
 

@@ -323,7 +323,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     _stateMachine.Tell(new ServeQuery(effect.Query, effect.IsTypedQuery, effect.Client!, effect.Leader, effect.Term, effect.Path), Self);
                     break;
                 case PeerEffectKind.RestoreStateMachine:
-                    _stateMachine.Tell(new RestoreStateMachine(effect.Data, effect.Index), Self);
+                    _stateMachine.Tell(new RestoreStateMachine(effect.Data, effect.Index, effect.Term), Self);
                     break;
                 case PeerEffectKind.TakeStateMachineSnapshot:
                     _stateMachine.Tell(TakeStateMachineSnapshot.Instance, Self);

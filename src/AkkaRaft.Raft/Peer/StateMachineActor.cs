@@ -16,7 +16,7 @@ namespace AkkaRaft.Raft.Peer;
 internal sealed record ApplyEntries(IReadOnlyList<Entry> Entries, IActorRef?[]? Replies, ulong Leader);
 
 /// <summary>Replace the state by a snapshot's (received from the leader, or loaded at start).</summary>
-internal sealed record RestoreStateMachine(byte[] Data, ulong Index);
+internal sealed record RestoreStateMachine(byte[] Data, ulong Index, ulong Term);
 
 /// <summary>Answer a query on the current state; <paramref name="Typed"/> when it is a typed query's frame.</summary>
 internal sealed record ServeQuery(byte[] Query, bool Typed, IActorRef Client, ulong Leader, ulong Term, ReadPath Path);
@@ -56,7 +56,10 @@ internal sealed class StateMachineActor : ReceiveActor
     private readonly Dictionary<(string Name, long SessionId), IActorRef> _lockWaiters = new();
     private ulong _leader;
 
-    /// <summary>The term of the last entry applied: the term a lock granted by an applied entry is answered with.</summary>
+    /// <summary>
+    /// The term of the last entry applied (or restored from a snapshot): the term a lock granted by an applied entry,
+    /// and a watch fired by one, is answered with.
+    /// </summary>
     private ulong _term;
 
     public StateMachineActor(IStateMachine machine, WatchSettings watches)
@@ -111,6 +114,7 @@ internal sealed class StateMachineActor : ReceiveActor
     private void OnRestore(RestoreStateMachine restore)
     {
         _host.Restore(restore.Data, restore.Index);
+        _term = restore.Term;
         // The snapshot may hold grants and removals this peer never applied one by one: settle its waiting clients.
         foreach (var ((name, session), client) in _lockWaiters.ToList())
         {
@@ -142,7 +146,9 @@ internal sealed class StateMachineActor : ReceiveActor
     {
         foreach (var fired in _host.TakeFiredWatches())
         {
-            if (_triggers.Remove(fired.WatchId, out var trigger)) trigger.Tell(fired with { Term = _term, Leader = _leader }, Self);
+            // A change or a session's end is answered by the leader that applied it; a lost leadership names no leader.
+            if (!_triggers.Remove(fired.WatchId, out var trigger)) continue;
+            trigger.Tell(fired.Reason == WatchReason.LeaderChanged ? fired : fired with { Term = _term, Leader = _leader }, Self);
         }
         foreach (var change in _host.TakeLockEvents())
         {

@@ -69,10 +69,10 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
         if (!result.IsOk) throw RaftCalls.KvFailure(result, "prefix", prefix, compare: false);
         var response = new ListResponse { Header = calls.Header(read.AppliedIndex, read.Leader, term), More = result.Truncated };
         // The cluster's own records stay out of a listing that does not ask for them (as GET /keys).
-        var showInternal = prefix.StartsWith(MemberDirectory.InternalPrefix, StringComparison.Ordinal);
+        var showInternal = MemberDirectory.IsInternal(prefix);
         foreach (var pair in result.Pairs)
         {
-            if (showInternal || !pair.Key.StartsWith(MemberDirectory.InternalPrefix, StringComparison.Ordinal)) response.Kvs.Add(KeyValueOf(pair));
+            if (showInternal || !MemberDirectory.IsInternal(pair.Key)) response.Kvs.Add(KeyValueOf(pair));
         }
 
         return response;
@@ -139,7 +139,7 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
                     throw RaftCalls.Invalid($"ops[{i}]", "sets neither put nor delete");
             }
 
-            if (!fields.TryAdd(operations[i].Key, field)) throw RaftCalls.Invalid(field, $"the key '{RaftCalls.Shown(operations[i].Key)}' is also {fields[operations[i].Key]}: a batch names each key once");
+            if (!fields.TryAdd(operations[i].Key, field)) throw RaftCalls.Invalid(field, $"the key '{ClientText.Shown(operations[i].Key)}' is also {fields[operations[i].Key]}: a batch names each key once");
         }
 
         var (written, term) = await calls.WriteAsync(KvCommands.Batch(operations), context, session).ConfigureAwait(false);
@@ -184,7 +184,6 @@ public sealed class KvService(RaftCalls calls) : AkkaRaft.Grpc.V1.Kv.KvBase
     private void RequireKeyValue()
     {
         if (calls.Node.ServesKeyValue) return;
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "this node runs a state machine of your own, which has no key/value store: send its commands through the StateMachine service"));
+        throw new RpcException(new Status(StatusCode.Unimplemented, AkkaRaftNode.NoKeyValueReason));
     }
 }

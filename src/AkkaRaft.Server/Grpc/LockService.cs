@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using AkkaRaft.Client;
 using AkkaRaft.Grpc.V1;
+using AkkaRaft.Server.Node;
 using Google.Protobuf;
 using Grpc.Core;
 using Status = Grpc.Core.Status;
@@ -93,7 +94,7 @@ public sealed class LockService(RaftCalls calls) : AkkaRaft.Grpc.V1.Lock.LockBas
     }
 
     private static string NotAcquired(string name, TimeSpan wait, long sessionId, object left) =>
-        $"lock '{RaftCalls.Shown(name)}' was not acquired within {wait.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}ms; {LeftQueue(sessionId, left)}";
+        $"lock '{ClientText.Shown(name)}' was not acquired within {wait.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}ms; {LeftQueue(sessionId, left)}";
 
     private static string LeftQueue(long sessionId, object left) => left is LockReleased or LockNotHeld
         ? $"session {sessionId} left its queue"

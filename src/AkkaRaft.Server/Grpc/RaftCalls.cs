@@ -309,10 +309,10 @@ public sealed class RaftCalls : IDisposable
         var detail = result.Message.Length > 0 ? result.Message : result.Status.ToString();
         return result.Status switch
         {
-            KvStatus.KeyNotFound when compare => CompareFailed($"{field}: compare failed: key '{Shown(key)}' does not exist", 0),
-            KvStatus.KeyNotFound => new RpcException(new Status(StatusCode.NotFound, $"{field}: key '{Shown(key)}' not found")),
-            KvStatus.KeyExists => CompareFailed($"{field}: compare failed: key '{Shown(key)}' already exists (mod_index {result.CurrentIndex})", result.CurrentIndex),
-            KvStatus.KeyModified => CompareFailed($"{field}: compare failed: key '{Shown(key)}' was modified (mod_index is {result.CurrentIndex})", result.CurrentIndex),
+            KvStatus.KeyNotFound when compare => CompareFailed($"{field}: compare failed: key '{ClientText.Shown(key)}' does not exist", 0),
+            KvStatus.KeyNotFound => new RpcException(new Status(StatusCode.NotFound, $"{field}: key '{ClientText.Shown(key)}' not found")),
+            KvStatus.KeyExists => CompareFailed($"{field}: compare failed: key '{ClientText.Shown(key)}' already exists (mod_index {result.CurrentIndex})", result.CurrentIndex),
+            KvStatus.KeyModified => CompareFailed($"{field}: compare failed: key '{ClientText.Shown(key)}' was modified (mod_index is {result.CurrentIndex})", result.CurrentIndex),
             KvStatus.KeyTooLarge => TooLarge($"{field}: {detail}", "akkaraft.kv.max-key-bytes"),
             KvStatus.ValueTooLarge => TooLarge($"{field}: {detail}", "akkaraft.kv.max-value-bytes"),
             KvStatus.BatchTooLarge => TooLarge($"ops: {detail}", "akkaraft.kv.max-batch-keys"),
@@ -476,9 +476,6 @@ public sealed class RaftCalls : IDisposable
 
     /// <summary>A node's name from its Raft id (the id in digits when the directory does not know it).</summary>
     public string NameOf(ulong raftId) => Node.Directory.Find(raftId)?.Id ?? (raftId == RaftIds.None ? "" : raftId.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>A key as a message shows it: at most 64 characters.</summary>
-    public static string Shown(string key) => key.Length <= 64 ? key : key[..64] + "…";
 
     /// <summary>Closes the channels to leaders.</summary>
     public void Dispose()

@@ -1,5 +1,6 @@
 using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Grpc.V1;
+using AkkaRaft.Server.Node;
 using AkkaRaft.TimeSeries.Gorilla;
 using Grpc.Core;
 using TimeSeriesBase = AkkaRaft.Grpc.V1.TimeSeries.TimeSeriesBase;
@@ -29,12 +30,12 @@ public sealed class TimeSeriesService(RaftCalls calls) : TimeSeriesBase
         {
             var one = request.Series[i];
             var name = calls.SeriesName(one.Name, $"series[{i}].name", prefix: false, write: true);
-            if (!indexOf.TryAdd(name, i)) throw RaftCalls.Invalid($"series[{i}].name", $"the series '{RaftCalls.Shown(name)}' is also series[{indexOf[name]}]: a Put names each series once");
-            if (one.Points.Count == 0) throw RaftCalls.Invalid($"series[{i}].points", $"empty: series '{RaftCalls.Shown(name)}' has no points");
+            if (!indexOf.TryAdd(name, i)) throw RaftCalls.Invalid($"series[{i}].name", $"the series '{ClientText.Shown(name)}' is also series[{indexOf[name]}]: a Put names each series once");
+            if (one.Points.Count == 0) throw RaftCalls.Invalid($"series[{i}].points", $"empty: series '{ClientText.Shown(name)}' has no points");
             total += one.Points.Count;
             if (total > maxPoints)
             {
-                throw RaftCalls.TooLarge($"series[{i}].points: the Put holds more than {maxPoints} points; the limit is passed in series '{RaftCalls.Shown(name)}'", "akkaraft.time-series.max-points-per-command");
+                throw RaftCalls.TooLarge($"series[{i}].points: the Put holds more than {maxPoints} points; the limit is passed in series '{ClientText.Shown(name)}'", "akkaraft.time-series.max-points-per-command");
             }
 
             var points = new TimePoint[one.Points.Count];

@@ -122,14 +122,25 @@ public sealed class WatchService(RaftCalls calls) : AkkaRaft.Grpc.V1.Watch.Watch
         }
     }
 
-    /// <summary>One event; its header names the leader that served the watch and its term, as the peer's answer said.</summary>
-    private Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ulong leader, ulong term, ServerCallContext context, bool deleted = false) =>
-        stream.WriteAsync(new WatchResponse
+    /// <summary>
+    /// One event; its header names the leader that served the watch and its term, as the peer's answer said (a leader
+    /// of an earlier version says neither: then this node's own status does).
+    /// </summary>
+    private async Task SendAsync(IServerStreamWriter<WatchResponse> stream, WatchEventKind kind, string? key, ulong index, ulong leader, ulong term, ServerCallContext context, bool deleted = false)
+    {
+        if (term == 0)
+        {
+            var status = await calls.StatusAsync(context).ConfigureAwait(false);
+            (leader, term) = (status.Leader, status.Term);
+        }
+
+        await stream.WriteAsync(new WatchResponse
         {
             Header = calls.Header(index, leader, term),
             Kind = kind,
             Key = key is null ? ByteString.Empty : ByteString.CopyFromUtf8(key),
             Index = index,
             Deleted = deleted,
-        }, context.CancellationToken);
+        }, context.CancellationToken).ConfigureAwait(false);
+    }
 }

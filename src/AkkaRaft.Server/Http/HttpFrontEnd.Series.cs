@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AkkaRaft.Client;
 using AkkaRaft.Client.TimeSeries;
+using AkkaRaft.Server.Node;
 using AkkaRaft.TimeSeries;
 
 namespace AkkaRaft.Server.Http;
@@ -188,7 +189,7 @@ public sealed partial class HttpFrontEnd
         var max = TimeSeriesSettings().MaxPointsPerCommand;
         if (count > max)
         {
-            throw new BadRequestException(413, $"the body holds more than {max} points (akkaraft.time-series.max-points-per-command); the limit is passed in series '{Shown(series)}'. Nothing was written.");
+            throw new BadRequestException(413, $"the body holds more than {max} points (akkaraft.time-series.max-points-per-command); the limit is passed in series '{ClientText.Shown(series)}'. Nothing was written.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using AkkaRaft.Client.TimeSeries;
+using AkkaRaft.Server.Node;
 
 namespace AkkaRaft.Server.Http;
 
@@ -73,7 +74,7 @@ public sealed partial class HttpFrontEnd
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new BadRequestException(400, $"the points of series '{Shown(series)}' must be a JSON array of [t, v] pairs, such as [[1700000000, 0.5]]; got a {KindOf(reader.TokenType)}");
+            throw new BadRequestException(400, $"the points of series '{ClientText.Shown(series)}' must be a JSON array of [t, v] pairs, such as [[1700000000, 0.5]]; got a {KindOf(reader.TokenType)}");
         }
 
         var points = new List<TimePoint>();
@@ -83,7 +84,7 @@ public sealed partial class HttpFrontEnd
             i++;
             if (reader.TokenType != JsonTokenType.StartArray)
             {
-                throw new BadRequestException(400, $"point {i} of series '{Shown(series)}' must be a [t, v] pair of two numbers");
+                throw new BadRequestException(400, $"point {i} of series '{ClientText.Shown(series)}' must be a [t, v] pair of two numbers");
             }
 
             // The pair's shape is checked before its members, as a parse-then-walk would: [1.5] is a wrong pair,
@@ -109,23 +110,23 @@ public sealed partial class HttpFrontEnd
 
             if (count != 2)
             {
-                throw new BadRequestException(400, $"point {i} of series '{Shown(series)}' must be a [t, v] pair of two numbers");
+                throw new BadRequestException(400, $"point {i} of series '{ClientText.Shown(series)}' must be a [t, v] pair of two numbers");
             }
 
             if (!tIsInteger)
             {
-                throw new BadRequestException(400, $"the timestamp of point {i} of series '{Shown(series)}' must be an integer (Unix seconds, or milliseconds with ?unit=ms), got {Encoding.UTF8.GetString(body.AsSpan(tText))}");
+                throw new BadRequestException(400, $"the timestamp of point {i} of series '{ClientText.Shown(series)}' must be an integer (Unix seconds, or milliseconds with ?unit=ms), got {Encoding.UTF8.GetString(body.AsSpan(tText))}");
             }
 
             if (!vIsNumber)
             {
-                throw new BadRequestException(400, $"the value of point {i} of series '{Shown(series)}' must be a number, got {Encoding.UTF8.GetString(body.AsSpan(vText))}");
+                throw new BadRequestException(400, $"the value of point {i} of series '{ClientText.Shown(series)}' must be a number, got {Encoding.UTF8.GetString(body.AsSpan(vText))}");
             }
 
             points.Add(new TimePoint(t, v));
         }
 
-        if (points.Count == 0) throw new BadRequestException(400, $"series '{Shown(series)}' has no points; send [[t, v], …]");
+        if (points.Count == 0) throw new BadRequestException(400, $"series '{ClientText.Shown(series)}' has no points; send [[t, v], …]");
         return points;
     }
 

@@ -118,8 +118,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
     /// user's own, where a key/value command would be applied by the user's machine.
     /// </summary>
     private Func<HttpContext, Task> KeyValue(Func<HttpContext, Task> handler) => _node.ServesKeyValue ? handler : context =>
-        throw new BadRequestException(StatusCodes.Status501NotImplemented,
-            "this node runs a state machine of your own, which has no key/value store: send its commands through the gRPC StateMachine service or as actor messages");
+        throw new BadRequestException(StatusCodes.Status501NotImplemented, AkkaRaftNode.NoKeyValueReason);
 
     /// <summary>
     /// Turns a peer that does not answer into a 504 problem (it may be restarting from its journal) and an unexpected
@@ -207,7 +206,7 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
         var settings = _node.KvSettings;
         if (pairs.Count > settings.MaxBatchKeys)
         {
-            throw new BadRequestException(413, $"the body has {pairs.Count} keys, more than one write may hold (akkaraft.kv.max-batch-keys = {settings.MaxBatchKeys}); the first over the limit is '{Shown(pairs[settings.MaxBatchKeys].Key)}'");
+            throw new BadRequestException(413, $"the body has {pairs.Count} keys, more than one write may hold (akkaraft.kv.max-batch-keys = {settings.MaxBatchKeys}); the first over the limit is '{ClientText.Shown(pairs[settings.MaxBatchKeys].Key)}'");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -218,23 +217,20 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
             var keyStatus = KvKeys.CheckKey(key, settings, out var keyProblem);
             if (keyStatus != KvStatus.Ok)
             {
-                throw new BadRequestException(keyStatus == KvStatus.KeyTooLarge ? 413 : 400, pairs.Count == 1 ? keyProblem : $"key '{Shown(key)}': {keyProblem} Nothing was written.");
+                throw new BadRequestException(keyStatus == KvStatus.KeyTooLarge ? 413 : 400, pairs.Count == 1 ? keyProblem : $"key '{ClientText.Shown(key)}': {keyProblem} Nothing was written.");
             }
 
-            if (!seen.Add(key)) throw new BadRequestException(400, $"the key '{Shown(key)}' appears more than once in the body");
+            if (!seen.Add(key)) throw new BadRequestException(400, $"the key '{ClientText.Shown(key)}' appears more than once in the body");
             if (MemberDirectory.IsInternal(key)) throw new BadRequestException(403, MemberDirectory.InternalWriteRefusal(key));
             values[i] = Encoding.UTF8.GetBytes(value);
             if (KvKeys.CheckValue(values[i].Length, settings, out var valueProblem) != KvStatus.Ok)
             {
-                throw new BadRequestException(413, pairs.Count == 1 ? valueProblem : $"key '{Shown(key)}': {valueProblem} Nothing was written.");
+                throw new BadRequestException(413, pairs.Count == 1 ? valueProblem : $"key '{ClientText.Shown(key)}': {valueProblem} Nothing was written.");
             }
         }
 
         return values;
     }
-
-    /// <summary>A key as an error message shows it: at most 64 characters.</summary>
-    private static string Shown(string key) => key.Length <= 64 ? key : key[..64] + "…";
 
     private async Task GetKeyAsync(HttpContext context)
     {
@@ -381,7 +377,9 @@ public sealed partial class HttpFrontEnd : IAsyncDisposable
 
                 await Problems.WriteAsync(context, 503, notLeader.LeaderHint == RaftIds.None
                     ? "no leader yet: the cluster is electing one; retry shortly"
-                    : $"this node is not the leader and does not know the leader's HTTP address yet ({notLeader.Reason}); retry shortly").ConfigureAwait(false);
+                    : _node.ServesKeyValue
+                        ? $"this node is not the leader and does not know the leader's HTTP address yet ({notLeader.Reason}); retry shortly"
+                        : $"this node is not the leader, and a node of your own state machine keeps no members' addresses ({notLeader.Reason}); add ?forward=true to have it pass the request on, or send it to another member").ConfigureAwait(false);
                 return;
             case Overloaded overloaded:
                 context.Response.Headers.RetryAfter = "1";

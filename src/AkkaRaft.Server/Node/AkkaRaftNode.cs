@@ -242,6 +242,10 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         Directory.Upsert(new Member(Id, RaftAddress.ToString(), HttpAddress?.ToString() ?? "", grpcAddress.ToString()));
     }
 
+    /// <summary>Why a node that runs a state machine of the user's own refuses a key/value request.</summary>
+    public const string NoKeyValueReason =
+        "this node runs a state machine of your own, which has no key/value store: send its commands through the gRPC StateMachine service or as actor messages";
+
     /// <summary>
     /// Why a node that runs a state machine of the user's own refuses a join: its members' addresses are not replicated.
     /// </summary>

@@ -67,7 +67,7 @@ public sealed class MemberDirectory
 
     /// <summary>What a client is told when it tries to write <paramref name="key"/> under <see cref="InternalPrefix"/>.</summary>
     public static string InternalWriteRefusal(string key) =>
-        $"'{(key.Length <= 64 ? key : key[..64] + "…")}' is under {InternalPrefix}, where the cluster keeps its member records: clients may read them but not write them; nothing was written";
+        $"'{ClientText.Shown(key)}' is under {InternalPrefix}, where the cluster keeps its member records: clients may read them but not write them; nothing was written";
 
     private readonly ConcurrentDictionary<ulong, Member> _members = new();
 

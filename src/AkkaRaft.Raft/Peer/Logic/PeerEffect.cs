@@ -182,8 +182,11 @@ internal readonly struct PeerEffect<TClient>
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: whether <see cref="Query"/> is a <see cref="TypedQuery"/>'s frame, answered with the state machine's object.</summary>
     public bool IsTypedQuery => Kind == PeerEffectKind.ServeQuery ? ReferenceEquals(_extra, TypedMark) : throw Wrong(nameof(IsTypedQuery));
 
-    /// <summary><see cref="PeerEffectKind.ServeQuery"/>, <see cref="PeerEffectKind.SetWatch"/>: the term the peer was in, for the answer.</summary>
-    public ulong Term => Kind is PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch ? _term : throw Wrong(nameof(Term));
+    /// <summary>
+    /// <see cref="PeerEffectKind.ServeQuery"/>, <see cref="PeerEffectKind.SetWatch"/>: the term the peer was in, for the
+    /// answer; <see cref="PeerEffectKind.RestoreStateMachine"/>: the term of the last entry the snapshot covers.
+    /// </summary>
+    public ulong Term => Kind is PeerEffectKind.ServeQuery or PeerEffectKind.SetWatch or PeerEffectKind.RestoreStateMachine ? _term : throw Wrong(nameof(Term));
 
     /// <summary><see cref="PeerEffectKind.ServeQuery"/>: how the read was made safe.</summary>
     public ReadPath Path => Kind == PeerEffectKind.ServeQuery ? (ReadPath)_number : throw Wrong(nameof(Path));
@@ -253,7 +256,7 @@ internal readonly struct PeerEffect<TClient>
     internal static PeerEffect<TClient> Serve(byte[] query, bool typed, TClient client, ulong leader, ulong term, ReadPath path) =>
         new(PeerEffectKind.ServeQuery, query, typed ? TypedMark : null, client, number: (long)path, node: leader, term: term);
 
-    internal static PeerEffect<TClient> Restore(byte[] data, ulong index) => new(PeerEffectKind.RestoreStateMachine, data, node: index);
+    internal static PeerEffect<TClient> Restore(byte[] data, ulong index, ulong term) => new(PeerEffectKind.RestoreStateMachine, data, node: index, term: term);
 
     internal static PeerEffect<TClient> FetchSnapshot(Snapshots.SnapshotOffer offer) => new(PeerEffectKind.FetchSnapshot, offer);
 

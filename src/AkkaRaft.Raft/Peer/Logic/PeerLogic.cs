@@ -216,7 +216,7 @@ internal sealed partial class PeerLogic<TClient>
         ResetCommittedConfiguration(snapshot.Metadata);
         if (snapshot.Metadata.Index > 0)
         {
-            _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
+            _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index, snapshot.Metadata.Term));
             RestoreSessions(snapshot.Data);
         }
         _handedIndex = snapshot.Metadata.Index;
@@ -289,7 +289,7 @@ internal sealed partial class PeerLogic<TClient>
         if (!_sentEarly) SendAll(ready.Messages);
         if (ready.Snapshot is { } snapshot)
         {
-            _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index));
+            _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index, snapshot.Metadata.Term));
             RestoreSessions(snapshot.Data);
             _handedIndex = snapshot.Metadata.Index;
             ResetCommittedConfiguration(snapshot.Metadata);

@@ -44,7 +44,11 @@ export function mount(main, signal, { showError, clearError }) {
       const body = await response.json();
       const index = (response.headers.get('ETag') ?? '').replaceAll('"', '');
       const readAt = response.headers.get('X-Raft-Index');
-      const remove = h('button', { type: 'button', id: 'delete-key', onclick: () => removeKey(key) }, `Delete ${key}`);
+      // The cluster's own records (its members' addresses) are read-only to clients: the node refuses their deletion.
+      const internal = key.startsWith('_akkaraft/');
+      const remove = internal
+        ? h('p', { class: 'note' }, 'A record the cluster keeps for itself: clients may read it, not change it.')
+        : h('button', { type: 'button', id: 'delete-key', onclick: () => removeKey(key) }, `Delete ${key}`);
       detail.replaceChildren(
         h('h2', {}, `Key ${key}`),
         h('dl', { class: 'facts' },
@@ -52,7 +56,7 @@ export function mount(main, signal, { showError, clearError }) {
           h('dt', {}, 'Read at'), h('dd', {}, `index ${readAt} (${level.value})`)),
         h('pre', { class: 'value', id: 'key-value' }, body[key]),
         remove);
-      remove.focus();
+      if (!internal) remove.focus();
       clearError();
     } catch (error) {
       showError(error);
