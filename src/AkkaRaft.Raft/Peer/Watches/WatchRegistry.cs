@@ -13,10 +13,11 @@ namespace AkkaRaft.Raft.Peer;
 /// <see cref="Remove"/>.
 /// </summary>
 /// <remarks>
-/// A watch from an index older than what is applied fires at once when a change since is known: from the history of
-/// the last <see cref="WatchSettings.HistoryEntries"/> applied entries' changed keys, or else from the state machine's
-/// <see cref="IKeyVersions"/>. When neither can tell (the index is older than the history and the key does not exist,
-/// or the watch is on a prefix), the watch is refused: a deleted key leaves no index behind, so waiting could miss it.
+/// A watch from an index older than what is applied fires at once with the first change after it, found in the history
+/// of the last <see cref="WatchSettings.HistoryEntries"/> applied entries' changed keys. From an index older than that
+/// history, the first change is not known: a watch on a key that exists and has not changed since (the state machine's
+/// <see cref="IKeyVersions"/> says) waits for its next change; any other is refused, since answering a later change
+/// would skip the ones before it (and a deleted key leaves no index behind).
 /// </remarks>
 internal sealed class WatchRegistry
 {
@@ -88,15 +89,15 @@ internal sealed class WatchRegistry
             }
             return null;
         }
-        // Older than the history: only the keys that exist now remember when they changed.
-        var changed = "";
-        ulong changedAt = 0;
-        var known = versions is not null && versions.TryGetLastChange(key, prefix, out changed, out changedAt);
-        if (known && changedAt > after) return new WatchFired(0, WatchReason.DataChanged, changed, changedAt);
-        if (known && !prefix) return null; // the key exists and has not changed since: it waits for the next change
+        // Older than the history: the first change after the index is not known any more. Only a key that exists and
+        // has not changed since the index can wait (its next change is the first). A key that changed since may have
+        // changed more than once (its last change is not the first after the index), one that does not exist may have
+        // been deleted since, and under a prefix either may have happened: answering the newest change there would skip
+        // the changes before it.
+        if (!prefix && versions is not null && versions.TryGetLastChange(key, prefix: false, out _, out var changedAt) && changedAt <= after) return null;
         return new RequestRejected(
             $"index {after} is older than this node's watch history (it holds the changes after index {_historyFrom}; akkaraft.watches.history-entries = {_settings.HistoryEntries}), "
-            + (prefix ? "and a key deleted under the prefix since would be missed" : "and the key does not exist, so a delete since would be missed")
+            + "so the first change after it is not known: a change or a delete since could be missed"
             + "; read again and watch from the read's index");
     }
 
