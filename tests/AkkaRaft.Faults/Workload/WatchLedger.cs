@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace AkkaRaft.Faults.Workload;
+
+/// <summary>One change a watch reported, or one write a client made: a key, the log index, put or delete.</summary>
+internal readonly record struct WatchChange(string Key, ulong Index, bool Deleted)
+{
+    public override string ToString() => $"{(Deleted ? "delete" : "put")} of {Key} at {Index.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>
+/// What one watch client wrote under its prefix and what its watcher saw, and the check of the two. The server's
+/// one-shot watch from index n answers the FIRST change after n (WatchRegistry: from its history when the change
+/// happened already, else when it applies), so a watcher that re-arms at the index it was last answered sees every
+/// change, one per answer, in log order. That is what etcd's users rely on, and what is checked:
+/// <list type="number">
+/// <item>the indexes seen strictly increase: nothing seen twice, nothing out of order, across leader changes;</item>
+/// <item>each event is a write: the acknowledged write at that index, with the same key and kind, or (at an index no
+/// acknowledged write has) a write of that key and kind whose answer never came, which may have applied;</item>
+/// <item>none is missed: every acknowledged write above the index a stretch of watching started from and at or below
+/// the last index that stretch saw is among its events; and once the watcher is caught up (a watch from its last
+/// index timed out after the writers stopped and the cluster healed), every acknowledged write above the start.</item>
+/// </list>
+/// A stretch ends only when a node refuses the index as older than its watch history (akkaraft.watches.history-entries,
+/// or a snapshot installed since): then the watcher reads again and starts a new stretch from the read's index, as the
+/// refusal says; changes in between are not expected. Not thread-safe: the workload locks around it.
+/// </summary>
+internal sealed class WatchLedger(string prefix)
+{
+    private readonly Dictionary<ulong, WatchChange> _acknowledged = [];
+    private readonly HashSet<(string Key, bool Deleted)> _unknown = [];
+    private readonly List<(ulong From, List<WatchChange> Events)> _stretches = [];
+    private bool _caughtUp;
+
+    /// <summary>The prefix the client writes and watches.</summary>
+    public string Prefix { get; } = prefix;
+
+    /// <summary>Writes acknowledged (with their index).</summary>
+    public int Acknowledged => _acknowledged.Count;
+
+    /// <summary>Writes whose answer never came: they may have applied, at an index nobody knows.</summary>
+    public int UnknownWrites { get; private set; }
+
+    /// <summary>Writes that certainly changed nothing (a delete of an absent key, a 503).</summary>
+    public int FailedWrites { get; private set; }
+
+    /// <summary>Events the watcher saw.</summary>
+    public int Events => _stretches.Sum(s => s.Events.Count);
+
+    /// <summary>Stretches of watching after the first (each after a refusal for an index older than the watch history).</summary>
+    public int Restarts => Math.Max(0, _stretches.Count - 1);
+
+    /// <summary>Whether the watcher has started its first stretch.</summary>
+    public bool Started => _stretches.Count > 0;
+
+    /// <summary>Whether a watch from the last index seen timed out after the writes stopped.</summary>
+    public bool CaughtUp => _caughtUp;
+
+    /// <summary>The index the watcher re-arms from: the last one seen, or the start of its stretch.</summary>
+    public ulong LastIndex => _stretches.Count == 0 ? 0 : _stretches[^1].Events.Count > 0 ? _stretches[^1].Events[^1].Index : _stretches[^1].From;
+
+    /// <summary>A write was acknowledged at <paramref name="change"/>'s index.</summary>
+    public void Acknowledge(WatchChange change) => _acknowledged[change.Index] = change;
+
+    /// <summary>A write of <paramref name="key"/> got no certain answer.</summary>
+    public void Unknown(string key, bool deleted)
+    {
+        _unknown.Add((key, deleted));
+        UnknownWrites++;
+    }
+
+    /// <summary>A write certainly changed nothing.</summary>
+    public void Fail() => FailedWrites++;
+
+    /// <summary>The watcher starts a stretch from <paramref name="index"/> (a read's index): it expects every change after it.</summary>
+    public void Start(ulong index)
+    {
+        _stretches.Add((index, []));
+        _caughtUp = false;
+    }
+
+    /// <summary>The watcher was answered <paramref name="change"/>.</summary>
+    public void Saw(WatchChange change)
+    {
+        if (_stretches.Count == 0) throw new InvalidOperationException("a watcher saw a change before it started");
+        _stretches[^1].Events.Add(change);
+    }
+
+    /// <summary>A watch from <see cref="LastIndex"/>, set after the writers stopped, timed out: nothing was left to see.</summary>
+    public void Quiet() => _caughtUp = true;
+
+    /// <summary>What broke the watch's promises, one line each, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<string> Violations(int limit = 10)
+    {
+        var violations = new List<string>();
+        ulong previous = 0;
+        var seen = new HashSet<ulong>();
+        foreach (var (from, events) in _stretches)
+        {
+            foreach (var e in events)
+            {
+                if (e.Index <= previous)
+                    violations.Add($"{Prefix}: the {e} came after index {previous} ({(seen.Contains(e.Index) ? "seen twice" : "out of order")})");
+                previous = Math.Max(previous, e.Index);
+                seen.Add(e.Index);
+                if (_acknowledged.TryGetValue(e.Index, out var written))
+                {
+                    if (written != e) violations.Add($"{Prefix}: a watch answered the {e}, but the write acknowledged at {e.Index} was the {written}");
+                }
+                else if (!e.Key.StartsWith(Prefix, StringComparison.Ordinal) || !_unknown.Contains((e.Key, e.Deleted)))
+                {
+                    violations.Add($"{Prefix}: a watch answered the {e}, which no write explains (no write acknowledged at {e.Index}, no unanswered {(e.Deleted ? "delete" : "put")} of {e.Key})");
+                }
+            }
+        }
+
+        for (var i = 0; i < _stretches.Count; i++)
+        {
+            var (from, events) = _stretches[i];
+            var last = i == _stretches.Count - 1 && _caughtUp ? ulong.MaxValue : events.Count > 0 ? events[^1].Index : from;
+            var indexes = events.Select(e => e.Index).ToHashSet();
+            foreach (var missed in _acknowledged.Values.Where(w => w.Index > from && w.Index <= last && !indexes.Contains(w.Index)).OrderBy(w => w.Index))
+            {
+                var upTo = last == ulong.MaxValue ? "until it was caught up" : $"up to {last}";
+                violations.Add($"{Prefix}: the acknowledged {missed} was never answered to a watcher that watched from {from} {upTo} ({events.Count} events)");
+            }
+        }
+
+        return violations.Take(limit).ToList();
+    }
+}
