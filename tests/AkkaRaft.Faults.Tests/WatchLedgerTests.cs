@@ -33,6 +33,7 @@ public sealed class WatchLedgerTests
         ledger.Quiet();
         Assert.Empty(ledger.Violations());
         Assert.Equal(6, ledger.Events);
+        Assert.Equal(2, ledger.EventsOfUnansweredWrites);
         Assert.Equal(16UL, ledger.LastIndex);
     }
 

@@ -47,6 +47,9 @@ internal sealed class WatchLedger(string prefix)
     /// <summary>Events the watcher saw.</summary>
     public int Events => _stretches.Sum(s => s.Events.Count);
 
+    /// <summary>Events at an index no acknowledged write has (writes whose answer never came, which applied).</summary>
+    public int EventsOfUnansweredWrites => _stretches.Sum(s => s.Events.Count(e => !_acknowledged.ContainsKey(e.Index)));
+
     /// <summary>Stretches of watching after the first (each after a refusal for an index older than the watch history).</summary>
     public int Restarts => Math.Max(0, _stretches.Count - 1);
 

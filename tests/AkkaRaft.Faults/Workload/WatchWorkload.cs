@@ -34,7 +34,7 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
     {
         lock (_gate)
         {
-            return $"watches: {clients} watchers, {_ledgers.Sum(l => l.Events)} events, {_ledgers.Sum(l => l.Acknowledged)} acknowledged writes "
+            return $"watches: {clients} watchers, {_ledgers.Sum(l => l.Events)} events ({_ledgers.Sum(l => l.EventsOfUnansweredWrites)} of unanswered writes), {_ledgers.Sum(l => l.Acknowledged)} acknowledged writes "
                    + $"({_ledgers.Sum(l => l.UnknownWrites)} unanswered, {_ledgers.Sum(l => l.FailedWrites)} changed nothing), "
                    + $"{_leaderChanges} leader_changed, {_timeouts} timeouts (408), {_unavailable} watches unanswered, "
                    + $"{_ledgers.Sum(l => l.Restarts)} restarts past the watch history, {_ledgers.Count(l => l.CaughtUp)} of {clients} caught up at the end";
