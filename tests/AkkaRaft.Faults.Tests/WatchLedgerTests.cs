@@ -15,7 +15,7 @@ public sealed class WatchLedgerTests
         foreach (var write in new[] { Put("a", 11), Put("b", 12), Delete("a", 14), Put("a", 16) }) ledger.Acknowledge(write);
         ledger.Unknown("w/c", false);
         ledger.Unknown("w/b", true);
-        ledger.Fail();
+        ledger.Fail("w/a", true, " (404)");
         return ledger;
     }
 
@@ -72,10 +72,26 @@ public sealed class WatchLedgerTests
         unanswered.Unknown("w/c", false);
         Assert.Equal(
             [
-                "w/: a watch answered the delete of w/c at 13, which no write explains (no write acknowledged at 13, no unanswered delete of w/c)",
-                "w/: a watch answered the put of w/d at 15, which no write explains (no write acknowledged at 15, no unanswered put of w/d)",
+                "w/: a watch answered the delete of w/c at 13, which no write explains (no write acknowledged at 13, no unanswered delete of w/c; its writes around it, in the order sent: put unanswered)",
+                "w/: a watch answered the put of w/d at 15, which no write explains (no write acknowledged at 15, no unanswered put of w/d; its writes around it, in the order sent: none)",
             ],
             Watched(unanswered, 10, Delete("c", 13), Put("d", 15)).Violations());
+    }
+
+    [Fact]
+    public void A_change_from_a_write_answered_as_failed_is_told_with_the_writes_of_its_key_around_it()
+    {
+        var ledger = new WatchLedger("w/");
+        ledger.Acknowledge(Put("a", 5));
+        ledger.Acknowledge(Put("a", 11));
+        ledger.Fail("w/a", true, " (503 connection failed)");
+        ledger.Acknowledge(Put("a", 16));
+        ledger.Acknowledge(Put("a", 20));
+        Watched(ledger, 10, Put("a", 11), Delete("a", 13), Put("a", 16), Put("a", 20));
+        Assert.Equal(
+            ["w/: a watch answered the delete of w/a at 13, which no write explains (no write acknowledged at 13, no unanswered delete of w/a; "
+             + "its writes around it, in the order sent: put acknowledged at 11; delete failed (503 connection failed); put acknowledged at 16)"],
+            ledger.Violations());
     }
 
     [Fact]

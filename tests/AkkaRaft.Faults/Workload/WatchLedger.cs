@@ -29,6 +29,8 @@ internal sealed class WatchLedger(string prefix)
 {
     private readonly Dictionary<ulong, WatchChange> _acknowledged = [];
     private readonly HashSet<(string Key, bool Deleted)> _unknown = [];
+    // Every write of each key in the order sent, to tell the story of an event no write explains.
+    private readonly Dictionary<string, List<(ulong Index, string Line)>> _writes = new(StringComparer.Ordinal);
     private readonly List<(ulong From, List<WatchChange> Events)> _stretches = [];
     private bool _caughtUp;
 
@@ -63,17 +65,42 @@ internal sealed class WatchLedger(string prefix)
     public ulong LastIndex => _stretches.Count == 0 ? 0 : _stretches[^1].Events.Count > 0 ? _stretches[^1].Events[^1].Index : _stretches[^1].From;
 
     /// <summary>A write was acknowledged at <paramref name="change"/>'s index.</summary>
-    public void Acknowledge(WatchChange change) => _acknowledged[change.Index] = change;
+    public void Acknowledge(WatchChange change, string why = "")
+    {
+        _acknowledged[change.Index] = change;
+        Wrote(change.Key, change.Index, $"{(change.Deleted ? "delete" : "put")} acknowledged at {change.Index.ToString(CultureInfo.InvariantCulture)}{why}");
+    }
 
-    /// <summary>A write of <paramref name="key"/> got no certain answer.</summary>
-    public void Unknown(string key, bool deleted)
+    /// <summary>A write of <paramref name="key"/> got no certain answer (<paramref name="why"/> says which, for the story of a violation).</summary>
+    public void Unknown(string key, bool deleted, string why = "")
     {
         _unknown.Add((key, deleted));
         UnknownWrites++;
+        Wrote(key, 0, $"{(deleted ? "delete" : "put")} unanswered{why}");
     }
 
-    /// <summary>A write certainly changed nothing.</summary>
-    public void Fail() => FailedWrites++;
+    /// <summary>A write of <paramref name="key"/> certainly changed nothing (<paramref name="why"/>: its answer).</summary>
+    public void Fail(string key, bool deleted, string why = "")
+    {
+        FailedWrites++;
+        Wrote(key, 0, $"{(deleted ? "delete" : "put")} failed{why}");
+    }
+
+    private void Wrote(string key, ulong index, string line)
+    {
+        if (!_writes.TryGetValue(key, out var writes)) _writes.Add(key, writes = []);
+        writes.Add((index, line));
+    }
+
+    /// <summary>The writes of <paramref name="key"/> sent between the last one acknowledged before <paramref name="index"/> and the first acknowledged after it.</summary>
+    private string WritesAround(string key, ulong index)
+    {
+        if (!_writes.TryGetValue(key, out var writes)) return "none";
+        var from = writes.FindLastIndex(w => w.Index != 0 && w.Index < index);
+        var to = writes.FindIndex(w => w.Index > index);
+        var around = writes.Skip(Math.Max(0, from)).Take((to < 0 ? writes.Count : to + 1) - Math.Max(0, from)).Select(w => w.Line).ToList();
+        return around.Count <= 12 ? string.Join("; ", around) : string.Join("; ", around.Take(6)) + $"; … {around.Count - 12} more …; " + string.Join("; ", around.TakeLast(6));
+    }
 
     /// <summary>The watcher starts a stretch from <paramref name="index"/> (a read's index): it expects every change after it.</summary>
     public void Start(ulong index)
@@ -112,7 +139,8 @@ internal sealed class WatchLedger(string prefix)
                 }
                 else if (!e.Key.StartsWith(Prefix, StringComparison.Ordinal) || !_unknown.Contains((e.Key, e.Deleted)))
                 {
-                    violations.Add($"{Prefix}: a watch answered the {e}, which no write explains (no write acknowledged at {e.Index}, no unanswered {(e.Deleted ? "delete" : "put")} of {e.Key})");
+                    violations.Add($"{Prefix}: a watch answered the {e}, which no write explains (no write acknowledged at {e.Index}, no unanswered {(e.Deleted ? "delete" : "put")} of {e.Key}; "
+                                   + $"its writes around it, in the order sent: {WritesAround(e.Key, e.Index)})");
                 }
             }
         }

@@ -92,25 +92,27 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
                 var k = random.Next(KeysPerClient);
                 var key = $"{ledger.Prefix}k{k.ToString(CultureInfo.InvariantCulture)}";
                 var delete = present[k] != false && random.Next(3) == 0;
+                var sent = clock.Elapsed;
                 var answer = delete
                     ? await client.DeleteAsync(nodes[nodeIndex].Http, key, cancellationToken).ConfigureAwait(false)
                     : await client.WriteAsync(nodes[nodeIndex].Http, key, n.ToString(CultureInfo.InvariantCulture), false, 0, cancellationToken).ConfigureAwait(false);
+                var why = $" (sent at {sent.TotalSeconds:0.000}s to {nodes[nodeIndex].Id}, answered at {clock.Elapsed.TotalSeconds:0.000}s by {answer.Node}{(answer.Error is null ? "" : ": " + answer.Error)})";
                 lock (_gate)
                 {
                     if (answer.Outcome == Outcome.Ok && answer.Index > 0)
                     {
-                        ledger.Acknowledge(new WatchChange(key, answer.Index, delete));
+                        ledger.Acknowledge(new WatchChange(key, answer.Index, delete), why);
                         present[k] = !delete;
                     }
                     else if (answer.Outcome == Outcome.Fail)
                     {
-                        ledger.Fail();
+                        ledger.Fail(key, delete, why);
                         // A delete answered 404 found the key absent; anything else proposed nothing.
                         if (delete && answer.Error?.StartsWith("404", StringComparison.Ordinal) == true) present[k] = false;
                     }
                     else
                     {
-                        ledger.Unknown(key, delete);
+                        ledger.Unknown(key, delete, why);
                         present[k] = null;
                     }
                 }
