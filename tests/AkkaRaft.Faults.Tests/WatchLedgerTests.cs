@@ -42,15 +42,22 @@ public sealed class WatchLedgerTests
     {
         var ledger = Watched(Ledger(), 11, Put("b", 12), Delete("a", 14));
         Assert.Empty(ledger.Violations());
-        ledger.Quiet();
-        Assert.Equal(["w/: the acknowledged put of w/a at 16 was never answered to a watcher that watched from 11 until it was caught up (2 events)"], ledger.Violations());
+        ledger.Quiet(" by n2");
+        Assert.Equal(
+            ["w/: the acknowledged put of w/a at 16 was never answered to a watcher that watched from 11 until it was caught up "
+             + "(2 events; the event before it: the delete of w/a at 14; then caught up: a watch from 14 timed out by n2)"],
+            ledger.Violations());
     }
 
     [Fact]
     public void A_missed_acknowledged_write_is_a_violation()
     {
-        var ledger = Watched(Ledger(), 10, Put("a", 11), Delete("a", 14));
-        Assert.Equal(["w/: the acknowledged put of w/b at 12 was never answered to a watcher that watched from 10 up to 14 (2 events)"], ledger.Violations());
+        var ledger = Watched(Ledger(), 10, Put("a", 11));
+        ledger.Saw(Delete("a", 14), " (from n1)");
+        Assert.Equal(
+            ["w/: the acknowledged put of w/b at 12 was never answered to a watcher that watched from 10 up to 14 "
+             + "(2 events; the event before it: the put of w/a at 11; the event after it: the delete of w/a at 14 (from n1))"],
+            ledger.Violations());
     }
 
     [Fact]

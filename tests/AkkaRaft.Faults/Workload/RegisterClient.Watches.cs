@@ -32,7 +32,11 @@ internal enum WatchOutcome
 /// <param name="Index">The change's log index (for <see cref="WatchOutcome.Changed"/>).</param>
 /// <param name="Deleted">The change left the key absent (<c>"event":"delete"</c>).</param>
 /// <param name="Error">Why it was unavailable or unexpected.</param>
-internal sealed record WatchAnswer(WatchOutcome Outcome, string? Key = null, ulong Index = 0, bool Deleted = false, string? Error = null);
+internal sealed record WatchAnswer(WatchOutcome Outcome, string? Key = null, ulong Index = 0, bool Deleted = false, string? Error = null)
+{
+    /// <summary>The node that answered last (after redirects).</summary>
+    public string? Node { get; init; }
+}
 
 // The requests of the watch workload: DELETE /key/{k}, GET /keys?prefix= for a starting index (its ETag), and the
 // one-shot watch GET /watch/{prefix}?prefix=true&index=n&timeout=… (README, "HTTP API").
@@ -70,8 +74,13 @@ internal sealed partial class RegisterClient
     public async Task<WatchAnswer> WatchPrefixAsync(string node, string prefix, ulong index, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var query = $"prefix=true&index={index.ToString(CultureInfo.InvariantCulture)}&timeout={timeout.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}ms";
-        var (status, body, _, _, error) = await SendAsync(node, host => new HttpRequestMessage(HttpMethod.Get, $"http://{host}/watch/{Uri.EscapeDataString(prefix)}?{query}"), cancellationToken)
+        var (status, body, _, answeredBy, error) = await SendAsync(node, host => new HttpRequestMessage(HttpMethod.Get, $"http://{host}/watch/{Uri.EscapeDataString(prefix)}?{query}"), cancellationToken)
             .ConfigureAwait(false);
+        return WatchAnswerOf(status, body, error) with { Node = answeredBy };
+    }
+
+    private static WatchAnswer WatchAnswerOf(HttpStatusCode status, string body, string? error)
+    {
         switch (status)
         {
             case HttpStatusCode.OK:

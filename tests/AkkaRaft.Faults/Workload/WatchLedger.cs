@@ -32,6 +32,9 @@ internal sealed class WatchLedger(string prefix)
     // Every write of each key in the order sent, to tell the story of an event no write explains.
     private readonly Dictionary<string, List<(ulong Index, string Line)>> _writes = new(StringComparer.Ordinal);
     private readonly List<(ulong From, List<WatchChange> Events)> _stretches = [];
+    // How each event was answered (node, time), by index, and how the watcher was found caught up: for the story of a violation.
+    private readonly Dictionary<ulong, string> _answered = [];
+    private string _quiet = "";
     private bool _caughtUp;
 
     /// <summary>The prefix the client writes and watches.</summary>
@@ -110,14 +113,31 @@ internal sealed class WatchLedger(string prefix)
     }
 
     /// <summary>The watcher was answered <paramref name="change"/>.</summary>
-    public void Saw(WatchChange change)
+    public void Saw(WatchChange change, string why = "")
     {
         if (_stretches.Count == 0) throw new InvalidOperationException("a watcher saw a change before it started");
         _stretches[^1].Events.Add(change);
+        _answered[change.Index] = why;
     }
 
     /// <summary>A watch from <see cref="LastIndex"/>, set after the writers stopped, timed out: nothing was left to see.</summary>
-    public void Quiet() => _caughtUp = true;
+    public void Quiet(string why = "")
+    {
+        _caughtUp = true;
+        _quiet = $"a watch from {LastIndex.ToString(CultureInfo.InvariantCulture)} timed out{why}";
+    }
+
+    /// <summary>The events of a stretch just before and just after <paramref name="index"/>, with how they were answered.</summary>
+    private string Neighbours(List<WatchChange> events, ulong index)
+    {
+        var after = events.FindIndex(e => e.Index > index);
+        var before = (after < 0 ? events.Count : after) - 1;
+        var told = new List<string>();
+        if (before >= 0) told.Add($"the event before it: the {events[before]}{_answered.GetValueOrDefault(events[before].Index)}");
+        if (after >= 0) told.Add($"the event after it: the {events[after]}{_answered.GetValueOrDefault(events[after].Index)}");
+        else if (_caughtUp) told.Add($"then caught up: {_quiet}");
+        return string.Join("; ", told);
+    }
 
     /// <summary>What broke the watch's promises, one line each, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<string> Violations(int limit = 10)
@@ -153,7 +173,7 @@ internal sealed class WatchLedger(string prefix)
             foreach (var missed in _acknowledged.Values.Where(w => w.Index > from && w.Index <= last && !indexes.Contains(w.Index)).OrderBy(w => w.Index))
             {
                 var upTo = last == ulong.MaxValue ? "until it was caught up" : $"up to {last}";
-                violations.Add($"{Prefix}: the acknowledged {missed} was never answered to a watcher that watched from {from} {upTo} ({events.Count} events)");
+                violations.Add($"{Prefix}: the acknowledged {missed} was never answered to a watcher that watched from {from} {upTo} ({events.Count} events; {Neighbours(events, missed.Index)})");
             }
         }
 

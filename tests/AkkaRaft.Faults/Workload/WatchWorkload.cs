@@ -163,13 +163,14 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
 
                 ulong from;
                 lock (_gate) from = ledger.LastIndex;
+                var sent = clock.Elapsed;
                 var answer = await client.WatchPrefixAsync(node, ledger.Prefix, from, WatchTimeout, cancellationToken).ConfigureAwait(false);
                 lock (_gate)
                 {
                     switch (answer.Outcome)
                     {
                         case WatchOutcome.Changed:
-                            ledger.Saw(new WatchChange(answer.Key ?? "", answer.Index, answer.Deleted));
+                            ledger.Saw(new WatchChange(answer.Key ?? "", answer.Index, answer.Deleted), Told(from, sent, node, answer.Node));
                             break;
                         case WatchOutcome.LeaderChanged:
                             _leaderChanges++;
@@ -178,7 +179,7 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
                             _timeouts++;
                             if (catchUp)
                             {
-                                ledger.Quiet();
+                                ledger.Quiet(Told(from, sent, node, answer.Node));
                                 return;
                             }
 
@@ -204,6 +205,10 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
             // The run is stopping.
         }
     }
+
+    /// <summary>How a watch was answered, for the story of a violation.</summary>
+    private string Told(ulong from, TimeSpan sent, string node, string? answeredBy) =>
+        $" (a watch from {from} sent at {sent.TotalSeconds:0.000}s to {node}, answered at {clock.Elapsed.TotalSeconds:0.000}s by {answeredBy})";
 
     private async Task<int> NextNodeAsync(int nodeIndex, Random random)
     {
