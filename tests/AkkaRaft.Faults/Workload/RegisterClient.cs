@@ -120,7 +120,8 @@ internal sealed partial class RegisterClient : IDisposable
     /// <summary>
     /// Sends a request to <paramref name="node"/> and follows redirects. Status 0 with an error is a request that
     /// failed in transport: <paramref name="cancellationToken"/> or the timeout, a reset, a refused connection. A
-    /// refused connection (nothing sent) comes back as 503, so that callers treat it like the cluster's "nothing proposed".
+    /// refused connection comes back as 503, so that callers treat it like the cluster's "nothing proposed" (true of a
+    /// request with a body; see <see cref="ConnectionFailed"/> for one without).
     /// </summary>
     private async Task<(HttpStatusCode Status, string Body, ulong ETag, string Node, string? Error)> SendAsync(
         string node, Func<string, HttpRequestMessage> make, CancellationToken cancellationToken)

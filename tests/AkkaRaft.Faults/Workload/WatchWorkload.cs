@@ -104,7 +104,7 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
                         ledger.Acknowledge(new WatchChange(key, answer.Index, delete), why);
                         present[k] = !delete;
                     }
-                    else if (answer.Outcome == Outcome.Fail && answer.Error?.Contains(RegisterClient.ConnectionFailed, StringComparison.Ordinal) != true)
+                    else if (answer.Outcome == Outcome.Fail && !(delete && answer.Error?.Contains(RegisterClient.ConnectionFailed, StringComparison.Ordinal) == true))
                     {
                         ledger.Fail(key, delete, why);
                         // A delete answered 404 found the key absent; anything else proposed nothing.
@@ -112,8 +112,9 @@ internal sealed class WatchWorkload(IReadOnlyList<NodeProcess> nodes, RunClock c
                     }
                     else
                     {
-                        // No answer, or a refused connection, which may follow a request the node read before it was
-                        // killed (SocketsHttpHandler resent it on a new connection): it may have applied.
+                        // No answer; or a delete's refused connection, which may follow a request the node read before
+                        // it was killed: SocketsHttpHandler resends a request without a body on a new connection when a
+                        // pooled one closes before any response byte (dotnet/runtime#86714). It may have applied.
                         ledger.Unknown(key, delete, why);
                         present[k] = null;
                     }
