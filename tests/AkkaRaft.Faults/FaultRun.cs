@@ -46,8 +46,9 @@ internal static class FaultRun
         var sessionClients = options.SessionClients ?? options.Nodes;
         var seriesClients = options.SeriesClients ?? options.Nodes;
         var lockClients = options.LockClients ?? options.Nodes;
+        var watchClients = options.WatchClients ?? options.Nodes;
         var grpcClients = options.GrpcClients ?? Math.Max(1, clients / 3);
-        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients ({grpcClients} through gRPC), {sessionClients} session clients, {seriesClients} series clients and {lockClients} lock clients, output {directory}");
+        Log($"run {name}: {options.Nodes} nodes, {options.Duration.TotalSeconds:0}s, seed {options.Seed}, {clients} register clients ({grpcClients} through gRPC), {sessionClients} session clients, {seriesClients} series clients, {lockClients} lock clients and {watchClients} watch clients, output {directory}");
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
@@ -64,6 +65,7 @@ internal static class FaultRun
         IReadOnlyList<string> sessionViolations;
         IReadOnlyList<string> seriesViolations;
         IReadOnlyList<string> lockViolations;
+        IReadOnlyList<string> watchViolations;
         try
         {
             using var history = new HistoryWriter(historyPath, clock);
@@ -71,6 +73,7 @@ internal static class FaultRun
             var sessions = new SessionWorkload(nodes, history, clock, options.Seed, sessionClients, options.OperationTimeout);
             var series = new SeriesWorkload(nodes, clock, options.Seed, seriesClients, options.OperationTimeout);
             var locks = new LockWorkload(nodes, clock, options.Seed, lockClients, options.OperationTimeout);
+            var watches = new WatchWorkload(nodes, clock, options.Seed, watchClients, options.OperationTimeout);
             var leader = await probe.WaitForLeaderAsync(Patience, cancellationToken).ConfigureAwait(false)
                          ?? throw new InvalidOperationException($"no node led within {Patience.TotalSeconds:0}s of the start; see the node logs in {directory}");
             var formed = await workload.WaitForWritesAsync(Patience, cancellationToken).ConfigureAwait(false)
@@ -85,7 +88,8 @@ internal static class FaultRun
                 workload.RunAsync(offset + options.Duration, stop.Token),
                 sessions.RunAsync(offset + options.Duration, stop.Token),
                 series.RunAsync(offset + options.Duration, stop.Token),
-                locks.RunAsync(offset + options.Duration, stop.Token));
+                locks.RunAsync(offset + options.Duration, stop.Token),
+                watches.RunAsync(offset + options.Duration, stop.Token));
             var faults = nemesis.RunAsync(schedule.Select(s => s with { Start = s.Start + offset }).ToList(), offset + options.Duration, stop.Token);
             try
             {
@@ -111,6 +115,13 @@ internal static class FaultRun
             seriesViolations = series.Violations;
             Log(series.Summary());
             Log(seriesViolations.Count == 0 ? "series: every read held every point acknowledged before it, and every node holds them all" : $"series: {seriesViolations.Count} VIOLATIONS: {string.Join("; ", seriesViolations)}");
+            // The writers stopped and the cluster takes writes again: each watcher watches until nothing is left to see.
+            await watches.CatchUpAsync(Patience, cancellationToken).ConfigureAwait(false);
+            watchViolations = watches.Violations();
+            Log(watches.Summary());
+            Log(watchViolations.Count == 0
+                ? "watches: every change seen once and in log order, each a real write, no acknowledged write missed"
+                : $"watches: {watchViolations.Count} VIOLATIONS (seed {options.Seed}): {string.Join("; ", watchViolations)}");
             lockViolations = locks.Violations();
             Log(locks.Summary());
             Log(lockViolations.Count == 0 ? "locks: no hold began while another was known held; fencing tokens grew with the grants" : $"locks: {lockViolations.Count} VIOLATIONS: {string.Join("; ", lockViolations)}");
@@ -137,6 +148,8 @@ internal static class FaultRun
             SeriesViolations = seriesViolations,
             MembershipFailures = nemesis.MembershipFailures,
             LockViolations = lockViolations,
+            WatchViolations = watchViolations,
+            Seed = options.Seed,
         };
     }
 
@@ -241,6 +254,9 @@ internal static class FaultRun
         output.WriteLine(report.LockViolations.Count == 0
             ? "locks: mutually exclusive, fencing tokens in grant order"
             : $"locks: FAILED: {string.Join("; ", report.LockViolations)}");
+        output.WriteLine(report.WatchViolations.Count == 0
+            ? "watches: every change seen once, in log order, each a real write; no acknowledged write missed"
+            : $"watches: FAILED (seed {report.Seed}): {string.Join("; ", report.WatchViolations)}");
         if (report.Faults.ContainsKey(FaultKind.Membership) || report.MembershipFailures.Count > 0)
         {
             output.WriteLine(report.MembershipFailures.Count == 0

@@ -30,6 +30,9 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Clients of the lock workload (LockWorkload), contending for one lock; null = one per node, 0 = none.</summary>
     public int? LockClients { get; init; }
 
+    /// <summary>Clients of the watch workload (WatchWorkload), a writer and a watcher each on a prefix of its own; null = one per node, 0 = none.</summary>
+    public int? WatchClients { get; init; }
+
     /// <summary>Starts the nodes with <c>akkaraft.raft.unsafe-stale-consistent-reads = on</c>: the deliberate bug the harness must catch.</summary>
     public bool UnsafeStaleReads { get; init; }
 
@@ -61,6 +64,7 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (SeriesClients < 0) throw new ArgumentException($"--series-clients must not be negative, got {SeriesClients}");
         if (SessionClients < 0) throw new ArgumentException($"--session-clients must not be negative, got {SessionClients}");
         if (LockClients < 0) throw new ArgumentException($"--lock-clients must not be negative, got {LockClients}");
+        if (WatchClients < 0) throw new ArgumentException($"--watch-clients must not be negative, got {WatchClients}");
         if (GrpcClients < 0) throw new ArgumentException($"--grpc-clients must not be negative, got {GrpcClients}");
         if (GrpcClients > (Clients > 0 ? Clients : 2 * Nodes)) throw new ArgumentException($"--grpc-clients ({GrpcClients}) is more than the register clients ({(Clients > 0 ? Clients : 2 * Nodes)})");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");

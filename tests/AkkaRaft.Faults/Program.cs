@@ -7,7 +7,7 @@ using AkkaRaft.Faults.Network;
 using AkkaRaft.TestSupport.Linearizability;
 
 // akkaraft-faults: the fault harness of issue #20 (docs/FAULTS.md).
-//   run   [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--clients N] [--session-clients N] [--series-clients N] [--lock-clients N] [--grpc-clients N] [--faults a,b|all] [--out DIR]
+//   run   [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--clients N] [--session-clients N] [--series-clients N] [--lock-clients N] [--watch-clients N] [--grpc-clients N] [--faults a,b|all] [--out DIR]
 //         [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--lease-reads]
 //         [--link-delay-max-ms N] [--link-duplicate-max P] [--link-reorder-max P]   limits of the link faults' draws
 //   check <history.jsonl> [--max-states N]      re-checks a history file
@@ -76,6 +76,7 @@ internal static class Cli
         int? sessionClients = null;
         int? seriesClients = null;
         int? lockClients = null;
+        int? watchClients = null;
         int? grpcClients = null;
         IReadOnlyList<FaultKind> kinds = FaultSchedule.AllKinds;
         var unsafeReads = false;
@@ -95,6 +96,7 @@ internal static class Cli
                 case "--session-clients": sessionClients = (int)Number(Value(), "--session-clients"); break;
                 case "--series-clients": seriesClients = (int)Number(Value(), "--series-clients"); break;
                 case "--lock-clients": lockClients = (int)Number(Value(), "--lock-clients"); break;
+                case "--watch-clients": watchClients = (int)Number(Value(), "--watch-clients"); break;
                 case "--grpc-clients": grpcClients = (int)Number(Value(), "--grpc-clients"); break;
                 case "--out": output = Value(); break;
                 case "--faults": kinds = FaultSchedule.ParseKinds(Value()); break;
@@ -108,7 +110,7 @@ internal static class Cli
             }
         }
 
-        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, SessionClients = sessionClients, SeriesClients = seriesClients, LockClients = lockClients, GrpcClients = grpcClients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads, LinkFaults = linkFaults }.Validate();
+        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, SessionClients = sessionClients, SeriesClients = seriesClients, LockClients = lockClients, WatchClients = watchClients, GrpcClients = grpcClients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads, LinkFaults = linkFaults }.Validate();
     }
 
     private static int Check(string[] args)

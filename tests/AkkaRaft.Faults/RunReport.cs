@@ -30,19 +30,25 @@ internal sealed record RunReport(
     LinkTraffic Links)
 {
     /// <summary>
-    /// Linearizable, no crash, no broken invariant, the sessions and the series kept their promises, and the cluster took writes again
+    /// Linearizable, no crash, no broken invariant, the sessions, the series, the locks and the watches kept their promises, and the cluster took writes again
     /// after the final heal, on every node's journal.
     /// </summary>
     public bool Passed => Check.Verdict == Verdict.Linearizable && Crashes.Count == 0 && BrokenInvariants.Count == 0
                           && RecoveredAfter is not null && UnwritableJournals.Count == 0 && SessionViolations.Count == 0
                           && SeriesViolations.Count == 0 && MembershipFailures.Count == 0
-                          && LockViolations.Count == 0;
+                          && LockViolations.Count == 0 && WatchViolations.Count == 0;
 
     /// <summary>What broke the sessions' promises (a write answered at two indexes, an ephemeral key that outlived its session).</summary>
     public IReadOnlyList<string> SessionViolations { get; init; } = [];
 
     /// <summary>What broke the lock's promises (a hold that began while another was known held, a fencing token out of grant order).</summary>
     public IReadOnlyList<string> LockViolations { get; init; } = [];
+
+    /// <summary>What broke the watches' promises (a change seen twice or out of order, one no write explains, an acknowledged write missed).</summary>
+    public IReadOnlyList<string> WatchViolations { get; init; } = [];
+
+    /// <summary>The run's seed, printed beside a failed check.</summary>
+    public int Seed { get; init; }
 
     /// <summary>Membership faults after which the cluster did not take every node back as a voter in time.</summary>
     public IReadOnlyList<string> MembershipFailures { get; init; } = [];

@@ -38,6 +38,13 @@ internal sealed record Answer(Outcome Outcome, string? Value = null, ulong Index
 internal sealed partial class RegisterClient : IDisposable
 {
     private const int MaxRedirects = 3;
+
+    /// <summary>
+    /// The words of an error whose connection could not be made. Not proof that nothing was sent: SocketsHttpHandler
+    /// resends a request on a new connection when a pooled one closes before any response byte (the server was killed
+    /// after it read the request), and it is that new connection which is refused.
+    /// </summary>
+    public const string ConnectionFailed = "connection failed";
     private readonly HttpClient _http;
     private readonly TimeSpan _timeout;
 
@@ -113,7 +120,8 @@ internal sealed partial class RegisterClient : IDisposable
     /// <summary>
     /// Sends a request to <paramref name="node"/> and follows redirects. Status 0 with an error is a request that
     /// failed in transport: <paramref name="cancellationToken"/> or the timeout, a reset, a refused connection. A
-    /// refused connection (nothing sent) comes back as 503, so that callers treat it like the cluster's "nothing proposed".
+    /// refused connection comes back as 503, so that callers treat it like the cluster's "nothing proposed" (true of a
+    /// request with a body; see <see cref="ConnectionFailed"/> for one without).
     /// </summary>
     private async Task<(HttpStatusCode Status, string Body, ulong ETag, string Node, string? Error)> SendAsync(
         string node, Func<string, HttpRequestMessage> make, CancellationToken cancellationToken)
@@ -142,7 +150,7 @@ internal sealed partial class RegisterClient : IDisposable
             catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
             {
                 // The connection was never made, so the request was never sent.
-                return (HttpStatusCode.ServiceUnavailable, "", 0, host, $"{host}: connection failed ({e.Message})");
+                return (HttpStatusCode.ServiceUnavailable, "", 0, host, $"{host}: {ConnectionFailed} ({e.Message})");
             }
             catch (HttpRequestException e)
             {
