@@ -66,7 +66,7 @@ let targets : (string * string * (string list -> unit)) list =
               [ "test"; "tests/AkkaRaft.Server.Tests"; "-c"; "Release"; "--filter"; "FullyQualifiedName~SnapshotTransfer";
                 "--logger"; "console;verbosity=normal" ])
 
-      "faults", "fault harness, as root (docs/FAULTS.md): faults [--minutes N] [--seed S] [--nodes 3|5] [--faults k1,k2] [--session-clients N] [--series-clients N] [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--link-delay-max-ms N] [--link-duplicate-max P] [--link-reorder-max P]; faults check <history.jsonl>",
+      "faults", "fault harness, as root (docs/FAULTS.md): faults [--minutes N] [--seed S] [--nodes 3|5] [--faults k1,k2] [--clients N] [--session-clients N] [--series-clients N] [--lock-clients N] [--watch-clients N] [--grpc-clients N] [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--link-delay-max-ms N] [--link-duplicate-max P] [--link-reorder-max P]; faults check <history.jsonl>",
       (fun extra ->
           // One Release build of the harness, which builds the server it starts (akkaraft.dll lands beside it).
           dotnet [ "build"; "tests/AkkaRaft.Faults"; "-c"; "Release" ]
