@@ -142,16 +142,14 @@ public static class AkkaRaftConfig
             }
             catch (ConfigException e)
             {
-                // Not a path, so the rule for secrets cannot tell whether the value is one (a mistyped "certificate-pasword"):
-                // the value stays out of the message.
-                var badPath = new ConfigOrigin($"command-line option {pathText}=...");
+                var badPath = new ConfigOrigin($"command-line option {pathText}");
                 throw new ConfigException($"{badPath}: '{pathText}' is not a setting path such as akkaraft.node.id ({e.Message})", badPath, e);
             }
 
-            // The origin is printed by config show --origins and in error messages: a secret's value stays out of it
-            // (the whole of it, even for a connection string: the value shown below its origin keeps the rest).
-            var shown = SecretSettings.IsSecret(path) && value.Trim() is not ("" or "\"\"") ? SecretSettings.Mask : value;
-            var origin = new ConfigOrigin($"command-line option {pathText}={shown}");
+            // The origin is printed by config show --origins and in error messages, so it names the option, not its value:
+            // a secret stays out of it even under a mistyped path ("certificate-pasword"), which the rule for secrets cannot
+            // tell is one. config show prints the value itself, masked when it is a secret.
+            var origin = new ConfigOrigin($"command-line option {pathText}");
             root = Merge.Objects(At(path, ValueFromText(value, origin)), root);
         }
 

@@ -79,7 +79,7 @@ public sealed class ConfigShowCommandTests : IDisposable
 
         Assert.Contains("certificate-password = \"<redacted>\"", hocon.Out);
         Assert.Equal("<redacted>", JsonDocument.Parse(json.Out).RootElement.GetProperty("akkaraft").GetProperty("remote").GetProperty("tls").GetProperty("certificate-password").GetString());
-        Assert.Contains("# command-line option akkaraft.remote.tls.certificate-password=<redacted>\n      certificate-password = \"<redacted>\"", origins.Out);
+        Assert.Contains("# command-line option akkaraft.remote.tls.certificate-password\n      certificate-password = \"<redacted>\"", origins.Out);
     }
 
     [Fact]
@@ -152,8 +152,18 @@ public sealed class ConfigShowCommandTests : IDisposable
 
         Assert.Equal((2, ""), (exit, output));
         Assert.Contains("akkaraft.persistence.postgresql.connection-string: expected an Npgsql connection string", error);
-        Assert.Contains("(command-line option akkaraft.persistence.postgresql.connection-string=<redacted>)", error);
+        Assert.Contains("(command-line option akkaraft.persistence.postgresql.connection-string)", error);
         Assert.DoesNotContain("p4ss", error);
+    }
+
+    [Fact]
+    public void A_mistyped_password_setting_is_reported_without_its_value()
+    {
+        var (exit, output, error) = Run("config", "show", "--set", "akkaraft.http.tls.certificate-pasword=hunter2");
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains("akkaraft.http.tls.certificate-pasword (command-line option akkaraft.http.tls.certificate-pasword): did you mean certificate-password?", error);
+        Assert.DoesNotContain("hunter2", error);
     }
 
     [Fact]
