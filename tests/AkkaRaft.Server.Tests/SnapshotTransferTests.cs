@@ -2,13 +2,15 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AkkaRaft.Raft.Peer.Snapshots;
+using AkkaRaft.TestSupport.Certificates;
 
 namespace AkkaRaft.Server.Tests;
 
 /// <summary>
 /// A snapshot travels outside Akka.Remote: a node that joins a cluster whose log was compacted is offered the
 /// leader's snapshot (metadata only, as a peer message), fetches its bytes from the leader's snapshot port in at least 8
-/// CRC-checked chunks (sent by sendfile), restores it, and then serves every key from its own state. In CI the
+/// CRC-checked chunks (sent by sendfile, or through TLS when the cluster has <c>akkaraft.remote.tls</c>), restores it,
+/// and then serves every key from its own state. In CI the
 /// snapshot is 320KiB in 16KiB chunks; <c>AKKARAFT_SOAK_SNAPSHOT_MB</c> (set by <c>build.fsx soak</c>) makes it that
 /// many MiB in 512KiB chunks.
 /// </summary>
@@ -32,7 +34,7 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
     private readonly List<InProcessNode> _nodes = [];
     private readonly HttpClient _client = new(new HttpClientHandler { AllowAutoRedirect = true });
 
-    public async Task InitializeAsync() => _nodes.Add(await InProcessNode.StartAsync("n1", Path.Combine(_root, "n1"), Small));
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -41,10 +43,24 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
-    [Fact]
-    public async Task A_joining_node_should_fetch_a_snapshot_of_many_chunks_from_the_leaders_snapshot_port_and_serve_every_key_from_it()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_joining_node_should_fetch_a_snapshot_of_many_chunks_from_the_leaders_snapshot_port_and_serve_every_key_from_it(bool remoteTls)
     {
-        var founder = _nodes[0];
+        var settings = new Dictionary<string, string>(Small);
+        if (remoteTls)
+        {
+            var ca = new TestCertificateAuthority("snapshot-e2e-ca");
+            settings["akkaraft.remote.tls.enabled"] = "on";
+            settings["akkaraft.remote.tls.ca-certificates-path"] = TestCluster.Quote(ca.WritePem(Path.Combine(_root, "ca.pem")));
+            settings["akkaraft.remote.tls.certificate-password"] = "test";
+            // One certificate for both nodes: membership is the CA's signature, not a name.
+            settings["akkaraft.remote.tls.certificate-path"] = TestCluster.Quote(ca.WriteNode(Path.Combine(_root, "node.p12"), "node"));
+        }
+
+        var founder = await InProcessNode.StartAsync("n1", Path.Combine(_root, "n1"), settings);
+        _nodes.Add(founder);
         await TestCluster.WaitForLeaderAsync(_client, founder.Address);
         var values = new Dictionary<string, string>();
         for (var i = 0; i < Keys; i++)
@@ -61,7 +77,7 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
             "the founder's log compacted into a snapshot");
         Assert.True(Keys * ValueBytes >= 8 * ChunkBytes);
 
-        var joiner = await InProcessNode.StartAsync("n2", Path.Combine(_root, "n2"), new Dictionary<string, string>(Small)
+        var joiner = await InProcessNode.StartAsync("n2", Path.Combine(_root, "n2"), new Dictionary<string, string>(settings)
         {
             ["akkaraft.node.join"] = TestCluster.Quote(founder.Address),
         });
@@ -82,6 +98,8 @@ public sealed class SnapshotTransferTests : IAsyncLifetime
         Assert.True(founder.Node.Snapshots!.Count(SnapshotTransferEventKind.Served) >= 1, "the founder's snapshot port served nothing");
         Assert.True(joiner.Node.Snapshots!.Count(SnapshotTransferEventKind.ChunkVerified) >= 8, "the joiner verified fewer than 8 chunks");
         Assert.True(joiner.Node.Snapshots.Count(SnapshotTransferEventKind.FetchCompleted) >= 1, "the joiner completed no fetch");
+        Assert.Equal(remoteTls, founder.Node.Snapshots.Encrypted);
+        Assert.Equal(remoteTls, joiner.Node.Snapshots.Encrypted);
 
         foreach (var (key, value) in values)
         {

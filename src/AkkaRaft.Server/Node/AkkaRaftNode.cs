@@ -175,12 +175,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
         var transport = new RemoteRaftTransport(system, directory, RaftRemoting.Protocol(remoting));
         // Snapshots travel outside remoting: the bytes from the leader's snapshot port (sendfile), the metadata as a peer message.
         var log = system.Log;
-        if (remoting.Tls.Enabled)
-        {
-            // The snapshot port authenticates a fetch by the offer's token, which travels over TLS remoting, but the
-            // snapshot's bytes themselves cross in the clear (sendfile cannot encrypt): say so until the port has TLS.
-            log.Warning("akkaraft.remote.tls is on, but the snapshot port ({0}) sends snapshot bytes unencrypted", raftSettings.Transfer.Listener);
-        }
+        // With akkaraft.remote.tls the snapshot port speaks TLS too, with the same certificates and CA as the Raft port.
         var snapshots = new SnapshotTransfer(raftSettings.Transfer, raftSettings.Core.MaxSnapshotBytes, Path.Combine(dataDirectory, "snapshots"), bound.Host,
             e =>
             {
@@ -188,7 +183,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
                     log.Warning("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3}): {4}", e.Kind, e.Index, e.Term, e.Offset, e.Detail);
                 else if (e.Kind is not SnapshotTransferEventKind.ChunkVerified)
                     log.Info("snapshot transfer: {0} (snapshot {1}, term {2}, offset {3})", e.Kind, e.Index, e.Term, e.Offset);
-            });
+            }, remoting.Tls);
         // A node that joins learns its configuration from the leader; one that founds a cluster starts with its voters.
         IReadOnlyList<ulong> voters = settings.Join.Length > 0 ? [] : settings.Peers.Count > 0 ? settings.Peers.Select(p => NodeIds.RaftIdOf(p.Id)).ToArray() : [selfId];
         var setup = new RaftPeerSetup(selfId, voters, transport, () => stateMachineFactory(system), raftSettings)

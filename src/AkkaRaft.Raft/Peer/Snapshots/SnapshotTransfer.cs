@@ -2,10 +2,14 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using AkkaRaft.Common;
 using AkkaRaft.Raft.Core;
+using AkkaRaft.Raft.Remoting;
 
 namespace AkkaRaft.Raft.Peer.Snapshots;
 
@@ -28,6 +32,12 @@ namespace AkkaRaft.Raft.Peer.Snapshots;
 /// fetch of the same snapshot asks for the rest from there.
 /// </para>
 /// <para>
+/// With the cluster's TLS (<c>akkaraft.remote.tls</c>) the port speaks TLS with both ends authenticated as on the Raft
+/// port: each presents its node certificate, which must chain to the cluster's CA (<see cref="ClusterCertificateValidator"/>).
+/// The bytes are then read from the file and written through the TLS stream (sendfile cannot encrypt); without TLS the
+/// kernel sends them.
+/// </para>
+/// <para>
 /// Nothing that arrives on the port or in an offer can crash the node: malformed requests, unknown snapshots, wrong CRCs,
 /// oversized lengths are refused (and reported to the observer), and a fetch fails with an exception the caller logs.
 /// Files: the newest published or saved snapshot is kept, or the last <see cref="SnapshotTransferSettings.BackupCount"/>
@@ -38,9 +48,14 @@ public sealed class SnapshotTransfer : IAsyncDisposable
 {
     private const string Extension = ".snap";
 
+    /// <summary>Bytes read from a snapshot file per TLS write (a TLS record holds at most 16 KiB; the stream splits them).</summary>
+    private const int TlsWriteBytes = 256 * 1024;
+
     private readonly SnapshotTransferSettings _settings;
     private readonly long _maxSnapshotBytes;
     private readonly Action<SnapshotTransferEvent>? _observer;
+    private readonly TlsSettings? _tls;
+    private readonly ClusterCertificateValidator? _validator;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
@@ -61,14 +76,23 @@ public sealed class SnapshotTransfer : IAsyncDisposable
     /// <param name="directory">Where snapshot files live (the server: <c>snapshots</c> under its data directory).</param>
     /// <param name="defaultHost">The host to bind when <see cref="SnapshotTransferSettings.Listener"/> names none (the node's Raft host).</param>
     /// <param name="observer">Told what happens, on the transfer's threads; must not throw or block.</param>
+    /// <param name="tls">The cluster's TLS (<c>akkaraft.remote.tls</c>): when enabled, the port and every fetch use TLS
+    /// with this node's certificate, and admit only peers whose certificate chains to the cluster's CA.</param>
     /// <exception cref="SocketException">The port cannot be bound.</exception>
-    public SnapshotTransfer(SnapshotTransferSettings settings, long maxSnapshotBytes, string directory, string defaultHost, Action<SnapshotTransferEvent>? observer = null)
+    public SnapshotTransfer(SnapshotTransferSettings settings, long maxSnapshotBytes, string directory, string defaultHost, Action<SnapshotTransferEvent>? observer = null,
+        TlsSettings? tls = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         _settings = settings;
         _maxSnapshotBytes = maxSnapshotBytes;
         _observer = observer;
+        if (tls is { Enabled: true, Certificate: not null })
+        {
+            _tls = tls;
+            _validator = new ClusterCertificateValidator(tls.CaCertificates);
+        }
+
         Directory = Path.GetFullPath(directory);
         _incoming = Path.Combine(Directory, "incoming");
         DropLeftovers();
@@ -91,6 +115,9 @@ public sealed class SnapshotTransfer : IAsyncDisposable
 
     /// <summary>The settings it runs with.</summary>
     public SnapshotTransferSettings Settings => _settings;
+
+    /// <summary>Whether the port and the fetches use the cluster's TLS.</summary>
+    public bool Encrypted => _tls is not null;
 
     /// <summary>The snapshot files kept now, newest first.</summary>
     public IReadOnlyList<string> Files() =>
@@ -231,11 +258,14 @@ public sealed class SnapshotTransfer : IAsyncDisposable
 
     private async Task ServeAsync(Socket connection)
     {
+        Stream? stream = null;
         try
         {
             connection.NoDelay = true;
+            stream = _tls is null ? new NetworkStream(connection, ownsSocket: false) : await AcceptTlsAsync(connection).ConfigureAwait(false);
+            if (stream is null) return;
             var frame = new byte[SnapshotWire.RequestBytes];
-            if (!await ReceiveExactlyAsync(connection, frame, _stopping.Token).ConfigureAwait(false))
+            if (!await ReceiveExactlyAsync(stream, frame, _stopping.Token).ConfigureAwait(false))
             {
                 Report(SnapshotTransferEventKind.Refused, 0, 0, 0, "the connection closed before a whole request");
                 return;
@@ -245,7 +275,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             if (request is null)
             {
                 Report(SnapshotTransferEventKind.Refused, 0, 0, 0, error);
-                await connection.SendAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.BadRequest, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
+                await stream.WriteAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.BadRequest, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
                 return;
             }
 
@@ -253,14 +283,14 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             if (file is null)
             {
                 Report(SnapshotTransferEventKind.Refused, request.Index, request.Term, request.Offset, "no published snapshot has that index, term and token");
-                await connection.SendAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.UnknownSnapshot, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
+                await stream.WriteAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.UnknownSnapshot, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
                 return;
             }
 
             if (request.Offset > file.TotalBytes)
             {
                 Report(SnapshotTransferEventKind.Refused, request.Index, request.Term, request.Offset, $"offset past the end ({file.TotalBytes} bytes)");
-                await connection.SendAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.BadRequest, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
+                await stream.WriteAsync(SnapshotWire.EncodeResponse(SnapshotFetchStatus.BadRequest, 0, 0, 0, 0), _stopping.Token).ConfigureAwait(false);
                 return;
             }
 
@@ -272,7 +302,11 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             var preamble = new byte[header.Length + table.Length];
             header.CopyTo(preamble, 0);
             table.CopyTo(preamble, header.Length);
-            if (start == 0)
+            if (stream is SslStream ssl)
+            {
+                await WriteFromFileAsync(ssl, preamble, file.Path, start, file.TotalBytes - start).ConfigureAwait(false);
+            }
+            else if (start == 0)
             {
                 await connection.SendFileAsync(file.Path, preamble, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, _stopping.Token).ConfigureAwait(false);
             }
@@ -282,18 +316,78 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             }
 
             Report(SnapshotTransferEventKind.Served, request.Index, request.Term, start);
+            if (stream is SslStream done) await done.ShutdownAsync().ConfigureAwait(false);
             connection.Shutdown(SocketShutdown.Send);
             // Wait for the fetcher to close its side (it has read everything), or for the idle timeout.
-            await ReceiveExactlyAsync(connection, new byte[1], _stopping.Token).ConfigureAwait(false);
+            await ReceiveExactlyAsync(stream, new byte[1], _stopping.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException or ConnectionLostException)
         {
             Report(SnapshotTransferEventKind.Refused, 0, 0, 0, $"connection ended: {e.Message}");
         }
         finally
         {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
             connection.Dispose();
             Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    /// <summary>
+    /// The TLS handshake of an accepted connection, as the server: this node's certificate, and the fetcher's required
+    /// and admitted by the cluster's CA. Null (the refusal reported) when the handshake fails or is refused.
+    /// </summary>
+    private async Task<Stream?> AcceptTlsAsync(Socket connection)
+    {
+        var ssl = new SslStream(new NetworkStream(connection, ownsSocket: false), leaveInnerStreamOpen: false);
+        string? refusal = null;
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificate = _tls!.Certificate,
+            ClientCertificateRequired = true,
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = PeerProblem(certificate, chain, errors)) is null,
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(_settings.IdleTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            Report(SnapshotTransferEventKind.Refused, 0, 0, 0, $"TLS handshake refused: {refusal ?? e.Message}");
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Why the certificate a peer presented in a TLS handshake on this port is not a cluster member's, or null.</summary>
+    private string? PeerProblem(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0 || certificate is null
+            ? "no certificate presented"
+            : _validator!.Problem(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), chain);
+
+    /// <summary>Writes <paramref name="preamble"/> and then <paramref name="count"/> bytes of the file from <paramref name="offset"/> through TLS.</summary>
+    private async Task WriteFromFileAsync(Stream stream, byte[] preamble, string path, long offset, long count)
+    {
+        await stream.WriteAsync(preamble, _stopping.Token).ConfigureAwait(false);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        file.Position = offset;
+        var buffer = ArrayPool<byte>.Shared.Rent(TlsWriteBytes);
+        try
+        {
+            while (count > 0)
+            {
+                var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), _stopping.Token).ConfigureAwait(false);
+                if (read == 0) throw new IOException($"the snapshot file {path} ended {count} bytes early");
+                await stream.WriteAsync(buffer.AsMemory(0, read), _stopping.Token).ConfigureAwait(false);
+                count -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -383,9 +477,20 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         try
         {
             using var connection = await ConnectAsync(offer.Endpoint).ConfigureAwait(false);
-            await connection.SendAsync(SnapshotWire.EncodeRequest(offer.Token, index, term, partial.Verified), _stopping.Token).ConfigureAwait(false);
+            await using var connectionStream = _tls is null
+                ? new NetworkStream(connection, ownsSocket: false)
+                : await ConnectTlsAsync(connection, offer, partial.Verified).ConfigureAwait(false);
+            try
+            {
+                await connectionStream.WriteAsync(SnapshotWire.EncodeRequest(offer.Token, index, term, partial.Verified), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new ConnectionLostException(e.Message, e);
+            }
+
             var frame = new byte[SnapshotWire.ResponseBytes];
-            if (!await ReceiveExactlyAsync(connection, frame, _stopping.Token).ConfigureAwait(false)) throw Failed(offer, partial.Verified, "the port closed before its answer");
+            if (!await ReceiveExactlyAsync(connectionStream, frame, _stopping.Token).ConfigureAwait(false)) throw Failed(offer, partial.Verified, "the port closed before its answer");
             var response = SnapshotWire.DecodeResponse(frame, out var error) ?? throw Failed(offer, partial.Verified, error);
             if (response.Status != SnapshotFetchStatus.Ok) throw Failed(offer, partial.Verified, $"the port answered {response.Status}");
             if (response.TotalBytes != offer.TotalBytes || response.Crc != offer.Crc32C)
@@ -399,7 +504,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
 
             var count = (int)SnapshotWire.Chunks(offer.TotalBytes, response.StartOffset, response.ChunkBytes);
             var tableBytes = new byte[(count + 1) * 4];
-            if (!await ReceiveExactlyAsync(connection, tableBytes, _stopping.Token).ConfigureAwait(false)) throw Failed(offer, partial.Verified, "the port closed inside the CRC table");
+            if (!await ReceiveExactlyAsync(connectionStream, tableBytes, _stopping.Token).ConfigureAwait(false)) throw Failed(offer, partial.Verified, "the port closed inside the CRC table");
             var table = SnapshotWire.DecodeTable(tableBytes, count) ?? throw Failed(offer, partial.Verified, "the CRC table fails its CRC");
 
             var buffer = ArrayPool<byte>.Shared.Rent(response.ChunkBytes);
@@ -409,7 +514,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
                 {
                     var length = (int)Math.Min(response.ChunkBytes, offer.TotalBytes - partial.Verified);
                     var piece = buffer.AsMemory(0, length);
-                    if (!await ReceiveExactlyAsync(connection, piece, _stopping.Token).ConfigureAwait(false))
+                    if (!await ReceiveExactlyAsync(connectionStream, piece, _stopping.Token).ConfigureAwait(false))
                         throw Failed(offer, partial.Verified, $"the connection ended inside the chunk at {partial.Verified}");
                     if (Crc32C.Compute(piece.Span) != table[i])
                         throw Failed(offer, partial.Verified, $"the chunk at {partial.Verified} fails its CRC");
@@ -433,7 +538,7 @@ public sealed class SnapshotTransfer : IAsyncDisposable
             Report(SnapshotTransferEventKind.FetchCompleted, index, term, data.Length);
             return data;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or ConnectionLostException)
         {
             throw Failed(offer, partial.Verified, $"the connection to {offer.Endpoint} failed: {e.Message}");
         }
@@ -484,21 +589,67 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         }
     }
 
-    /// <summary>Fills <paramref name="buffer"/>; false when the peer closed first. Each wait is bounded by the idle timeout.</summary>
-    private async Task<bool> ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellation)
+    /// <summary>
+    /// The TLS handshake of a fetch, as the client: this node's certificate, and the port's admitted by the cluster's CA
+    /// (host names are not compared: membership is the CA's signature, as on the Raft port).
+    /// </summary>
+    private async Task<Stream> ConnectTlsAsync(Socket connection, SnapshotOffer offer, long verified)
+    {
+        var ssl = new SslStream(new NetworkStream(connection, ownsSocket: false), leaveInnerStreamOpen: false);
+        string? refusal = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = offer.Endpoint[..offer.Endpoint.LastIndexOf(':')].Trim('[', ']'),
+            ClientCertificates = new X509CertificateCollection { _tls!.Certificate! },
+            // This node's certificate whatever CA names the port lists (it lists none from a private CA's trust store).
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => _tls.Certificate!,
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = PeerProblem(certificate, chain, errors)) is null,
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(_settings.IdleTimeout);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw Failed(offer, verified, $"the TLS handshake with {offer.Endpoint} failed: {refusal ?? e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/>; false when the peer closed first. Each wait is bounded by the idle timeout. A
+    /// connection that fails under the stream is a <see cref="ConnectionLostException"/>, which a fetch reports as a
+    /// failed connection (an <see cref="IOException"/> there is the partial file's).
+    /// </summary>
+    private async Task<bool> ReceiveExactlyAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellation)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var filled = 0;
         while (filled < buffer.Length)
         {
             timeout.CancelAfter(_settings.IdleTimeout);
-            var read = await socket.ReceiveAsync(buffer[filled..], SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer[filled..], timeout.Token).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new ConnectionLostException(e.Message, e);
+            }
+
             if (read == 0) return false;
             filled += read;
         }
 
         return true;
     }
+
+    /// <summary>The connection failed under a read (reset, aborted, a broken TLS record).</summary>
+    private sealed class ConnectionLostException(string message, Exception inner) : Exception(message, inner);
 
     private InvalidDataException Failed(SnapshotOffer offer, long verified, string why)
     {
