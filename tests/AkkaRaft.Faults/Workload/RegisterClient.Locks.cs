@@ -10,13 +10,13 @@ internal enum LockOutcome
     /// <summary>Granted (acquire) or released by its holder (release).</summary>
     Done,
 
-    /// <summary>Certainly not: the wait passed (409), the session was not the holder, or nothing was proposed (503).</summary>
+    /// <summary>Certainly not: the wait passed (409), the session was not the holder, or nothing was proposed (503 from the node).</summary>
     No,
 
     /// <summary>The session is gone (404 on acquire).</summary>
     SessionGone,
 
-    /// <summary>Unknown: the request may have taken effect (504, 500, a timeout, a reset connection).</summary>
+    /// <summary>Unknown: the request may have taken effect (504, 500, a timeout, a reset connection, an acquire's refused connection).</summary>
     Unknown,
 }
 
@@ -38,6 +38,10 @@ internal sealed partial class RegisterClient
                 }
             case HttpStatusCode.NotFound:
                 return (LockOutcome.SessionGone, 0, Describe(status, body));
+            case HttpStatusCode.ServiceUnavailable when error?.Contains(ConnectionFailed, StringComparison.Ordinal) == true:
+                // The POST has no body: a refused connection may be the silent resend of one the node read before it
+                // was killed (see ConnectionFailed), so the lock may have been granted.
+                return (LockOutcome.Unknown, 0, error);
             case HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable or HttpStatusCode.InsufficientStorage or HttpStatusCode.TemporaryRedirect:
                 return (LockOutcome.No, 0, error ?? Describe(status, body));
             default:
