@@ -6,7 +6,7 @@ namespace AkkaRaft.Benchmarks;
 /// Entry point for every micro benchmark: `dotnet run -c Release --project bench/AkkaRaft.Benchmarks -- --filter '*Gorilla*'`.
 /// BenchmarkDotNet's switcher lists the benchmarks when no filter is given. `-- persist-throughput [seconds]` runs the
 /// persistence measurement instead (<see cref="Persistence.SqlPersistThroughput"/>), `-- snapshot-transfer [MiB] [runs]
-/// [chunk KiB]` the snapshot port's loopback throughput (<see cref="Raft.SnapshotTransferThroughput"/>).
+/// [chunk KiB] [plain|tls]` the snapshot port's loopback throughput (<see cref="Raft.SnapshotTransferThroughput"/>).
 /// </summary>
 public static class Program
 {
@@ -25,7 +25,8 @@ public static class Program
         {
             // Not a BenchmarkDotNet benchmark: loopback fetches of one large snapshot (SnapshotTransferThroughput).
             int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-            Raft.SnapshotTransferThroughput.RunAsync(Console.Out, Arg(1, 256), Arg(2, 5), Arg(3, 1024)).GetAwaiter().GetResult();
+            var tls = args.Length > 4 && args[4] == "tls";
+            Raft.SnapshotTransferThroughput.RunAsync(Console.Out, Arg(1, 256), Arg(2, 5), Arg(3, 1024), tls).GetAwaiter().GetResult();
             return 0;
         }
 
