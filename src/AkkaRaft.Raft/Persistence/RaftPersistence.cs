@@ -9,11 +9,13 @@ using AkkaConfigurationFactory = Akka.Configuration.ConfigurationFactory;
 namespace AkkaRaft.Raft.Persistence;
 
 /// <summary>
-/// The journal and snapshot store of a node: Akka.Persistence.Sql over one SQLite file under the data directory
-/// (provider <c>SQLite.MS</c>, WAL, <c>synchronous=FULL</c>) or over PostgreSQL. The host calls
+/// The journal and snapshot store of a node: Akka.Persistence.Sql over two SQLite files under the data directory, one
+/// for the journal and one for the snapshot store (provider <c>SQLite.MS</c>, WAL, <c>synchronous=FULL</c>), or over
+/// PostgreSQL. The host calls
 /// <see cref="PrepareStorage"/>, then creates its ActorSystem with <see cref="AkkaConfig"/> among its configuration.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Durability on SQLite: an acknowledged write must be on disk, which in WAL mode takes <c>synchronous=FULL</c>
 /// (NORMAL may lose the last transactions on power loss). Microsoft.Data.Sqlite has no connection-string keyword for
 /// pragmas and Akka.Persistence.Sql opens its connections through linq2db from a provider name and connection
@@ -24,6 +26,13 @@ namespace AkkaRaft.Raft.Persistence;
 /// connection of the process uses the one e_sqlite3 library, and neither Microsoft.Data.Sqlite, linq2db nor
 /// Akka.Persistence.Sql changes it. <see cref="PrepareStorage"/> therefore opens a connection the way they do and
 /// refuses to start unless it reports WAL and FULL; the tests read the same pragmas on the journal's own connections.
+/// </para>
+/// <para>
+/// Two files, because SQLite lets one connection at a time write a database: a snapshot of tens of megabytes written
+/// into the journal's file held that writer for seconds, and every journal commit (so every acknowledged write of the
+/// cluster) waited behind it. An earlier version kept the snapshots in the journal's file; <see cref="PrepareStorage"/>
+/// moves them to the snapshot file.
+/// </para>
 /// </remarks>
 public static class RaftPersistence
 {
@@ -51,14 +60,14 @@ public static class RaftPersistence
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
 
-        var (connectionString, provider, schema) = settings.Plugin switch
+        var (journalConnection, snapshotConnection, provider, schema) = settings.Plugin switch
         {
-            RaftPersistencePlugin.Sqlite => (SqliteConnectionString(settings, dataDirectory), SqliteProvider, (string?)null),
-            RaftPersistencePlugin.PostgreSql => (settings.PostgreSqlConnectionString, settings.PostgreSqlProvider, settings.PostgreSqlSchema),
+            RaftPersistencePlugin.Sqlite => (SqliteConnectionString(settings, dataDirectory), SqliteSnapshotConnectionString(settings, dataDirectory), SqliteProvider, (string?)null),
+            RaftPersistencePlugin.PostgreSql => (settings.PostgreSqlConnectionString, settings.PostgreSqlConnectionString, settings.PostgreSqlProvider, settings.PostgreSqlSchema),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Plugin, "unknown persistence plugin"),
         };
 
-        var common = new StringBuilder()
+        string Common(string connectionString) => new StringBuilder()
             .Append("  connection-string = ").Append(Quote(connectionString)).Append('\n')
             .Append("  provider-name = ").Append(Quote(provider)).Append('\n')
             // Akka.Persistence.Sql's own table and column names (no legacy plugin's); a schema on PostgreSQL only.
@@ -73,7 +82,7 @@ public static class RaftPersistence
             .Append("akka.persistence.journal.plugin = ").Append(Quote(JournalPluginId)).Append('\n')
             .Append("akka.persistence.snapshot-store.plugin = ").Append(Quote(SnapshotPluginId)).Append('\n')
             .Append(JournalPluginId).Append(" {\n")
-            .Append(common)
+            .Append(Common(journalConnection))
             .Append("  batch-size = ").Append(Invariant(settings.MaxBatchSize)).Append('\n')
             .Append("  buffer-size = ").Append(Invariant(settings.MaxPendingWrites)).Append('\n')
             .Append("  parallelism = ").Append(Invariant(settings.WriteParallelism)).Append('\n')
@@ -85,7 +94,7 @@ public static class RaftPersistence
             .Append("  prefer-parameters-on-multirow-insert = on\n")
             .Append("}\n")
             .Append(SnapshotPluginId).Append(" {\n")
-            .Append(common)
+            .Append(Common(snapshotConnection))
             .Append("}\n")
             .ToString();
 
@@ -93,9 +102,9 @@ public static class RaftPersistence
     }
 
     /// <summary>
-    /// Prepares the database before the ActorSystem starts. SQLite: creates the directory and the file, sets
-    /// <c>journal_mode=WAL</c> (kept in the file), and checks that a new connection runs with
-    /// <c>synchronous=FULL</c>. PostgreSQL: creates the schema when it is missing, and checks that the server
+    /// Prepares the database before the ActorSystem starts. SQLite: creates the directory and the two files, sets
+    /// <c>journal_mode=WAL</c> (kept in each file), checks that a new connection runs with <c>synchronous=FULL</c>, and
+    /// moves snapshots that an earlier version kept in the journal's file to the snapshot file. PostgreSQL: creates the schema when it is missing, and checks that the server
     /// acknowledges a commit only once it is flushed (<c>fsync</c> and <c>synchronous_commit</c> on).
     /// </summary>
     /// <exception cref="InvalidOperationException">The database would not keep acknowledged writes: WAL could not be
@@ -119,7 +128,7 @@ public static class RaftPersistence
         }
     }
 
-    /// <summary>The full path of the SQLite file, or null when the node persists to PostgreSQL.</summary>
+    /// <summary>The full path of the journal's SQLite file, or null when the node persists to PostgreSQL.</summary>
     public static string? SqliteFile(RaftPersistenceSettings settings, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -129,29 +138,117 @@ public static class RaftPersistence
             : null;
     }
 
-    /// <summary>
-    /// The Microsoft.Data.Sqlite connection string of the SQLite file, the one the journal and snapshot store use:
-    /// pooled connections, and <c>Default Timeout</c> (seconds) as the busy timeout, which Microsoft.Data.Sqlite
-    /// applies by retrying a statement that finds the database locked.
-    /// </summary>
-    public static string SqliteConnectionString(RaftPersistenceSettings settings, string dataDirectory)
+    /// <summary>The full path of the snapshot store's SQLite file, or null when the node persists to PostgreSQL.</summary>
+    public static string? SqliteSnapshotFile(RaftPersistenceSettings settings, string dataDirectory)
     {
-        var file = SqliteFile(settings, dataDirectory)
-            ?? throw new ArgumentException("the settings choose PostgreSQL, not SQLite", nameof(settings));
-        return new SqliteConnectionStringBuilder
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return settings.Plugin == RaftPersistencePlugin.Sqlite
+            ? Path.GetFullPath(Path.Combine(dataDirectory, settings.SqliteSnapshotFile))
+            : null;
+    }
+
+    /// <summary>
+    /// The Microsoft.Data.Sqlite connection string of the journal's SQLite file: pooled connections, and
+    /// <c>Default Timeout</c> (seconds) as the busy timeout, which Microsoft.Data.Sqlite applies by retrying a statement
+    /// that finds the database locked.
+    /// </summary>
+    public static string SqliteConnectionString(RaftPersistenceSettings settings, string dataDirectory) =>
+        SqliteConnectionStringOf(SqliteFile(settings, dataDirectory), settings);
+
+    /// <summary>The Microsoft.Data.Sqlite connection string of the snapshot store's SQLite file (as the journal's).</summary>
+    public static string SqliteSnapshotConnectionString(RaftPersistenceSettings settings, string dataDirectory) =>
+        SqliteConnectionStringOf(SqliteSnapshotFile(settings, dataDirectory), settings);
+
+    private static string SqliteConnectionStringOf(string? file, RaftPersistenceSettings settings) =>
+        new SqliteConnectionStringBuilder
         {
-            DataSource = file,
+            DataSource = file ?? throw new ArgumentException("the settings choose PostgreSQL, not SQLite", nameof(settings)),
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
             DefaultTimeout = checked((int)Math.Ceiling(settings.SqliteBusyTimeout.TotalSeconds)),
         }.ToString();
-    }
 
     private static void PrepareSqlite(RaftPersistenceSettings settings, string dataDirectory)
     {
-        var file = SqliteFile(settings, dataDirectory)!;
+        PrepareSqliteFile(SqliteFile(settings, dataDirectory)!, SqliteConnectionString(settings, dataDirectory));
+        var snapshotFile = SqliteSnapshotFile(settings, dataDirectory)!;
+        PrepareSqliteFile(snapshotFile, SqliteSnapshotConnectionString(settings, dataDirectory));
+        MoveSnapshotsOutOfJournal(SqliteFile(settings, dataDirectory)!, SqliteSnapshotConnectionString(settings, dataDirectory));
+    }
+
+    /// <summary>
+    /// Moves the snapshot rows an earlier version kept in the journal's file (one file for both) into the snapshot file:
+    /// the table as it was created there, its rows copied and committed in the snapshot file first, and only then
+    /// deleted from the journal's. A start cut in between finds them in both and copies none twice; a node that never
+    /// had them in the journal's file finds no table there and does nothing.
+    /// </summary>
+    private static void MoveSnapshotsOutOfJournal(string journalFile, string snapshotConnectionString)
+    {
+        using var connection = new SqliteConnection(snapshotConnectionString);
+        connection.Open();
+        using (var attach = connection.CreateCommand())
+        {
+            attach.CommandText = "ATTACH DATABASE $file AS journal_file;";
+            attach.Parameters.AddWithValue("$file", journalFile);
+            attach.ExecuteNonQuery();
+        }
+
+        try
+        {
+            if (Scalar(connection, $"SELECT count(*) FROM journal_file.sqlite_master WHERE type = 'table' AND name = '{SqliteSnapshotTable}';") == "0") return;
+            if (Scalar(connection, $"SELECT count(*) FROM journal_file.{SqliteSnapshotTable};") == "0") return;
+            // One transaction of the snapshot file (BEGIN as SQL: Microsoft.Data.Sqlite then needs no transaction object on
+            // each command). IMMEDIATE takes the file's writer at once.
+            Execute(connection, "BEGIN IMMEDIATE;");
+            try
+            {
+                if (Scalar(connection, $"SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = '{SqliteSnapshotTable}';") == "0")
+                {
+                    // The table and its indexes exactly as the plugin created them in the journal's file (unqualified, so in main).
+                    var definitions = new List<string>();
+                    using (var read = connection.CreateCommand())
+                    {
+                        read.CommandText = $"SELECT sql FROM journal_file.sqlite_master WHERE tbl_name = '{SqliteSnapshotTable}' AND sql IS NOT NULL ORDER BY type = 'table' DESC;";
+                        using var rows = read.ExecuteReader();
+                        while (rows.Read()) definitions.Add(rows.GetString(0));
+                    }
+
+                    foreach (var definition in definitions) Execute(connection, definition);
+                }
+
+                Execute(connection, $"INSERT OR IGNORE INTO main.{SqliteSnapshotTable} SELECT * FROM journal_file.{SqliteSnapshotTable};");
+                Execute(connection, "COMMIT;");
+            }
+            catch
+            {
+                Execute(connection, "ROLLBACK;");
+                throw;
+            }
+
+            // Committed (and synced) in the snapshot file: only now out of the journal's.
+            Execute(connection, $"DELETE FROM journal_file.{SqliteSnapshotTable};");
+        }
+        finally
+        {
+            Execute(connection, "DETACH DATABASE journal_file;");
+        }
+    }
+
+    /// <summary>The snapshot store's table in Akka.Persistence.Sql's default table mapping.</summary>
+    private const string SqliteSnapshotTable = "snapshot";
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void PrepareSqliteFile(string file, string connectionString)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        using var connection = new SqliteConnection(SqliteConnectionString(settings, dataDirectory));
+        using var connection = new SqliteConnection(connectionString);
         connection.Open();
 
         // journal_mode=WAL is stored in the file, so every later connection opens it in WAL mode.

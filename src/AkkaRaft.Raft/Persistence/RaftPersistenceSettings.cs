@@ -31,7 +31,9 @@ public enum RaftPersistencePlugin
 /// <param name="ReplayBatchSize">Events read per query while a persistent actor recovers (Akka.Persistence.Sql
 /// <c>replay-batch-size</c>).</param>
 /// <param name="MaxSnapshotBytes">Largest serialized snapshot the peer saves, in bytes.</param>
-/// <param name="SqliteFile">The SQLite file; a relative path is taken from the node's data directory.</param>
+/// <param name="SqliteFile">The SQLite file of the journal; a relative path is taken from the node's data directory.</param>
+/// <param name="SqliteSnapshotFile">The SQLite file of the snapshot store, another than <paramref name="SqliteFile"/> so
+/// that writing a large snapshot does not hold the journal's one writer; relative paths as for the journal's.</param>
 /// <param name="SqliteBusyTimeout">Longest a SQLite statement waits for a lock another connection holds (whole
 /// seconds; Microsoft.Data.Sqlite's <c>Default Timeout</c>).</param>
 /// <param name="PostgreSqlConnectionString">The Npgsql connection string.</param>
@@ -47,6 +49,7 @@ public sealed record RaftPersistenceSettings(
     int ReplayBatchSize,
     long MaxSnapshotBytes,
     string SqliteFile,
+    string SqliteSnapshotFile,
     TimeSpan SqliteBusyTimeout,
     string PostgreSqlConnectionString,
     string PostgreSqlProvider,
@@ -93,6 +96,18 @@ public sealed record RaftPersistenceSettings(
             throw config.Invalid(sqliteFilePath, $"expected a file path, got '{sqliteFile}'");
         }
 
+        var snapshotFilePath = s + ".sqlite.snapshot-file";
+        var snapshotFile = config.GetNonEmptyString(snapshotFilePath);
+        if (snapshotFile.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            throw config.Invalid(snapshotFilePath, $"expected a file path, got '{snapshotFile}'");
+        }
+
+        if (SameFile(snapshotFile, sqliteFile))
+        {
+            throw config.Invalid(snapshotFilePath, $"expected another file than {sqliteFilePath} ('{sqliteFile}'): a snapshot written into the journal's file holds its one writer, and every commit waits");
+        }
+
         var busyTimeoutPath = s + ".sqlite.busy-timeout";
         var busyTimeout = config.GetTimeSpanInRange(busyTimeoutPath, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         if (busyTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
@@ -136,10 +151,18 @@ public sealed record RaftPersistenceSettings(
             ReplayBatchSize: config.GetIntInRange(s + ".journal.replay-batch-size", 1, 1_000_000),
             MaxSnapshotBytes: config.GetByteSizeInRange(s + ".snapshot-store.max-snapshot-bytes", 1, MaxStoredValueBytes),
             SqliteFile: sqliteFile,
+            SqliteSnapshotFile: snapshotFile,
             SqliteBusyTimeout: busyTimeout,
             PostgreSqlConnectionString: connectionString,
             PostgreSqlProvider: provider,
             PostgreSqlSchema: schema);
+    }
+
+    /// <summary>Whether two file settings name the same file (both taken from the same data directory when relative).</summary>
+    private static bool SameFile(string a, string b)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "data-dir");
+        return string.Equals(Path.GetFullPath(a, root), Path.GetFullPath(b, root), StringComparison.Ordinal);
     }
 
     /// <summary>Whether <paramref name="name"/> can be written unquoted in SQL and keeps its case in PostgreSQL.</summary>

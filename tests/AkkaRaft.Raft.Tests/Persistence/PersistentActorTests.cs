@@ -149,7 +149,7 @@ public abstract class PersistentActorTests : SqlPersistenceTestKit
         Sys.Stop(log);
         ExpectTerminated(log);
 
-        var changed = Storage.Execute($"UPDATE {Storage.SnapshotTable} SET snapshot = {GarbageLiteral} WHERE persistence_id = 'p-1' AND sequence_number = 2;");
+        var changed = Storage.ExecuteOnSnapshots($"UPDATE {Storage.SnapshotTable} SET snapshot = {GarbageLiteral} WHERE persistence_id = 'p-1' AND sequence_number = 2;");
         Assert.Equal(1, changed);
 
         var restarted = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));

@@ -19,6 +19,7 @@ public sealed class RaftPersistenceSettingsTests
         Assert.Equal(3, settings.WriteParallelism);
         Assert.Equal(1000, settings.ReplayBatchSize);
         Assert.Equal("persistence.db", settings.SqliteFile);
+        Assert.Equal("snapshots.db", settings.SqliteSnapshotFile);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.SqliteBusyTimeout);
         Assert.Equal("PostgreSQL.15", settings.PostgreSqlProvider);
         Assert.Equal("akkaraft", settings.PostgreSqlSchema);
@@ -59,6 +60,9 @@ public sealed class RaftPersistenceSettingsTests
     [InlineData("akkaraft.persistence.journal.replay-batch-size = 0", "akkaraft.persistence.journal.replay-batch-size")]
     [InlineData("akkaraft.persistence.snapshot-store.max-snapshot-bytes = 0", "akkaraft.persistence.snapshot-store.max-snapshot-bytes")]
     [InlineData("akkaraft.persistence.sqlite.file = \"  \"", "akkaraft.persistence.sqlite.file")]
+    [InlineData("akkaraft.persistence.sqlite.snapshot-file = \"\"", "akkaraft.persistence.sqlite.snapshot-file")]
+    [InlineData("akkaraft.persistence.sqlite.snapshot-file = \"persistence.db\"", "akkaraft.persistence.sqlite.snapshot-file")]
+    [InlineData("akkaraft.persistence.sqlite.snapshot-file = \"./sub/../persistence.db\"", "akkaraft.persistence.sqlite.snapshot-file")]
     [InlineData("akkaraft.persistence.sqlite.busy-timeout = 500ms", "akkaraft.persistence.sqlite.busy-timeout")]
     [InlineData("akkaraft.persistence.sqlite.busy-timeout = 1500ms", "akkaraft.persistence.sqlite.busy-timeout")]
     [InlineData("akkaraft.persistence.postgresql.connection-string = \"Hots=x\"", "akkaraft.persistence.postgresql.connection-string")]
@@ -72,16 +76,18 @@ public sealed class RaftPersistenceSettingsTests
     }
 
     [Fact]
-    public void AkkaConfig_should_make_the_sql_journal_and_snapshot_store_the_defaults_on_the_SQLite_file()
+    public void AkkaConfig_should_make_the_sql_journal_and_snapshot_store_the_defaults_each_on_its_SQLite_file()
     {
         var directory = Path.Combine(Path.GetTempPath(), "akkaraft data");
         var akka = RaftPersistence.AkkaConfig(RaftPersistenceSettings.Default, directory);
 
         Assert.Equal(RaftPersistence.JournalPluginId, akka.GetString("akka.persistence.journal.plugin"));
         Assert.Equal(RaftPersistence.SnapshotPluginId, akka.GetString("akka.persistence.snapshot-store.plugin"));
-        var file = Path.GetFullPath(Path.Combine(directory, "persistence.db"));
-        Assert.Equal(file, RaftPersistence.SqliteFile(RaftPersistenceSettings.Default, directory));
-        foreach (var plugin in new[] { RaftPersistence.JournalPluginId, RaftPersistence.SnapshotPluginId })
+        var journal = Path.GetFullPath(Path.Combine(directory, "persistence.db"));
+        var snapshots = Path.GetFullPath(Path.Combine(directory, "snapshots.db"));
+        Assert.Equal(journal, RaftPersistence.SqliteFile(RaftPersistenceSettings.Default, directory));
+        Assert.Equal(snapshots, RaftPersistence.SqliteSnapshotFile(RaftPersistenceSettings.Default, directory));
+        foreach (var (plugin, file) in new[] { (RaftPersistence.JournalPluginId, journal), (RaftPersistence.SnapshotPluginId, snapshots) })
         {
             Assert.Equal("SQLite.MS", akka.GetString(plugin + ".provider-name"));
             var connection = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(akka.GetString(plugin + ".connection-string"));
@@ -121,7 +127,7 @@ public sealed class RaftPersistenceSettingsTests
     }
 
     [Fact]
-    public void PrepareStorage_should_create_the_SQLite_file_and_its_directory()
+    public void PrepareStorage_should_create_the_SQLite_files_and_their_directory()
     {
         var directory = Path.Combine(Path.GetTempPath(), "akkaraft-raft-persistence-tests", Guid.NewGuid().ToString("N"), "nested");
         try
@@ -129,6 +135,7 @@ public sealed class RaftPersistenceSettingsTests
             var settings = RaftPersistenceSettings.Default;
             RaftPersistence.PrepareStorage(settings, directory);
             Assert.True(File.Exists(RaftPersistence.SqliteFile(settings, directory)));
+            Assert.True(File.Exists(RaftPersistence.SqliteSnapshotFile(settings, directory)));
         }
         finally
         {

@@ -11,9 +11,10 @@ namespace AkkaRaft.Raft.Tests.Persistence;
 
 /// <summary>
 /// Watches the connections and statements of Akka.Persistence.Sql without changing them: given to the test system as a
-/// <see cref="DataOptionsSetup"/> built from the same provider and connection string that
-/// <see cref="AkkaRaft.Raft.Persistence.RaftPersistence.AkkaConfig"/> puts in HOCON (the path Akka.Persistence.Sql
-/// takes without a setup is <c>new DataOptions().UseConnectionString(provider, connectionString)</c>). It reads
+/// <see cref="MultiDataOptionsSetup"/> holding, for the journal and for the snapshot store, options built from the same
+/// provider and connection string that <see cref="AkkaRaft.Raft.Persistence.RaftPersistence.AkkaConfig"/> puts in each
+/// plugin's HOCON (the path Akka.Persistence.Sql takes without a setup is
+/// <c>new DataOptions().UseConnectionString(provider, connectionString)</c>). It reads
 /// <c>PRAGMA synchronous</c> and <c>journal_mode</c> on every SQLite connection the plugins open, and, from linq2db's
 /// trace, numbers the transactions each data connection begins and notes the one each journal INSERT runs in.
 /// (Transaction objects cannot be told apart by identity: Npgsql reuses one per physical connection.)
@@ -61,15 +62,23 @@ public sealed partial class SqlObserver
     }
 
     /// <summary>The setup to give the ActorSystem.</summary>
-    public DataOptionsSetup Setup(TestStorage storage) =>
-        new(new DataOptions()
-            .UseConnectionString(storage.Provider, storage.ConnectionString)
+    public MultiDataOptionsSetup Setup(TestStorage storage)
+    {
+        var setup = new MultiDataOptionsSetup();
+        setup.AddDataOptions(AkkaRaft.Raft.Persistence.RaftPersistence.JournalPluginId, Observed(storage.Provider, storage.ConnectionString));
+        setup.AddDataOptions(AkkaRaft.Raft.Persistence.RaftPersistence.SnapshotPluginId, Observed(storage.Provider, storage.SnapshotConnectionString));
+        return setup;
+    }
+
+    private DataOptions Observed(string provider, string connectionString) =>
+        new DataOptions()
+            .UseConnectionString(provider, connectionString)
             .UseAfterConnectionOpened(Opened, (connection, _) =>
             {
                 Opened(connection);
                 return Task.CompletedTask;
             })
-            .UseTracing(TraceLevel.Verbose, Trace));
+            .UseTracing(TraceLevel.Verbose, Trace);
 
     /// <summary>Forgets the INSERTs seen so far.</summary>
     public void ClearInserts()

@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace AkkaRaft.Raft.Tests.Persistence;
 
 /// <summary>
-/// The SQLite file is in WAL mode before the system starts, and every connection the journal and snapshot store open
+/// The SQLite files are in WAL mode before the system starts, and every connection the journal and snapshot store open
 /// runs with <c>synchronous=FULL</c> (so an acknowledged write is on disk), read on those connections themselves.
+/// Snapshots an earlier version kept in the journal's file move to the snapshot file.
 /// </summary>
 public sealed class SqliteDurabilityTests(ITestOutputHelper output)
     : SqlPersistenceTestKit(TestStorage.Create(RaftPersistencePlugin.Sqlite), new SqlObserver(), output)
@@ -48,6 +49,72 @@ public sealed class SqliteDurabilityTests(ITestOutputHelper output)
             Assert.Equal(RaftPersistence.SqliteSynchronousFull.ToString(CultureInfo.InvariantCulture), p.Synchronous);
             Assert.Equal("wal", p.JournalMode);
         });
+    }
+
+    [Fact]
+    public void Snapshots_an_earlier_version_kept_in_the_journals_file_should_move_to_the_snapshot_file_at_start()
+    {
+        var log = Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        ExpectMsg<EventLogActor.Recovered>();
+        log.Tell(new EventLogActor.PersistAllOf(["a", "b", "c"]));
+        ExpectMsg<EventLogActor.Persisted>();
+        SnapshotStore.Tell(new Akka.Persistence.SaveSnapshot(new Akka.Persistence.SnapshotMetadata("p-1", 2, DateTime.UtcNow), new TestEvent("s")), TestActor);
+        ExpectMsg<Akka.Persistence.SaveSnapshotSuccess>();
+        Watch(log);
+        Sys.Stop(log);
+        ExpectTerminated(log);
+
+        // The layout of an earlier version: the snapshot table and its row in the journal's file, none in the snapshot file.
+        var journalFile = RaftPersistence.SqliteFile(Storage.Settings, Storage.DataDirectory)!;
+        using (var snapshots = Storage.OpenSnapshots())
+        {
+            Run(snapshots, "ATTACH DATABASE '" + journalFile.Replace("'", "''", StringComparison.Ordinal) + "' AS journal_file;");
+            foreach (var definition in Definitions(snapshots, "main")) Run(snapshots, definition.Replace("CREATE TABLE ", "CREATE TABLE journal_file.", StringComparison.Ordinal).Replace("CREATE INDEX ", "CREATE INDEX journal_file.", StringComparison.Ordinal).Replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX journal_file.", StringComparison.Ordinal));
+            Run(snapshots, "INSERT INTO journal_file.snapshot SELECT * FROM main.snapshot;");
+            Run(snapshots, "DROP TABLE main.snapshot;");
+            Run(snapshots, "DETACH DATABASE journal_file;");
+        }
+
+        Assert.Equal(1L, Count(Storage.Open(), "snapshot"));
+
+        // What a restart of the node does before its ActorSystem starts.
+        RaftPersistence.PrepareStorage(Storage.Settings, Storage.DataDirectory);
+
+        Assert.Equal(0L, Count(Storage.Open(), "snapshot"));
+        Assert.Equal(1L, Count(Storage.OpenSnapshots(), "snapshot"));
+        RaftPersistence.PrepareStorage(Storage.Settings, Storage.DataDirectory);
+        Assert.Equal(1L, Count(Storage.OpenSnapshots(), "snapshot"));
+
+        // Recovery starts from the moved snapshot (sequence number 2): only event 3 is replayed. Without it, all three.
+        Sys.ActorOf(EventLogActor.Props("p-1", TestActor));
+        var recovered = ExpectMsg<EventLogActor.Recovered>();
+        Assert.Equal(["c"], recovered.Values);
+        Assert.Equal(3, recovered.LastSequenceNr);
+    }
+
+    private static void Run(System.Data.Common.DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<string> Definitions(System.Data.Common.DbConnection connection, string schema)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT sql FROM {schema}.sqlite_master WHERE tbl_name = 'snapshot' AND sql IS NOT NULL ORDER BY type = 'table' DESC;";
+        using var rows = command.ExecuteReader();
+        var definitions = new List<string>();
+        while (rows.Read()) definitions.Add(rows.GetString(0));
+        return definitions;
+    }
+
+    private static long Count(System.Data.Common.DbConnection opened, string table)
+    {
+        using var connection = opened;
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table};";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     [Fact]

@@ -31,9 +31,14 @@ public sealed class TestStorage : IDisposable
     /// <summary>The Akka configuration of the test system: what <see cref="RaftPersistence.AkkaConfig"/> ships, and the test serializer.</summary>
     public AkkaConfig AkkaConfig => TestEventSerializer.Config.WithFallback(RaftPersistence.AkkaConfig(Settings, DataDirectory));
 
-    /// <summary>The connection string the journal and snapshot store use.</summary>
+    /// <summary>The connection string the journal uses.</summary>
     public string ConnectionString => Settings.Plugin == RaftPersistencePlugin.Sqlite
         ? RaftPersistence.SqliteConnectionString(Settings, DataDirectory)
+        : Settings.PostgreSqlConnectionString;
+
+    /// <summary>The connection string the snapshot store uses (on SQLite, its own file).</summary>
+    public string SnapshotConnectionString => Settings.Plugin == RaftPersistencePlugin.Sqlite
+        ? RaftPersistence.SqliteSnapshotConnectionString(Settings, DataDirectory)
         : Settings.PostgreSqlConnectionString;
 
     /// <summary>The linq2db provider the journal and snapshot store use.</summary>
@@ -61,10 +66,15 @@ public sealed class TestStorage : IDisposable
         return storage;
     }
 
-    /// <summary>Runs one statement on a connection of its own; returns the rows it changed.</summary>
-    public int Execute(string sql)
+    /// <summary>Runs one statement on a connection of its own to the journal's database; returns the rows it changed.</summary>
+    public int Execute(string sql) => Execute(Open(), sql);
+
+    /// <summary>Runs one statement on a connection of its own to the snapshot store's database (on SQLite its own file).</summary>
+    public int ExecuteOnSnapshots(string sql) => Execute(OpenSnapshots(), sql);
+
+    private static int Execute(DbConnection opened, string sql)
     {
-        using var connection = Open();
+        using var connection = opened;
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteNonQuery();
@@ -76,6 +86,15 @@ public sealed class TestStorage : IDisposable
         DbConnection connection = Settings.Plugin == RaftPersistencePlugin.Sqlite
             ? new SqliteConnection(ConnectionString)
             : new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Opens a connection of the test's own to the snapshot store's database.</summary>
+    public DbConnection OpenSnapshots()
+    {
+        if (Settings.Plugin != RaftPersistencePlugin.Sqlite) return Open();
+        var connection = new SqliteConnection(SnapshotConnectionString);
         connection.Open();
         return connection;
     }
