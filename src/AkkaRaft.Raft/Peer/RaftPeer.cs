@@ -37,6 +37,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
 {
     private readonly RaftPeerSetup _setup;
     private readonly PeerRecovery _recovery;
+    private readonly JournalCutSteps _cuts;
     private PeerLogic<IActorRef>? _logic;
     private IActorRef _stateMachine = ActorRefs.Nobody;
     // The command type of a typed state machine (null for another state machine): what a leader reads a TypedWrite as.
@@ -52,6 +53,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentOutOfRangeException.ThrowIfZero(setup.NodeId);
         _setup = setup;
+        _cuts = new JournalCutSteps(setup.MaxCutEvents);
         _recovery = new PeerRecovery(setup.PersistenceId);
         JournalPluginId = setup.JournalPluginId;
         SnapshotPluginId = setup.SnapshotPluginId;
@@ -103,10 +105,17 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         // The leader offers again after an election timeout; the next fetch resumes after what this one verified.
         Command<SnapshotTransferFailed>(f => Context.GetLogger().Warning("peer {0}: {1}", _setup.NodeId, f.Cause.Message));
         Command<BackupSaved>(_ => { });
-        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesSuccess>(deleted =>
+        {
+            if (_cuts.Completed(deleted.ToSequenceNr) is { } next) DeleteMessages(next);
+        });
         Command<DeleteSnapshotsSuccess>(_ => { });
         // A failed deletion leaves old events or records behind; recovery starts from the newest record anyway.
-        Command<DeleteMessagesFailure>(f => Context.GetLogger().Warning("peer {0}: deleting journal events up to {1} failed: {2}", _setup.NodeId, f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteMessagesFailure>(f =>
+        {
+            _cuts.Failed();
+            Context.GetLogger().Warning("peer {0}: deleting journal events up to {1} failed: {2}", _setup.NodeId, f.ToSequenceNr, f.Cause.Message);
+        });
         Command<DeleteSnapshotsFailure>(f => Context.GetLogger().Warning("peer {0}: deleting old snapshot records failed: {1}", _setup.NodeId, f.Cause.Message));
     }
 
@@ -285,7 +294,8 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                     if (_setup.SnapshotTransfer is { Settings.Backup: true } backup) Backup(backup, effect.SnapshotRecord);
                     break;
                 case PeerEffectKind.DeleteUpTo:
-                    DeleteMessages(effect.SequenceNr);
+                    // In steps of at most MaxCutEvents, each after the last (JournalCutSteps).
+                    if (_cuts.Request(effect.SequenceNr) is { } upTo) DeleteMessages(upTo);
                     DeleteSnapshots(new SnapshotSelectionCriteria(effect.SequenceNr - 1));
                     break;
                 case PeerEffectKind.Send:

@@ -40,6 +40,12 @@ public sealed record RaftPeerSetup(
     /// <summary>The longest client command whose entry fits a journal event of <paramref name="maxEventBytes"/> bytes.</summary>
     public static long MaxCommandBytesOf(long maxEventBytes) => maxEventBytes - RaftJournal.EntryFramingBytes;
 
+    /// <summary>
+    /// Most journal events one deletion of a cut deletes (<c>akkaraft.persistence.journal.max-cut-events</c>): a longer cut
+    /// after a snapshot goes in steps, one after the other, so journal writes run between them.
+    /// </summary>
+    public long MaxCutEvents { get; init; } = 500;
+
     /// <summary>The largest snapshot the snapshot store takes (<c>akkaraft.persistence.snapshot-store.max-snapshot-bytes</c>): the peer warns when Raft's own limit is above it.</summary>
     public long MaxSnapshotStoreBytes { get; init; } = 256L * 1024 * 1024;
 

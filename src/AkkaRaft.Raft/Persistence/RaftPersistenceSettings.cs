@@ -30,6 +30,7 @@ public enum RaftPersistencePlugin
 /// <c>parallelism</c>).</param>
 /// <param name="ReplayBatchSize">Events read per query while a persistent actor recovers (Akka.Persistence.Sql
 /// <c>replay-batch-size</c>).</param>
+/// <param name="MaxCutEvents">Most events one deletion deletes when the Raft peer cuts its journal after a snapshot.</param>
 /// <param name="MaxSnapshotBytes">Largest serialized snapshot the peer saves, in bytes.</param>
 /// <param name="SqliteFile">The SQLite file of the journal; a relative path is taken from the node's data directory.</param>
 /// <param name="SqliteSnapshotFile">The SQLite file of the snapshot store, another than <paramref name="SqliteFile"/> so
@@ -47,6 +48,7 @@ public sealed record RaftPersistenceSettings(
     int MaxPendingWrites,
     int WriteParallelism,
     int ReplayBatchSize,
+    int MaxCutEvents,
     long MaxSnapshotBytes,
     string SqliteFile,
     string SqliteSnapshotFile,
@@ -149,6 +151,7 @@ public sealed record RaftPersistenceSettings(
             MaxPendingWrites: config.GetIntInRange(s + ".journal.max-pending-writes", 1, 1_000_000),
             WriteParallelism: config.GetIntInRange(s + ".journal.write-parallelism", 1, 64),
             ReplayBatchSize: config.GetIntInRange(s + ".journal.replay-batch-size", 1, 1_000_000),
+            MaxCutEvents: config.GetIntInRange(s + ".journal.max-cut-events", 1, 1_000_000),
             MaxSnapshotBytes: config.GetByteSizeInRange(s + ".snapshot-store.max-snapshot-bytes", 1, MaxStoredValueBytes),
             SqliteFile: sqliteFile,
             SqliteSnapshotFile: snapshotFile,

@@ -194,6 +194,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
             // A command's entry must fit one journal event and one remote frame (an AppendEntries carrying it alone).
             MaxEventBytes = Math.Min(persistence.MaxEventBytes, remoting.MaxPayloadBytes),
             MaxSnapshotStoreBytes = persistence.MaxSnapshotBytes,
+            MaxCutEvents = persistence.MaxCutEvents,
             SnapshotTransfer = snapshots,
         };
         var peerRef = system.ActorOf(RaftPeer.SupervisedProps(setup), RemoteRaftTransport.PeerName);

@@ -28,6 +28,7 @@ public sealed class SqlitePeerClusterTests : IAsyncLifetime
     private readonly RoleListener.Roles _roles = new();
     private ActorSystem _system = null!;
     private int _incarnation;
+    private long _maxCutEvents = RaftPersistenceSettings.Default.MaxCutEvents;
 
     public Task InitializeAsync()
     {
@@ -70,6 +71,45 @@ public sealed class SqlitePeerClusterTests : IAsyncLifetime
         Assert.True(status.FirstIndex > 1, "the log was never compacted into a snapshot");
     }
 
+    [Fact]
+    public async Task A_journal_cut_in_steps_of_three_events_deletes_every_event_the_snapshots_made_redundant()
+    {
+        _maxCutEvents = 3;
+        foreach (var id in _ids) Start(id);
+        for (var i = 0; i < 80; i++) await WriteAsync($"k{i % 10}", $"v{i}");
+
+        // Each peer's log was compacted (max-log-count 20) several times; every cut went in steps of 3 events, and the
+        // steps go on until no event below the peer's snapshot record is left.
+        var settings = RaftPersistenceSettings.FromConfig(ConfigurationFactory.Default());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var id in _ids)
+        {
+            var persistenceId = $"raft-peer-{id}";
+            long snapshotAt = 0, left = -1;
+            while (DateTime.UtcNow < deadline)
+            {
+                snapshotAt = Scalar(RaftPersistence.SqliteSnapshotConnectionString(settings, _directory),
+                    $"SELECT coalesce(max(sequence_number), 0) FROM snapshot WHERE persistence_id = '{persistenceId}';");
+                left = Scalar(RaftPersistence.SqliteConnectionString(settings, _directory),
+                    $"SELECT count(*) FROM journal WHERE persistence_id = '{persistenceId}' AND deleted = 0 AND sequence_number < {snapshotAt};");
+                if (snapshotAt > 10 && left == 0) break;
+                await Task.Delay(50);
+            }
+
+            Assert.True(snapshotAt > 10, $"peer {id} saved no snapshot record past sequence number 10");
+            Assert.True(left == 0, $"peer {id}: {left} events below its snapshot record at {snapshotAt} were never deleted");
+        }
+    }
+
+    private static long Scalar(string connectionString, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private void StartSystem()
     {
         var config = ConfigurationFactory.ParseString("akkaraft.remote.maximum-frame-size-bytes = 4MiB").WithFallback(ConfigurationFactory.Default());
@@ -88,6 +128,7 @@ public sealed class SqlitePeerClusterTests : IAsyncLifetime
         {
             JournalPluginId = RaftPersistence.JournalPluginId,
             SnapshotPluginId = RaftPersistence.SnapshotPluginId,
+            MaxCutEvents = _maxCutEvents,
         };
         var peer = _system.ActorOf(RaftPeer.Props(setup), $"peer-{id}-{++_incarnation}");
         _peers[id] = peer;

@@ -18,6 +18,7 @@ public sealed class RaftPersistenceSettingsTests
         Assert.Equal(5000, settings.MaxPendingWrites);
         Assert.Equal(3, settings.WriteParallelism);
         Assert.Equal(1000, settings.ReplayBatchSize);
+        Assert.Equal(500, settings.MaxCutEvents);
         Assert.Equal("persistence.db", settings.SqliteFile);
         Assert.Equal("snapshots.db", settings.SqliteSnapshotFile);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.SqliteBusyTimeout);
@@ -58,6 +59,7 @@ public sealed class RaftPersistenceSettingsTests
     [InlineData("akkaraft.persistence.journal.max-pending-writes = 0", "akkaraft.persistence.journal.max-pending-writes")]
     [InlineData("akkaraft.persistence.journal.write-parallelism = 0", "akkaraft.persistence.journal.write-parallelism")]
     [InlineData("akkaraft.persistence.journal.replay-batch-size = 0", "akkaraft.persistence.journal.replay-batch-size")]
+    [InlineData("akkaraft.persistence.journal.max-cut-events = 0", "akkaraft.persistence.journal.max-cut-events")]
     [InlineData("akkaraft.persistence.snapshot-store.max-snapshot-bytes = 0", "akkaraft.persistence.snapshot-store.max-snapshot-bytes")]
     [InlineData("akkaraft.persistence.sqlite.file = \"  \"", "akkaraft.persistence.sqlite.file")]
     [InlineData("akkaraft.persistence.sqlite.snapshot-file = \"\"", "akkaraft.persistence.sqlite.snapshot-file")]
