@@ -8,7 +8,7 @@ namespace AkkaRaft.Faults.Tests;
 /// <summary>
 /// The short schedule CI runs on every submission (issue #20, point 4 and 5): real nodes in network namespaces under
 /// every kind of fault for 185 seconds, which must stay linearizable, with the link faults' frames really carried by the
-/// proxy; then the two deliberate bugs the harness must
+/// proxy; 45 seconds of kills, pauses and a partition with TLS between the nodes; then the two deliberate bugs the harness must
 /// catch: 30 seconds with stale consistent reads served on purpose, and 20 seconds of disk-full-followers with followers
 /// that acknowledge before their write is durable. They need root, <c>ip netns</c> and iptables, and fail (never skip)
 /// without them. The seed changes from run to run (set <c>AKKARAFT_FAULTS_SEED</c> to repeat one); a failure names
@@ -40,6 +40,29 @@ public sealed class ShortScheduleTests(ITestOutputHelper output)
         Assert.True(report.Links.FramesOut > 0 && report.Links.MeanDelay > TimeSpan.Zero, $"the link proxy carried no frame (seed {seed}): {report.Links}\n{printed}");
         Assert.True(report.Links.Duplicated > 0, $"the link proxy duplicated no frame (seed {seed}): {report.Links}");
         Assert.True(report.Links.Reordered > 0, $"the link proxy reordered no frame (seed {seed}): {report.Links}");
+        Directory.Delete(report.Directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_cluster_with_TLS_between_its_nodes_stays_linearizable_through_kills_pauses_and_a_partition()
+    {
+        var seed = BaseSeed();
+        // A short log (200 entries) makes a node that was down or cut off catch up from a snapshot, through the TLS
+        // snapshot port; the link faults cannot run over TLS.
+        var options = new FaultRunOptions(3, TimeSpan.FromSeconds(45), seed, OutputRoot())
+        {
+            RemoteTls = true,
+            MaxLogCount = 200,
+            Kinds = [FaultKind.KillRandom, FaultKind.KillLeader, FaultKind.PauseFollower, FaultKind.PartitionLeader],
+        };
+        var (report, printed) = await RunAsync(options);
+        Assert.True(report.Passed, $"the TLS run (seed {seed}) failed:\n{printed}");
+        foreach (var log in Directory.EnumerateFiles(report.Directory, "n*.log"))
+        {
+            // Each start of the node said its Raft port (and snapshot port) speaks TLS.
+            Assert.Matches(@"listening: .* Raft 10\.77\.0\.\d+:\d+ \(TLS\)", await File.ReadAllTextAsync(log));
+        }
+
         Directory.Delete(report.Directory, recursive: true);
     }
 

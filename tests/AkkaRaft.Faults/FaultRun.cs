@@ -4,6 +4,7 @@ using AkkaRaft.Faults.History;
 using AkkaRaft.Faults.Nemesis;
 using AkkaRaft.Faults.Network;
 using AkkaRaft.Faults.Workload;
+using AkkaRaft.TestSupport.Certificates;
 using AkkaRaft.TestSupport.Linearizability;
 
 namespace AkkaRaft.Faults;
@@ -52,6 +53,7 @@ internal static class FaultRun
         Log($"schedule ({schedule.Count} faults): {string.Join(", ", schedule.Select(s => $"{s.Start.TotalSeconds:0.0}s {FaultSchedule.NameOf(s.Kind)} for {s.Hold.TotalSeconds:0.0}s"))}");
         if (options.UnsafeStaleReads) Log("UNSAFE: the nodes serve consistent reads from local state (akkaraft.raft.unsafe-stale-consistent-reads = on): the checker must report a violation");
         if (options.UnsafeAckBeforeFsync) Log("UNSAFE: followers acknowledge entries before they are durable (akkaraft.raft.unsafe-ack-before-fsync = on): disk-full-followers must lose acknowledged writes");
+        if (options.RemoteTls) Log("TLS between the nodes (akkaraft.remote.tls = on): the Raft port and the snapshot port; no link faults");
 
         using var lab = NetworkLab.Create(options.Nodes, logWriter, TimeSpan.FromMinutes(10));
         using var proxy = StartProxy(options.Nodes, Log);
@@ -190,6 +192,9 @@ internal static class FaultRun
         return broken;
     }
 
+    /// <summary>The password of the run's node certificate (a throwaway, as the CA that issued it).</summary>
+    private const string NodeCertificatePassword = "faults";
+
     private static List<NodeProcess> StartNodes(FaultRunOptions options, string directory, Action<string> log)
     {
         var serverDirectory = options.ServerDirectory ?? AppContext.BaseDirectory;
@@ -213,10 +218,21 @@ internal static class FaultRun
             ["akkaraft.raft.unsafe-ack-before-fsync"] = options.UnsafeAckBeforeFsync ? "on" : "off",
             ["akkaraft.raft.lease-reads"] = options.LeaseReads ? "on" : "off",
         };
+        if (options.MaxLogCount is { } maxLogCount) settings["akkaraft.raft.max-log-count"] = maxLogCount.ToString(CultureInfo.InvariantCulture);
+        if (options.RemoteTls)
+        {
+            // One node certificate for all: a peer is admitted by the CA's signature, not by its name.
+            var ca = new TestCertificateAuthority($"faults-{options.Seed}-cluster-ca");
+            settings["akkaraft.remote.tls.enabled"] = "on";
+            settings["akkaraft.remote.tls.ca-certificates-path"] = ca.WritePem(Path.Combine(directory, "cluster-ca.pem"));
+            settings["akkaraft.remote.tls.certificate-path"] = ca.WriteNode(Path.Combine(directory, "node.p12"), "faults-node", NodeCertificatePassword);
+            settings["akkaraft.remote.tls.certificate-password"] = NodeCertificatePassword;
+        }
+
         var environment = settings.ToDictionary(s => NodeProcess.VariableOf(s.Key), s => s.Value);
         // The native launcher finds the runtime the harness runs on.
         environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        log($"node settings: {string.Join(", ", settings.Select(s => $"{s.Key} = {s.Value}"))}");
+        log($"node settings: {string.Join(", ", settings.Where(s => !s.Key.EndsWith("password", StringComparison.Ordinal)).Select(s => $"{s.Key} = {s.Value}"))}");
         var nodes = numbers.Select(n => new NodeProcess(n, launcher, Path.Combine(directory, "disks", $"n{n}"), Path.Combine(directory, $"n{n}.log"), peers, environment)).ToList();
         foreach (var node in nodes)
         {

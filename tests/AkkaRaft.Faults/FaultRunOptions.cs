@@ -45,6 +45,18 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
     /// <summary>Starts the nodes with <c>akkaraft.raft.lease-reads = on</c>, so that <c>default</c> reads use the leader lease.</summary>
     public bool LeaseReads { get; init; }
 
+    /// <summary>
+    /// Starts the nodes with <c>akkaraft.remote.tls</c> on (certificates from a CA made for the run): the Raft port and
+    /// the snapshot port speak TLS. The link faults cannot run then: their proxy reads Akka.Remote's frames, which TLS hides.
+    /// </summary>
+    public bool RemoteTls { get; init; }
+
+    /// <summary>
+    /// The nodes' <c>akkaraft.raft.max-log-count</c> when set: a small one compacts the log often, so a node that was down
+    /// or cut off catches up from the leader's snapshot (through the snapshot port) rather than from its log.
+    /// </summary>
+    public int? MaxLogCount { get; init; }
+
     /// <summary>The limits of what the link faults draw (delay, shares of duplicated and reordered frames).</summary>
     public LinkFaultOptions LinkFaults { get; init; } = new();
 
@@ -68,6 +80,12 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (GrpcClients < 0) throw new ArgumentException($"--grpc-clients must not be negative, got {GrpcClients}");
         if (GrpcClients > (Clients > 0 ? Clients : 2 * Nodes)) throw new ArgumentException($"--grpc-clients ({GrpcClients}) is more than the register clients ({(Clients > 0 ? Clients : 2 * Nodes)})");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
+        if (RemoteTls && Kinds.FirstOrDefault(FaultSchedule.IsLinkFault) is var link && FaultSchedule.IsLinkFault(link))
+        {
+            throw new ArgumentException($"--remote-tls: the fault {FaultSchedule.NameOf(link)} cannot run, its proxy reads Akka.Remote's frames, which TLS hides; name --faults without the link faults");
+        }
+
+        if (MaxLogCount is < 10) throw new ArgumentException($"--max-log-count must be at least 10, got {MaxLogCount}");
         LinkFaults.Validate();
         return this;
     }

@@ -8,7 +8,7 @@ using AkkaRaft.TestSupport.Linearizability;
 
 // akkaraft-faults: the fault harness of issue #20 (docs/FAULTS.md).
 //   run   [--minutes N | --seconds N] [--seed S] [--nodes 3|5] [--clients N] [--session-clients N] [--series-clients N] [--lock-clients N] [--watch-clients N] [--grpc-clients N] [--faults a,b|all] [--out DIR]
-//         [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--lease-reads]
+//         [--unsafe-stale-reads] [--unsafe-ack-before-fsync] [--lease-reads] [--remote-tls] [--max-log-count N]
 //         [--link-delay-max-ms N] [--link-duplicate-max P] [--link-reorder-max P]   limits of the link faults' draws
 //   check <history.jsonl> [--max-states N]      re-checks a history file
 //   schedule [--minutes N | --seconds N] [--seed S] [--faults ...]   prints a seed's fault schedule
@@ -82,6 +82,9 @@ internal static class Cli
         var unsafeReads = false;
         var unsafeAcks = false;
         var leaseReads = false;
+        var remoteTls = false;
+        int? maxLogCount = null;
+        var kindsGiven = false;
         var linkFaults = new LinkFaultOptions();
         for (var i = 0; i < args.Length; i++)
         {
@@ -99,7 +102,9 @@ internal static class Cli
                 case "--watch-clients": watchClients = (int)Number(Value(), "--watch-clients"); break;
                 case "--grpc-clients": grpcClients = (int)Number(Value(), "--grpc-clients"); break;
                 case "--out": output = Value(); break;
-                case "--faults": kinds = FaultSchedule.ParseKinds(Value()); break;
+                case "--faults": kinds = FaultSchedule.ParseKinds(Value()); kindsGiven = true; break;
+                case "--remote-tls": remoteTls = true; break;
+                case "--max-log-count": maxLogCount = (int)Number(Value(), "--max-log-count"); break;
                 case "--unsafe-stale-reads": unsafeReads = true; break;
                 case "--unsafe-ack-before-fsync": unsafeAcks = true; break;
                 case "--lease-reads": leaseReads = true; break;
@@ -110,7 +115,9 @@ internal static class Cli
             }
         }
 
-        return new FaultRunOptions(nodes, duration, seed, output) { Clients = clients, SessionClients = sessionClients, SeriesClients = seriesClients, LockClients = lockClients, WatchClients = watchClients, GrpcClients = grpcClients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads, LinkFaults = linkFaults }.Validate();
+        // With TLS between the nodes, "all" means every fault the link proxy is not needed for.
+        if (remoteTls && !kindsGiven) kinds = [.. kinds.Where(k => !FaultSchedule.IsLinkFault(k))];
+        return new FaultRunOptions(nodes, duration, seed, output) { RemoteTls = remoteTls, MaxLogCount = maxLogCount, Clients = clients, SessionClients = sessionClients, SeriesClients = seriesClients, LockClients = lockClients, WatchClients = watchClients, GrpcClients = grpcClients, Kinds = kinds, UnsafeStaleReads = unsafeReads, UnsafeAckBeforeFsync = unsafeAcks, LeaseReads = leaseReads, LinkFaults = linkFaults }.Validate();
     }
 
     private static int Check(string[] args)

@@ -183,8 +183,10 @@ public static class ServeCommand
         var grpcText = grpc is null ? "gRPC off" : security.Tls is null ? $"gRPC h2c://{grpc.Address}" : $"gRPC https://{grpc.Address}";
         // Counts only: a token never reaches the output.
         var tokensText = security.Tokens.Enabled ? $"tokens: {security.Tokens.Describe()}" : "tokens: none, anonymous requests accepted";
+        // The Raft port and the snapshot port speak TLS together (akkaraft.remote.tls).
+        var raftText = node.Snapshots is { Encrypted: true } ? $"Raft {node.RaftAddress} (TLS)" : $"Raft {node.RaftAddress}";
         await output.WriteLineAsync(
-            $"akkaraft: node {node.Id} listening: HTTP {ClientPorts.Url(security, http.Address.ToString())}  {grpcText}  Raft {node.RaftAddress}  data {node.Settings.Node.DataDirectoryFullPath}  {tokensText}").ConfigureAwait(false);
+            $"akkaraft: node {node.Id} listening: HTTP {ClientPorts.Url(security, http.Address.ToString())}  {grpcText}  {raftText}  data {node.Settings.Node.DataDirectoryFullPath}  {tokensText}").ConfigureAwait(false);
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var raftSettings = AkkaRaft.Raft.Peer.RaftPeerSettings.FromConfig(config);
         // The fault harness's deliberate bugs: say so where nobody can miss them.
