@@ -45,7 +45,7 @@ internal sealed record AnsweredQuery(QueryResult Result) : QueryRoute;
 internal sealed record SeriesQuery(int Shard, string Name, TsQuery Query) : QueryRoute;
 
 /// <summary>Series by prefix: the stats of <paramref name="Names"/> (in order), <paramref name="ByShard"/> asked of each shard.</summary>
-internal sealed record ListQuery(IReadOnlyList<string> Names, List<string>?[] ByShard) : QueryRoute;
+internal sealed record ListRoute(IReadOnlyList<string> Names, List<string>?[] ByShard) : QueryRoute;
 
 /// <summary>
 /// The part of the time-series store above its shards: decodes commands and queries, checks names and limits, the
@@ -346,11 +346,11 @@ internal sealed class TimeSeriesCoordinator
             (byShard[ShardOf(name)] ??= []).Add(name);
         }
 
-        return new ListQuery(found, byShard);
+        return new ListRoute(found, byShard);
     }
 
     /// <summary>Answers series by prefix from each shard's stats (<paramref name="stats"/>[shard] in the order it was asked).</summary>
-    public QueryResult Listed(ListQuery list, IReadOnlyList<SeriesStats[]?> stats)
+    public QueryResult Listed(ListRoute list, IReadOnlyList<SeriesStats[]?> stats)
     {
         var response = new TsResponse();
         var read = new List<string>(list.Names.Count);

@@ -117,7 +117,7 @@ public sealed class TimeSeriesStateMachine : IStateMachine
                 return answered.Result;
             case SeriesQuery one:
                 return _shards[one.Shard].Query(one.Name, one.Query);
-            case ListQuery list:
+            case ListRoute list:
                 var stats = new SeriesStats[]?[_shards.Length];
                 for (var s = 0; s < _shards.Length; s++)
                 {

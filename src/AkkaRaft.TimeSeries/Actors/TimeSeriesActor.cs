@@ -45,8 +45,10 @@ public sealed class TimeSeriesActor : ReceiveActor, IWithUnboundedStash
     private IShardReply?[] _replies = [];
     private Action<IShardReply?[]>? _then;
 
-    private TimeSeriesActor(TimeSeriesSettings settings)
+    /// <summary>An empty store enforcing <paramref name="settings"/> (validated by <see cref="Props"/>, which callers use).</summary>
+    public TimeSeriesActor(TimeSeriesSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _coordinator = new TimeSeriesCoordinator(settings);
         StartShards(TimeSeriesCoordinator.NewShards(settings));
@@ -175,7 +177,7 @@ public sealed class TimeSeriesActor : ReceiveActor, IWithUnboundedStash
             case SeriesQuery one:
                 _shards[one.Shard].Tell(new ShardQuery(one.Name, one.Query, query), Self);
                 break;
-            case ListQuery list:
+            case ListRoute list:
                 var asked = new List<int>();
                 for (var s = 0; s < list.ByShard.Length; s++)
                 {
