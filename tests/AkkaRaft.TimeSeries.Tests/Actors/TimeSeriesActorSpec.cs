@@ -204,6 +204,41 @@ public sealed class TimeSeriesActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal([new TimePoint(70, 3), new TimePoint(71, 4)], TsResult.Decode((await QueryAsync(store, TsQueries.Range(a, 60))).Response).Points);
     }
 
+    /// <summary>Starts the store under it and tells <paramref name="failures"/> of every failure the store escalates.</summary>
+    private sealed class Supervisor : ReceiveActor
+    {
+        private readonly IActorRef _failures;
+
+        public Supervisor(IActorRef failures)
+        {
+            _failures = failures;
+            var store = Context.ActorOf(TimeSeriesActor.Props(Settings), TimeSeriesActor.Name);
+            ReceiveAny(message => store.Forward(message));
+        }
+
+        protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(failure =>
+        {
+            _failures.Tell(failure);
+            return Directive.Stop;
+        });
+    }
+
+    [Fact]
+    public async Task A_shard_that_throws_is_escalated_by_the_coordinator_not_restarted()
+    {
+        var failures = CreateTestProbe();
+        var parent = Sys.ActorOf(Akka.Actor.Props.Create(() => new Supervisor(failures.Ref)), "parent");
+        var (a, _, _) = ThreeShards();
+        parent.Tell(new ChildApply(new ApplyContext(++_index, 1, 0), Append((a, [(1, 1)]))));
+        await ExpectMsgAsync<ChildApplied>(Wait);
+
+        // A commit no prepare came before breaks the shard's invariant: a bug, which must reach the state machine actor.
+        Sys.ActorSelection(parent.Path / TimeSeriesActor.Name / "series-shard-0").Tell(CommitAppend.Instance);
+
+        var failure = await failures.ExpectMsgAsync<InvalidOperationException>(Wait);
+        Assert.Contains("did not prepare", failure.Message);
+    }
+
     /// <summary>The coordinator's children now (there are as many as shards): each answers an Identify sent to all of them.</summary>
     private async Task<List<IActorRef>> ShardActorsAsync(IActorRef store)
     {
