@@ -156,14 +156,21 @@ public sealed class TimeSeriesActor : ReceiveActor, IWithUnboundedStash
 
         Gather(touched, s => new PrepareAppend(plan.ByShard[s]!), prepared =>
         {
-            if (_coordinator.Refusal(plan, prepared.OfType<Prepared>().Select(p => p.Refusal)) is { } failure)
+            var refusals = new List<SeriesRefusal?>(touched.Count);
+            foreach (var s in touched) refusals.Add(((Prepared)prepared[s]!).Refusal);
+            if (_coordinator.Refusal(plan, refusals) is { } failure)
             {
                 foreach (var s in touched) _shards[s].Tell(AbortAppend.Instance, Self);
                 Reply(failure);
                 return;
             }
 
-            Gather(touched, _ => CommitAppend.Instance, committed => Reply(_coordinator.Committed(plan, committed.OfType<CommittedAppend>().SelectMany(c => c.Outcomes))));
+            Gather(touched, _ => CommitAppend.Instance, committed =>
+            {
+                var outcomes = new List<SeriesOutcome>(plan.Plans.Length);
+                foreach (var s in touched) outcomes.AddRange(((CommittedAppend)committed[s]!).Outcomes);
+                Reply(_coordinator.Committed(plan, outcomes));
+            });
         });
     }
 
