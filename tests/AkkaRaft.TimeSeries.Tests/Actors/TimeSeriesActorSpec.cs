@@ -113,21 +113,22 @@ public sealed class TimeSeriesActorSpec : Akka.TestKit.Xunit2.TestKit
         var random = new Random(seed);
         var store = Start();
         var machine = new TimeSeriesStateMachine(Settings);
-        var t = new long[12];
+        var t = new long[16];
+        var statuses = new HashSet<TsStatus>();
         for (var step = 0; step < 300; step++)
         {
             var roll = random.Next(100);
             if (roll < 55)
             {
-                // An append of 1-4 series (of 12: max-series is 8), mostly in order, some late, some in milliseconds.
+                // An append of 1-4 series (of 16: max-series is 8), mostly in order, some late, one in ten in milliseconds.
                 var series = new List<(string, (long, double)[])>();
-                var units = random.Next(20) == 0 ? TimeUnit.Milliseconds : TimeUnit.Seconds;
-                foreach (var s in Enumerable.Range(0, random.Next(1, 5)).Select(_ => random.Next(12)).Distinct())
+                var units = random.Next(10) == 0 ? TimeUnit.Milliseconds : TimeUnit.Seconds;
+                foreach (var s in Enumerable.Range(0, units == TimeUnit.Seconds ? random.Next(1, 5) : 1).Select(_ => random.Next(t.Length)).Distinct())
                 {
                     var points = new (long, double)[random.Next(1, 40)];
                     for (var p = 0; p < points.Length; p++)
                     {
-                        t[s] += random.Next(10) == 0 ? -random.Next(1, 120) : random.Next(1, 6);
+                        t[s] += random.Next(60) == 0 ? -random.Next(1, 120) : random.Next(1, 6);
                         points[p] = (Math.Max(0, t[s]), random.Next(4) == 0 ? random.NextDouble() : random.Next(10));
                     }
 
@@ -137,15 +138,15 @@ public sealed class TimeSeriesActorSpec : Akka.TestKit.Xunit2.TestKit
                 var command = units == TimeUnit.Seconds
                     ? Append([.. series])
                     : TsCommands.AppendMany(series.Select(x => new KeyValuePair<string, IReadOnlyList<TimePoint>>(x.Item1, x.Item2.Select(p => new TimePoint(p.Item1, p.Item2)).ToArray())), units);
-                await SameApplyAsync(store, machine, command, step, seed);
+                statuses.Add(await SameApplyAsync(store, machine, command, step, seed));
             }
-            else if (roll < 60)
+            else if (roll < 58)
             {
-                await SameApplyAsync(store, machine, TsCommands.DropBefore(random.Next(0, (int)Math.Max(0, t.Max()) + 100) * 1000L), step, seed);
+                statuses.Add(await SameApplyAsync(store, machine, TsCommands.DropBefore(random.Next(0, (int)Math.Max(0, t.Max() / 2) + 100) * 1000L), step, seed));
             }
             else if (roll < 95)
             {
-                var name = $"m{random.Next(12)}";
+                var name = $"m{random.Next(t.Length)}";
                 var query = random.Next(5) switch
                 {
                     0 => TsQueries.Latest(name),
@@ -164,16 +165,27 @@ public sealed class TimeSeriesActorSpec : Akka.TestKit.Xunit2.TestKit
                 machine.WriteSnapshot(stream);
                 var actual = await SnapshotAsync(store);
                 Assert.True(stream.ToArray().SequenceEqual(actual), $"seed {seed}, step {step}: the actor form wrote other snapshot bytes");
+                if (random.Next(2) == 0)
+                {
+                    // Both go on from the snapshot: the actor form with new shard actors, open encoders rebuilt.
+                    stream.Position = 0;
+                    machine.RestoreSnapshot(stream);
+                    store.Tell(TimeSeriesActor.RestoreMessage(new MemoryStream(actual), Settings));
+                }
             }
         }
+
+        // The sequence went through the shards' refusals and the coordinator's, not only through appends that succeed.
+        Assert.Superset(new HashSet<TsStatus> { TsStatus.Ok, TsStatus.OutOfWindow, TsStatus.UnitMismatch, TsStatus.TooManySeries }, statuses);
     }
 
-    private async Task SameApplyAsync(IActorRef store, TimeSeriesStateMachine machine, byte[] command, int step, int seed)
+    private async Task<TsStatus> SameApplyAsync(IActorRef store, TimeSeriesStateMachine machine, byte[] command, int step, int seed)
     {
         var actual = await ApplyAsync(store, command);
         var expected = machine.Apply(new ApplyContext(_index, 1, 0), command);
         Assert.True(expected.Response.Span.SequenceEqual(actual.Response.Span), $"seed {seed}, step {step}: the actor form answered {TsResult.Decode(actual.Response).Status}, the synchronous store {TsResult.Decode(expected.Response).Status}");
         Assert.Equal(expected.ChangedKeys, actual.ChangedKeys);
+        return TsResult.Decode(actual.Response).Status;
     }
 
     [Fact]
