@@ -74,4 +74,39 @@ public sealed class NodeStateMachineTests
         Assert.True(KvResult.Decode(machine.Query(KvQueries.Get("a")).Response).IsOk);
         Assert.Equal(TsStatus.NotFound, TsResult.Decode(machine.Query(TsQueries.Latest("s")).Response).Status);
     }
+
+    [Fact]
+    public void The_actor_form_writes_the_in_line_forms_snapshot_from_its_childs_part_and_restores_both_parts_or_neither()
+    {
+        var inLine = Create();
+        var settings = inLine.TimeSeries!.Settings;
+        var actorForm = new NodeStateMachine(new KvStateMachine(KvSettings.Default), settings);
+        inLine.Apply(new ApplyContext(1, 1, 0), KvCommands.Put("a", "1"));
+        actorForm.Apply(new ApplyContext(1, 1, 0), KvCommands.Put("a", "1"));
+        inLine.Apply(new ApplyContext(2, 1, 0), TsCommands.Append("cpu", 10, 0.5));
+        Assert.True(actorForm.ServedByChild(TsCommands.Append("cpu", 10, 0.5)));
+        Assert.False(actorForm.ServedByChild(KvCommands.Put("a", "1")));
+        using var seriesPart = new MemoryStream();
+        inLine.TimeSeries.WriteSnapshot(seriesPart);
+
+        using var expected = new MemoryStream();
+        inLine.WriteSnapshot(expected);
+        using var actual = new MemoryStream();
+        actorForm.WriteSnapshot(actual, seriesPart.ToArray());
+        Assert.Equal(expected.ToArray(), actual.ToArray());
+
+        // A snapshot whose series part is corrupt changes not even the keys.
+        var corrupt = expected.ToArray();
+        corrupt[^1] ^= 0xFF;
+        var other = new NodeStateMachine(new KvStateMachine(KvSettings.Default), settings);
+        other.Apply(new ApplyContext(1, 1, 0), KvCommands.Put("b", "2"));
+        Assert.Throws<InvalidSnapshotException>(() => other.RestoreSnapshotWithChild(new MemoryStream(corrupt)));
+        Assert.True(KvResult.Decode(other.Query(KvQueries.Get("b")).Response).IsOk);
+        Assert.False(KvResult.Decode(other.Query(KvQueries.Get("a")).Response).IsOk);
+
+        other.RestoreSnapshotWithChild(new MemoryStream(expected.ToArray()));
+        Assert.True(KvResult.Decode(other.Query(KvQueries.Get("a")).Response).IsOk);
+        // Its series are its time-series actor's: it does not apply them in-line.
+        Assert.Throws<InvalidOperationException>(() => other.Apply(new ApplyContext(2, 1, 0), TsCommands.Append("cpu", 11, 1)));
+    }
 }

@@ -45,13 +45,33 @@ internal sealed record TakeStateMachineSnapshot
 /// snapshots. A failure here is a bug of the state machine (committed entries cannot be refused): the peer escalates it.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A state machine that keeps part of its state in a child actor (<see cref="IChildActorStateMachine"/>) gets that
+/// child here. A command the child serves is sent to it and everything after it (the rest of the batch, later
+/// batches, queries, snapshots, restores, watches) is stashed until the child answers, so entries stay in log order;
+/// a snapshot waits the same way for the child's part. Queries the child serves go to it, and it answers the client:
+/// the child's mailbox keeps them after the commands sent before. A KV command never leaves this actor.
+/// </para>
+/// <para>
+/// Supervision: a failing child (the state machine's, or a watch trigger) is a bug, not a refused entry; it is
+/// escalated, so this actor fails and the peer (which escalates too) stops rather than runs on with a state that
+/// lost a committed entry.
+/// </para>
 /// Each waiting watch is a child actor (<see cref="WatchTrigger"/>, named <c>watch-{id}</c>) that DeathWatches its client
 /// and keeps its timeout; the host's registry decides when it fires. A client whose acquire queued it behind a lock's
 /// holder is kept here until an applied entry grants it the lock or takes it out of the queue.
 /// </remarks>
-internal sealed class StateMachineActor : ReceiveActor
+internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly StateMachineHost _host;
+    private readonly IActorRef? _child;
+
+    /// <summary>The batch being applied while one of its entries is with the child, and the next entry to apply.</summary>
+    private ApplyEntries? _batch;
+    private int _next;
+
+    /// <summary>Who asked for the snapshot whose child part is awaited.</summary>
+    private IActorRef? _snapshotFor;
     private readonly Dictionary<long, IActorRef> _triggers = new();
     private readonly Dictionary<(string Name, long SessionId), IActorRef> _lockWaiters = new();
     private ulong _leader;
@@ -65,10 +85,21 @@ internal sealed class StateMachineActor : ReceiveActor
     public StateMachineActor(IStateMachine machine, WatchSettings watches)
     {
         _host = new StateMachineHost(machine, watches);
+        if (_host.Child is { } child) _child = Context.ActorOf(child.ChildProps!, child.ChildName);
         Receive<ApplyEntries>(OnApply);
         Receive<RestoreStateMachine>(OnRestore);
-        Receive<ServeQuery>(query => query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Term, query.Path), Context.Parent));
-        Receive<TakeStateMachineSnapshot>(_ => Sender.Tell(_host.TakeSnapshot(), Self));
+        Receive<ServeQuery>(OnQuery);
+        Receive<TakeStateMachineSnapshot>(_ =>
+        {
+            if (_child is null)
+            {
+                Sender.Tell(_host.TakeSnapshot(), Self);
+                return;
+            }
+            _snapshotFor = Sender;
+            _child.Tell(ChildSnapshot.Instance, Self);
+            BecomeStacked(WaitingForChild);
+        });
         Receive<SetWatch>(OnSetWatch);
         Receive<ListOnHost>(list => list.Client.Tell(_host.List(list.Listing.Limit, list.Listing.ExpiresIn, list.Leader), Context.Parent));
         Receive<WatchesLeaderLost>(_ =>
@@ -90,30 +121,88 @@ internal sealed class StateMachineActor : ReceiveActor
     /// <summary>How many watch triggers wait (tests).</summary>
     internal int Triggers => _triggers.Count;
 
+    public IStash Stash { get; set; } = null!;
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
+
+    /// <summary>While the child applies an entry or writes its snapshot part: everything else waits, in order.</summary>
+    private void WaitingForChild()
+    {
+        Receive<ChildApplied>(applied =>
+        {
+            var client = _batch!.Replies?[_next - 1];
+            Answer(_host.Complete(applied), client);
+            UnbecomeStacked();
+            if (ApplyRest()) Stash.UnstashAll();
+        });
+        Receive<ChildSnapshotPart>(part =>
+        {
+            _snapshotFor!.Tell(_host.TakeSnapshot(part), Self);
+            _snapshotFor = null;
+            UnbecomeStacked();
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
     private void OnApply(ApplyEntries batch)
     {
         _leader = batch.Leader;
         var entries = batch.Entries;
         if (entries.Count > 0) _term = entries[^1].Term;
-        for (var i = 0; i < entries.Count; i++)
+        _batch = batch;
+        _next = 0;
+        ApplyRest();
+    }
+
+    /// <summary>Applies the batch's entries from <see cref="_next"/>; false when one went to the child (then this actor waits for it).</summary>
+    private bool ApplyRest()
+    {
+        var batch = _batch!;
+        var entries = batch.Entries;
+        while (_next < entries.Count)
         {
-            var client = batch.Replies?[i];
-            var answer = _host.Apply(entries[i], batch.Leader, answer: client is not null);
-            if (answer is LockQueued queued)
+            var client = batch.Replies?[_next];
+            var answer = _host.Apply(entries[_next++], batch.Leader, answer: client is not null);
+            if (answer is DeferredApply deferred)
             {
-                // Answered when an applied entry grants the lock, or drops the session from the queue.
-                if (_lockWaiters.Remove((queued.Name, queued.SessionId), out var earlier) && !earlier.Equals(client))
-                    earlier.Tell(new RequestRejected($"a newer acquire of lock '{queued.Name}' by session {queued.SessionId} waits instead of this one"), Context.Parent);
-                _lockWaiters[(queued.Name, queued.SessionId)] = client!;
+                _child!.Tell(deferred.Apply, Self);
+                BecomeStacked(WaitingForChild);
+                return false;
             }
-            else if (answer is not null) client!.Tell(answer, Context.Parent);
+            Answer(answer, client);
         }
+        _batch = null;
         Deliver();
+        return true;
+    }
+
+    private void Answer(object? answer, IActorRef? client)
+    {
+        if (answer is LockQueued queued)
+        {
+            // Answered when an applied entry grants the lock, or drops the session from the queue.
+            if (_lockWaiters.Remove((queued.Name, queued.SessionId), out var earlier) && !earlier.Equals(client))
+                earlier.Tell(new RequestRejected($"a newer acquire of lock '{queued.Name}' by session {queued.SessionId} waits instead of this one"), Context.Parent);
+            _lockWaiters[(queued.Name, queued.SessionId)] = client!;
+        }
+        else if (answer is not null) client!.Tell(answer, Context.Parent);
+    }
+
+    private void OnQuery(ServeQuery query)
+    {
+        if (_child is not null && !query.Typed && _host.Child!.ServedByChild(query.Query))
+        {
+            _child.Tell(new ChildQuery(query.Query, query.Client, Context.Parent, _host.Applied, query.Leader, query.Term, query.Path), Self);
+            return;
+        }
+        query.Client.Tell(_host.Query(query.Query, query.Typed, query.Leader, query.Term, query.Path), Context.Parent);
     }
 
     private void OnRestore(RestoreStateMachine restore)
     {
-        _host.Restore(restore.Data, restore.Index);
+        // The child's mailbox keeps its part behind every command and query sent to it before.
+        if (_host.Restore(restore.Data, restore.Index) is { } toChild) _child!.Tell(toChild, Self);
         _term = restore.Term;
         // The snapshot may hold grants and removals this peer never applied one by one: settle its waiting clients.
         foreach (var ((name, session), client) in _lockWaiters.ToList())

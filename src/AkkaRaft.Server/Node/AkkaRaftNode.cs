@@ -126,7 +126,7 @@ public sealed class AkkaRaftNode : IAsyncDisposable
     {
         var kv = KvSettings.FromConfig(config);
         var ts = TimeSeriesSettings.FromConfig(config);
-        return StartCoreAsync(config, _ => new NodeStateMachine(new KvStateMachine(kv), new TimeSeriesStateMachine(ts)), servesTimeSeries: true, cancellationToken);
+        return StartCoreAsync(config, _ => new NodeStateMachine(new KvStateMachine(kv), ts), servesTimeSeries: true, cancellationToken);
     }
 
     /// <summary>Starts a node whose replicated state is made by <paramref name="stateMachineFactory"/>.</summary>

@@ -20,6 +20,8 @@ internal sealed partial class StateMachineHost
     private readonly IStateMachine _machine;
     private readonly IKeyVersions? _versions;
     private readonly ITypedStateMachine? _typed;
+    private readonly IChildActorStateMachine? _child;
+    private PendingApply? _pending;
     private readonly SessionTable _sessions = new();
     private readonly LockTable _locks = new();
     private readonly WatchRegistry _watches;
@@ -31,11 +33,18 @@ internal sealed partial class StateMachineHost
         _machine = machine;
         _versions = machine as IKeyVersions;
         _typed = machine as ITypedStateMachine;
+        _child = machine is IChildActorStateMachine { ChildProps: not null } child ? child : null;
         _watches = new WatchRegistry(watches ?? WatchSettings.Defaults);
     }
 
     /// <summary>The last log index applied (or restored from a snapshot).</summary>
     public ulong Applied { get; private set; }
+
+    /// <summary>The machine's child actor, when part of its state lives in one (<see cref="IChildActorStateMachine"/>).</summary>
+    public IChildActorStateMachine? Child => _child;
+
+    /// <summary>Whether an entry's command is with the child (<see cref="DeferredApply"/>) and not yet <see cref="Complete"/>d.</summary>
+    public bool Deferring => _pending is not null;
 
     /// <summary>
     /// Applies the next committed entry. A membership change or a leader's no-op, which the state machine never sees,
@@ -46,10 +55,21 @@ internal sealed partial class StateMachineHost
     /// <param name="entry">The entry after <see cref="Applied"/>.</param>
     /// <param name="leader">The leader to name in the answer.</param>
     /// <param name="answer">Whether a client waits for the answer (only the leader's proposals have one).</param>
-    /// <exception cref="RaftInvariantException">The entry is not the one after <see cref="Applied"/>.</exception>
+    /// <remarks>
+    /// A command the machine's child serves (<see cref="IChildActorStateMachine.ServedByChild"/>) comes back as a
+    /// <see cref="DeferredApply"/>: the caller sends it to the child and hands its result to <see cref="Complete"/>
+    /// before it applies the next entry. Session checks and retries are decided here first, as for any command.
+    /// </remarks>
+    /// <exception cref="RaftInvariantException">The entry is not the one after <see cref="Applied"/>, or a deferred
+    /// entry is not complete yet.</exception>
     public object? Apply(Entry entry, ulong leader, bool answer)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (_pending is not null)
+        {
+            throw new RaftInvariantException("a state machine applies entries strictly in log order",
+                $"entry {entry.Index} came while entry {_pending.Index} is still with the state machine's child");
+        }
         if (entry.Index != Applied + 1)
         {
             throw new RaftInvariantException("a state machine applies entries strictly in log order",
@@ -90,11 +110,12 @@ internal sealed partial class StateMachineHost
         }
         if (!command.Typed)
         {
-            var result = _machine.Apply(context, command.Command.Memory);
-            _watches.Applied(entry.Index, result.ChangedKeys, _versions);
-            if (session is not null && command.Sequence != 0)
-                session.Responses.Add(command.Sequence, new SessionTable.SavedResponse(result.Response.ToArray(), entry.Index));
-            return answer ? new WriteResult(result.Response, entry.Index, leader) { Term = entry.Term } : null;
+            if (_child is not null && _child.ServedByChild(command.Command.Span))
+            {
+                _pending = new PendingApply(entry.Index, entry.Term, session, command.Sequence, leader, answer);
+                return new DeferredApply(new ChildApply(context, command.Command.Memory));
+            }
+            return Finish(entry.Index, entry.Term, session, command.Sequence, _machine.Apply(context, command.Command.Memory), leader, answer);
         }
 
         if (_typed is null)
@@ -112,6 +133,33 @@ internal sealed partial class StateMachineHost
             ? new RequestRejected($"{refusal} (it committed at index {entry.Index} and changed nothing)")
             : new TypedWriteResult(typed.Response!, entry.Index, leader);
     }
+
+    /// <summary>
+    /// Finishes the entry the child applied (<see cref="DeferredApply"/>): what <see cref="Apply"/> does after the
+    /// state machine applied a command (watches, the session's saved response) and the answer for its client.
+    /// </summary>
+    /// <exception cref="RaftInvariantException">No entry is with the child, or another one is.</exception>
+    public object? Complete(ChildApplied applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        if (_pending is not { } pending)
+            throw new RaftInvariantException("a child's result completes the entry sent to it", $"the result of entry {applied.Index} came, but no entry is with the child");
+        if (pending.Index != applied.Index)
+            throw new RaftInvariantException("a child's result completes the entry sent to it", $"entry {pending.Index} is with the child, but the result of entry {applied.Index} came");
+        _pending = null;
+        return Finish(pending.Index, pending.Term, pending.Session, pending.Sequence, applied.Result, pending.Leader, pending.Answer);
+    }
+
+    private object? Finish(ulong index, ulong term, SessionTable.Session? session, ulong sequence, ApplyResult result, ulong leader, bool answer)
+    {
+        _watches.Applied(index, result.ChangedKeys, _versions);
+        if (session is not null && sequence != 0)
+            session.Responses.Add(sequence, new SessionTable.SavedResponse(result.Response.ToArray(), index));
+        return answer ? new WriteResult(result.Response, index, leader) { Term = term } : null;
+    }
+
+    /// <summary>An entry of a session, or none, whose command is with the child.</summary>
+    private sealed record PendingApply(ulong Index, ulong Term, SessionTable.Session? Session, ulong Sequence, ulong Leader, bool Answer);
 
     /// <summary>Opens, closes or expires a session; a session that ends is handed to the state machine (its ephemeral data goes).</summary>
     private object? ApplySessionEntry(Entry entry, SessionEntry sessionEntry, ulong leader, bool answer)
@@ -158,33 +206,56 @@ internal sealed partial class StateMachineHost
         return answer.Refusal is { } refusal ? new RequestRejected(refusal) : new TypedQueryResponse(answer.Response!, Applied, leader, path);
     }
 
-    /// <summary>Replaces the state by the snapshot <paramref name="data"/> taken at <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Replaces the state by the snapshot <paramref name="data"/> taken at <paramref name="index"/>. Returns the
+    /// message that hands the machine's child its part (send it to <see cref="Child"/>), or null when it has none.
+    /// </summary>
     /// <exception cref="InvalidSnapshotException">The state machine cannot read the snapshot.</exception>
-    public void Restore(byte[] data, ulong index)
+    public object? Restore(byte[] data, ulong index)
     {
         ArgumentNullException.ThrowIfNull(data);
+        NotDeferring("restores a snapshot");
         // The session table is framed in front of the state machine's own bytes (none in a bare state machine's snapshot).
         var start = _locks.ReadFrame(data, _sessions.ReadFrame(data));
         using var input = new MemoryStream(data, start, data.Length - start, writable: false);
-        _machine.RestoreSnapshot(input);
+        object? toChild = null;
+        if (_child is not null) toChild = _child.RestoreSnapshotWithChild(input);
+        else _machine.RestoreSnapshot(input);
         Applied = index;
         _watches.Restored(index);
+        return toChild;
     }
 
-    /// <summary>A snapshot of the current state, at <see cref="Applied"/>.</summary>
-    public StateMachineSnapshot TakeSnapshot()
+    /// <summary>
+    /// A snapshot of the current state, at <see cref="Applied"/>; with a child, <paramref name="childPart"/> is its
+    /// part (<see cref="ChildSnapshotPart"/>), taken after every entry applied so far and before any other.
+    /// </summary>
+    public StateMachineSnapshot TakeSnapshot(ChildSnapshotPart? childPart = null)
     {
+        NotDeferring("takes a snapshot");
+        if ((_child is null) != (childPart is null))
+            throw new RaftInvariantException("a snapshot holds the child's part exactly when the state machine has a child", $"child: {_child is not null}, part given: {childPart is not null}");
         using var output = new MemoryStream();
         _sessions.WriteFrame(output);
         _locks.WriteFrame(output);
-        _machine.WriteSnapshot(output);
+        if (_child is not null) _child.WriteSnapshot(output, childPart!.Bytes);
+        else _machine.WriteSnapshot(output);
         return new StateMachineSnapshot(Applied, output.ToArray());
+    }
+
+    private void NotDeferring(string what)
+    {
+        if (_pending is not null)
+            throw new RaftInvariantException($"the state machine {what} only between entries", $"entry {_pending.Index} is still with the state machine's child");
     }
 
     /// <summary>The entry data of a client command; <paramref name="typed"/> for a typed command's frame (<see cref="TypedFrames"/>).</summary>
     public static byte[] EncodeCommand(byte[] command, long sessionId, bool typed = false, ulong sequence = 0, ulong acknowledgedBelow = 0) =>
         new ClientCommand { Command = ByteString.CopyFrom(command), SessionId = sessionId, Typed = typed, Sequence = sequence, AcknowledgedBelow = acknowledgedBelow }.ToByteArray();
 }
+
+/// <summary>An entry whose command the state machine's child applies: send it <paramref name="Apply"/>, then <see cref="StateMachineHost.Complete"/>.</summary>
+internal sealed record DeferredApply(ChildApply Apply);
 
 /// <summary>The state machine's snapshot at <paramref name="Index"/> (everything applied up to it).</summary>
 internal sealed record StateMachineSnapshot(ulong Index, byte[] Data);

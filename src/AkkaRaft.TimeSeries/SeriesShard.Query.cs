@@ -7,73 +7,80 @@ using Google.Protobuf;
 
 namespace AkkaRaft.TimeSeries;
 
-// Queries: raw points in [from, to), downsampling into buckets [k·step, (k+1)·step) with an aggregate (only non-empty
-// buckets, as InfluxDB's GROUP BY time() without fill), the latest point, series by prefix, per-series stats.
-public sealed partial class TimeSeriesStateMachine
+// Queries on the series of one shard: raw points in [from, to), downsampling into buckets [k·step, (k+1)·step) with an
+// aggregate (only non-empty buckets, as InfluxDB's GROUP BY time() without fill), the latest point, per-series stats.
+// Series by prefix is the coordinator's (it holds the name index), with the stats each shard gives (StatsOf).
+internal sealed partial class SeriesShard
 {
-    /// <inheritdoc />
-    public QueryResult Query(ReadOnlyMemory<byte> query)
+    /// <summary>
+    /// Answers a query on one series of this shard (range, latest or stats; the coordinator checked the name and
+    /// routed it here): <see cref="TsStatus.NotFound"/> when the shard does not hold the series.
+    /// </summary>
+    public QueryResult Query(string name, TsQuery query)
     {
-        if (!TsCommands.IsTimeSeries(query.Span)) return Answer(TsStatus.InvalidRequest, $"The {query.Length} bytes are not a time-series query (they do not start with its marker).");
-        TsQuery decoded;
-        try
+        var series = Find(name);
+        if (series is null) return new QueryResult(TsAnswer.Failed(TsStatus.NotFound, $"The series '{TsAnswer.Shown(name)}' does not exist."), [TimeSeriesStateMachine.ChangedKeyPrefix + name]);
+        return query.OpCase switch
         {
-            decoded = TsQuery.Parser.ParseFrom(query.Span[1..]);
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return Answer(TsStatus.InvalidRequest, $"The {query.Length} bytes are not a time-series query.");
-        }
-
-        return decoded.OpCase switch
-        {
-            TsQuery.OpOneofCase.Range => Range(decoded.Range),
-            TsQuery.OpOneofCase.Latest => Latest(decoded.Latest.Name),
-            TsQuery.OpOneofCase.List => List(decoded.List.Prefix),
-            TsQuery.OpOneofCase.Stats => Stats(decoded.Stats.Name),
-            _ => Answer(TsStatus.InvalidRequest, "The time-series query names no operation."),
+            TsQuery.OpOneofCase.Range => Range(series, query.Range),
+            TsQuery.OpOneofCase.Latest => Latest(series),
+            TsQuery.OpOneofCase.Stats => Stats(series),
+            _ => throw new InvalidOperationException($"Time-series store invariant broken: shard {Index} was routed a {query.OpCase} query, which names no single series."),
         };
     }
 
-    private QueryResult Range(RangeQuery range)
+    /// <summary>The stats of each of <paramref name="names"/> (all held by this shard), in the order given.</summary>
+    public SeriesStats[] StatsOf(IReadOnlyList<string> names)
     {
-        if (Lookup(range.Name, out var series) is { } failed) return failed;
+        var stats = new SeriesStats[names.Count];
+        for (var i = 0; i < stats.Length; i++)
+        {
+            var series = Find(names[i]);
+            StoredSeries.Invariant(series is not null, $"shard {Index} does not hold the listed series '{names[i]}'");
+            stats[i] = StatsOf(series!);
+        }
+
+        return stats;
+    }
+
+    private QueryResult Range(StoredSeries series, RangeQuery range)
+    {
         var aggregate = (TsAggregateKind)range.Aggregate;
-        if (!Enum.IsDefined(aggregate)) return Answer(TsStatus.InvalidRequest, $"The aggregate {(int)range.Aggregate} is not one of avg, min, max, sum, count, first, last.");
+        if (!Enum.IsDefined(aggregate)) return TsAnswer.Query(TsStatus.InvalidRequest, $"The aggregate {(int)range.Aggregate} is not one of avg, min, max, sum, count, first, last.");
         if (range.Step < 0 || (range.Step == 0) != (aggregate == TsAggregateKind.None))
         {
-            return Answer(TsStatus.InvalidRequest, "A downsampled query needs both a step above 0 and an aggregate; a raw one neither.");
+            return TsAnswer.Query(TsStatus.InvalidRequest, "A downsampled query needs both a step above 0 and an aggregate; a raw one neither.");
         }
 
         var queryUnit = range.Milliseconds ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
-        var from = range.HasFrom ? ToSeriesUnit(range.From, queryUnit, series!.Unit) : long.MinValue;
-        var to = range.HasTo ? ToSeriesUnit(range.To, queryUnit, series!.Unit) : long.MaxValue;
+        var from = range.HasFrom ? ToSeriesUnit(range.From, queryUnit, series.Unit) : long.MinValue;
+        var to = range.HasTo ? ToSeriesUnit(range.To, queryUnit, series.Unit) : long.MaxValue;
         var step = range.Step;
-        if (step > 0 && queryUnit != series!.Unit)
+        if (step > 0 && queryUnit != series.Unit)
         {
             if (queryUnit == TimestampUnit.Seconds) step = step > long.MaxValue / 1000 ? long.MaxValue : step * 1000;
-            else if (step % 1000 != 0) return Answer(TsStatus.InvalidRequest, $"Series '{Shown(series.Name)}' is in seconds; a step of {range.Step} ms is not a whole number of seconds.");
+            else if (step % 1000 != 0) return TsAnswer.Query(TsStatus.InvalidRequest, $"Series '{TsAnswer.Shown(series.Name)}' is in seconds; a step of {range.Step} ms is not a whole number of seconds.");
             else step /= 1000;
         }
 
-        var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        var response = new TsResponse { Milliseconds = series.Unit == TimestampUnit.Milliseconds };
         if (step == 0 && from < to)
         {
             // A raw answer's fields are sized once, to the points of the blocks in range, instead of doubling.
-            var bound = RawPointsBound(series, from, to, _settings.MaxQueryPoints);
+            var bound = RawPointsBound(series, from, to, _maxQueryPoints);
             response.Timestamps.Capacity = bound;
             response.Values.Capacity = bound;
         }
 
-        var sink = new RangeSink(response, step, aggregate, _settings.MaxQueryPoints);
+        var sink = new RangeSink(response, step, aggregate, _maxQueryPoints);
         if (from < to && !Scan(series, from, to, ref sink))
         {
-            return new QueryResult(FailedResponse(TsStatus.TooManyResults,
-                $"The answer for series '{Shown(series.Name)}' holds more than max-query-points ({_settings.MaxQueryPoints}) points; narrow the range or downsample with a larger step."), [ChangedKeyPrefix + series.Name]);
+            return new QueryResult(TsAnswer.Failed(TsStatus.TooManyResults,
+                $"The answer for series '{TsAnswer.Shown(series.Name)}' holds more than max-query-points ({_maxQueryPoints}) points; narrow the range or downsample with a larger step."), [TimeSeriesStateMachine.ChangedKeyPrefix + series.Name]);
         }
 
-        if (!sink.Finish()) return new QueryResult(FailedResponse(TsStatus.TooManyResults, $"The answer for series '{Shown(series.Name)}' holds more than max-query-points ({_settings.MaxQueryPoints}) buckets; use a larger step."), [ChangedKeyPrefix + series.Name]);
-        return new QueryResult(Encode(response), [ChangedKeyPrefix + series.Name]);
+        if (!sink.Finish()) return new QueryResult(TsAnswer.Failed(TsStatus.TooManyResults, $"The answer for series '{TsAnswer.Shown(series.Name)}' holds more than max-query-points ({_maxQueryPoints}) buckets; use a larger step."), [TimeSeriesStateMachine.ChangedKeyPrefix + series.Name]);
+        return new QueryResult(TsAnswer.Encode(response), [TimeSeriesStateMachine.ChangedKeyPrefix + series.Name]);
     }
 
     /// <summary>Feeds every point of <paramref name="series"/> with from ≤ t &lt; to to <paramref name="sink"/>, in time order;
@@ -248,42 +255,16 @@ public sealed partial class TimeSeriesStateMachine
         return (bound / 1000) + (bound % 1000 > 0 ? 1 : 0);
     }
 
-    private QueryResult Latest(ByteString name)
+    private static QueryResult Latest(StoredSeries series)
     {
-        if (Lookup(name, out var series) is { } failed) return failed;
-        var response = new TsResponse { Milliseconds = series!.Unit == TimestampUnit.Milliseconds };
+        var response = new TsResponse { Milliseconds = series.Unit == TimestampUnit.Milliseconds };
         response.Timestamps.Add(series.Last!.Value);
         response.Values.Add(series.LastValue);
-        return new QueryResult(Encode(response), [ChangedKeyPrefix + series.Name]);
+        return new QueryResult(TsAnswer.Encode(response), [TimeSeriesStateMachine.ChangedKeyPrefix + series.Name]);
     }
 
-    private QueryResult List(ByteString prefixBytes)
-    {
-        if (!TryName(prefixBytes, out var prefix)) return Answer(TsStatus.InvalidName, "The series prefix is not valid UTF-8.");
-        if (_settings.CheckName(prefix, out var problem, prefix: true) is var status && status != TsStatus.Ok) return Answer(status, problem);
-        var response = new TsResponse();
-        var read = new List<string>();
-        var names = _names.Count == 0 || string.CompareOrdinal(prefix, _names.Max) > 0 ? [] : _names.GetViewBetween(prefix, _names.Max!);
-        foreach (var name in names)
-        {
-            if (!name.StartsWith(prefix, StringComparison.Ordinal)) break;
-            if (read.Count == _settings.MaxQueryPoints)
-            {
-                return Answer(TsStatus.TooManyResults, $"More than max-query-points ({_settings.MaxQueryPoints}) series start with '{Shown(prefix)}'; use a longer prefix.");
-            }
-
-            response.Series.Add(StatsOf(Find(name)!));
-            read.Add(ChangedKeyPrefix + name);
-        }
-
-        return new QueryResult(Encode(response), read);
-    }
-
-    private QueryResult Stats(ByteString name)
-    {
-        if (Lookup(name, out var series) is { } failed) return failed;
-        return new QueryResult(Encode(new TsResponse { Stats = StatsOf(series!), Milliseconds = series!.Unit == TimestampUnit.Milliseconds }), [ChangedKeyPrefix + series.Name]);
-    }
+    private static QueryResult Stats(StoredSeries series) =>
+        new(TsAnswer.Encode(new TsResponse { Stats = StatsOf(series), Milliseconds = series.Unit == TimestampUnit.Milliseconds }), [TimeSeriesStateMachine.ChangedKeyPrefix + series.Name]);
 
     private static SeriesStats StatsOf(StoredSeries series) => new()
     {
@@ -297,21 +278,4 @@ public sealed partial class TimeSeriesStateMachine
         Last = series.Last ?? 0,
         LastValue = series.LastValue,
     };
-
-    /// <summary>Finds a series by its name's bytes; a failed answer when the name is invalid or the series absent.</summary>
-    private QueryResult? Lookup(ByteString nameBytes, out StoredSeries? series)
-    {
-        series = null;
-        if (!TryName(nameBytes, out var name)) return Answer(TsStatus.InvalidName, "The series name is not valid UTF-8.");
-        if (_settings.CheckName(name, out var problem) is var status && status != TsStatus.Ok) return Answer(status, problem);
-        series = Find(name);
-        return series is null
-            ? new QueryResult(FailedResponse(TsStatus.NotFound, $"The series '{Shown(name)}' does not exist."), [ChangedKeyPrefix + name])
-            : null;
-    }
-
-    private static QueryResult Answer(TsStatus status, string message) => new(FailedResponse(status, message), []);
-
-    private static byte[] FailedResponse(TsStatus status, string message) =>
-        Encode(new TsResponse { Status = (TsStatusCode)status, Message = message });
 }
