@@ -183,6 +183,36 @@ public sealed class PeerLogicTests
     }
 
     [Fact]
+    public void A_compaction_goes_on_before_its_snapshot_record_is_saved_and_cuts_the_journal_only_after()
+    {
+        var peer = Driver.Leader(1, [1, 2, 3], RaftPeerSettings.Default with { MaxLogCount = 2 });
+        PeerEffect<TestClient>? take = null;
+        for (var i = 0; i < 10 && take is null; i++)
+        {
+            var written = peer.Cooperate(peer.Feed(l => l.Request(new Write(KvCommands.Put($"k{i}", "v")), new TestClient(), peer.Now)));
+            take = written.FirstOrDefault(e => e.Kind == PeerEffectKind.TakeStateMachineSnapshot);
+        }
+
+        Assert.NotNull(take);
+        using var stream = new MemoryStream();
+        new KvStateMachine(KvSettings.Default).WriteSnapshot(stream);
+        var compacted = peer.Feed(l => l.StateMachineSnapshotTaken(peer.Logic.Status().AppliedIndex, stream.ToArray(), peer.Now));
+        var persist = Assert.Single(compacted, e => e.Kind == PeerEffectKind.Persist);
+        var durable = peer.Cooperate(peer.Durable(persist));
+        var save = Assert.Single(durable, e => e.Kind == PeerEffectKind.SaveSnapshotRecord);
+        Assert.DoesNotContain(durable, e => e.Kind == PeerEffectKind.DeleteUpTo);
+
+        // The record is not saved yet, and the peer goes on: the next write is journaled (and commits) meanwhile.
+        var next = peer.Cooperate(peer.Feed(l => l.Request(new Write(KvCommands.Put("after", "v")), new TestClient(), peer.Now)));
+        Assert.Contains(next, e => e.Kind == PeerEffectKind.Persist);
+        Assert.Contains(next, e => e.Kind == PeerEffectKind.ApplyEntries);
+
+        var saved = peer.Feed(l => l.SnapshotRecordSaved(save.SequenceNr, peer.Now));
+        var cut = Assert.Single(saved, e => e.Kind == PeerEffectKind.DeleteUpTo);
+        Assert.Equal(save.SequenceNr, cut.SequenceNr);
+    }
+
+    [Fact]
     public void A_snapshot_offer_past_the_commit_index_is_fetched_and_nothing_else_happens_until_its_bytes_arrive()
     {
         var peer = Driver.Started(2, [1, 2, 3]);
@@ -353,9 +383,9 @@ public sealed class PeerLogicTests
         }
 
         /// <summary>A founder elected by the votes of the others, with its no-op written and replicated.</summary>
-        public static Driver Leader(ulong id, ulong[] voters)
+        public static Driver Leader(ulong id, ulong[] voters, RaftPeerSettings? settings = null)
         {
-            var driver = Started(id, voters);
+            var driver = Started(id, voters, settings);
             for (var tick = 0; tick < 100 && driver.Logic.Role != RaftRole.Leader; tick++)
             {
                 driver.Now += TimeSpan.FromMilliseconds(50);
@@ -389,11 +419,16 @@ public sealed class PeerLogicTests
             return reply.Answer;
         }
 
-        /// <summary>Writes every batch, and has the others grant every vote and accept every append, until nothing is left to do.</summary>
-        private void Cooperate(List<PeerEffect<TestClient>> effects)
+        /// <summary>
+        /// Writes every batch, and has the others grant every vote and accept every append, until nothing is left to do;
+        /// returns every effect seen on the way (the given ones included).
+        /// </summary>
+        public List<PeerEffect<TestClient>> Cooperate(List<PeerEffect<TestClient>> effects)
         {
+            var seen = new List<PeerEffect<TestClient>>();
             while (effects.Count > 0)
             {
+                seen.AddRange(effects);
                 var next = new List<PeerEffect<TestClient>>();
                 foreach (var effect in effects)
                 {
@@ -409,6 +444,8 @@ public sealed class PeerLogicTests
                 }
                 effects = next;
             }
+
+            return seen;
         }
     }
 }

@@ -25,7 +25,9 @@ internal sealed record JournalBatch(IReadOnlyList<RaftJournalEvent> Events, Peer
 /// state and the log tail after the snapshot) is then saved at that event's sequence number and the events up to it
 /// are deleted. For an installed snapshot only <c>SnapshotTaken</c> is journaled: its entries follow the snapshot, so
 /// they must not be replayed without it. A <c>SnapshotTaken</c> with no record at its sequence number (a crash
-/// between the two writes) is skipped on recovery: nothing depending on it was sent.
+/// between the two writes, or a compaction whose record was not written while an earlier one was being saved) is
+/// skipped on recovery: the events before it are still in the journal (they are deleted only once a record is saved),
+/// and for an installed snapshot nothing depending on it was sent before its record was durable.
 /// </remarks>
 internal static class RaftJournal
 {

@@ -53,7 +53,10 @@ internal sealed partial class PeerLogic<TClient>
     private JournalBatch? _writing;
     private long _writingToken;
     private long _lastToken;
-    private long _snapshotSaveSequenceNr;
+    // Snapshot records being saved (by the sequence number of their SnapshotTaken event), and the one of a snapshot
+    // installed from the leader, whose Ready waits for it.
+    private readonly HashSet<long> _recordsSaving = [];
+    private long _installRecordSequenceNr;
     private bool _sentEarly;
     private TimeSpan _now;
 
@@ -176,10 +179,29 @@ internal sealed partial class PeerLogic<TClient>
         }
         if (lastSequenceNr < 1)
             throw new RaftInvariantException("a snapshot record is saved at the sequence number of its SnapshotTaken event", $"peer {_id}: batch {token} durable at {lastSequenceNr}");
-        // Nothing of this Ready is sent before the record is durable: a follower that acknowledged an installed
-        // snapshot it could lose in a crash would count towards a quorum it is not part of.
-        _snapshotSaveSequenceNr = lastSequenceNr;
-        _effects.Add(PeerEffect<TClient>.SaveSnapshot(record, lastSequenceNr));
+        if (_outstanding.Snapshot is not null)
+        {
+            // Installed from the leader: nothing of this Ready is sent before the record is durable: a follower that
+            // acknowledged an installed snapshot it could lose in a crash would count towards a quorum it is not part of.
+            _installRecordSequenceNr = lastSequenceNr;
+            _recordsSaving.Add(lastSequenceNr);
+            _effects.Add(PeerEffect<TClient>.SaveSnapshot(record, lastSequenceNr));
+            return Done();
+        }
+
+        // A compaction of this peer's own log: every entry it covers is durable in the journal already, and the journal
+        // keeps them until the record is durable (the cut waits for it); a crash before then replays them, skipping the
+        // SnapshotTaken without its record. So the Ready goes on at once. Waiting for a record of tens of MB stalled the
+        // peer for seconds, and every peer compacts at about the same index: the whole cluster stopped committing.
+        // While an earlier record is still being saved this one is not written (as after a crash); the next one is.
+        if (_recordsSaving.Count == 0)
+        {
+            _recordsSaving.Add(lastSequenceNr);
+            _effects.Add(PeerEffect<TClient>.SaveSnapshot(record, lastSequenceNr));
+        }
+
+        CarryOut(_outstanding);
+        Pump();
         return Done();
     }
 
@@ -188,14 +210,17 @@ internal sealed partial class PeerLogic<TClient>
     public PeerEffects<TClient> SnapshotRecordSaved(long sequenceNr, TimeSpan now)
     {
         Begin(now);
-        if (_snapshotSaveSequenceNr == 0 || _outstanding is null)
-            throw new RaftInvariantException("a snapshot record is saved only when one was asked for", $"peer {_id}: record at {sequenceNr} reported saved with none asked");
-        if (sequenceNr != _snapshotSaveSequenceNr)
-            throw new RaftInvariantException("the saved snapshot record is the one asked for", $"peer {_id}: record asked at {_snapshotSaveSequenceNr}, saved at {sequenceNr}");
-        _snapshotSaveSequenceNr = 0;
+        if (!_recordsSaving.Remove(sequenceNr))
+            throw new RaftInvariantException("a snapshot record is saved only when one was asked for", $"peer {_id}: record at {sequenceNr} reported saved, asked at [{string.Join(", ", _recordsSaving)}]");
         _effects.Add(PeerEffect<TClient>.DeleteUpTo(sequenceNr));
-        CarryOut(_outstanding);
-        Pump();
+        if (sequenceNr == _installRecordSequenceNr)
+        {
+            _installRecordSequenceNr = 0;
+            if (_outstanding is null) throw new RaftInvariantException("an installed snapshot's Ready waits for its record", $"peer {_id}: record at {sequenceNr} saved with no Ready waiting");
+            CarryOut(_outstanding);
+            Pump();
+        }
+
         return Done();
     }
 
