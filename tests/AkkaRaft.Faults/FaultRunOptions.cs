@@ -80,9 +80,9 @@ internal sealed record FaultRunOptions(int Nodes, TimeSpan Duration, int Seed, s
         if (GrpcClients < 0) throw new ArgumentException($"--grpc-clients must not be negative, got {GrpcClients}");
         if (GrpcClients > (Clients > 0 ? Clients : 2 * Nodes)) throw new ArgumentException($"--grpc-clients ({GrpcClients}) is more than the register clients ({(Clients > 0 ? Clients : 2 * Nodes)})");
         if (Kinds.Count == 0) throw new ArgumentException("--faults names no fault");
-        if (RemoteTls && Kinds.FirstOrDefault(FaultSchedule.IsLinkFault) is var link && FaultSchedule.IsLinkFault(link))
+        if (RemoteTls && Kinds.Any(FaultSchedule.IsLinkFault))
         {
-            throw new ArgumentException($"--remote-tls: the fault {FaultSchedule.NameOf(link)} cannot run, its proxy reads Akka.Remote's frames, which TLS hides; name --faults without the link faults");
+            throw new ArgumentException($"--remote-tls: the fault {FaultSchedule.NameOf(Kinds.First(FaultSchedule.IsLinkFault))} cannot run, its proxy reads Akka.Remote's frames, which TLS hides; name --faults without the link faults");
         }
 
         if (MaxLogCount is < 10) throw new ArgumentException($"--max-log-count must be at least 10, got {MaxLogCount}");

@@ -73,7 +73,10 @@ public sealed class JournalReadOnlyTests : IAsyncLifetime
 
         foreach (var (key, expected) in acknowledged)
         {
-            var body = await _http.GetStringAsync($"http://{node.Http}/key/{key}?level=consistent");
+            using var read = await _http.GetAsync($"http://{node.Http}/key/{key}?level=consistent");
+            var body = await read.Content.ReadAsStringAsync();
+            // A refused read says why, with the node's log (a restarting peer has no leader for a moment).
+            Assert.True(read.IsSuccessStatusCode, $"reading {key}: {(int)read.StatusCode} {body}\n{node.Log}");
             Assert.Equal(expected, JsonDocument.Parse(body).RootElement.GetProperty(key).GetString());
         }
     }

@@ -7,25 +7,29 @@ namespace AkkaRaft.Raft.Peer;
 /// peer issues what it answers and reports each completion.
 /// </summary>
 /// <remarks>
-/// The first cut after the peer starts goes whole: events an earlier incarnation left below it (a crash between two
-/// steps) are then deleted with it, and no step is spent on sequence numbers deleted long ago. A failed step ends the
-/// cut where it is; the next cut asked for starts from there (the events in between are already redundant).
+/// The steps start at the snapshot record the peer recovered from (everything before it was cut, or asked to be). The
+/// first deletion after a start goes up to that record in one piece: it finds only what an earlier incarnation left
+/// between two steps when it stopped, usually nothing. A failed step ends the cut where it is; the next cut asked for
+/// starts from there (the events in between are already redundant).
 /// </remarks>
 internal sealed class JournalCutSteps
 {
     private readonly long _step;
+    private readonly long _recovered;
     private long _target;
     private long _cut;
     private bool _deleting;
 
-    /// <summary>Steps of at most <paramref name="step"/> events.</summary>
-    public JournalCutSteps(long step)
+    /// <summary>Steps of at most <paramref name="step"/> events, after the record the peer recovered from at <paramref name="recoveredAt"/> (0 for none).</summary>
+    public JournalCutSteps(long step, long recoveredAt = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(recoveredAt);
         _step = step;
+        _recovered = recoveredAt;
     }
 
-    /// <summary>The sequence number everything up to which was deleted (or asked for, in the first cut), 0 before any.</summary>
+    /// <summary>The sequence number everything up to which is deleted, 0 before any deletion completed.</summary>
     public long Cut => _cut;
 
     /// <summary>
@@ -36,8 +40,7 @@ internal sealed class JournalCutSteps
     {
         if (toSequenceNr <= _target) return null;
         _target = toSequenceNr;
-        if (_deleting) return null;
-        return Next(whole: _cut == 0);
+        return _deleting ? null : Next();
     }
 
     /// <summary>The step up to <paramref name="toSequenceNr"/> is done; the next step to issue, or null when the cut is.</summary>
@@ -45,7 +48,7 @@ internal sealed class JournalCutSteps
     {
         _deleting = false;
         _cut = Math.Max(_cut, toSequenceNr);
-        return _cut < _target ? Next(whole: false) : null;
+        return _cut < _target ? Next() : null;
     }
 
     /// <summary>The step under way failed; the cut stops there (the next <see cref="Request"/> goes on from <see cref="Cut"/>).</summary>
@@ -55,9 +58,10 @@ internal sealed class JournalCutSteps
         _target = _cut;
     }
 
-    private long Next(bool whole)
+    private long Next()
     {
         _deleting = true;
-        return whole ? _target : Math.Min(_target, _cut + _step);
+        // Below the recovered record only leftovers remain: one deletion; past it, steps.
+        return _cut < _recovered ? Math.Min(_target, _recovered) : Math.Min(_target, _cut + _step);
     }
 }

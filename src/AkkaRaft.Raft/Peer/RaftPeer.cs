@@ -37,7 +37,7 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
 {
     private readonly RaftPeerSetup _setup;
     private readonly PeerRecovery _recovery;
-    private readonly JournalCutSteps _cuts;
+    private JournalCutSteps _cuts;
     private PeerLogic<IActorRef>? _logic;
     private IActorRef _stateMachine = ActorRefs.Nobody;
     // The command type of a typed state machine (null for another state machine): what a leader reads a TypedWrite as.
@@ -64,10 +64,15 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
                 setup.NodeId, setup.Settings.Core.MaxSnapshotBytes, setup.MaxSnapshotStoreBytes);
         }
 
-        Recover<SnapshotOffer>(offer => _recovery.Offer(
-            offer.Snapshot as PeerSnapshotRecord
-                ?? throw new InvalidDataException($"the snapshot of '{PersistenceId}' at {offer.Metadata.SequenceNr} is a {offer.Snapshot.GetType().Name}, not a Raft peer snapshot record"),
-            offer.Metadata.SequenceNr));
+        Recover<SnapshotOffer>(offer =>
+        {
+            _recovery.Offer(
+                offer.Snapshot as PeerSnapshotRecord
+                    ?? throw new InvalidDataException($"the snapshot of '{PersistenceId}' at {offer.Metadata.SequenceNr} is a {offer.Snapshot.GetType().Name}, not a Raft peer snapshot record"),
+                offer.Metadata.SequenceNr);
+            // Cuts step on from the record recovered (everything before it was cut, or asked to be).
+            _cuts = new JournalCutSteps(setup.MaxCutEvents, offer.Metadata.SequenceNr);
+        });
         Recover<RaftJournalEvent>(e => _recovery.Replay(e, LastSequenceNr));
         Recover<RecoveryCompleted>(_ => Start());
         RecoverAny(e => throw new InvalidDataException($"journal event {LastSequenceNr} of '{PersistenceId}' is a {e.GetType().Name}, not a Raft journal event"));
@@ -93,7 +98,13 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
         Command<ListCoordination>(Request);
         Command<SessionTimerFired>(fired => CarryOut(Logic.SessionTimerFired(fired.SessionId, Now)));
         Command<SaveSnapshotSuccess>(saved => CarryOut(Logic.SnapshotRecordSaved(saved.Metadata.SequenceNr, Now)));
-        Command<SaveSnapshotFailure>(failed => Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause));
+        Command<SaveSnapshotFailure>(failed =>
+        {
+            // The snapshot store has a file (and a pool) of its own: a connection it opened read-only while the disk was
+            // (a recovery's snapshot load) would fail every later incarnation's save too.
+            DropPooledConnections();
+            Logic.SnapshotRecordFailed(failed.Metadata.SequenceNr, failed.Cause);
+        });
         Command<StateMachineSnapshot>(snapshot =>
         {
             // A snapshot from an earlier incarnation's child is not this state machine's.
@@ -170,8 +181,9 @@ public sealed class RaftPeer : ReceivePersistentActor, IWithTimers
     /// SQLite opens a file it cannot write (a disk remounted read-only) read-only instead of failing
     /// (SQLITE_OPEN_READWRITE), and the pool would hand that connection to every later incarnation, which then fails
     /// with "attempt to write a readonly database" long after the disk is writable again: in a write, or already in
-    /// recovery, whose snapshot load opens a write transaction. Dropping the pooled connections after either failure
-    /// makes the next incarnation open fresh ones (docs/FAULTS.md, bug 2). Nothing to do for PostgreSQL.
+    /// recovery, whose snapshot load opens a write transaction, or in a snapshot save. Dropping the pooled connections
+    /// after any of these failures makes the next incarnation open fresh ones (docs/FAULTS.md, bug 2). Nothing to do
+    /// for PostgreSQL.
     /// </summary>
     private static void DropPooledConnections() => SqliteConnection.ClearAllPools();
 

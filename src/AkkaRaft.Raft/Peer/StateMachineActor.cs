@@ -54,8 +54,8 @@ internal sealed record TakeStateMachineSnapshot
 /// </para>
 /// <para>
 /// Supervision: a failing child (the state machine's, or a watch trigger) is a bug, not a refused entry; it is
-/// escalated, so this actor fails and the peer (which escalates too) stops rather than runs on with a state that
-/// lost a committed entry.
+/// escalated, so this actor fails and the peer (which escalates too) fails rather than runs on with a state that
+/// lost a committed entry; its supervisor starts it again from its journal.
 /// </para>
 /// Each waiting watch is a child actor (<see cref="WatchTrigger"/>, named <c>watch-{id}</c>) that DeathWatches its client
 /// and keeps its timeout; the host's registry decides when it fires. A client whose acquire queued it behind a lock's

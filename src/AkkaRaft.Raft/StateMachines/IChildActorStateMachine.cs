@@ -14,7 +14,7 @@ namespace AkkaRaft.Raft.StateMachines;
 /// <remarks>
 /// The child must answer every <see cref="ChildApply"/> and <see cref="ChildSnapshot"/> it is sent, in the order sent:
 /// the state machine actor waits for it. A child that fails is a bug (a committed entry cannot be refused); the state
-/// machine actor escalates it and the peer stops. The seeded simulation drives <see cref="IStateMachine"/>s with no
+/// machine actor escalates it, the peer fails, and its supervisor starts it again from its journal. The seeded simulation drives <see cref="IStateMachine"/>s with no
 /// child; a machine whose <see cref="ChildProps"/> is null is served in-line throughout.
 /// </remarks>
 public interface IChildActorStateMachine : IStateMachine

@@ -27,7 +27,7 @@ namespace AkkaRaft.TimeSeries.Actors;
 /// </para>
 /// <para>
 /// Supervision: a shard that throws is a bug (a committed entry cannot be refused); the failure is escalated to the
-/// state machine actor, which escalates it to the peer, which stops.
+/// state machine actor, which escalates it to the peer: the peer fails and its supervisor starts it again from its journal.
 /// </para>
 /// </remarks>
 public sealed class TimeSeriesActor : ReceiveActor, IWithUnboundedStash

@@ -155,11 +155,11 @@ internal static class FaultSchedule
         _ => kind.ToString(),
     };
 
-    /// <summary>Parses a comma-separated list of kind names; <c>all</c> is every kind.</summary>
-    /// <exception cref="ArgumentException">A name is unknown.</exception>
     /// <summary>Whether <paramref name="kind"/> sends Raft traffic through the link proxy (which reads Akka.Remote's frames).</summary>
     public static bool IsLinkFault(FaultKind kind) => kind is FaultKind.LinkDelay or FaultKind.LinkDuplicateReorder;
 
+    /// <summary>Parses a comma-separated list of kind names; <c>all</c> is every kind.</summary>
+    /// <exception cref="ArgumentException">A name is unknown.</exception>
     public static IReadOnlyList<FaultKind> ParseKinds(string text)
     {
         if (text.Trim() == "all") return AllKinds;

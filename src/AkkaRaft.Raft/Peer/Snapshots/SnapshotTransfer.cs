@@ -87,8 +87,9 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         _settings = settings;
         _maxSnapshotBytes = maxSnapshotBytes;
         _observer = observer;
-        if (tls is { Enabled: true, Certificate: not null })
+        if (tls is { Enabled: true })
         {
+            if (tls.Certificate is null) throw new ArgumentException("TLS is enabled but no node certificate is loaded", nameof(tls));
             _tls = tls;
             _validator = new ClusterCertificateValidator(tls.CaCertificates);
         }
@@ -349,16 +350,21 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_settings.IdleTimeout);
+        var authenticated = false;
         try
         {
             await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            authenticated = true;
             return ssl;
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
             Report(SnapshotTransferEventKind.Refused, 0, 0, 0, $"TLS handshake refused: {refusal ?? e.Message}");
-            await ssl.DisposeAsync().ConfigureAwait(false);
             return null;
+        }
+        finally
+        {
+            if (!authenticated) await ssl.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -607,15 +613,20 @@ public sealed class SnapshotTransfer : IAsyncDisposable
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_settings.IdleTimeout);
+        var authenticated = false;
         try
         {
             await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
+            authenticated = true;
             return ssl;
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
-            await ssl.DisposeAsync().ConfigureAwait(false);
             throw Failed(offer, verified, $"the TLS handshake with {offer.Endpoint} failed: {refusal ?? e.Message}");
+        }
+        finally
+        {
+            if (!authenticated) await ssl.DisposeAsync().ConfigureAwait(false);
         }
     }
 
