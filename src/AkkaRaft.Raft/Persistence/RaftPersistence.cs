@@ -129,23 +129,18 @@ public static class RaftPersistence
     }
 
     /// <summary>The full path of the journal's SQLite file, or null when the node persists to PostgreSQL.</summary>
-    public static string? SqliteFile(RaftPersistenceSettings settings, string dataDirectory)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
-        return settings.Plugin == RaftPersistencePlugin.Sqlite
-            ? Path.GetFullPath(Path.Combine(dataDirectory, settings.SqliteFile))
-            : null;
-    }
+    public static string? SqliteFile(RaftPersistenceSettings settings, string dataDirectory) =>
+        SqlitePath(settings, dataDirectory, settings?.SqliteFile);
 
     /// <summary>The full path of the snapshot store's SQLite file, or null when the node persists to PostgreSQL.</summary>
-    public static string? SqliteSnapshotFile(RaftPersistenceSettings settings, string dataDirectory)
+    public static string? SqliteSnapshotFile(RaftPersistenceSettings settings, string dataDirectory) =>
+        SqlitePath(settings, dataDirectory, settings?.SqliteSnapshotFile);
+
+    private static string? SqlitePath(RaftPersistenceSettings settings, string dataDirectory, string? file)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
-        return settings.Plugin == RaftPersistencePlugin.Sqlite
-            ? Path.GetFullPath(Path.Combine(dataDirectory, settings.SqliteSnapshotFile))
-            : null;
+        return settings.Plugin == RaftPersistencePlugin.Sqlite ? Path.GetFullPath(Path.Combine(dataDirectory, file!)) : null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Kv;
@@ -141,7 +142,7 @@ public sealed class NodeStateMachine : IChildActorStateMachine, IKeyVersions
         var checkTs = new TimeSeriesStateMachine(timeSeries.Settings);
         if (ts is { } part)
         {
-            using var stream = new MemoryStream(part.ToArray(), writable: false);
+            using var stream = Reading(part);
             checkTs.RestoreSnapshot(stream);
         }
 
@@ -159,7 +160,7 @@ public sealed class NodeStateMachine : IChildActorStateMachine, IKeyVersions
         object toChild;
         if (ts is { } part)
         {
-            using var stream = new MemoryStream(part.ToArray(), writable: false);
+            using var stream = Reading(part);
             toChild = TimeSeriesActor.RestoreMessage(stream, _timeSeriesSettings);
         }
         else
@@ -174,9 +175,19 @@ public sealed class NodeStateMachine : IChildActorStateMachine, IKeyVersions
     /// <summary>The key/value and time-series parts of a snapshot; no time-series part (null) in a key/value store's own snapshot.</summary>
     private static (ReadOnlyMemory<byte> Kv, ReadOnlyMemory<byte>? Ts) Split(Stream input)
     {
-        using var copy = new MemoryStream();
-        input.CopyTo(copy);
-        var bytes = copy.ToArray().AsMemory();
+        // The peer hands the snapshot as a stream over its bytes: read them where they are (the state, whole, is tens of MB).
+        ReadOnlyMemory<byte> bytes;
+        if (input is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            bytes = buffer.AsMemory((int)memory.Position);
+        }
+        else
+        {
+            var copy = new MemoryStream();
+            input.CopyTo(copy);
+            bytes = copy.GetBuffer().AsMemory(0, (int)copy.Length);
+        }
+
         // A snapshot of a node without the time-series store.
         if (bytes.Length >= 4 && bytes.Span[..4].SequenceEqual(KvMagic)) return (bytes, null);
 
@@ -197,10 +208,16 @@ public sealed class NodeStateMachine : IChildActorStateMachine, IKeyVersions
     private KvStateMachine RestoredKv(ReadOnlyMemory<byte> kv)
     {
         var check = new KvStateMachine(Kv.Settings);
-        using var stream = new MemoryStream(kv.ToArray(), writable: false);
+        using var stream = Reading(kv);
         check.RestoreSnapshot(stream);
         return check;
     }
+
+    /// <summary>A read-only stream over <paramref name="part"/>'s bytes, without copying them.</summary>
+    private static MemoryStream Reading(ReadOnlyMemory<byte> part) =>
+        MemoryMarshal.TryGetArray(part, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(part.ToArray(), writable: false);
 
     private static void WritePart(Stream output, Action<Stream> write)
     {

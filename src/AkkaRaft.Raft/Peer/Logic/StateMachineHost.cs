@@ -217,7 +217,7 @@ internal sealed partial class StateMachineHost
         NotDeferring("restores a snapshot");
         // The session table is framed in front of the state machine's own bytes (none in a bare state machine's snapshot).
         var start = _locks.ReadFrame(data, _sessions.ReadFrame(data));
-        using var input = new MemoryStream(data, start, data.Length - start, writable: false);
+        using var input = new MemoryStream(data, start, data.Length - start, writable: false, publiclyVisible: true);
         object? toChild = null;
         if (_child is not null) toChild = _child.RestoreSnapshotWithChild(input);
         else _machine.RestoreSnapshot(input);

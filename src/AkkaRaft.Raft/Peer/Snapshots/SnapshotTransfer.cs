@@ -338,28 +338,38 @@ public sealed class SnapshotTransfer : IAsyncDisposable
     /// The TLS handshake of an accepted connection, as the server: this node's certificate, and the fetcher's required
     /// and admitted by the cluster's CA. Null (the refusal reported) when the handshake fails or is refused.
     /// </summary>
-    private async Task<Stream?> AcceptTlsAsync(Socket connection)
-    {
-        var ssl = new SslStream(new NetworkStream(connection, ownsSocket: false), leaveInnerStreamOpen: false);
-        string? refusal = null;
-        var options = new SslServerAuthenticationOptions
+    private Task<SslStream?> AcceptTlsAsync(Socket connection) => HandshakeAsync(connection,
+        (ssl, validate, cancellation) => ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
         {
             ServerCertificate = _tls!.Certificate,
             ClientCertificateRequired = true,
-            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = PeerProblem(certificate, chain, errors)) is null,
-        };
+            RemoteCertificateValidationCallback = validate,
+        }, cancellation),
+        why => Report(SnapshotTransferEventKind.Refused, 0, 0, 0, $"TLS handshake refused: {why}"));
+
+    /// <summary>
+    /// One side's TLS handshake on <paramref name="connection"/>, bounded by the idle timeout, admitting the peer only
+    /// by the cluster's CA (<see cref="PeerProblem"/>). Returns the stream, or null once <paramref name="failed"/> has
+    /// been told why (it may throw instead); a stream that did not authenticate is disposed.
+    /// </summary>
+    private async Task<SslStream?> HandshakeAsync(Socket connection,
+        Func<SslStream, RemoteCertificateValidationCallback, CancellationToken, Task> authenticate, Action<string> failed)
+    {
+        var ssl = new SslStream(new NetworkStream(connection, ownsSocket: false), leaveInnerStreamOpen: false);
+        string? refusal = null;
+        RemoteCertificateValidationCallback validate = (_, certificate, chain, errors) => (refusal = PeerProblem(certificate, chain, errors)) is null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_settings.IdleTimeout);
         var authenticated = false;
         try
         {
-            await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            await authenticate(ssl, validate, timeout.Token).ConfigureAwait(false);
             authenticated = true;
             return ssl;
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
-            Report(SnapshotTransferEventKind.Refused, 0, 0, 0, $"TLS handshake refused: {refusal ?? e.Message}");
+            failed(refusal ?? e.Message);
             return null;
         }
         finally
@@ -599,36 +609,17 @@ public sealed class SnapshotTransfer : IAsyncDisposable
     /// The TLS handshake of a fetch, as the client: this node's certificate, and the port's admitted by the cluster's CA
     /// (host names are not compared: membership is the CA's signature, as on the Raft port).
     /// </summary>
-    private async Task<Stream> ConnectTlsAsync(Socket connection, SnapshotOffer offer, long verified)
-    {
-        var ssl = new SslStream(new NetworkStream(connection, ownsSocket: false), leaveInnerStreamOpen: false);
-        string? refusal = null;
-        var options = new SslClientAuthenticationOptions
-        {
-            TargetHost = offer.Endpoint[..offer.Endpoint.LastIndexOf(':')].Trim('[', ']'),
-            ClientCertificates = new X509CertificateCollection { _tls!.Certificate! },
-            // This node's certificate whatever CA names the port lists (it lists none from a private CA's trust store).
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => _tls.Certificate!,
-            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = PeerProblem(certificate, chain, errors)) is null,
-        };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timeout.CancelAfter(_settings.IdleTimeout);
-        var authenticated = false;
-        try
-        {
-            await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
-            authenticated = true;
-            return ssl;
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            throw Failed(offer, verified, $"the TLS handshake with {offer.Endpoint} failed: {refusal ?? e.Message}");
-        }
-        finally
-        {
-            if (!authenticated) await ssl.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    private async Task<Stream> ConnectTlsAsync(Socket connection, SnapshotOffer offer, long verified) =>
+        (await HandshakeAsync(connection,
+            (ssl, validate, cancellation) => ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = offer.Endpoint[..offer.Endpoint.LastIndexOf(':')].Trim('[', ']'),
+                ClientCertificates = new X509CertificateCollection { _tls!.Certificate! },
+                // This node's certificate whatever CA names the port lists (it lists none from a private CA's trust store).
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => _tls.Certificate!,
+                RemoteCertificateValidationCallback = validate,
+            }, cancellation),
+            why => throw Failed(offer, verified, $"the TLS handshake with {offer.Endpoint} failed: {why}")).ConfigureAwait(false))!;
 
     /// <summary>
     /// Fills <paramref name="buffer"/>; false when the peer closed first. Each wait is bounded by the idle timeout. A
