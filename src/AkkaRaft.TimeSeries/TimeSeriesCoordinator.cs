@@ -148,17 +148,45 @@ internal sealed class TimeSeriesCoordinator
         if (!TryName(one.Name, out var name)) return TsAnswer.Refused(TsStatus.InvalidName, $"The name of series {position + 1} of the append is not valid UTF-8.");
         if (_settings.CheckName(name, out var problem) is var nameStatus && nameStatus != TsStatus.Ok) return TsAnswer.SeriesRefused(nameStatus, name, problem);
         if (!seen.Add(name)) return TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"The series '{Shown(name)}' appears more than once in the append.");
-        if (one.Timestamps.Count != one.Values.Count)
+        var packed = !one.Packed.IsEmpty;
+        if (packed && (one.Timestamps.Count > 0 || one.Values.Count > 0))
+        {
+            return TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"Series '{Shown(name)}' gives its points both packed and unpacked.");
+        }
+
+        int pointCount;
+        if (packed)
+        {
+            if (!PointPacking.TryReadCount(one.Packed.Span, out pointCount)) return NotPacked(name);
+        }
+        else if (one.Timestamps.Count != one.Values.Count)
         {
             return TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"Series '{Shown(name)}' has {one.Timestamps.Count} timestamps but {one.Values.Count} values.");
         }
+        else
+        {
+            pointCount = one.Timestamps.Count;
+        }
 
-        if (one.Timestamps.Count == 0) return TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"Series '{Shown(name)}' has no points.");
-        total += one.Timestamps.Count;
+        if (pointCount == 0) return TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"Series '{Shown(name)}' has no points.");
+        total += pointCount;
         if (total > _settings.MaxPointsPerCommand)
         {
             return TsAnswer.SeriesRefused(TsStatus.TooManyPoints, name,
                 $"The append holds more than max-points-per-command ({_settings.MaxPointsPerCommand}) points; the limit is passed in series '{Shown(name)}'. Nothing was written.");
+        }
+
+        // Counted first, so that no array is sized by a count the limit refuses.
+        var timestamps = new long[pointCount];
+        var values = new double[pointCount];
+        if (packed)
+        {
+            if (!PointPacking.TryUnpack(one.Packed.Span, timestamps, values)) return NotPacked(name);
+        }
+        else
+        {
+            one.Timestamps.CopyTo(timestamps, 0);
+            one.Values.CopyTo(values, 0);
         }
 
         var unit = one.Milliseconds ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
@@ -175,7 +203,7 @@ internal sealed class TimeSeriesCoordinator
                 $"Creating series '{Shown(name)}' would pass max-series ({_settings.MaxSeries}); the store holds {_names.Count}. Nothing was written.");
         }
 
-        var points = Sorted(one);
+        var points = Sorted(timestamps, values);
         var max = TimestampCoding.MaxTimestamp(unit);
         if (points[0].Timestamp < 0 || points[^1].Timestamp > max)
         {
@@ -407,21 +435,42 @@ internal sealed class TimeSeriesCoordinator
         }
     }
 
+    private static ApplyResult NotPacked(string name) =>
+        TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"The packed points of series '{Shown(name)}' are cut short or malformed.");
+
     /// <summary>The points of one series sorted by timestamp; of equal timestamps, the last given wins.</summary>
-    private static DataPoint[] Sorted(SeriesPoints one)
+    private static DataPoint[] Sorted(long[] timestamps, double[] values)
     {
-        var count = one.Timestamps.Count;
+        var count = timestamps.Length;
+        if (IsIncreasing(timestamps))
+        {
+            // What a collector sends: already in order, so no sort and no copy of the order.
+            var inOrder = new DataPoint[count];
+            for (var i = 0; i < count; i++) inOrder[i] = new DataPoint(timestamps[i], values[i]);
+            return inOrder;
+        }
+
         var order = new (long T, int I)[count];
-        for (var i = 0; i < count; i++) order[i] = (one.Timestamps[i], i);
+        for (var i = 0; i < count; i++) order[i] = (timestamps[i], i);
         Array.Sort(order);
         var points = new List<DataPoint>(count);
         for (var i = 0; i < count; i++)
         {
             if (i + 1 < count && order[i + 1].T == order[i].T) continue;
-            points.Add(new DataPoint(order[i].T, one.Values[order[i].I]));
+            points.Add(new DataPoint(order[i].T, values[order[i].I]));
         }
 
         return [.. points];
+    }
+
+    private static bool IsIncreasing(long[] timestamps)
+    {
+        for (var i = 1; i < timestamps.Length; i++)
+        {
+            if (timestamps[i] <= timestamps[i - 1]) return false;
+        }
+
+        return true;
     }
 
     private static string UnitName(TimestampUnit unit) => TsAnswer.UnitName(unit);

@@ -56,14 +56,12 @@ public static class TsCommands
         foreach (var (name, points) in series)
         {
             ArgumentNullException.ThrowIfNull(points);
-            var one = new SeriesPoints { Name = NameBytes(name), Milliseconds = unit == TimeUnit.Milliseconds };
-            foreach (var point in points)
+            append.Series.Add(new SeriesPoints
             {
-                one.Timestamps.Add(point.Timestamp);
-                one.Values.Add(point.Value);
-            }
-
-            append.Series.Add(one);
+                Name = NameBytes(name),
+                Milliseconds = unit == TimeUnit.Milliseconds,
+                Packed = UnsafeByteOperations.UnsafeWrap(PointPacking.Pack(points)),
+            });
         }
 
         return Encode(new TsCommand { Append = append });

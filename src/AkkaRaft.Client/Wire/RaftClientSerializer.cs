@@ -238,14 +238,31 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         var series = new List<KeyValuePair<string, IReadOnlyList<TimePoint>>>();
         foreach (var one in parsed.Append.Series)
         {
-            if (one.Timestamps.Count != one.Values.Count) throw new SerializationException("A time-series write has a series with more timestamps than values, or fewer.");
-            var points = new TimePoint[one.Timestamps.Count];
-            for (var i = 0; i < points.Length; i++) points[i] = new TimePoint(one.Timestamps[i], one.Values[i]);
+            var points = PointsOf(one);
             unit = one.Milliseconds ? TimeUnit.Milliseconds : TimeUnit.Seconds;
             series.Add(new(one.Name.ToStringUtf8(), points));
         }
 
         return (series, unit);
+    }
+
+    private static TimePoint[] PointsOf(TimeSeries.Protocol.SeriesPoints one)
+    {
+        if (one.Packed.IsEmpty)
+        {
+            if (one.Timestamps.Count != one.Values.Count) throw new SerializationException("A time-series write has a series with more timestamps than values, or fewer.");
+            var given = new TimePoint[one.Timestamps.Count];
+            for (var i = 0; i < given.Length; i++) given[i] = new TimePoint(one.Timestamps[i], one.Values[i]);
+            return given;
+        }
+
+        if (!PointPacking.TryReadCount(one.Packed.Span, out var count)) throw new SerializationException("A time-series write has a series whose packed points are malformed.");
+        var timestamps = new long[count];
+        var values = new double[count];
+        if (!PointPacking.TryUnpack(one.Packed.Span, timestamps, values)) throw new SerializationException("A time-series write has a series whose packed points are malformed.");
+        var points = new TimePoint[count];
+        for (var i = 0; i < count; i++) points[i] = new TimePoint(timestamps[i], values[i]);
+        return points;
     }
 
     private static PutTimeData FromProtoPut(TimeDataWriteMessage m)

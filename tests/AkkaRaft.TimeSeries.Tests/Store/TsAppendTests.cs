@@ -1,4 +1,5 @@
 using AkkaRaft.Client.TimeSeries;
+using AkkaRaft.Client.TimeSeries.Protocol;
 using AkkaRaft.TimeSeries.Gorilla;
 
 namespace AkkaRaft.TimeSeries.Tests.Store;
@@ -183,5 +184,61 @@ public sealed class TsAppendTests
 
         Assert.Equal(TsStatus.InvalidRequest, ts.Apply([TsCommands.Marker, 0xFF, 0xFF]).Status);
         Assert.Equal(TsStatus.InvalidRequest, ts.Apply([0x0A, 0x01]).Status);
+    }
+
+    /// <summary>An append as written before points were packed: the timestamps and values as repeated fields.</summary>
+    private static byte[] Unpacked(string series, TimePoint[] points, int dropValues = 0)
+    {
+        var one = new SeriesPoints { Name = Google.Protobuf.ByteString.CopyFromUtf8(series) };
+        one.Timestamps.AddRange(points.Select(p => p.Timestamp));
+        one.Values.AddRange(points.Skip(dropValues).Select(p => p.Value));
+        return TsCommands.Encode(new TsCommand { Append = new AppendOp { Series = { one } } });
+    }
+
+    [Fact]
+    public void An_append_written_before_packing_still_applies_as_the_same_points()
+    {
+        TimePoint[] points = [new(130, 3), new(100, 1), new(110, 2), new(110, 2.5)];
+        var old = new TsHarness();
+        var packed = new TsHarness();
+
+        var oldResult = old.Apply(Unpacked("cpu", points));
+        var packedResult = packed.Apply(TsCommands.Append("cpu", points));
+
+        Assert.True(oldResult.IsOk, oldResult.Message);
+        Assert.Equal(3ul, oldResult.Appended);
+        Assert.Equal([new TimePoint(100, 1), new TimePoint(110, 2.5), new TimePoint(130, 3)], old.Query(TsQueries.Range("cpu")).Points);
+        Assert.Equal(old.Snapshot(), packed.Snapshot());
+        Assert.Equal(oldResult.Appended, packedResult.Appended);
+    }
+
+    [Fact]
+    public void Points_packed_wrongly_or_given_in_both_forms_are_refused_naming_the_series_and_nothing_is_written()
+    {
+        var ts = new TsHarness();
+        ts.Put("cpu", (100, 1));
+        var before = ts.Snapshot();
+        var good = new SeriesPoints { Name = Google.Protobuf.ByteString.CopyFromUtf8("mem"), Packed = Google.Protobuf.ByteString.CopyFrom(PointPacking.Pack([new TimePoint(100, 1), new TimePoint(110, 2)])) };
+        var cut = good.Clone();
+        cut.Packed = Google.Protobuf.ByteString.CopyFrom(good.Packed.Span[..^1]);
+        var both = good.Clone();
+        both.Timestamps.Add(120);
+        both.Values.Add(3);
+        var mismatched = Unpacked("mem", [new TimePoint(100, 1), new TimePoint(110, 2)], dropValues: 1);
+
+        foreach (var (what, command) in new[]
+                 {
+                     ("cut short", TsCommands.Encode(new TsCommand { Append = new AppendOp { Series = { cut } } })),
+                     ("both forms", TsCommands.Encode(new TsCommand { Append = new AppendOp { Series = { both } } })),
+                     ("unequal repeated fields", mismatched),
+                 })
+        {
+            var result = ts.Apply(command);
+            Assert.True(result.Status == TsStatus.InvalidRequest, $"{what}: {result.Status} {result.Message}");
+            Assert.Equal("mem", result.FailedSeries);
+            Assert.Contains("'mem'", result.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, ts.Snapshot());
     }
 }
