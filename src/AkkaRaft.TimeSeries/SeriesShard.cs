@@ -1,3 +1,4 @@
+using AkkaRaft.Raft.StateMachines;
 using AkkaRaft.TimeSeries.Gorilla;
 
 namespace AkkaRaft.TimeSeries;
@@ -163,16 +164,18 @@ internal sealed partial class SeriesShard(int index, GorillaSettings codec, int 
     {
         var names = _series.Keys.ToArray();
         Array.Sort(names, StringComparer.Ordinal);
-        using var output = new MemoryStream();
         var ends = new int[names.Length];
-        var writer = new TimeSeriesSnapshot.CrcWriter(output);
-        for (var i = 0; i < names.Length; i++)
+        var bytes = SnapshotBytes.Write(output =>
         {
-            TimeSeriesSnapshot.WriteSeries(writer, _series[names[i]]);
-            ends[i] = checked((int)output.Length);
-        }
+            var writer = new TimeSeriesSnapshot.CrcWriter(output);
+            for (var i = 0; i < names.Length; i++)
+            {
+                TimeSeriesSnapshot.WriteSeries(writer, _series[names[i]]);
+                ends[i] = checked((int)output.Position);
+            }
+        });
 
-        return new SnapshotPart(Index, names, ends, output.ToArray());
+        return new SnapshotPart(Index, names, ends, bytes);
     }
 }
 

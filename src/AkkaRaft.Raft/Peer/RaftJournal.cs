@@ -146,7 +146,8 @@ internal static class RaftJournal
             Index = snapshot.Metadata.Index,
             Term = snapshot.Metadata.Term,
             ConfState = RaftProtoTypes.ToProto(conf),
-            StateMachine = ByteString.CopyFrom(snapshot.Data),
+            // The snapshot's bytes never change once taken: the record refers to them rather than copying tens of MB.
+            StateMachine = UnsafeByteOperations.UnsafeWrap(snapshot.Data),
             HardState = new HardStateSet { Term = hard.Term, Vote = hard.Vote, Commit = hard.Commit },
         };
         if (storage.LastIndex >= storage.FirstIndex)

@@ -12,7 +12,7 @@ internal static class RaftProtoTypes
 {
     /// <summary>The protobuf form of <paramref name="entry"/>.</summary>
     public static LogEntry ToProto(Entry entry) =>
-        new() { Term = entry.Term, Index = entry.Index, Type = (uint)entry.Type, Data = ByteString.CopyFrom(entry.Data) };
+        new() { Term = entry.Term, Index = entry.Index, Type = (uint)entry.Type, Data = UnsafeByteOperations.UnsafeWrap(entry.Data) }; // an entry's bytes never change
 
     /// <summary>The core entry of <paramref name="entry"/>; checked, since the bytes came from disk or a peer.</summary>
     /// <exception cref="InvalidDataException">The entry's type is none the core knows.</exception>

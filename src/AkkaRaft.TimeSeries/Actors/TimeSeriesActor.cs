@@ -59,9 +59,8 @@ public sealed class TimeSeriesActor : ReceiveActor, IWithUnboundedStash
             var requester = Sender;
             Gather(AllShards(), _ => WriteSnapshotPart.Instance, parts =>
             {
-                using var output = new MemoryStream();
-                _coordinator.WriteSnapshot(output, parts.Cast<SnapshotPart>().ToArray());
-                requester.Tell(new ChildSnapshotPart(output.ToArray()), Self);
+                var shardParts = parts.Cast<SnapshotPart>().ToArray();
+                requester.Tell(new ChildSnapshotPart(SnapshotBytes.Write(output => _coordinator.WriteSnapshot(output, shardParts))), Self);
             });
         });
         Receive<RestoreTimeSeries>(restore =>

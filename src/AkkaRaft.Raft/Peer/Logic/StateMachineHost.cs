@@ -235,12 +235,13 @@ internal sealed partial class StateMachineHost
         NotDeferring("takes a snapshot");
         if ((_child is null) != (childPart is null))
             throw new RaftInvariantException("a snapshot holds the child's part exactly when the state machine has a child", $"child: {_child is not null}, part given: {childPart is not null}");
-        using var output = new MemoryStream();
-        _sessions.WriteFrame(output);
-        _locks.WriteFrame(output);
-        if (_child is not null) _child.WriteSnapshot(output, childPart!.Bytes);
-        else _machine.WriteSnapshot(output);
-        return new StateMachineSnapshot(Applied, output.ToArray());
+        return new StateMachineSnapshot(Applied, SnapshotBytes.Write(output =>
+        {
+            _sessions.WriteFrame(output);
+            _locks.WriteFrame(output);
+            if (_child is not null) _child.WriteSnapshot(output, childPart!.Bytes);
+            else _machine.WriteSnapshot(output);
+        }));
     }
 
     private void NotDeferring(string what)
