@@ -212,6 +212,58 @@ public sealed class PeerLogicTests
         Assert.Equal(save.SequenceNr, cut.SequenceNr);
     }
 
+    /// <summary>
+    /// Writes 200-byte values until the peer asks for a snapshot (or <paramref name="most"/> writes); returns how many
+    /// writes that took, or null when it never asked.
+    /// </summary>
+    private static int? WritesUntilSnapshotAsked(Driver peer, int most)
+    {
+        for (var i = 1; i <= most; i++)
+        {
+            var written = peer.Cooperate(peer.Feed(l => l.Request(new Write(KvCommands.Put($"k{i}", new string('v', 200))), new TestClient(), peer.Now)));
+            if (written.Any(e => e.Kind == PeerEffectKind.TakeStateMachineSnapshot)) return i;
+        }
+
+        return null;
+    }
+
+    /// <summary>Hands the peer a snapshot of <paramref name="bytes"/> and carries its compaction through to the journal cut.</summary>
+    private static void Compact(Driver peer, int bytes)
+    {
+        var compacted = peer.Feed(l => l.StateMachineSnapshotTaken(peer.Logic.Status().AppliedIndex, new byte[bytes], peer.Now));
+        var durable = peer.Cooperate(peer.Durable(Assert.Single(compacted, e => e.Kind == PeerEffectKind.Persist)));
+        var save = Assert.Single(durable, e => e.Kind == PeerEffectKind.SaveSnapshotRecord);
+        peer.Feed(l => l.SnapshotRecordSaved(save.SequenceNr, peer.Now));
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public void A_snapshot_larger_than_max_log_bytes_is_taken_again_only_after_the_log_has_grown_by_the_ratio_times_its_size(double ratio)
+    {
+        // Every 2 entries or 1 KiB of them, except that after a 20 KB snapshot the next waits for 20 KB of log (ratio 1).
+        var peer = Driver.Leader(1, [1, 2, 3], RaftPeerSettings.Default with { MaxLogCount = 2, MaxLogBytes = 1024, LogToSnapshotRatio = ratio });
+        // The founding entries (the configuration and the leader's no-op) already asked for the first snapshot.
+        Compact(peer, 20_000);
+
+        var writes = WritesUntilSnapshotAsked(peer, 500);
+
+        Assert.NotNull(writes);
+        if (ratio == 0)
+        {
+            Assert.Equal(2, writes);
+        }
+        else
+        {
+            // Each write's entry is a little over 200 bytes: about a hundred of them make 20 KB, none fewer than 80.
+            Assert.InRange(writes!.Value, 80, 100);
+        }
+
+        // A small snapshot brings the plain triggers back.
+        Compact(peer, 100);
+        Assert.Equal(2, WritesUntilSnapshotAsked(peer, 10));
+    }
+
     [Fact]
     public void A_snapshot_offer_past_the_commit_index_is_fetched_and_nothing_else_happens_until_its_bytes_arrive()
     {

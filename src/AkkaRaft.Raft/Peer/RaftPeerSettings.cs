@@ -58,6 +58,12 @@ public sealed record RaftPeerSettings(
     /// </summary>
     public int LearnerPromotionLag { get; init; } = 100;
 
+    /// <summary>
+    /// <c>log-to-snapshot-ratio</c>: once the last snapshot is larger than <see cref="MaxLogBytes"/>, the next one is taken
+    /// only after this many times its size of log has been applied since (0: never waits). Default 1.
+    /// </summary>
+    public double LogToSnapshotRatio { get; init; } = 1.0;
+
     /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
     public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
 
@@ -125,9 +131,21 @@ public sealed record RaftPeerSettings(
             Sessions = SessionSettings.FromConfig(config),
             Transfer = Snapshots.SnapshotTransferSettings.FromConfig(config, SectionPath),
             LearnerPromotionLag = config.GetIntInRange(Key("learner-promotion-lag"), 0),
+            LogToSnapshotRatio = ReadLogToSnapshotRatio(config),
             Watches = WatchSettings.FromConfig(config),
             Locks = LockSettings.FromConfig(config),
         };
+    }
+
+    private static double ReadLogToSnapshotRatio(Config config)
+    {
+        var ratio = config.GetDouble(Key("log-to-snapshot-ratio"));
+        if (!(ratio is >= 0 and <= 100))
+        {
+            throw config.Invalid(Key("log-to-snapshot-ratio"), $"expected a number from 0 to 100, got {ratio}");
+        }
+
+        return ratio;
     }
 
     /// <summary>

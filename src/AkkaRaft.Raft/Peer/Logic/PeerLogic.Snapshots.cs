@@ -4,11 +4,15 @@ namespace AkkaRaft.Raft.Peer;
 
 // Log compaction (Raft §7): after max-log-count entries or max-log-bytes of them have been handed to the state
 // machine since the last snapshot, the state machine is asked for a snapshot; the core then cuts the log at its
-// index in the next Ready, whose batch saves the snapshot record and deletes the journal up to it.
+// index in the next Ready, whose batch saves the snapshot record and deletes the journal up to it. A snapshot larger
+// than max-log-bytes is taken again only once the log has grown by log-to-snapshot-ratio times its size: a snapshot
+// writes the whole state, so without that a store that only grows (a time series) would rewrite all of itself every
+// max-log-bytes, and compaction would come to write far more than the clients do.
 internal sealed partial class PeerLogic<TClient>
 {
     private long _appliedSinceSnapshot;
     private long _appliedBytesSinceSnapshot;
+    private long _lastSnapshotBytes;
     private bool _snapshotRequested;
 
     /// <summary>
@@ -27,7 +31,7 @@ internal sealed partial class PeerLogic<TClient>
         _snapshotRequested = false;
         // Compaction may be refused (one already pending, or the index not past the current snapshot, say after a
         // snapshot from the leader was installed meanwhile): the next trigger retries.
-        if (_node!.CompactLog(index, data)) ResetSnapshotTrigger();
+        if (_node!.CompactLog(index, data)) ResetSnapshotTrigger(data.Length);
         Pump();
         return Done();
     }
@@ -52,12 +56,15 @@ internal sealed partial class PeerLogic<TClient>
     {
         if (_snapshotRequested) return;
         if (_appliedSinceSnapshot < _settings.MaxLogCount && _appliedBytesSinceSnapshot < _settings.MaxLogBytes) return;
+        if (_lastSnapshotBytes > _settings.MaxLogBytes && _appliedBytesSinceSnapshot < _settings.LogToSnapshotRatio * _lastSnapshotBytes) return;
         _snapshotRequested = true;
         _effects.Add(PeerEffect<TClient>.TakeSnapshot());
     }
 
-    private void ResetSnapshotTrigger()
+    /// <summary>Counts the log from zero again after a snapshot of <paramref name="snapshotBytes"/> was taken or installed.</summary>
+    private void ResetSnapshotTrigger(long snapshotBytes)
     {
+        _lastSnapshotBytes = snapshotBytes;
         _appliedSinceSnapshot = 0;
         _appliedBytesSinceSnapshot = 0;
     }

@@ -243,6 +243,7 @@ internal sealed partial class PeerLogic<TClient>
         {
             _effects.Add(PeerEffect<TClient>.Restore(snapshot.Data, snapshot.Metadata.Index, snapshot.Metadata.Term));
             RestoreSessions(snapshot.Data);
+            _lastSnapshotBytes = snapshot.Data.Length;
         }
         _handedIndex = snapshot.Metadata.Index;
         Pump();
@@ -319,7 +320,7 @@ internal sealed partial class PeerLogic<TClient>
             _handedIndex = snapshot.Metadata.Index;
             ResetCommittedConfiguration(snapshot.Metadata);
             _snapshotsInstalled++;
-            ResetSnapshotTrigger();
+            ResetSnapshotTrigger(snapshot.Data.Length);
         }
         if (ready.CommittedEntries.Count > 0) HandToStateMachine(ready.CommittedEntries);
         for (var i = 0; i < ready.ReadStates.Count; i++) OnReadConfirmed(ready.ReadStates[i]);
