@@ -237,12 +237,14 @@ public sealed class PeerLogicTests
     }
 
     [Theory]
-    [InlineData(1.0)]
-    [InlineData(0.0)]
-    public void A_snapshot_larger_than_max_log_bytes_is_taken_again_only_after_the_log_has_grown_by_the_ratio_times_its_size(double ratio)
+    [InlineData(1.0, 1L << 30)]
+    [InlineData(0.0, 1L << 30)]
+    [InlineData(1.0, 10_000L)]
+    public void A_snapshot_larger_than_max_log_bytes_is_taken_again_only_after_the_log_has_grown_by_the_ratio_times_its_size(double ratio, long ceiling)
     {
-        // Every 2 entries or 1 KiB of them, except that after a 20 KB snapshot the next waits for 20 KB of log (ratio 1).
-        var peer = Driver.Leader(1, [1, 2, 3], RaftPeerSettings.Default with { MaxLogCount = 2, MaxLogBytes = 1024, LogToSnapshotRatio = ratio });
+        // Every 2 entries or 1 KiB of them, except that after a 20 KB snapshot the next waits for 20 KB of log (ratio 1),
+        // or for the ceiling when that is lower.
+        var peer = Driver.Leader(1, [1, 2, 3], RaftPeerSettings.Default with { MaxLogCount = 2, MaxLogBytes = 1024, LogToSnapshotRatio = ratio, MaxLogBytesCeiling = ceiling });
         // The founding entries (the configuration and the leader's no-op) already asked for the first snapshot.
         Compact(peer, 20_000);
 
@@ -252,6 +254,11 @@ public sealed class PeerLogicTests
         if (ratio == 0)
         {
             Assert.Equal(2, writes);
+        }
+        else if (ceiling < 20_000)
+        {
+            // The ceiling of 10,000 bytes comes first: about half as many writes.
+            Assert.InRange(writes!.Value, 40, 50);
         }
         else
         {

@@ -93,6 +93,14 @@ public sealed class RaftPeerSettingsTests
     }
 
     [Fact]
+    public void Compaction_waits_for_a_log_the_size_of_a_large_snapshot_up_to_512_MiB_unless_set()
+    {
+        Assert.Equal((1.0, 512L << 20), (RaftPeerSettings.Default.LogToSnapshotRatio, RaftPeerSettings.Default.MaxLogBytesCeiling));
+        var set = With("akkaraft.raft { log-to-snapshot-ratio = 0.5, max-log-bytes-ceiling = 1GiB }");
+        Assert.Equal((0.5, 1L << 30), (set.LogToSnapshotRatio, set.MaxLogBytesCeiling));
+    }
+
+    [Fact]
     public void Stale_consistent_reads_are_off_unless_the_fault_harness_turns_them_on()
     {
         Assert.False(RaftPeerSettings.Default.UnsafeStaleConsistentReads);
@@ -125,6 +133,9 @@ public sealed class RaftPeerSettingsTests
     [InlineData("akkaraft.raft { restart-min-backoff = 2s, restart-max-backoff = 1s }", "restart-max-backoff")]
     [InlineData("akkaraft.raft.restart-random-factor = 1.5", "restart-random-factor")]
     [InlineData("akkaraft.raft.learner-promotion-lag = -1", "learner-promotion-lag")]
+    [InlineData("akkaraft.raft.log-to-snapshot-ratio = 11", "log-to-snapshot-ratio")]
+    [InlineData("akkaraft.raft.log-to-snapshot-ratio = -0.5", "log-to-snapshot-ratio")]
+    [InlineData("akkaraft.raft { max-log-bytes = 64MiB, max-log-bytes-ceiling = 32MiB }", "max-log-bytes-ceiling")]
     public void An_out_of_range_setting_is_refused_with_its_name(string overrides, string key)
     {
         var error = Assert.Throws<ConfigException>(() => With(overrides));

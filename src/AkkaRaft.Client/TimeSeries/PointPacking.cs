@@ -29,7 +29,9 @@ internal static class PointPacking
     public static byte[] Pack(IReadOnlyList<TimePoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        var buffer = new byte[VarintBytes + (points.Count * MaxBytesPerPoint)];
+        var worst = VarintBytes + ((long)points.Count * MaxBytesPerPoint);
+        if (worst > Array.MaxLength) throw new ArgumentException($"{points.Count} points are more than one packing can hold.", nameof(points));
+        var buffer = new byte[worst];
         var length = Pack(points, buffer);
         return buffer.AsSpan(0, length).ToArray();
     }
@@ -83,8 +85,9 @@ internal static class PointPacking
 
     /// <summary>
     /// Unpacks <paramref name="packed"/> into <paramref name="timestamps"/> and <paramref name="values"/>, each at least
-    /// <see cref="TryReadCount"/> long. False when the bytes are not a whole packing (truncated, an overlong varint, a
-    /// control byte out of range, or bytes left over).
+    /// <see cref="TryReadCount"/> long. False when the bytes are not a whole packing (truncated, a varint longer than
+    /// 10 bytes or past 64 bits, a control byte whose counts pass 8 bytes, or bytes left over). Every reader decodes
+    /// the same bytes to the same points, including encodings the packer never writes (a padded varint, say).
     /// </summary>
     public static bool TryUnpack(ReadOnlySpan<byte> packed, Span<long> timestamps, Span<double> values)
     {

@@ -248,6 +248,11 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
 
     private static TimePoint[] PointsOf(TimeSeries.Protocol.SeriesPoints one)
     {
+        if (!one.Packed.IsEmpty && (one.Timestamps.Count > 0 || one.Values.Count > 0))
+        {
+            throw new SerializationException("A time-series write has a series that gives its points both packed and unpacked.");
+        }
+
         if (one.Packed.IsEmpty)
         {
             if (one.Timestamps.Count != one.Values.Count) throw new SerializationException("A time-series write has a series with more timestamps than values, or fewer.");

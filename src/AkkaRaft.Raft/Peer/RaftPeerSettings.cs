@@ -60,9 +60,13 @@ public sealed record RaftPeerSettings(
 
     /// <summary>
     /// <c>log-to-snapshot-ratio</c>: once the last snapshot is larger than <see cref="MaxLogBytes"/>, the next one is taken
-    /// only after this many times its size of log has been applied since (0: never waits). Default 1.
+    /// only after this many times its size of log has been applied since (0: never waits), and at most
+    /// <see cref="MaxLogBytesCeiling"/>. Default 1.
     /// </summary>
     public double LogToSnapshotRatio { get; init; } = 1.0;
+
+    /// <summary><c>max-log-bytes-ceiling</c>: the most applied log <see cref="LogToSnapshotRatio"/> may let build up before a snapshot. Default 512 MiB.</summary>
+    public long MaxLogBytesCeiling { get; init; } = 512L << 20;
 
     /// <summary>Client sessions: the TTL bounds, how many may be open, how many responses each keeps (<c>akkaraft.sessions</c>).</summary>
     public SessionSettings Sessions { get; init; } = SessionSettings.Defaults;
@@ -132,6 +136,7 @@ public sealed record RaftPeerSettings(
             Transfer = Snapshots.SnapshotTransferSettings.FromConfig(config, SectionPath),
             LearnerPromotionLag = config.GetIntInRange(Key("learner-promotion-lag"), 0),
             LogToSnapshotRatio = ReadLogToSnapshotRatio(config),
+            MaxLogBytesCeiling = config.GetByteSizeInRange(Key("max-log-bytes-ceiling"), maxLogBytes),
             Watches = WatchSettings.FromConfig(config),
             Locks = LockSettings.FromConfig(config),
         };
@@ -140,9 +145,9 @@ public sealed record RaftPeerSettings(
     private static double ReadLogToSnapshotRatio(Config config)
     {
         var ratio = config.GetDouble(Key("log-to-snapshot-ratio"));
-        if (!(ratio is >= 0 and <= 100))
+        if (!(ratio is >= 0 and <= 10))
         {
-            throw config.Invalid(Key("log-to-snapshot-ratio"), $"expected a number from 0 to 100, got {ratio}");
+            throw config.Invalid(Key("log-to-snapshot-ratio"), $"expected a number from 0 to 10, got {ratio}");
         }
 
         return ratio;

@@ -213,6 +213,21 @@ public sealed class TsAppendTests
     }
 
     [Fact]
+    public void Points_given_in_time_order_are_stored_as_the_same_points_given_shuffled()
+    {
+        var random = new Random(7);
+        var points = Enumerable.Range(0, 400).Select(i => new TimePoint(1_000 + (i * 3), random.Next(100))).ToArray();
+        var inOrder = new TsHarness(TsHarness.Small with { MaxPointsPerCommand = 1_000 });
+        var shuffled = new TsHarness(TsHarness.Small with { MaxPointsPerCommand = 1_000 });
+
+        inOrder.Apply(TsCommands.Append("cpu", points));
+        shuffled.Apply(TsCommands.Append("cpu", points.OrderBy(_ => random.Next()).ToArray()));
+
+        Assert.Equal(points, inOrder.Query(TsQueries.Range("cpu")).Points);
+        Assert.Equal(inOrder.Snapshot(), shuffled.Snapshot());
+    }
+
+    [Fact]
     public void Points_packed_wrongly_or_given_in_both_forms_are_refused_naming_the_series_and_nothing_is_written()
     {
         var ts = new TsHarness();

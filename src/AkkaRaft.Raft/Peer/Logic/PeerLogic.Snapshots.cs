@@ -5,9 +5,9 @@ namespace AkkaRaft.Raft.Peer;
 // Log compaction (Raft §7): after max-log-count entries or max-log-bytes of them have been handed to the state
 // machine since the last snapshot, the state machine is asked for a snapshot; the core then cuts the log at its
 // index in the next Ready, whose batch saves the snapshot record and deletes the journal up to it. A snapshot larger
-// than max-log-bytes is taken again only once the log has grown by log-to-snapshot-ratio times its size: a snapshot
-// writes the whole state, so without that a store that only grows (a time series) would rewrite all of itself every
-// max-log-bytes, and compaction would come to write far more than the clients do.
+// than max-log-bytes is taken again only once the log has grown by log-to-snapshot-ratio times its size (or by
+// max-log-bytes-ceiling, the log being held in memory until then): a snapshot writes the whole state, so without that
+// a store that only grows (a time series) would rewrite all of itself every max-log-bytes.
 internal sealed partial class PeerLogic<TClient>
 {
     private long _appliedSinceSnapshot;
@@ -56,7 +56,8 @@ internal sealed partial class PeerLogic<TClient>
     {
         if (_snapshotRequested) return;
         if (_appliedSinceSnapshot < _settings.MaxLogCount && _appliedBytesSinceSnapshot < _settings.MaxLogBytes) return;
-        if (_lastSnapshotBytes > _settings.MaxLogBytes && _appliedBytesSinceSnapshot < _settings.LogToSnapshotRatio * _lastSnapshotBytes) return;
+        if (_lastSnapshotBytes > _settings.MaxLogBytes
+            && _appliedBytesSinceSnapshot < Math.Min(_settings.LogToSnapshotRatio * _lastSnapshotBytes, _settings.MaxLogBytesCeiling)) return;
         _snapshotRequested = true;
         _effects.Add(PeerEffect<TClient>.TakeSnapshot());
     }

@@ -226,6 +226,9 @@ internal sealed partial class StateMachineHost
         return toChild;
     }
 
+    /// <summary>Room for the session and lock frames and the machine's own part beside a child's part.</summary>
+    private const int SmallPartsBytes = 1 << 20;
+
     /// <summary>
     /// A snapshot of the current state, at <see cref="Applied"/>; with a child, <paramref name="childPart"/> is its
     /// part (<see cref="ChildSnapshotPart"/>), taken after every entry applied so far and before any other.
@@ -235,13 +238,14 @@ internal sealed partial class StateMachineHost
         NotDeferring("takes a snapshot");
         if ((_child is null) != (childPart is null))
             throw new RaftInvariantException("a snapshot holds the child's part exactly when the state machine has a child", $"child: {_child is not null}, part given: {childPart is not null}");
-        return new StateMachineSnapshot(Applied, SnapshotBytes.Write(output =>
-        {
-            _sessions.WriteFrame(output);
-            _locks.WriteFrame(output);
-            if (_child is not null) _child.WriteSnapshot(output, childPart!.Bytes);
-            else _machine.WriteSnapshot(output);
-        }));
+        // One pass, not SnapshotBytes' two: the state machine's own part (the keys) would be serialized twice. Sized for
+        // the child's part, which is most of the bytes when there is one, so the stream does not grow through copies.
+        using var output = new MemoryStream(childPart is null ? 0 : childPart.Bytes.Length + SmallPartsBytes);
+        _sessions.WriteFrame(output);
+        _locks.WriteFrame(output);
+        if (_child is not null) _child.WriteSnapshot(output, childPart!.Bytes);
+        else _machine.WriteSnapshot(output);
+        return new StateMachineSnapshot(Applied, output.ToArray());
     }
 
     private void NotDeferring(string what)
