@@ -26,8 +26,9 @@ public sealed class ShortScheduleTests(ITestOutputHelper output)
     // outlasts its hold while the others elect (a second or two), partition-flapping's last flap can run past the hold,
     // and a link fault's heal starts and waits for a dozen `ip netns exec` commands (on a loaded 2-core machine, seed
     // 2042's schedule ran 7.9 s late by its last fault). The seed must deal every kind that much before the end, or the
-    // last fault would be skipped.
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
+    // last fault would be skipped. Link faults also hold their whole time from when their links go through the proxy,
+    // after finding the leader (seed 38223's schedule, in CI, ran 12 s late before its link-duplicate-reorder).
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(15);
 
     [Fact]
     public async Task A_three_node_cluster_stays_linearizable_through_every_kind_of_fault()
