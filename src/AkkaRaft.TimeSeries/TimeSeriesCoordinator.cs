@@ -177,16 +177,14 @@ internal sealed class TimeSeriesCoordinator
         }
 
         // Counted first, so that no array is sized by a count the limit refuses.
-        var timestamps = new long[pointCount];
-        var values = new double[pointCount];
+        var given = new TimePoint[pointCount];
         if (packed)
         {
-            if (!PointPacking.TryUnpack(one.Packed.Span, timestamps, values)) return NotPacked(name);
+            if (!PointPacking.TryUnpack(one.Packed.Span, given)) return NotPacked(name);
         }
         else
         {
-            one.Timestamps.CopyTo(timestamps, 0);
-            one.Values.CopyTo(values, 0);
+            for (var i = 0; i < pointCount; i++) given[i] = new TimePoint(one.Timestamps[i], one.Values[i]);
         }
 
         var unit = one.Milliseconds ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
@@ -203,7 +201,7 @@ internal sealed class TimeSeriesCoordinator
                 $"Creating series '{Shown(name)}' would pass max-series ({_settings.MaxSeries}); the store holds {_names.Count}. Nothing was written.");
         }
 
-        var points = Sorted(timestamps, values);
+        var points = Sorted(given);
         var max = TimestampCoding.MaxTimestamp(unit);
         if (points[0].Timestamp < 0 || points[^1].Timestamp > max)
         {
@@ -439,35 +437,35 @@ internal sealed class TimeSeriesCoordinator
         TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"The packed points of series '{Shown(name)}' are cut short or malformed.");
 
     /// <summary>The points of one series sorted by timestamp; of equal timestamps, the last given wins.</summary>
-    private static DataPoint[] Sorted(long[] timestamps, double[] values)
+    private static DataPoint[] Sorted(TimePoint[] given)
     {
-        var count = timestamps.Length;
-        if (IsIncreasing(timestamps))
+        var count = given.Length;
+        if (IsIncreasing(given))
         {
             // What a collector sends: already in order, so no sort and no copy of the order.
             var inOrder = new DataPoint[count];
-            for (var i = 0; i < count; i++) inOrder[i] = new DataPoint(timestamps[i], values[i]);
+            for (var i = 0; i < count; i++) inOrder[i] = new DataPoint(given[i].Timestamp, given[i].Value);
             return inOrder;
         }
 
         var order = new (long T, int I)[count];
-        for (var i = 0; i < count; i++) order[i] = (timestamps[i], i);
+        for (var i = 0; i < count; i++) order[i] = (given[i].Timestamp, i);
         Array.Sort(order);
         var points = new List<DataPoint>(count);
         for (var i = 0; i < count; i++)
         {
             if (i + 1 < count && order[i + 1].T == order[i].T) continue;
-            points.Add(new DataPoint(order[i].T, values[order[i].I]));
+            points.Add(new DataPoint(order[i].T, given[order[i].I].Value));
         }
 
         return [.. points];
     }
 
-    private static bool IsIncreasing(long[] timestamps)
+    private static bool IsIncreasing(TimePoint[] points)
     {
-        for (var i = 1; i < timestamps.Length; i++)
+        for (var i = 1; i < points.Length; i++)
         {
-            if (timestamps[i] <= timestamps[i - 1]) return false;
+            if (points[i].Timestamp <= points[i - 1].Timestamp) return false;
         }
 
         return true;

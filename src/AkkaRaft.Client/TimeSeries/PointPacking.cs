@@ -84,15 +84,14 @@ internal static class PointPacking
     }
 
     /// <summary>
-    /// Unpacks <paramref name="packed"/> into <paramref name="timestamps"/> and <paramref name="values"/>, each at least
-    /// <see cref="TryReadCount"/> long. False when the bytes are not a whole packing (truncated, a varint longer than
+    /// Unpacks <paramref name="packed"/> into <paramref name="points"/>, at least <see cref="TryReadCount"/> long. False when the bytes are not a whole packing (truncated, a varint longer than
     /// 10 bytes or past 64 bits, a control byte whose counts pass 8 bytes, or bytes left over). Every reader decodes
     /// the same bytes to the same points, including encodings the packer never writes (a padded varint, say).
     /// </summary>
-    public static bool TryUnpack(ReadOnlySpan<byte> packed, Span<long> timestamps, Span<double> values)
+    public static bool TryUnpack(ReadOnlySpan<byte> packed, Span<TimePoint> points)
     {
         if (!TryReadCount(packed, out var count)) return false;
-        if (timestamps.Length < count || values.Length < count) return false;
+        if (points.Length < count) return false;
         TryReadVarint(packed, 0, out _, out var at);
         long previous = 0, delta = 0;
         ulong previousBits = 0;
@@ -120,7 +119,6 @@ internal static class PointPacking
             }
 
             previous = t;
-            timestamps[i] = t;
 
             if (at >= packed.Length) return false;
             var control = packed[at++];
@@ -130,7 +128,7 @@ internal static class PointPacking
             for (var b = 0; b < meaningful; b++) xor = (xor << 8) | packed[at++];
             xor <<= 8 * trailing;
             previousBits ^= xor;
-            values[i] = BitConverter.Int64BitsToDouble((long)previousBits);
+            points[i] = new TimePoint(t, BitConverter.Int64BitsToDouble((long)previousBits));
         }
 
         return at == packed.Length;

@@ -262,11 +262,8 @@ public sealed class RaftClientSerializer : SerializerWithStringManifest
         }
 
         if (!PointPacking.TryReadCount(one.Packed.Span, out var count)) throw new SerializationException("A time-series write has a series whose packed points are malformed.");
-        var timestamps = new long[count];
-        var values = new double[count];
-        if (!PointPacking.TryUnpack(one.Packed.Span, timestamps, values)) throw new SerializationException("A time-series write has a series whose packed points are malformed.");
         var points = new TimePoint[count];
-        for (var i = 0; i < count; i++) points[i] = new TimePoint(timestamps[i], values[i]);
+        if (!PointPacking.TryUnpack(one.Packed.Span, points)) throw new SerializationException("A time-series write has a series whose packed points are malformed.");
         return points;
     }
 

@@ -7,10 +7,9 @@ public sealed class PointPackingTests
     private static (long[] Timestamps, double[] Values) Unpack(byte[] packed)
     {
         Assert.True(PointPacking.TryReadCount(packed, out var count));
-        var timestamps = new long[count];
-        var values = new double[count];
-        Assert.True(PointPacking.TryUnpack(packed, timestamps, values));
-        return (timestamps, values);
+        var points = new TimePoint[count];
+        Assert.True(PointPacking.TryUnpack(packed, points));
+        return (points.Select(p => p.Timestamp).ToArray(), points.Select(p => p.Value).ToArray());
     }
 
     private static void AssertRoundTrip(TimePoint[] points)
@@ -95,22 +94,21 @@ public sealed class PointPackingTests
     public void Cut_short_or_padded_or_garbled_bytes_are_refused_not_misread()
     {
         var packed = PointPacking.Pack([new TimePoint(100, 1.5), new TimePoint(110, 2.5), new TimePoint(120, 2.5)]);
-        var timestamps = new long[3];
-        var values = new double[3];
+        var points = new TimePoint[3];
 
         for (var length = 0; length < packed.Length; length++)
         {
             var cut = packed.AsSpan(0, length);
-            Assert.False(PointPacking.TryReadCount(cut, out var count) && PointPacking.TryUnpack(cut, timestamps, values), $"cut to {length} bytes, count {count}");
+            Assert.False(PointPacking.TryReadCount(cut, out var count) && PointPacking.TryUnpack(cut, points), $"cut to {length} bytes, count {count}");
         }
 
-        Assert.False(PointPacking.TryUnpack([.. packed, 0], timestamps, values));
+        Assert.False(PointPacking.TryUnpack([.. packed, 0], points));
         // A control byte whose counts pass 8 bytes.
-        Assert.False(PointPacking.TryUnpack([1, 0, 0x90], timestamps, values));
+        Assert.False(PointPacking.TryUnpack([1, 0, 0x90], points));
         // An overlong varint.
         Assert.False(PointPacking.TryReadCount([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], out _));
         // Destinations too short for the count.
-        Assert.False(PointPacking.TryUnpack(packed, new long[2], values));
+        Assert.False(PointPacking.TryUnpack(packed, new TimePoint[2]));
     }
 
     [Fact]
