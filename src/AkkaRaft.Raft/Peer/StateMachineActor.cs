@@ -181,7 +181,10 @@ internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
     {
         if (answer is LockQueued queued)
         {
-            // Answered when an applied entry grants the lock, or drops the session from the queue.
+            // Answered when an applied entry grants the lock, or drops the session from the queue. What the entries
+            // before this one did to the session's place goes to the waiter before: a grant of an earlier place (passed
+            // on and lost again before this acquire queued it anew) must not answer this one.
+            SettleLockWaiters();
             if (_lockWaiters.Remove((queued.Name, queued.SessionId), out var earlier) && !earlier.Equals(client))
                 earlier.Tell(new RequestRejected($"a newer acquire of lock '{queued.Name}' by session {queued.SessionId} waits instead of this one"), Context.Parent);
             _lockWaiters[(queued.Name, queued.SessionId)] = client!;
@@ -239,6 +242,12 @@ internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
             if (!_triggers.Remove(fired.WatchId, out var trigger)) continue;
             trigger.Tell(fired.Reason == WatchReason.LeaderChanged ? fired : fired with { Term = _term, Leader = _leader }, Self);
         }
+        SettleLockWaiters();
+    }
+
+    /// <summary>Answers the lock waiters that the entries applied so far granted the lock or took out of its queue.</summary>
+    private void SettleLockWaiters()
+    {
         foreach (var change in _host.TakeLockEvents())
         {
             if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;

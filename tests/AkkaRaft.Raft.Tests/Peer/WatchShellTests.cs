@@ -102,6 +102,40 @@ public sealed class WatchShellTests(ITestOutputHelper output)
         Assert.True(got.FencingToken > held.FencingToken);
     }
 
+    [Fact]
+    public async Task A_session_queued_again_is_not_answered_by_the_grant_of_its_earlier_place_applied_in_the_same_batch()
+    {
+        // The state machine actor alone, fed batches as its peer sends them. Sessions 1, 2 and 3 are opened by entries
+        // 1 to 3 (a session's id is the index that opened it); session 1 holds lock L from entry 4.
+        var machine = Sys.ActorOf(Props.Create(() => new StateMachineActor(new KvStateMachine(KvSettings.Default), WatchSettings.Defaults)));
+        ulong index = 0;
+        Entry Next(byte[] data) => new(1, ++index, EntryType.Normal, data);
+        var locks = LockSettings.Defaults;
+        machine.Tell(new ApplyEntries(
+            [Next(SessionEntries.EncodeOpen(TimeSpan.FromMinutes(1), 10)), Next(SessionEntries.EncodeOpen(TimeSpan.FromMinutes(1), 10)),
+             Next(SessionEntries.EncodeOpen(TimeSpan.FromMinutes(1), 10)), Next(SessionEntries.EncodeAcquire("L", 1, locks))],
+            null, Leader: 1));
+
+        // One batch, as a leader applies a backlog at once (a new leader, or commits held up by a lossy network): session 2
+        // queues (5), gets L when session 1 releases it (6) and gives it to session 3 (7, 8); then session 2's client asks
+        // again, on this leader, and queues behind session 3 (9). The grant at 6 was for a place session 2 no longer has.
+        var client = CreateTestProbe();
+        var batch = new[]
+        {
+            Next(SessionEntries.EncodeAcquire("L", 2, locks)), Next(SessionEntries.EncodeRelease("L", 1)),
+            Next(SessionEntries.EncodeAcquire("L", 3, locks)), Next(SessionEntries.EncodeRelease("L", 2)),
+            Next(SessionEntries.EncodeAcquire("L", 2, locks)),
+        };
+        machine.Tell(new ApplyEntries(batch, [null, null, null, null, client.Ref], Leader: 1));
+        await client.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        // Session 3 releases (10): now session 2 holds L, and its fencing token is that release's index.
+        machine.Tell(new ApplyEntries([Next(SessionEntries.EncodeRelease("L", 3))], null, Leader: 1));
+        var granted = await client.ExpectMsgAsync<LockAcquired>(Wait);
+        Assert.Equal(("L", 2L, 10ul), (granted.Name, granted.SessionId, granted.FencingToken));
+        await client.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
     /// <summary>How many actors a wildcard selection finds (each answers Identify; none answers one identity without a subject).</summary>
     private async Task<int> CountAsync(string path)
     {

@@ -108,7 +108,12 @@ internal sealed class CoordinationPeer
                     {
                         var client = effect.ReplyFor(i);
                         var answer = Host.Apply(effect.Entries[i], effect.Leader, client is not null);
-                        if (answer is LockQueued queued) _lockWaiters[(queued.Name, queued.SessionId)] = client!;
+                        if (answer is LockQueued queued)
+                        {
+                            // As the actor: what the entries before did to the session's place goes to the waiter before.
+                            SettleLockWaiters(effect.Leader);
+                            _lockWaiters[(queued.Name, queued.SessionId)] = client!;
+                        }
                         else if (answer is not null) Answer(client!, answer);
                     }
                     Deliver(effect.Leader);
@@ -157,6 +162,11 @@ internal sealed class CoordinationPeer
         {
             if (_watchClients.Remove(fired.WatchId, out var client)) Answer(client, fired);
         }
+        SettleLockWaiters(leader);
+    }
+
+    private void SettleLockWaiters(ulong leader)
+    {
         foreach (var change in Host.TakeLockEvents())
         {
             if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;
