@@ -81,7 +81,8 @@ public sealed class PeerHost : IAsyncDisposable
         {
             var transport = new StaticPeersTransport(system, self.NodeId, arguments.Peers);
             var setup = CreateSetup(arguments, transport, config);
-            var peer = system.ActorOf(RaftPeer.Props(setup), PeerHostPaths.PeerName);
+            // Under the backoff supervisor, as a node runs it: a failed journal write stops the peer, which comes back from its journal.
+            var peer = system.ActorOf(RaftPeer.SupervisedProps(setup), PeerHostPaths.PeerName);
             transport.SetSelf(peer);
             var recovered = await WaitUntilRecoveredAsync(peer, setup.Settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             system.ActorOf(Props.Create(() => new PeerInbox(peer)), PeerHostPaths.InboxName);

@@ -30,8 +30,11 @@ public abstract class PeerProcessTests : IDisposable
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 
     // Small logs: the leader compacts while a peer is down, so the restarted peer also gets a snapshot over remoting.
+    // INFO: a failure's log files say when associations between the hosts failed, were gated or quarantined.
     private const string HostConfig = """
         akkaraft.raft.max-log-count = 20
+        akka.loglevel = INFO
+        akka.remote.log-remote-lifecycle-events = INFO
         """;
 
     private readonly ITestOutputHelper _output;
@@ -88,7 +91,14 @@ public abstract class PeerProcessTests : IDisposable
         {
             _output.WriteLine($"FAILED; data directory kept: {_directory}; peers {PeerHostArguments.FormatPeers(_peers)}; " +
                 $"{_acknowledged.Count} acknowledged writes, last index {_lastAcknowledgedIndex}");
-            foreach (var (id, host) in _hosts) _output.WriteLine($"--- peer {id} (pid {host.ProcessId}):{Environment.NewLine}{host.Log}");
+            foreach (var (id, host) in _hosts)
+            {
+                // What each running peer says of itself now, then the end of its output (the whole is in its log file).
+                var status = await AskAsync(id, GetPeerStatus.Instance) is PeerStatus s
+                    ? $"{s.Role}, term {s.Term}, leader {s.Leader}, last index {s.LastIndex}, applied {s.AppliedIndex}, {s.Counters}"
+                    : "no status";
+                _output.WriteLine($"--- peer {id} (pid {host.ProcessId}): {status}; whole output in {host.LogFile}{Environment.NewLine}{host.Log}");
+            }
             throw;
         }
     }
@@ -131,7 +141,7 @@ public abstract class PeerProcessTests : IDisposable
             PeerHostArguments.FormatPeers(_peers),
             configFile,
         };
-        var host = HostProcess.Start(nodeId, arguments);
+        var host = HostProcess.Start(nodeId, arguments, Path.Combine(_directory, $"peer-{nodeId}.log"));
         _hosts[nodeId] = host;
         var ready = await host.Ready.WaitAsync(Generous);
         _output.WriteLine($"peer {nodeId} up (pid {host.ProcessId}): {ready}");
@@ -317,15 +327,29 @@ public abstract class PeerProcessTests : IDisposable
     {
     }
 
-    /// <summary>One AkkaRaft.Raft.PeerHost process: started with <c>dotnet exec</c>, its output kept for the failure report.</summary>
+    /// <summary>
+    /// One AkkaRaft.Raft.PeerHost process: started with <c>dotnet exec</c>; its output is appended, timed, to a log file
+    /// in the data directory (kept after a failure, each incarnation after the one before), and its last lines are kept
+    /// for the failure report.
+    /// </summary>
     private sealed class HostProcess : IDisposable
     {
-        private const int LogLinesMax = 400;
+        private const int LogLinesMax = 150;
         private readonly Process _process;
         private readonly ConcurrentQueue<string> _log = new();
+        private readonly StreamWriter _logFile;
+        private bool _logClosed;
         private readonly TaskCompletionSource<PeerHostReady> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        private HostProcess(Process process) => _process = process;
+        private HostProcess(Process process, string logFile)
+        {
+            _process = process;
+            LogFile = logFile;
+            _logFile = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+
+        /// <summary>The file the host's whole output goes to.</summary>
+        public string LogFile { get; }
 
         /// <summary>Completes with the host's ready line; fails when the process exits before printing it.</summary>
         public Task<PeerHostReady> Ready => _ready.Task;
@@ -335,7 +359,7 @@ public abstract class PeerProcessTests : IDisposable
         /// <summary>The host's last lines of standard output and error.</summary>
         public string Log => string.Join(Environment.NewLine, _log);
 
-        public static HostProcess Start(ulong nodeId, IEnumerable<string> arguments)
+        public static HostProcess Start(ulong nodeId, IEnumerable<string> arguments, string logFile)
         {
             var hostDll = typeof(AkkaRaft.Raft.PeerHost.PeerHost).Assembly.Location;
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
@@ -351,7 +375,7 @@ public abstract class PeerProcessTests : IDisposable
             start.ArgumentList.Add(hostDll);
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
             var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-            var host = new HostProcess(process);
+            var host = new HostProcess(process, logFile);
             process.OutputDataReceived += (_, e) => host.OnLine("out", e.Data);
             process.ErrorDataReceived += (_, e) => host.OnLine("err", e.Data);
             process.Exited += (_, _) =>
@@ -371,6 +395,10 @@ public abstract class PeerProcessTests : IDisposable
         {
             if (line is null) return;
             _log.Enqueue($"{stream}: {line}");
+            lock (_logFile)
+            {
+                if (!_logClosed) _logFile.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {stream}: {line}");
+            }
             while (_log.Count > LogLinesMax) _log.TryDequeue(out _);
             if (stream == "out" && PeerHostReady.TryParse(line) is { } ready) _ready.TrySetResult(ready);
         }
@@ -381,6 +409,17 @@ public abstract class PeerProcessTests : IDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().WaitAsync(Generous);
             _process.Dispose();
+            CloseLog();
+        }
+
+        private void CloseLog()
+        {
+            lock (_logFile)
+            {
+                if (_logClosed) return;
+                _logClosed = true;
+                _logFile.Dispose();
+            }
         }
 
         public void Dispose()
@@ -395,6 +434,7 @@ public abstract class PeerProcessTests : IDisposable
                 // It exited on its own between the check and the kill.
             }
             _process.Dispose();
+            CloseLog();
         }
     }
 }
