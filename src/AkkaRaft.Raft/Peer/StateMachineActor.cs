@@ -251,11 +251,17 @@ internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
         foreach (var change in _host.TakeLockEvents())
         {
             if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;
-            client.Tell(change.Granted ? new LockAcquired(change.Name, change.SessionId, change.Token, _leader) { Term = _term } : Dropped(change.Name, change.SessionId), Context.Parent);
+            client.Tell(change.Granted ? new LockAcquired(change.Name, change.SessionId, change.Token, _leader) { Term = _term } : Dropped(change), Context.Parent);
         }
     }
 
-    private object Dropped(string name, long session) => _host.Sessions.Contains(session)
-        ? new LockNotHeld(name, session, $"session {session} left the queue of lock '{name}' (released) before it got the lock")
-        : new SessionNotFound(session, $"session {session} ended while it waited for lock '{name}'");
+    /// <summary>The answer to a waiter that left the queue: by the entry that took it out, not by what later entries of the batch did to its session.</summary>
+    private static object Dropped(LockEvent change) => Dropped(change.Name, change.SessionId, change.SessionEnded);
+
+    /// <summary>The answer to a waiter a restored snapshot has neither as holder nor in the queue.</summary>
+    private object Dropped(string name, long session) => Dropped(name, session, sessionEnded: !_host.Sessions.Contains(session));
+
+    private static object Dropped(string name, long session, bool sessionEnded) => sessionEnded
+        ? new SessionNotFound(session, $"session {session} ended while it waited for lock '{name}'")
+        : new LockNotHeld(name, session, $"session {session} left the queue of lock '{name}' (released) before it got the lock");
 }

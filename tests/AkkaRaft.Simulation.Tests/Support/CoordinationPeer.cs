@@ -172,7 +172,7 @@ internal sealed class CoordinationPeer
             if (!_lockWaiters.Remove((change.Name, change.SessionId), out var client)) continue;
             Answer(client, change.Granted
                 ? new LockAcquired(change.Name, change.SessionId, change.Token, leader)
-                : Host.Sessions.Contains(change.SessionId) ? new LockNotHeld(change.Name, change.SessionId, "left the queue") : new SessionNotFound(change.SessionId, "ended"));
+                : change.SessionEnded ? new SessionNotFound(change.SessionId, "ended") : new LockNotHeld(change.Name, change.SessionId, "left the queue"));
         }
     }
 

@@ -78,7 +78,7 @@ internal sealed class LockTable
         if (position < 0) return ReleaseStatus.NotHeld;
         l.Waiters.RemoveAt(position);
         Disown(session, name);
-        _events.Add(new LockEvent(name, session, Granted: false, 0));
+        _events.Add(new LockEvent(name, session, Granted: false, 0, SessionEnded: false));
         return ReleaseStatus.Withdrew;
     }
 
@@ -102,7 +102,7 @@ internal sealed class LockTable
             var position = l.Waiters.FindIndex(w => w.Session == session);
             Invariant(position >= 0, $"session {session} is listed with lock '{name}' but neither holds nor waits for it");
             l.Waiters.RemoveAt(position);
-            _events.Add(new LockEvent(name, session, Granted: false, 0));
+            _events.Add(new LockEvent(name, session, Granted: false, 0, SessionEnded: true));
         }
         return held;
     }
@@ -126,7 +126,7 @@ internal sealed class LockTable
         l.Waiters.RemoveAt(0);
         l.Holder = next;
         l.Token = index;
-        _events.Add(new LockEvent(name, next, Granted: true, index));
+        _events.Add(new LockEvent(name, next, Granted: true, index, SessionEnded: false));
     }
 
     private void Own(long session, string name)
@@ -264,5 +264,8 @@ internal enum ReleaseStatus
     NotHeld,
 }
 
-/// <summary>A waiter got a lock (<paramref name="Granted"/>, with its fencing token) or left its queue without it.</summary>
-internal sealed record LockEvent(string Name, long SessionId, bool Granted, ulong Token);
+/// <summary>
+/// A waiter got a lock (<paramref name="Granted"/>, with its fencing token) or left its queue without it: by its own
+/// release, or because its session ended (<paramref name="SessionEnded"/>).
+/// </summary>
+internal sealed record LockEvent(string Name, long SessionId, bool Granted, ulong Token, bool SessionEnded);
