@@ -21,6 +21,11 @@ internal sealed class SeriesWorkload(IReadOnlyList<NodeProcess> nodes, RunClock 
 
     private const long End = Start + 10L * 365 * 24 * 3600 * 1000;
 
+    // One answer holds at most akkaraft.time-series.max-query-points (100,000 by default) points, and a series gets a point
+    // per second of its time: a read goes in pages of 50,000 seconds, so a long run's series (past 100,000 points after
+    // some ten minutes) is still read whole.
+    private const long PageMs = 50_000L * 1000;
+
     private readonly object _gate = new();
     private readonly List<string> _violations = [];
     private readonly List<SeriesLedger> _series = [];
@@ -66,7 +71,7 @@ internal sealed class SeriesWorkload(IReadOnlyList<NodeProcess> nodes, RunClock 
                 string? error = null;
                 while (points is null && clock.Elapsed < deadline)
                 {
-                    (points, error) = await client.ReadPointsAsync(node.Http, series.Name, Start, End, "consistent", cancellationToken).ConfigureAwait(false);
+                    (points, error) = await ReadAllAsync(client, node.Http, series, "consistent", cancellationToken).ConfigureAwait(false);
                     if (points is null) await Task.Delay(200, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -92,7 +97,7 @@ internal sealed class SeriesWorkload(IReadOnlyList<NodeProcess> nodes, RunClock 
                     int acknowledgedBefore;
                     lock (_gate) acknowledgedBefore = series.Acknowledged;
                     var level = random.Next(2) == 0 ? "consistent" : "default";
-                    var (points, _) = await client.ReadPointsAsync(nodes[nodeIndex].Http, series.Name, Start, End, level, cancellationToken).ConfigureAwait(false);
+                    var (points, _) = await ReadAllAsync(client, nodes[nodeIndex].Http, series, level, cancellationToken).ConfigureAwait(false);
                     if (points is not null)
                     {
                         lock (_gate) _reads++;
@@ -153,6 +158,23 @@ internal sealed class SeriesWorkload(IReadOnlyList<NodeProcess> nodes, RunClock 
         }
     }
 
+    /// <summary>Every point of <paramref name="series"/> up to the last one sent, a page at a time at <paramref name="level"/>; null when a page has no answer.</summary>
+    private async Task<(IReadOnlyList<(long T, double V)>? Points, string? Error)> ReadAllAsync(
+        RegisterClient client, string node, SeriesLedger series, string level, CancellationToken cancellationToken)
+    {
+        long lastSent;
+        lock (_gate) lastSent = series.LastSent;
+        var points = new List<(long T, double V)>();
+        for (var from = Start; from <= lastSent; from += PageMs)
+        {
+            var (page, error) = await client.ReadPointsAsync(node, series.Name, from, Math.Min(End, from + PageMs), level, cancellationToken).ConfigureAwait(false);
+            if (page is null) return (null, error);
+            points.AddRange(page);
+        }
+
+        return (points, null);
+    }
+
     private void Check(SeriesLedger series, IReadOnlyList<(long T, double V)> points, int acknowledgedBefore, string what)
     {
         string? violation;
@@ -190,10 +212,17 @@ internal sealed class SeriesLedger(string name)
     /// <summary>Points whose batch may or may not be stored.</summary>
     public int Unknown => _unknown.Count;
 
+    /// <summary>The latest timestamp sent (0 before the first batch).</summary>
+    public long LastSent { get; private set; }
+
     /// <summary>A batch is sent: from now on it may be stored.</summary>
     public void Sent(IEnumerable<(long T, double V)> batch)
     {
-        foreach (var (t, v) in batch) _unknown[t] = v;
+        foreach (var (t, v) in batch)
+        {
+            _unknown[t] = v;
+            LastSent = Math.Max(LastSent, t);
+        }
     }
 
     /// <summary>The batch was acknowledged.</summary>
