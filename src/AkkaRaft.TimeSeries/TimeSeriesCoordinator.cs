@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using AkkaRaft.Client.TimeSeries;
 using AkkaRaft.Client.TimeSeries.Protocol;
@@ -177,14 +178,15 @@ internal sealed class TimeSeriesCoordinator
         }
 
         // Counted first, so that no array is sized by a count the limit refuses.
-        var given = new TimePoint[pointCount];
+        var given = new DataPoint[pointCount];
         if (packed)
         {
-            if (!PointPacking.TryUnpack(one.Packed.Span, given)) return NotPacked(name);
+            // Unpacked straight into the store's points: TimePoint and DataPoint are the same 16 bytes (a long, then a double).
+            if (!PointPacking.TryUnpack(one.Packed.Span, MemoryMarshal.Cast<DataPoint, TimePoint>(given.AsSpan()))) return NotPacked(name);
         }
         else
         {
-            for (var i = 0; i < pointCount; i++) given[i] = new TimePoint(one.Timestamps[i], one.Values[i]);
+            for (var i = 0; i < pointCount; i++) given[i] = new DataPoint(one.Timestamps[i], one.Values[i]);
         }
 
         var unit = one.Milliseconds ? TimestampUnit.Milliseconds : TimestampUnit.Seconds;
@@ -437,17 +439,12 @@ internal sealed class TimeSeriesCoordinator
         TsAnswer.SeriesRefused(TsStatus.InvalidRequest, name, $"The packed points of series '{Shown(name)}' are cut short or malformed.");
 
     /// <summary>The points of one series sorted by timestamp; of equal timestamps, the last given wins.</summary>
-    private static DataPoint[] Sorted(TimePoint[] given)
+    private static DataPoint[] Sorted(DataPoint[] given)
     {
-        var count = given.Length;
-        if (IsIncreasing(given))
-        {
-            // What a collector sends: already in order, so no sort and no copy of the order.
-            var inOrder = new DataPoint[count];
-            for (var i = 0; i < count; i++) inOrder[i] = new DataPoint(given[i].Timestamp, given[i].Value);
-            return inOrder;
-        }
+        // What a collector sends: already in order, so no sort and no copy.
+        if (IsIncreasing(given)) return given;
 
+        var count = given.Length;
         var order = new (long T, int I)[count];
         for (var i = 0; i < count; i++) order[i] = (given[i].Timestamp, i);
         Array.Sort(order);
@@ -461,7 +458,7 @@ internal sealed class TimeSeriesCoordinator
         return [.. points];
     }
 
-    private static bool IsIncreasing(TimePoint[] points)
+    private static bool IsIncreasing(DataPoint[] points)
     {
         for (var i = 1; i < points.Length; i++)
         {

@@ -213,7 +213,7 @@ internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
             var (holder, token) = _host.Locks.HolderOf(name);
             if (holder == session) client.Tell(new LockAcquired(name, session, token, _leader) { Term = _term }, Context.Parent);
             else if (_host.Locks.WaitersOf(name).Contains(session)) continue;
-            else client.Tell(Dropped(name, session), Context.Parent);
+            else client.Tell(Dropped(name, session, sessionEnded: !_host.Sessions.Contains(session)), Context.Parent);
             _lockWaiters.Remove((name, session));
         }
         _host.TakeLockEvents();
@@ -257,9 +257,6 @@ internal sealed class StateMachineActor : ReceiveActor, IWithUnboundedStash
 
     /// <summary>The answer to a waiter that left the queue: by the entry that took it out, not by what later entries of the batch did to its session.</summary>
     private static object Dropped(LockEvent change) => Dropped(change.Name, change.SessionId, change.SessionEnded);
-
-    /// <summary>The answer to a waiter a restored snapshot has neither as holder nor in the queue.</summary>
-    private object Dropped(string name, long session) => Dropped(name, session, sessionEnded: !_host.Sessions.Contains(session));
 
     private static object Dropped(string name, long session, bool sessionEnded) => sessionEnded
         ? new SessionNotFound(session, $"session {session} ended while it waited for lock '{name}'")
