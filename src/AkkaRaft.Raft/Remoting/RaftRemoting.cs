@@ -56,6 +56,13 @@ public static class RaftRemoting
               # DotNetty uses its connection-timeout for the handshake; set both so neither default (15s) lingers.
               handshake-timeout = {{Duration(settings.ConnectionTimeout)}}
               retry-gate-closed-for = {{Duration(settings.RetryGateClosedFor)}}
+              # Each side writes only on the connection it dialled and reads what the other dialled (as Akka's Artery
+              # does), never writes back on an accepted one. With passive connections, two members that dial each other
+              # at once right after one of them restarted on the same address could end with each writing on the
+              # connection the other had stopped reading: every message between them lost while the transport's
+              # heartbeats kept both connections up (docs/FAULTS.md, bug 9). A node therefore dials the Akka apps that
+              # send it requests, at the address they advertise, to answer them.
+              use-passive-connections = off
               transport-failure-detector {
                 heartbeat-interval = {{Duration(settings.TransportHeartbeatInterval)}}
                 acceptable-heartbeat-pause = {{Duration(settings.TransportAcceptableHeartbeatPause)}}

@@ -142,6 +142,8 @@ public sealed class RemotingSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(3), akka.GetTimeSpan("akka.remote.watch-failure-detector.heartbeat-interval"));
         Assert.Equal(TimeSpan.FromSeconds(30), akka.GetTimeSpan("akka.remote.watch-failure-detector.acceptable-heartbeat-pause"));
         Assert.False(akka.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        // Never written back on an accepted connection (docs/FAULTS.md, bug 9).
+        Assert.False(akka.GetBoolean("akka.remote.use-passive-connections", true));
         Assert.Equal(RaftRemoting.TcpProtocol, RaftRemoting.Protocol(settings));
         Assert.Equal("akka.tcp://raft@10.0.0.2:7000", RaftRemoting.PeerAddress(settings, "raft", "10.0.0.2", 7000).ToString());
     }
