@@ -6,7 +6,9 @@ namespace AkkaRaft.Benchmarks;
 /// Entry point for every micro benchmark: `dotnet run -c Release --project bench/AkkaRaft.Benchmarks -- --filter '*Gorilla*'`.
 /// BenchmarkDotNet's switcher lists the benchmarks when no filter is given. `-- persist-throughput [seconds]` runs the
 /// persistence measurement instead (<see cref="Persistence.SqlPersistThroughput"/>), `-- snapshot-transfer [MiB] [runs]
-/// [chunk KiB] [plain|tls]` the snapshot port's loopback throughput (<see cref="Raft.SnapshotTransferThroughput"/>).
+/// [chunk KiB] [plain|tls]` the snapshot port's loopback throughput (<see cref="Raft.SnapshotTransferThroughput"/>),
+/// `-- journal-write-path [seconds] [senders]` one journal write through Akka.Persistence.Sql against the same rows
+/// written without its write queue (<see cref="Persistence.JournalWritePath"/>).
 /// </summary>
 public static class Program
 {
@@ -18,6 +20,15 @@ public static class Program
             // Not a BenchmarkDotNet benchmark: one persistent actor, 64 senders, each mode for a window (SqlPersistThroughput).
             var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
             Persistence.SqlPersistThroughput.RunAsync(Console.Out, TimeSpan.FromSeconds(seconds)).GetAwaiter().GetResult();
+            return 0;
+        }
+
+        if (args is ["journal-write-path", ..])
+        {
+            // Not a BenchmarkDotNet benchmark: the plugin's write path against rows written in the write call (JournalWritePath).
+            var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 8;
+            var senders = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            Persistence.JournalWritePath.RunAsync(Console.Out, TimeSpan.FromSeconds(seconds), senders).GetAwaiter().GetResult();
             return 0;
         }
 
