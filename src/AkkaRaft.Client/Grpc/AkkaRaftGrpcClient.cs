@@ -14,9 +14,13 @@ namespace AkkaRaft.Client.Grpc;
 /// <see cref="CallAsync{TResponse}"/>. Thread-safe; make one per cluster and share it.
 /// <para>
 /// Each endpoint gets one <see cref="GrpcChannel"/>, made at its first use. A call goes to the endpoint that last
-/// served (the leader, once known). Before sending, the client waits up to
-/// <see cref="AkkaRaftGrpcClientOptions.ConnectTimeout"/> for that channel to be ready, and the call itself is sent
-/// with gRPC's WaitForReady and the call's deadline, so a node that is starting is waited for rather than failed.
+/// served (the leader, once known). Wait-for-ready is the client's own: before sending, it waits up to
+/// <see cref="AkkaRaftGrpcClientOptions.ConnectTimeout"/> for that channel to be ready, so a node that is starting is
+/// waited for rather than failed, and one that does not come up is left for the next endpoint. The call itself is sent
+/// without gRPC's WaitForReady: with it, a call made as its member went away (the channel ready when checked, its
+/// connection gone when the call is picked) waits for a reconnection that never comes until its whole deadline, and a
+/// write that was never sent ends with an unknown outcome. Without it, that call fails at once with the connection
+/// refused, and goes to the next endpoint.
 /// </para>
 /// <para>
 /// Retries (<see cref="RetryRules"/>): on UNAVAILABLE naming the leader (trailer <c>leader-address</c>) the call goes
@@ -93,7 +97,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
     /// Sends a unary call, retrying as the class comment says, until it is answered or its deadline passes.
     /// </summary>
     /// <param name="kind">Whether the call writes: it decides what may be sent again.</param>
-    /// <param name="call">Makes the call on a channel's invoker with the options given (deadline, cancellation, WaitForReady, headers).</param>
+    /// <param name="call">Makes the call on a channel's invoker with the options given (deadline, cancellation, headers).</param>
     /// <param name="deadline">When the whole call, retries included, must be done (UTC); null for now + <see cref="AkkaRaftGrpcClientOptions.Deadline"/>.</param>
     /// <param name="headers">Request metadata for every attempt (a session's, for example).</param>
     /// <param name="cancellationToken">Stops the call and its retries.</param>
@@ -127,11 +131,12 @@ public sealed class AkkaRaftGrpcClient : IDisposable
             var channel = ChannelOf(endpoint);
             attempts++;
             string next;
-            if (await ReadyAsync(channel, until, cancellationToken).ConfigureAwait(false))
+            var notReady = await NotReadyAsync(channel, until, cancellationToken).ConfigureAwait(false);
+            if (notReady is null)
             {
                 try
                 {
-                    var options = new CallOptions(headers, until, cancellationToken).WithWaitForReady();
+                    var options = new CallOptions(headers, until, cancellationToken);
                     var response = await call(InvokerOf(channel), options).ConfigureAwait(false);
                     _preferred = endpoint;
                     if (kind != RaftCallKind.Read) _lastLeader = endpoint;
@@ -176,7 +181,7 @@ public sealed class AkkaRaftGrpcClient : IDisposable
             }
             else
             {
-                problem = $"{endpoint}: no connection ready within {_options.ConnectTimeout.TotalMilliseconds:0} ms";
+                problem = $"{endpoint}: {notReady}";
                 unreachable.Add(endpoint);
                 next = NextAfter(endpoint);
             }
@@ -215,33 +220,57 @@ public sealed class AkkaRaftGrpcClient : IDisposable
 
     /// <summary>
     /// Waits until <paramref name="channel"/> has a ready connection, for at most the connect timeout (and never past
-    /// <paramref name="until"/>); false when it has none by then: nothing was sent on it.
+    /// <paramref name="until"/>), and answers null; else why it has none: none by then, or its connection attempt
+    /// failed (refused, reset: nothing listens there now, and the next endpoint is a better use of the time). When it
+    /// has none, nothing was sent on it.
     /// </summary>
-    private async Task<bool> ReadyAsync(GrpcChannel channel, DateTime until, CancellationToken cancellationToken)
+    private async Task<string?> NotReadyAsync(GrpcChannel channel, DateTime until, CancellationToken cancellationToken)
     {
+        ConnectivityState state;
         try
         {
-            if (channel.State == ConnectivityState.Ready) return true;
+            state = channel.State;
         }
         catch (InvalidOperationException)
         {
-            // A handler of the app's own (ConfigureChannel) without connectivity state: the call's WaitForReady alone waits.
-            return true;
+            // A handler of the app's own (ConfigureChannel) without connectivity state: the call is sent, and a connection
+            // that cannot be made fails it as never connected (the next endpoint, after a backoff).
+            return null;
         }
 
+        if (state == ConnectivityState.Ready) return null;
         var wait = until - DateTime.UtcNow;
         if (wait > _options.ConnectTimeout) wait = _options.ConnectTimeout;
-        if (wait <= TimeSpan.Zero) return false;
+        var noneInTime = $"no connection ready within {wait.TotalMilliseconds:0} ms";
+        if (wait <= TimeSpan.Zero) return noneInTime;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
+        var connect = channel.ConnectAsync(timeout.Token);
         try
         {
-            await channel.ConnectAsync(timeout.Token).ConfigureAwait(false);
-            return true;
+            while (true)
+            {
+                timeout.Token.ThrowIfCancellationRequested();
+                state = channel.State;
+                if (state == ConnectivityState.Ready) return null;
+                if (state == ConnectivityState.TransientFailure) return "its connection failed (refused or reset)";
+                await Task.WhenAny(connect, channel.WaitForStateChangedAsync(state, timeout.Token)).ConfigureAwait(false);
+                if (connect.IsCompleted)
+                {
+                    await connect.ConfigureAwait(false);
+                    return null;
+                }
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return noneInTime;
+        }
+        finally
+        {
+            // The channel goes on reconnecting by itself (its own backoff); this wait stops here.
+            await timeout.CancelAsync().ConfigureAwait(false);
+            await ((Task)connect).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

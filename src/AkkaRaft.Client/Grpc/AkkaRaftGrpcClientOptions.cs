@@ -18,7 +18,8 @@ public sealed record AkkaRaftGrpcClientOptions
 
     /// <summary>
     /// How long one endpoint may take to have a connection ready before the call goes to the next endpoint (nothing
-    /// was sent to it, so even a write moves on). Default 1 s. With a single endpoint it is tried again until the deadline.
+    /// was sent to it, so even a write moves on). A connection refused or reset moves on at once. Default 1 s. With a
+    /// single endpoint it is tried again until the deadline.
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
