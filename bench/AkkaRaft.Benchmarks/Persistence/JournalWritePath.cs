@@ -49,21 +49,18 @@ public static class JournalWritePath
         var settings = RaftPersistenceSettings.Default;
         RaftPersistence.PrepareStorage(settings, directory);
         var journalClass = variant == Plugin ? typeof(SqlWriteJournal) : typeof(DirectJournal);
-        var config = AkkaConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.actor.serializers.bench-event = "{{typeof(SqlPersistThroughput.BenchEventSerializer).AssemblyQualifiedName}}"
-            akka.actor.serialization-bindings { "{{typeof(SqlPersistThroughput.BenchEvent).AssemblyQualifiedName}}" = bench-event }
-            akka.persistence.journal.sql.class = "{{journalClass.AssemblyQualifiedName}}"
-            """).WithFallback(RaftPersistence.AkkaConfig(settings, directory));
+        var config = AkkaConfigurationFactory.ParseString($"akka.persistence.journal.sql.class = \"{journalClass.AssemblyQualifiedName}\"")
+            .WithFallback(AkkaConfigurationFactory.ParseString(SqlPersistThroughput.BenchEventConfig))
+            .WithFallback(RaftPersistence.AkkaConfig(settings, directory));
         var system = ActorSystem.Create("bench", config);
         try
         {
             var actor = system.ActorOf(Props.Create(() => new Writer("w-" + variant)));
             await actor.Ask<string>("go", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            await Drive(actor, TimeSpan.FromSeconds(2), senders).ConfigureAwait(false);
+            await SqlPersistThroughput.ClosedLoopAsync(senders, TimeSpan.FromSeconds(2), Go(actor)).ConfigureAwait(false);
             var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
-            var (writes, latencies) = await Drive(actor, window, senders).ConfigureAwait(false);
+            var (writes, latencies) = await SqlPersistThroughput.ClosedLoopAsync(senders, window, Go(actor)).ConfigureAwait(false);
             var seconds = stopwatch.Elapsed.TotalSeconds;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
             latencies.Sort();
@@ -79,27 +76,8 @@ public static class JournalWritePath
         }
     }
 
-    /// <summary>Closed loop: each sender asks, waits for the answer, asks again; the acknowledged commands and their latencies in ms.</summary>
-    private static async Task<(long Writes, List<double> LatenciesMs)> Drive(IActorRef actor, TimeSpan duration, int senders)
-    {
-        long n = 0;
-        var lat = new List<double>();
-        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
-        {
-            var mine = new List<double>();
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                var t = Stopwatch.GetTimestamp();
-                await actor.Ask<string>("go", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                Interlocked.Increment(ref n);
-            }
-
-            lock (lat) lat.AddRange(mine);
-        })).ConfigureAwait(false);
-        return (n, lat);
-    }
+    /// <summary>One command to the writer, answered once its events are durable.</summary>
+    private static Func<Task> Go(IActorRef actor) => () => actor.Ask<string>("go", TimeSpan.FromSeconds(30));
 
     /// <summary>Three events per command in one atomic write (an Append of entries with a hard state, as a peer's batch).</summary>
     private sealed class Writer : ReceivePersistentActor

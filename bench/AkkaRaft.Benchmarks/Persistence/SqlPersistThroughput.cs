@@ -97,11 +97,7 @@ public static class SqlPersistThroughput
         var provider = plugin == RaftPersistencePlugin.Sqlite ? RaftPersistence.SqliteProvider : settings.PostgreSqlProvider;
 
         var counter = new TransactionCounter();
-        var config = AkkaConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.actor.serializers.bench-event = "{{typeof(BenchEventSerializer).AssemblyQualifiedName}}"
-            akka.actor.serialization-bindings { "{{typeof(BenchEvent).AssemblyQualifiedName}}" = bench-event }
-            """).WithFallback(RaftPersistence.AkkaConfig(settings, directory));
+        var config = AkkaConfigurationFactory.ParseString(BenchEventConfig).WithFallback(RaftPersistence.AkkaConfig(settings, directory));
         var setup = BootstrapSetup.Create().WithConfig(config)
             .And(new DataOptionsSetup(new DataOptions().UseConnectionString(provider, connectionString).UseTracing(TraceLevel.Verbose, counter.Trace)));
         var system = ActorSystem.Create("bench", setup);
@@ -142,20 +138,43 @@ public static class SqlPersistThroughput
 
     private static async Task<long> DriveAsync(IActorRef actor, Mode mode, TimeSpan duration)
     {
-        long commands = 0;
-        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var command = new BenchCommand(mode);
-        var senders = Enumerable.Range(0, Senders).Select(async _ =>
-        {
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                await actor.Ask<Ack>(command, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                Interlocked.Increment(ref commands);
-            }
-        });
-        await Task.WhenAll(senders).ConfigureAwait(false);
+        var (commands, _) = await ClosedLoopAsync(Senders, duration, () => actor.Ask<Ack>(command, TimeSpan.FromSeconds(30))).ConfigureAwait(false);
         return commands;
     }
+
+    /// <summary>
+    /// Closed loop: each of <paramref name="senders"/> makes <paramref name="call"/>, waits for it, makes it again, until
+    /// <paramref name="duration"/> has passed; the calls completed and their latencies in ms (unsorted).
+    /// </summary>
+    public static async Task<(long Calls, List<double> LatenciesMs)> ClosedLoopAsync(int senders, TimeSpan duration, Func<Task> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        long calls = 0;
+        var latencies = new List<double>();
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
+        {
+            var mine = new List<double>();
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await call().ConfigureAwait(false);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref calls);
+            }
+
+            lock (latencies) latencies.AddRange(mine);
+        })).ConfigureAwait(false);
+        return (calls, latencies);
+    }
+
+    /// <summary>The Akka configuration that binds <see cref="BenchEvent"/> to <see cref="BenchEventSerializer"/>, quietly logged.</summary>
+    public static string BenchEventConfig { get; } = $$"""
+        akka.loglevel = WARNING
+        akka.actor.serializers.bench-event = "{{typeof(BenchEventSerializer).AssemblyQualifiedName}}"
+        akka.actor.serialization-bindings { "{{typeof(BenchEvent).AssemblyQualifiedName}}" = bench-event }
+        """;
 
     /// <summary>A command: persist in this mode, answer <see cref="Ack"/> from the (last) handler.</summary>
     private sealed record BenchCommand(Mode Mode);
